@@ -1,0 +1,325 @@
+//! `apolint.toml`: project configuration, discovered upward from the
+//! current directory like ruff's `pyproject.toml`.
+//!
+//! ```toml
+//! fail_on = "warning"            # error | warning | info | never
+//! languages = ["ru", "en"]       # which built-in packs to load
+//! rule_dirs = ["team-rules"]     # extra rule packs (relative to this file)
+//!
+//! [rules]
+//! disable = ["ru.hint.problema"]
+//! enable = ["ru.hint.k-sozhaleniyu"]   # re-enable inside a disabled category
+//!
+//! [categories]
+//! disable = ["hint"]
+//!
+//! [severity]                     # by rule id or by category
+//! "ru.cliche.nam-ochen-zhal" = "info"
+//! shouting = "error"
+//!
+//! [[phrase]]                     # company-banned phrases
+//! pattern = "уважаемый клиент"
+//! message = "Обращайтесь по имени."
+//!
+//! [[require]]                    # what every draft must contain
+//! id = "custom.require.ticket"
+//! patterns = ["обращени* №", "ticket #"]
+//! category = "hint"
+//! message = "Укажите номер обращения."
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostics::{closest, from_toml, FileError};
+use crate::rules::{Category, RuleBook, Severity};
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "apolint.toml";
+
+/// At which severity a finding fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// Only errors.
+    Error,
+    /// Warnings and errors (the default).
+    #[default]
+    Warning,
+    /// Everything, hints included.
+    Info,
+    /// Nothing fails the run.
+    Never,
+}
+
+impl FailOn {
+    /// Parses the config/CLI spelling.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(Self::Error),
+            "warning" => Ok(Self::Warning),
+            "info" => Ok(Self::Info),
+            "never" => Ok(Self::Never),
+            _ => Err(format!("unknown failing severity `{s}`; expected error, warning, info or never")),
+        }
+    }
+
+    /// Whether a finding of this severity fails the run.
+    pub fn fails(self, s: Severity) -> bool {
+        match self {
+            Self::Error => s >= Severity::Error,
+            Self::Warning => s >= Severity::Warning,
+            Self::Info => true,
+            Self::Never => false,
+        }
+    }
+}
+
+/// A loaded configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it was read from (`None`: defaults).
+    pub path: Option<PathBuf>,
+    /// The failing severity.
+    pub fail_on: FailOn,
+    /// Built-in languages to load (empty: all).
+    pub languages: Vec<String>,
+    /// Extra rule directories, resolved against the config's folder.
+    pub rule_dirs: Vec<PathBuf>,
+    raw: Option<RawConfig>,
+    text: Option<Arc<str>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    fail_on: Option<Spanned<String>>,
+    #[serde(default)]
+    languages: Vec<Spanned<String>>,
+    #[serde(default)]
+    rule_dirs: Vec<Spanned<String>>,
+    #[serde(default)]
+    rules: RawToggles,
+    #[serde(default)]
+    categories: RawToggles,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    phrase: Vec<RawPhrase>,
+    #[serde(default)]
+    require: Vec<RawPhrase>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawToggles {
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
+    #[serde(default)]
+    enable: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhrase {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    pattern: Option<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    message: String,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    severity: Option<String>,
+    #[serde(default)]
+    suggestions: Vec<String>,
+}
+
+impl Config {
+    /// Looks for `apolint.toml` in `start` and its ancestors.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<Config, Vec<FileError>> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| vec![FileError::new(&name, &Arc::from(""), 0..0, format!("cannot read config: {e}"))])?;
+        Self::parse(&name, &text, path.parent())
+    }
+
+    /// Parses config text; `dir` resolves relative rule directories.
+    pub fn parse(name: &str, text: &str, dir: Option<&Path>) -> Result<Config, Vec<FileError>> {
+        let shared: Arc<str> = Arc::from(text);
+        let raw: RawConfig = toml::from_str(text).map_err(|e| vec![from_toml(name, &shared, &e)])?;
+        let mut errors = Vec::new();
+        let fail_on = match &raw.fail_on {
+            Some(f) => FailOn::parse(f.get_ref()).unwrap_or_else(|m| {
+                errors.push(FileError::new(name, &shared, f.span(), m));
+                FailOn::default()
+            }),
+            None => FailOn::default(),
+        };
+        for l in &raw.languages {
+            if !matches!(l.get_ref().as_str(), "ru" | "en") {
+                errors.push(FileError::new(name, &shared, l.span(), format!("unknown language `{}`; expected ru or en", l.get_ref())));
+            }
+        }
+        let base = dir.map(Path::to_path_buf).unwrap_or_default();
+        let rule_dirs = raw.rule_dirs.iter().map(|d| base.join(d.get_ref())).collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Config {
+            path: Some(PathBuf::from(name)),
+            fail_on,
+            languages: raw.languages.iter().map(|l| l.get_ref().clone()).collect(),
+            rule_dirs,
+            raw: Some(raw),
+            text: Some(shared),
+        })
+    }
+
+    /// Applies the configuration to a rule book: extra dirs, inline phrases
+    /// and requirements, enable/disable, severity overrides. Unknown rule ids
+    /// and categories are errors that suggest the closest valid name.
+    pub fn apply(&self, book: &mut RuleBook) -> Result<(), Vec<FileError>> {
+        let mut errors = Vec::new();
+        for dir in &self.rule_dirs {
+            if let Err(mut e) = book.add_dir(dir) {
+                errors.append(&mut e);
+            }
+        }
+        let (Some(raw), Some(text)) = (&self.raw, &self.text) else {
+            return if errors.is_empty() { Ok(()) } else { Err(errors) };
+        };
+        let name = self.path.as_ref().map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string());
+        if let Err(mut e) = inline_rules(raw, &name, text, book) {
+            errors.append(&mut e);
+        }
+        let ids: Vec<String> = book.rules.iter().map(|r| r.id.clone()).collect();
+        let err = |v: &Spanned<String>, what: &str, valid: &[&str]| {
+            let e = FileError::new(&name, text, v.span(), format!("unknown {what} `{}`", v.get_ref()));
+            match closest(v.get_ref(), valid.iter().copied()) {
+                Some(c) => e.with_help(format!("did you mean `{c}`?")),
+                None => e.with_help(format!("run `apolint rules` to list valid {what}s")),
+            }
+        };
+        let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let cat_names: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+        let mut disabled_categories = Vec::new();
+        for c in &raw.categories.disable {
+            match c.get_ref().parse::<Category>() {
+                Ok(cat) => disabled_categories.push(cat),
+                Err(_) => errors.push(err(c, "category", &cat_names)),
+            }
+        }
+        let mut enabled = Vec::new();
+        for r in &raw.rules.enable {
+            if ids.contains(r.get_ref()) {
+                enabled.push(r.get_ref().clone());
+            } else {
+                errors.push(err(r, "rule id", &id_refs));
+            }
+        }
+        let mut disabled = Vec::new();
+        for r in &raw.rules.disable {
+            if ids.contains(r.get_ref()) {
+                disabled.push(r.get_ref().clone());
+            } else {
+                errors.push(err(r, "rule id", &id_refs));
+            }
+        }
+        for (key, value) in &raw.severity {
+            let sev = match value.get_ref().parse::<Severity>() {
+                Ok(s) => s,
+                Err(m) => {
+                    errors.push(FileError::new(&name, text, value.span(), m));
+                    continue;
+                }
+            };
+            if let Ok(cat) = key.get_ref().parse::<Category>() {
+                book.rules.iter_mut().filter(|r| r.category == cat).for_each(|r| r.severity = sev);
+            } else if let Some(rule) = book.rules.iter_mut().find(|r| r.id == *key.get_ref()) {
+                rule.severity = sev;
+            } else {
+                let mut valid = id_refs.clone();
+                valid.extend(&cat_names);
+                errors.push(err(key, "rule id or category", &valid));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        book.rules.retain(|r| {
+            enabled.contains(&r.id) || (!disabled.contains(&r.id) && !disabled_categories.contains(&r.category))
+        });
+        Ok(())
+    }
+}
+
+/// Turns `[[phrase]]` and `[[require]]` tables into rules by writing them
+/// as a rule file and loading it: one loader, one set of checks.
+fn inline_rules(raw: &RawConfig, name: &str, text: &Arc<str>, book: &mut RuleBook) -> Result<(), Vec<FileError>> {
+    if raw.phrase.is_empty() && raw.require.is_empty() {
+        return Ok(());
+    }
+    let mut doc = toml::Table::new();
+    let mut rules = Vec::new();
+    let mut lexicons = Vec::new();
+    for (i, p) in raw.phrase.iter().enumerate() {
+        let mut t = toml::Table::new();
+        t.insert("id".into(), p.id.clone().unwrap_or_else(|| format!("custom.phrase.{}", i + 1)).into());
+        t.insert("category".into(), p.category.clone().unwrap_or_else(|| "cliche".into()).into());
+        t.insert("severity".into(), p.severity.clone().unwrap_or_else(|| "warning".into()).into());
+        t.insert("message".into(), p.message.clone().into());
+        t.insert("explanation".into(), format!("Company phrase from {name}.").into());
+        t.insert("suggestions".into(), p.suggestions.clone().into());
+        t.insert("patterns".into(), all_patterns(p).into());
+        rules.push(toml::Value::Table(t));
+    }
+    for (i, p) in raw.require.iter().enumerate() {
+        let id = p.id.clone().unwrap_or_else(|| format!("custom.require.{}", i + 1));
+        let lex = format!("require:{id}");
+        let mut l = toml::Table::new();
+        l.insert("name".into(), lex.clone().into());
+        l.insert("patterns".into(), all_patterns(p).into());
+        lexicons.push(toml::Value::Table(l));
+        let mut t = toml::Table::new();
+        t.insert("id".into(), id.into());
+        t.insert("kind".into(), "absent".into());
+        t.insert("category".into(), p.category.clone().unwrap_or_else(|| "hint".into()).into());
+        t.insert("severity".into(), p.severity.clone().unwrap_or_else(|| "warning".into()).into());
+        t.insert("message".into(), p.message.clone().into());
+        t.insert("explanation".into(), format!("Required by {name}.").into());
+        t.insert("suggestions".into(), p.suggestions.clone().into());
+        t.insert("unless".into(), vec![lex].into());
+        rules.push(toml::Value::Table(t));
+    }
+    doc.insert("rule".into(), rules.into());
+    doc.insert("lexicon".into(), lexicons.into());
+    let generated = toml::to_string(&doc).unwrap_or_default();
+    // Errors point into the generated text; say which config they came from.
+    book.add_file(&format!("{name} (inline [[phrase]]/[[require]])"), &generated).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| {
+                // Point at the same snippet in the config the user wrote.
+                let snippet = e.text.get(e.range.clone()).unwrap_or("");
+                let at = if snippet.is_empty() { None } else { text.find(snippet) };
+                let range = at.map_or(0..0, |a| a..a + snippet.len());
+                FileError::new(name, text, range, e.message)
+            })
+            .collect()
+    })
+}
+
+fn all_patterns(p: &RawPhrase) -> Vec<String> {
+    p.pattern.iter().cloned().chain(p.patterns.iter().cloned()).collect()
+}

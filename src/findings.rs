@@ -1,0 +1,238 @@
+//! Stage 5: findings.
+//!
+//! Turns verified matches into what the user sees: duplicate and overlapping
+//! matches of one rule merged, document-level rules (`absent`, `count`,
+//! `name-mismatch`) evaluated over lexicon matches, spans mapped back to the
+//! original input with line and column.
+
+use crate::diagnostics::floor_char_boundary;
+use crate::input::Extracted;
+use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
+use crate::normalize::Normalized;
+use crate::rules::{Category, Rule, RuleKind, Severity};
+use crate::segment::{sentences, Language, Line, TokenKind};
+
+/// Where a finding is, in the input exactly as read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// Byte offset of the start.
+    pub start: usize,
+    /// Byte offset past the end.
+    pub end: usize,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based column of the start, in Unicode scalar values.
+    pub column: usize,
+}
+
+/// One problem found in a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule's stable id.
+    pub rule: String,
+    /// Its category.
+    pub category: Category,
+    /// Its severity (after configuration).
+    pub severity: Severity,
+    /// One line saying what is wrong.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// Replacement texts or rewording advice.
+    pub suggestions: Vec<String>,
+}
+
+/// Everything the findings stage needs to know about one draft.
+pub struct Draft<'a> {
+    /// The input as read.
+    pub input: &'a str,
+    /// The agent's words (markup and quotes masked).
+    pub extracted: &'a Extracted,
+    /// The normalised text.
+    pub norm: &'a Normalized,
+    /// The language imposed by the caller, if any.
+    pub forced: Option<Language>,
+    /// The customer's name, for name-mismatch.
+    pub customer_name: Option<&'a str>,
+}
+
+impl Draft<'_> {
+    /// Maps a normalised offset to an input offset.
+    fn to_input(&self, norm_pos: usize) -> usize {
+        let ex = self.norm.map.to_source(norm_pos);
+        floor_char_boundary(self.input, self.extracted.map.to_source(ex))
+    }
+
+    /// The UAX #29 sentence (of the cased text) containing normalised
+    /// position `pos`, as an input byte range.
+    fn sentence_at(&self, pos: usize) -> (usize, usize) {
+        let (ls, le) = line_bounds(self.norm.text.as_bytes(), pos.min(self.norm.text.len()));
+        let (xs, xe) = (self.norm.map.to_source(ls), self.norm.map.to_source(le));
+        let x = self.norm.map.to_source(pos);
+        let text = &self.extracted.text[xs..xe];
+        let (s, e) = sentences(text)
+            .find(|&(s, e)| x < xs + e.max(s + 1))
+            .map_or((0, text.trim_end().len()), |(s, e)| (s, e));
+        let start = floor_char_boundary(self.input, self.extracted.map.to_source(xs + s));
+        let end = floor_char_boundary(self.input, self.extracted.map.to_source(xs + e));
+        (start, end.max(start))
+    }
+
+    /// The whole draft's text, trimmed, as an input byte range.
+    fn whole(&self) -> (usize, usize) {
+        let t = &self.extracted.text;
+        let s = t.len() - t.trim_start().len();
+        let e = t.trim_end().len().max(s);
+        (self.extracted.map.to_source(s), self.extracted.map.to_source(e))
+    }
+}
+
+/// Builds the findings of a draft from its verified matches.
+pub fn build(rules: &[Rule], rule_tags: &[Vec<u32>], tag_names: &[String], names: &[Vec<String>], draft: &Draft<'_>, mut matches: Vec<RawMatch>) -> Vec<Finding> {
+    matches.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
+    // One finding per stretch of text per rule: overlapping matches of the
+    // same owner (two patterns of one rule, a prefix inside a phrase) merge.
+    let mut merged: Vec<RawMatch> = Vec::with_capacity(matches.len());
+    for m in matches {
+        match merged.last_mut() {
+            Some(last) if last.owner == m.owner && m.start < last.end => last.end = last.end.max(m.end),
+            _ => merged.push(m),
+        }
+    }
+    let mut tags: Vec<Vec<RawMatch>> = vec![Vec::new(); tag_names.len()];
+    let mut out: Vec<(usize, usize, usize)> = Vec::new(); // (rule, input start, input end)
+    for m in &merged {
+        match m.owner {
+            Owner::Tag(t) => tags[t as usize].push(*m),
+            Owner::Rule(r) => {
+                for &t in &rule_tags[r as usize] {
+                    tags[t as usize].push(*m);
+                }
+                out.push((r as usize, draft.to_input(m.start as usize), draft.to_input(m.end as usize)));
+            }
+        }
+    }
+    for t in &mut tags {
+        t.sort_by_key(|m| (m.start, m.end));
+        t.dedup_by(|b, a| b.start < a.end);
+    }
+    let tag = |name: &str| tag_names.iter().position(|n| n == name).map(|i| &tags[i]);
+    for (r, rule) in rules.iter().enumerate() {
+        let allowed = |m: &&RawMatch| lang_allows(rule.lang, m.lang);
+        match &rule.kind {
+            RuleKind::Absent { when, unless } => {
+                let trigger = when.iter().filter_map(|w| tag(w)?.iter().find(allowed)).min_by_key(|m| m.start);
+                let satisfied = unless.iter().any(|u| tag(u).is_some_and(|v| !v.is_empty()));
+                if satisfied {
+                    continue;
+                }
+                match trigger {
+                    Some(m) => {
+                        let (s, e) = draft.sentence_at(m.start as usize);
+                        out.push((r, s, e));
+                    }
+                    None if when.is_empty() => {
+                        let (s, e) = draft.whole();
+                        out.push((r, s, e));
+                    }
+                    None => {}
+                }
+            }
+            RuleKind::Count { tag: name, min } => {
+                let Some(v) = tag(name) else { continue };
+                if let Some(m) = v.iter().filter(allowed).nth(*min as usize - 1) {
+                    let (s, e) = draft.sentence_at(m.start as usize);
+                    out.push((r, s, e));
+                }
+            }
+            RuleKind::NameMismatch { after, skip } => {
+                let Some(customer) = draft.customer_name else { continue };
+                let Some(v) = tag(after) else { continue };
+                for m in v.iter().filter(allowed) {
+                    if let Some((s, e)) = addressee_mismatch(draft, m, skip, customer, names) {
+                        out.push((r, s, e));
+                    }
+                }
+            }
+            RuleKind::Phrase { .. } | RuleKind::Regex(_) => {}
+        }
+    }
+    let mut lines = LineIndex::new(draft.input);
+    let mut findings: Vec<Finding> = out
+        .into_iter()
+        .map(|(r, start, end)| {
+            let rule = &rules[r];
+            let (line, column) = lines.line_col(start);
+            Finding {
+                rule: rule.id.clone(),
+                category: rule.category,
+                severity: rule.severity,
+                message: rule.message.clone(),
+                span: Span { start, end, line, column },
+                suggestions: rule.suggestions.clone(),
+            }
+        })
+        .collect();
+    findings.sort_by(|a, b| (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule)));
+    findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
+    findings
+}
+
+/// Checks the name after one greeting; returns the name's input span when
+/// it is not the customer's.
+fn addressee_mismatch(draft: &Draft<'_>, greeting: &RawMatch, skip: &[String], customer: &str, names: &[Vec<String>]) -> Option<(usize, usize)> {
+    let norm = draft.norm.text.as_str();
+    let (ls, le) = line_bounds(norm.as_bytes(), greeting.start as usize);
+    let line = Line::tokenize(norm, ls, le);
+    let mut i = line.tokens.partition_point(|t| t.end <= greeting.end);
+    while let Some(t) = line.tokens.get(i) {
+        let text = t.text(norm);
+        if t.kind == TokenKind::Punct && matches!(text, "," | "." | "-") || skip.iter().any(|s| s == text) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    let t = line.tokens.get(i).filter(|t| t.kind == TokenKind::Word)?;
+    // A name is capitalised in the draft as written.
+    let cased_pos = draft.norm.map.to_source(t.start as usize);
+    let first = draft.extracted.text.get(cased_pos..)?.chars().next()?;
+    if !first.is_uppercase() {
+        return None;
+    }
+    let written = t.text(norm);
+    let customer_norm = crate::normalize::normalize(customer).text;
+    let same = |a: &str, b: &str| a == b || names.iter().any(|g| g.iter().any(|x| x == a) && g.iter().any(|x| x == b));
+    let matches_customer = customer_norm
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .any(|w| same(w, written));
+    if matches_customer {
+        None
+    } else {
+        Some((draft.to_input(t.start as usize), draft.to_input(t.end as usize)))
+    }
+}
+
+/// Line starts of a text, for 1-based line and column of many offsets.
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Option<Vec<usize>>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        LineIndex { text, starts: None }
+    }
+
+    fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let text = self.text;
+        let starts = self.starts.get_or_insert_with(|| {
+            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let ls = starts[line - 1];
+        let col = text.get(ls..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, col)
+    }
+}

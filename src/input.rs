@@ -1,0 +1,558 @@
+//! Stage 1: from the input as read to the agent's own words.
+//!
+//! Markup, code, URLs, e-mail addresses, quoted thread material and the
+//! signature are not the agent's reply and are never linted. Extraction keeps
+//! every remaining character where it was whenever it can (masked bytes become
+//! spaces, line breaks stay), and records an [`OffsetMap`] where it cannot
+//! (HTML entities and tags), so every finding still points into the original
+//! input.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::normalize::OffsetMap;
+
+/// The format of a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum InputFormat {
+    /// Plain text (also e-mail bodies).
+    #[default]
+    Plain,
+    /// CommonMark Markdown.
+    Markdown,
+    /// HTML, as rich-text help-desk editors send it.
+    Html,
+}
+
+impl InputFormat {
+    /// Picks the format from a file name's extension; `None` when it says
+    /// nothing (the caller then sniffs or defaults to plain text).
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "md" | "markdown" | "mdown" | "mkd" => Some(Self::Markdown),
+            "html" | "htm" | "xhtml" => Some(Self::Html),
+            "txt" | "text" | "eml" => Some(Self::Plain),
+            _ => None,
+        }
+    }
+
+    /// Guesses the format of text with no name (stdin): HTML if it looks
+    /// like markup, plain text otherwise.
+    pub fn sniff(text: &str) -> Self {
+        let head = text.trim_start();
+        let lower: String = head.chars().take(256).collect::<String>().to_ascii_lowercase();
+        let tagged = ["<!doctype", "<html", "<p>", "<p ", "<div", "<body", "<br", "<span"];
+        if tagged.iter().any(|t| lower.starts_with(t)) {
+            Self::Html
+        } else {
+            Self::Plain
+        }
+    }
+}
+
+/// The agent's words, ready for normalisation.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    /// The text with everything that must not be linted masked out.
+    pub text: String,
+    /// Maps offsets in `text` back to the input.
+    pub map: OffsetMap,
+}
+
+/// Extracts the lintable text of `input` in the given format.
+pub fn extract(input: &str, format: InputFormat) -> Extracted {
+    let (mut text, map) = match format {
+        InputFormat::Plain => (input.to_owned(), OffsetMap::identity()),
+        InputFormat::Markdown => (extract_markdown(input), OffsetMap::identity()),
+        InputFormat::Html => extract_html(input),
+    };
+    mask_thread_and_signature(&mut text);
+    mask_urls_and_emails(&mut text);
+    Extracted { text, map }
+}
+
+/// Replaces `text[range]` by spaces, keeping line breaks, so offsets and
+/// lines stay where they were.
+fn mask(bytes: &mut [u8], start: usize, end: usize) {
+    for b in &mut bytes[start..end] {
+        if *b != b'\n' && *b != b'\r' {
+            *b = b' ';
+        }
+    }
+}
+
+/// Applies a byte-level masking function to a `String`. Masking only ever
+/// replaces whole characters by ASCII spaces (ranges are char-aligned), so
+/// the result stays valid UTF-8; a bug that broke that would be caught by the
+/// final validation instead of producing invalid text.
+fn with_bytes(text: &mut String, f: impl FnOnce(&mut [u8])) {
+    let mut bytes = std::mem::take(text).into_bytes();
+    f(&mut bytes);
+    *text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+fn quote_header_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?ix)^\s*(?:
+                on\s.{4,200}\swrote:\s*$
+              | .{0,200}\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$
+              | -{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-{0,}\s*$
+              | (?:from|от):\s.{1,200}$
+            )",
+        )
+        .expect("built-in quote header regex is valid")
+    })
+}
+
+/// Masks quoted e-mail material and the signature:
+/// - lines starting with `>` (after optional spaces);
+/// - everything from a reply header ("On … wrote:", "… написал(а):",
+///   "-----Original Message-----", an Outlook "From:" block) to the end;
+/// - everything after a signature delimiter line (`-- `).
+fn mask_thread_and_signature(text: &mut String) {
+    with_bytes(text, |bytes| {
+        let mut line_start = 0;
+        while line_start < bytes.len() {
+            let line_end = memchr_newline(bytes, line_start);
+            let line = &bytes[line_start..line_end];
+            let trimmed = trim_ascii_start(line);
+            if trimmed.first() == Some(&b'>') {
+                mask(bytes, line_start, line_end);
+            } else if is_signature_delimiter(line) || is_quote_header(bytes, line_start, line_end)
+            {
+                let end = bytes.len();
+                mask(bytes, line_start, end);
+                return;
+            }
+            line_start = line_end + 1;
+        }
+    });
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
+}
+
+fn trim_ascii_start(line: &[u8]) -> &[u8] {
+    let skip = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    &line[skip..]
+}
+
+fn is_signature_delimiter(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line == b"-- " || line == b"--"
+}
+
+fn is_quote_header(bytes: &[u8], start: usize, end: usize) -> bool {
+    let line = &bytes[start..end];
+    let trimmed = trim_ascii_start(line);
+    let cheap = trimmed.ends_with(b":")
+        || trimmed.ends_with(b":\r")
+        || trimmed.starts_with(b"--")
+        || trimmed.starts_with(b"From:")
+        || trimmed.starts_with("От:".as_bytes());
+    if !cheap {
+        return false;
+    }
+    let Ok(line) = std::str::from_utf8(line) else {
+        return false;
+    };
+    if !quote_header_re().is_match(line) {
+        return false;
+    }
+    // "From:"/"От:" alone is too weak (a sentence may start "От: …"); an
+    // Outlook header block has a "Sent:"/"Отправлено:" line right after.
+    let t = line.trim_start();
+    if t.starts_with("From:") || t.starts_with("От:") {
+        let rest = &bytes[end.min(bytes.len())..];
+        let next: Vec<&[u8]> = rest.split(|&b| b == b'\n').take(4).collect();
+        return next.iter().any(|l| {
+            let l = trim_ascii_start(l);
+            l.starts_with(b"Sent:")
+                || l.starts_with(b"Date:")
+                || l.starts_with("Отправлено:".as_bytes())
+                || l.starts_with("Дата:".as_bytes())
+        });
+    }
+    true
+}
+
+/// Masks URLs and e-mail addresses: they are not prose, and a URL full of
+/// words would otherwise produce findings nobody can fix.
+fn mask_urls_and_emails(text: &mut String) {
+    if !text.contains("://") && !text.contains("www.") && !text.contains('@') {
+        return;
+    }
+    with_bytes(text, |bytes| {
+        let is_url_char = |b: u8| !b.is_ascii_whitespace() && !matches!(b, b'<' | b'>' | b'"');
+        let mut i = 0;
+        while i < bytes.len() {
+            let rest = &bytes[i..];
+            let starts_url = rest.starts_with(b"http://")
+                || rest.starts_with(b"https://")
+                || rest.starts_with(b"www.")
+                || rest.starts_with(b"ftp://");
+            let at_word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
+            if starts_url && at_word_start {
+                let mut end = i;
+                while end < bytes.len() && is_url_char(bytes[end]) {
+                    end += 1;
+                }
+                // Trailing punctuation belongs to the sentence, not the URL.
+                while end > i && matches!(bytes[end - 1], b'.' | b',' | b')' | b'!' | b'?' | b';' | b':') {
+                    end -= 1;
+                }
+                mask(bytes, i, end);
+                i = end.max(i + 1);
+                continue;
+            }
+            if bytes[i] == b'@' {
+                let mut start = i;
+                while start > 0 && is_email_char(bytes[start - 1]) {
+                    start -= 1;
+                }
+                let mut end = i + 1;
+                while end < bytes.len() && is_email_char(bytes[end]) {
+                    end += 1;
+                }
+                while end > i + 1 && bytes[end - 1] == b'.' {
+                    end -= 1;
+                }
+                let domain = &bytes[i + 1..end];
+                if start < i && domain.contains(&b'.') {
+                    mask(bytes, start, end);
+                }
+                i = end.max(i + 1);
+                continue;
+            }
+            i += 1;
+        }
+    });
+}
+
+fn is_email_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+')
+}
+
+/// Markdown: keeps only text events outside block quotes, code and raw HTML.
+fn extract_markdown(input: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut keep = vec![false; input.len()];
+    let mut quote_depth = 0usize;
+    let parser = Parser::new_ext(input, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES);
+    for (event, range) in parser.into_offset_iter() {
+        match event {
+            Event::Start(Tag::BlockQuote(_)) => quote_depth += 1,
+            Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
+            Event::Text(_) if quote_depth == 0 => {
+                for k in &mut keep[range.start.min(input.len())..range.end.min(input.len())] {
+                    *k = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Code blocks, inline code, HTML and link destinations never appear as
+    // Text events outside their containers' own text, so they stay masked.
+    let mut out: Vec<u8> = input.as_bytes().to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        if !keep[i] {
+            // Mask whole characters: find this char's length from its lead byte.
+            let len = utf8_len(out[i]);
+            let end = (i + len).min(out.len());
+            if !keep[i..end].iter().any(|&k| k) {
+                mask(&mut out, i, end);
+            }
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7F => 1,
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+/// Block-level tags: they end a line of text.
+const BLOCK_TAGS: &[&str] = &[
+    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "section", "article", "header", "footer", "blockquote", "pre", "body", "html",
+];
+/// Tags whose whole content is not the agent's prose.
+const SKIP_CONTENT_TAGS: &[&str] = &["script", "style", "blockquote", "pre", "code", "head", "title"];
+/// Class or id markers of a quoted previous message in mail clients' HTML;
+/// everything from such an element on is the thread, not the reply.
+const THREAD_MARKERS: &[&str] = &[
+    "gmail_quote",
+    "yahoo_quoted",
+    "divrplyfwdmsg",
+    "moz-cite-prefix",
+    "protonmail_quote",
+    "zendesk_quote",
+];
+
+/// HTML: text outside tags, with entities decoded, skipping the content of
+/// `script`, `style`, `blockquote`, `pre`, `code` and quoted-thread blocks.
+fn extract_html(input: &str) -> (String, OffsetMap) {
+    let bytes = input.as_bytes();
+    let mut out = String::with_capacity(input.len());
+    let mut map = OffsetMap::identity();
+    let mut i = 0;
+    // (tag name, depth) of a skip-content element we are inside.
+    let mut skipping: Option<(String, usize)> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'<' {
+            if input[i..].starts_with("<!--") {
+                let end = input[i + 4..].find("-->").map_or(bytes.len(), |p| i + 4 + p + 3);
+                i = end;
+                map.push(out.len(), i);
+                continue;
+            }
+            let Some(tag_end) = find_tag_end(bytes, i) else {
+                // A lone '<' is text ("x < y").
+                if skipping.is_none() {
+                    out.push('<');
+                }
+                i += 1;
+                continue;
+            };
+            let tag = &input[i + 1..tag_end];
+            let closing = tag.starts_with('/');
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let next = tag_end + 1;
+            if let Some((skip_name, depth)) = &mut skipping {
+                if name == *skip_name {
+                    if closing {
+                        *depth -= 1;
+                    } else if !tag.ends_with('/') {
+                        *depth += 1;
+                    }
+                    if *depth == 0 {
+                        skipping = None;
+                        out.push('\n');
+                    }
+                }
+                i = next;
+                map.push(out.len(), i);
+                continue;
+            }
+            let lower_tag = tag.to_ascii_lowercase();
+            if !closing && THREAD_MARKERS.iter().any(|m| lower_tag.contains(m)) {
+                // The rest of the document is the quoted thread.
+                i = bytes.len();
+                map.push(out.len(), i);
+                break;
+            }
+            if !closing && SKIP_CONTENT_TAGS.contains(&name.as_str()) && !tag.ends_with('/') {
+                skipping = Some((name.clone(), 1));
+            }
+            if BLOCK_TAGS.contains(&name.as_str()) {
+                out.push('\n');
+            } else {
+                out.push(' ');
+            }
+            i = next;
+            map.push(out.len(), i);
+            continue;
+        }
+        if skipping.is_some() {
+            i += utf8_len(b);
+            map.push(out.len(), i);
+            continue;
+        }
+        if b == b'&' {
+            if let Some((decoded, len)) = decode_entity(&input[i..]) {
+                out.push(decoded);
+                i += len;
+                map.push(out.len(), i);
+                continue;
+            }
+        }
+        if b == b'\n' || b == b'\r' || b == b'\t' {
+            // Source line breaks in HTML are just spaces.
+            out.push(' ');
+            i += 1;
+            continue;
+        }
+        let len = utf8_len(b).min(bytes.len() - i);
+        out.push_str(input.get(i..i + len).unwrap_or(" "));
+        i += len;
+    }
+    (out, map)
+}
+
+/// Finds the `>` that closes the tag opened at `start`, honouring quoted
+/// attribute values; `None` when `<` does not open a tag.
+fn find_tag_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let next = *bytes.get(start + 1)?;
+    if !(next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?') {
+        return None;
+    }
+    let mut quote: Option<u8> = None;
+    for (k, &b) in bytes.iter().enumerate().skip(start + 1) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return Some(k),
+            None => {}
+        }
+    }
+    None
+}
+
+/// Decodes one HTML entity at the start of `s`: `(char, bytes consumed)`.
+fn decode_entity(s: &str) -> Option<(char, usize)> {
+    let end = s.as_bytes().iter().take(12).position(|&b| b == b';')?;
+    let body = &s[1..end];
+    let c = if let Some(num) = body.strip_prefix('#') {
+        let code = if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            u32::from_str_radix(hex, 16).ok()?
+        } else {
+            num.parse::<u32>().ok()?
+        };
+        char::from_u32(code)?
+    } else {
+        match body {
+            "nbsp" => '\u{a0}',
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "laquo" => '«',
+            "raquo" => '»',
+            "ldquo" => '“',
+            "rdquo" => '”',
+            "lsquo" => '‘',
+            "rsquo" => '’',
+            "bdquo" => '„',
+            "mdash" => '—',
+            "ndash" => '–',
+            "hellip" => '…',
+            "shy" => '\u{ad}',
+            "copy" => '©',
+            _ => return None,
+        }
+    };
+    Some((if c == '\0' { ' ' } else { c }, end + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lintable(input: &str, format: InputFormat) -> String {
+        extract(input, format).text
+    }
+
+    #[test]
+    fn plain_masks_quoted_lines_keeping_offsets() {
+        let input = "Спасибо, что написали.\n> Ну и сервис!\nВернём деньги завтра.";
+        let out = lintable(input, InputFormat::Plain);
+        assert_eq!(out.len(), input.len());
+        assert!(!out.contains("сервис"));
+        assert!(out.contains("Вернём деньги завтра."));
+        assert_eq!(out.find("Вернём"), input.find("Вернём"));
+    }
+
+    #[test]
+    fn plain_masks_reply_header_and_rest() {
+        let input = "Заказ отправлен.\n\nOn Mon, 2 Nov 2026 at 10:00, Anna <a@x.ru> wrote:\nвы же обещали";
+        let out = lintable(input, InputFormat::Plain);
+        assert!(out.contains("Заказ отправлен."));
+        assert!(!out.contains("обещали"));
+        let ru = "Готово.\n\nПн, 2 нояб. 2026 г. в 10:00, Анна <a@x.ru> написал(а):\nгде заказ";
+        assert!(!lintable(ru, InputFormat::Plain).contains("где заказ"));
+    }
+
+    #[test]
+    fn plain_masks_signature_and_urls() {
+        let input = "See https://example.com/sorry-for-the-inconvenience now.\n-- \nJohn, ACME";
+        let out = lintable(input, InputFormat::Plain);
+        assert!(!out.contains("inconvenience"));
+        assert!(out.contains("now."));
+        assert!(!out.contains("ACME"));
+        let mail = lintable("Write to help@acme.com.", InputFormat::Plain);
+        assert!(!mail.contains("acme"));
+        assert!(mail.ends_with('.'));
+    }
+
+    #[test]
+    fn a_sentence_starting_with_from_is_not_a_header() {
+        let input = "From: the team, with thanks.\nWe will call you.";
+        assert_eq!(lintable(input, InputFormat::Plain), input);
+    }
+
+    #[test]
+    fn markdown_keeps_text_masks_code_links_and_quotes() {
+        let input = "**Приносим** извинения, см. [страницу](https://x.ru/izvineniya).\n\n> вы же\n\n`код же`\n";
+        let out = lintable(input, InputFormat::Markdown);
+        assert_eq!(out.len(), input.len());
+        assert!(out.contains("Приносим"));
+        assert!(out.contains("извинения"));
+        assert!(out.contains("страницу"));
+        assert!(!out.contains("x.ru"));
+        assert!(!out.contains("вы же"));
+        assert!(!out.contains("код"));
+    }
+
+    #[test]
+    fn html_strips_tags_decodes_entities_and_maps_back() {
+        let input = "<p>We don&rsquo;t <b>blame</b> you</p><blockquote>you should have</blockquote><p>Bye</p>";
+        let ex = lintable(input, InputFormat::Html);
+        assert!(ex.contains("don’t"));
+        assert!(ex.contains("blame"));
+        assert!(!ex.contains("should"));
+        let full = extract(input, InputFormat::Html);
+        let at = full.text.find("blame").unwrap();
+        assert_eq!(&input[full.map.to_source(at)..full.map.to_source(at + 5)], "blame");
+        let apo = full.text.find('’').unwrap();
+        assert_eq!(full.map.to_source(apo + '’'.len_utf8()), input.find("t <b>").unwrap());
+    }
+
+    #[test]
+    fn html_thread_markers_end_the_reply() {
+        let input = "<div>Готово.</div><div class=\"gmail_quote\">вы же сами</div>";
+        let out = lintable(input, InputFormat::Html);
+        assert!(out.contains("Готово."));
+        assert!(!out.contains("сами"));
+    }
+
+    #[test]
+    fn sniffing_and_extensions() {
+        assert_eq!(InputFormat::sniff("  <p>Hi</p>"), InputFormat::Html);
+        assert_eq!(InputFormat::sniff("Hi <name>"), InputFormat::Plain);
+        assert_eq!(
+            InputFormat::from_path(std::path::Path::new("a/b.MD")),
+            Some(InputFormat::Markdown)
+        );
+        assert_eq!(InputFormat::from_path(std::path::Path::new("a/b")), None);
+    }
+}

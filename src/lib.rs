@@ -1,0 +1,171 @@
+//! apolint: a fast linter for customer-facing apology messages.
+//!
+//! The pipeline has one module per stage:
+//!
+//! 1. [`input`]: the input as read → the agent's own words (markup, quotes,
+//!    signatures masked; offsets kept).
+//! 2. [`normalize`]: → lowercase, folded text for matching, with an
+//!    [`normalize::OffsetMap`] back.
+//! 3. [`segment`]: words, sentences and language (lazily, per line).
+//! 4. [`matcher`]: one Aho-Corasick pass over the normalised text, each hit
+//!    verified against its rule's token pattern.
+//! 5. [`findings`]: document-level rules, merging, spans in the original.
+//!
+//! [`output`] renders findings for people (ariadne) and programs (JSON).
+//! Rules are data ([`rules`]), configured by `apolint.toml` ([`config`]).
+//! Every front end (CLI, language server, HTTP hook) calls [`Linter::check`].
+//!
+//! ```
+//! use apolint::{CheckOptions, Linter};
+//! let linter = Linter::builtin().expect("built-in rules load");
+//! let report = linter.check("Приносим свои извинения за задержку.", &CheckOptions::default());
+//! assert!(report.findings.iter().any(|f| f.category.name() == "cliche"));
+//! ```
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod diagnostics;
+pub mod findings;
+pub mod input;
+pub mod matcher;
+pub mod normalize;
+pub mod output;
+pub mod pattern;
+pub mod rules;
+pub mod segment;
+
+pub use config::{Config, FailOn};
+pub use diagnostics::FileError;
+pub use findings::{Finding, Span};
+pub use input::InputFormat;
+pub use rules::{Category, Rule, RuleBook, Severity};
+pub use segment::Language;
+
+/// Which language's rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LanguageChoice {
+    /// Decided per sentence from the text.
+    #[default]
+    Auto,
+    /// Russian only.
+    Ru,
+    /// English only.
+    En,
+}
+
+impl LanguageChoice {
+    fn forced(self) -> Option<Language> {
+        match self {
+            LanguageChoice::Auto => None,
+            LanguageChoice::Ru => Some(Language::Ru),
+            LanguageChoice::En => Some(Language::En),
+        }
+    }
+}
+
+/// Options for checking one draft.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// The draft's format (`None`: plain text, or HTML if it looks like it).
+    pub format: Option<InputFormat>,
+    /// Language handling.
+    pub language: LanguageChoice,
+    /// The customer's name: enables `name-mismatch`.
+    pub customer_name: Option<String>,
+}
+
+/// The result of checking one draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Dominant language of the draft (or the forced one).
+    pub language: Language,
+    /// Findings, sorted by position.
+    pub findings: Vec<Finding>,
+}
+
+/// A compiled set of rules, ready to check drafts. Cheap to share across
+/// threads (`&Linter` is all `check` needs).
+#[derive(Debug)]
+pub struct Linter {
+    book: RuleBook,
+    engine: matcher::Engine,
+    fail_on: FailOn,
+}
+
+impl Linter {
+    /// The built-in rule packs with default settings.
+    pub fn builtin() -> Result<Linter, Vec<FileError>> {
+        Self::with_config(&Config::default())
+    }
+
+    /// The built-in packs adjusted by a configuration.
+    pub fn with_config(config: &Config) -> Result<Linter, Vec<FileError>> {
+        let mut book = RuleBook::builtin()?;
+        if !config.languages.is_empty() {
+            book.rules
+                .retain(|r| r.lang == rules::RuleLang::Any || config.languages.iter().any(|l| l == r.lang.code()));
+        }
+        config.apply(&mut book)?;
+        book.validate()?;
+        Ok(Self::from_book(book, config.fail_on))
+    }
+
+    /// Compiles an already loaded and validated rule book.
+    pub fn from_book(book: RuleBook, fail_on: FailOn) -> Linter {
+        let engine = matcher::Engine::compile(&book);
+        Linter { book, engine, fail_on }
+    }
+
+    /// The loaded rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.book.rules
+    }
+
+    /// The loaded rule book (rules, lexicons, name groups).
+    pub fn book(&self) -> &RuleBook {
+        &self.book
+    }
+
+    /// The configured failing severity.
+    pub fn fail_on(&self) -> FailOn {
+        self.fail_on
+    }
+
+    /// Number of distinct literals in the Aho-Corasick automaton.
+    pub fn anchor_count(&self) -> usize {
+        self.engine.anchor_count()
+    }
+
+    /// Checks one draft.
+    pub fn check(&self, input: &str, options: &CheckOptions) -> Report {
+        let format = options.format.unwrap_or_else(|| InputFormat::sniff(input));
+        let extracted = input::extract(input, format);
+        let norm = normalize::normalize(&extracted.text);
+        let forced = options.language.forced();
+        let matches = self.engine.scan(&norm, &extracted.text, forced);
+        let draft = findings::Draft {
+            input,
+            extracted: &extracted,
+            norm: &norm,
+            forced,
+            customer_name: options.customer_name.as_deref().filter(|n| !n.trim().is_empty()),
+        };
+        let findings = findings::build(
+            &self.book.rules,
+            &self.engine.rule_tags,
+            &self.engine.tag_names,
+            &self.book.names,
+            &draft,
+            matches,
+        );
+        let language = forced.unwrap_or_else(|| Language::dominant(norm.cyrillic_letters, norm.latin_letters));
+        Report { language, findings }
+    }
+
+    /// Whether a report fails the run at the configured severity.
+    pub fn fails(&self, report: &Report) -> bool {
+        report.findings.iter().any(|f| self.fail_on.fails(f.severity))
+    }
+}

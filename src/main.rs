@@ -1,0 +1,457 @@
+//! The `apolint` command line.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use apolint::output::{self, FileResult};
+use apolint::{CheckOptions, Config, FailOn, FileError, InputFormat, LanguageChoice, Linter, Report};
+
+/// A linter for customer-facing apology messages in Russian and English.
+///
+/// Reads a support agent's draft reply and flags what makes customers
+/// angrier: stock clichés, passive aggression, blame-shifting, non-apologies,
+/// impossible promises, officialese, unfilled placeholders, a promise with no
+/// deadline, an admitted fault with no compensation.
+#[derive(Parser)]
+#[command(name = "apolint", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check drafts (files, directories, or - for stdin).
+    ///
+    /// Exit status: 0 no finding at or above the failing severity, 1 at least
+    /// one, 2 the run failed (bad option, unreadable file, invalid config).
+    Check(CheckArgs),
+    /// List the loaded rules.
+    Rules(RulesArgs),
+    /// Explain one rule, with its examples.
+    Explain {
+        /// The rule id, e.g. ru.cliche.prinosim-izvineniya.
+        rule: String,
+        /// Config file (otherwise apolint.toml is discovered upward).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Files or directories to check; `-` or nothing reads stdin.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Language of the rules to apply; auto decides per sentence.
+    #[arg(long, value_enum, default_value = "auto")]
+    lang: Lang,
+    /// The customer's name: enables the name-mismatch check.
+    #[arg(long, value_name = "NAME")]
+    customer_name: Option<String>,
+    /// Config file (otherwise apolint.toml is discovered upward from the
+    /// current directory).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore any apolint.toml.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Input format; auto goes by file extension (.md, .html), else plain.
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: InFormat,
+    /// Fail (exit 1) on findings at or above this severity.
+    #[arg(long, value_enum)]
+    fail_on: Option<FailLevel>,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: RulesFormat,
+    /// Config file (otherwise apolint.toml is discovered upward).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Findings with the draft's line and the span underlined.
+    Human,
+    /// The contract's JSON document.
+    Json,
+    /// One line per finding: path:line:col: severity[rule] message.
+    Short,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    Auto,
+    Ru,
+    En,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InFormat {
+    Auto,
+    Plain,
+    Markdown,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailLevel {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A failed run: what to print on stderr. Exit status 2.
+enum Failure {
+    Files(Vec<FileError>),
+    Message(String),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let color = std::io::stderr().is_terminal();
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => list_rules(&args),
+        Command::Explain { rule, config } => explain(&rule, config.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Files(errors)) => {
+            let mut err = std::io::stderr().lock();
+            for e in &errors {
+                let _ = write!(err, "{}", e.render(color));
+            }
+            let _ = writeln!(err, "apolint: {} error{} in rule or config files; nothing was checked.", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            ExitCode::from(2)
+        }
+        Err(Failure::Message(m)) => {
+            let _ = writeln!(std::io::stderr(), "apolint: {m}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(explicit: Option<&Path>, disabled: bool) -> Result<Config, Failure> {
+    if disabled {
+        return Ok(Config::default());
+    }
+    let path = match explicit {
+        Some(p) => {
+            if !p.is_file() {
+                return Err(Failure::Message(format!("config file {} not found", p.display())));
+            }
+            Some(p.to_path_buf())
+        }
+        None => std::env::current_dir().ok().and_then(|d| Config::discover(&d)),
+    };
+    match path {
+        Some(p) => Config::load(&p).map_err(Failure::Files),
+        None => Ok(Config::default()),
+    }
+}
+
+fn linter(config: &Config) -> Result<Linter, Failure> {
+    Linter::with_config(config).map_err(Failure::Files)
+}
+
+/// A draft read from disk or stdin.
+struct Input {
+    path: String,
+    text: String,
+    format: Option<InputFormat>,
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
+    let mut config = load_config(args.config.as_deref(), args.no_config)?;
+    if let Some(f) = args.fail_on {
+        config.fail_on = match f {
+            FailLevel::Error => FailOn::Error,
+            FailLevel::Warning => FailOn::Warning,
+            FailLevel::Info => FailOn::Info,
+            FailLevel::Never => FailOn::Never,
+        };
+    }
+    let linter = linter(&config)?;
+    let forced_format = match args.input_format {
+        InFormat::Auto => None,
+        InFormat::Plain => Some(InputFormat::Plain),
+        InFormat::Markdown => Some(InputFormat::Markdown),
+        InFormat::Html => Some(InputFormat::Html),
+    };
+    // Read everything first: a file that cannot be read fails the run before
+    // anything is written to stdout.
+    let inputs = read_inputs(&args.paths, forced_format)?;
+    let language = match args.lang {
+        Lang::Auto => LanguageChoice::Auto,
+        Lang::Ru => LanguageChoice::Ru,
+        Lang::En => LanguageChoice::En,
+    };
+    let reports: Vec<Report> = inputs
+        .iter()
+        .map(|i| {
+            let opts = CheckOptions { format: i.format, language, customer_name: args.customer_name.clone() };
+            linter.check(&i.text, &opts)
+        })
+        .collect();
+    let results: Vec<FileResult<'_>> = inputs
+        .iter()
+        .zip(&reports)
+        .map(|(i, r)| FileResult { path: &i.path, text: &i.text, report: r })
+        .collect();
+    let stdout_tty = std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Auto => stdout_tty && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+    };
+    let mut text = String::new();
+    match args.format.unwrap_or(Format::Human) {
+        Format::Json => {
+            text = serde_json::to_string_pretty(&output::json(&results)).unwrap_or_default();
+            text.push('\n');
+        }
+        Format::Human => {
+            for r in &results {
+                text.push_str(&output::human(r, color));
+            }
+            text.push_str(&output::summary(&results));
+            text.push('\n');
+        }
+        Format::Short => {
+            for r in &results {
+                for f in &r.report.findings {
+                    text.push_str(&output::one_line(r.path, f));
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(Failure::Message(format!("cannot write output: {e}")));
+        }
+    }
+    let failed = reports.iter().any(|r| linter.fails(r));
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Extensions of drafts picked up when recursing into a directory.
+const DRAFT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "eml"];
+
+fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Input>, Failure> {
+    let mut inputs = Vec::new();
+    if paths.is_empty() || paths.iter().any(|p| p.as_os_str() == "-") && paths.len() == 1 {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+        let text = decode("-", bytes)?;
+        inputs.push(Input { path: "-".into(), text, format: forced });
+        return Ok(inputs);
+    }
+    for p in paths {
+        if p.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+            inputs.push(Input { path: "-".into(), text: decode("-", bytes)?, format: forced });
+        } else if p.is_dir() {
+            let mut files = Vec::new();
+            walk(p, &mut files).map_err(|e| Failure::Message(format!("cannot read directory {}: {e}", p.display())))?;
+            files.sort();
+            for f in files {
+                let bytes = read_file(&f)?;
+                if looks_binary(&bytes) {
+                    eprintln!("apolint: skipping {}: binary file", f.display());
+                    continue;
+                }
+                let name = f.display().to_string();
+                let text = decode(&name, bytes)?;
+                inputs.push(Input { path: name, text, format: forced.or_else(|| InputFormat::from_path(&f)) });
+            }
+        } else {
+            let bytes = read_file(p)?;
+            let name = p.display().to_string();
+            let text = decode(&name, bytes)?;
+            inputs.push(Input { path: name, text, format: forced.or_else(|| InputFormat::from_path(p)) });
+        }
+    }
+    Ok(inputs)
+}
+
+fn read_file(p: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(p).map_err(|e| Failure::Message(format!("cannot read {}: {e}", p.display())))
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        if hidden {
+            continue;
+        }
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if ft.is_file()
+            && path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| DRAFT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn looks_binary(bytes: &[u8]) -> bool {
+    !has_utf16_bom(bytes) && bytes.iter().take(8192).any(|&b| b == 0)
+}
+
+fn has_utf16_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// Decodes a draft: UTF-8 (a BOM is kept, so offsets stay those of the
+/// bytes as read), or UTF-16 with a BOM. Anything else is an error that
+/// names the file and the first bad byte.
+fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
+    if has_utf16_bom(&bytes) {
+        let le = bytes[0] == 0xFF;
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], *c.get(1).unwrap_or(&0)];
+                if le { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+            })
+            .collect();
+        return String::from_utf16(&units).map_err(|_| Failure::Message(format!("{name}: invalid UTF-16 text")));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let (line, col) = apolint::diagnostics::line_col(
+            std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or(""),
+            at,
+        );
+        Failure::Message(format!(
+            "{name}: invalid UTF-8 at byte {at} (line {line}, column {col}); apolint reads UTF-8 or UTF-16 with a BOM — convert the file, e.g. `iconv -f cp1251 -t utf-8`"
+        ))
+    })
+}
+
+fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {
+    let config = load_config(args.config.as_deref(), false)?;
+    let linter = linter(&config)?;
+    let mut out = String::new();
+    match args.format {
+        RulesFormat::Text => {
+            for r in linter.rules() {
+                out.push_str(&format!("{:<48} {:<20} {:<8} {}\n", r.id, r.category.name(), r.severity.name(), r.message));
+            }
+            out.push_str(&format!("{} rules\n", linter.rules().len()));
+        }
+        RulesFormat::Json => {
+            let v: Vec<_> = linter
+                .rules()
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "category": r.category.name(), "severity": r.severity.name(),
+                        "kind": r.kind.name(), "message": r.message, "explanation": r.explanation,
+                        "suggestions": r.suggestions, "source": r.source,
+                    })
+                })
+                .collect();
+            out = serde_json::to_string_pretty(&v).unwrap_or_default();
+            out.push('\n');
+        }
+        RulesFormat::Markdown => {
+            out.push_str("# apolint rules\n\nGenerated by `apolint rules --format markdown` from the rule files.\n\n");
+            out.push_str("| id | category | severity | kind | message |\n|---|---|---|---|---|\n");
+            for r in linter.rules() {
+                out.push_str(&format!("| `{}` | {} | {} | {} | {} |\n", r.id, r.category, r.severity, r.kind.name(), r.message.replace('|', "\\|")));
+            }
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, Failure> {
+    let config = load_config(config, false)?;
+    let linter = linter(&config)?;
+    let Some(r) = linter.rules().iter().find(|r| r.id == id) else {
+        let hint = apolint::diagnostics::closest(id, linter.rules().iter().map(|r| r.id.as_str()))
+            .map_or_else(|| " (run `apolint rules` to list them)".to_owned(), |c| format!("; did you mean `{c}`?"));
+        return Err(Failure::Message(format!("unknown rule `{id}`{hint}")));
+    };
+    let mut out = format!(
+        "{}\n  category: {}\n  severity: {}\n  kind:     {}\n  source:   {}\n\n{}\n\n{}\n",
+        r.id,
+        r.category,
+        r.severity,
+        r.kind.name(),
+        r.source,
+        r.message,
+        r.explanation
+    );
+    if !r.suggestions.is_empty() {
+        out.push_str("\nInstead:\n");
+        for s in &r.suggestions {
+            out.push_str(&format!("  • {s}\n"));
+        }
+    }
+    if !r.fire.is_empty() {
+        out.push_str("\nReported:\n");
+        for s in &r.fire {
+            out.push_str(&format!("  ✗ {s}\n"));
+        }
+    }
+    if !r.quiet.is_empty() {
+        out.push_str("\nNot reported:\n");
+        for s in &r.quiet {
+            out.push_str(&format!("  ✓ {s}\n"));
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}

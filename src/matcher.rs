@@ -1,0 +1,309 @@
+//! Stage 4: matches.
+//!
+//! One Aho-Corasick automaton holds the anchor literal of every phrase
+//! pattern and the prefilter literals of every regex. A single overlapping
+//! pass over the normalised draft yields candidate hits; a hit whose edges
+//! are not word boundaries is dropped on the spot, the rest are verified
+//! against their full pattern on the tokens of their line (tokenized once,
+//! lazily), and regexes run only on lines where their prefilter hit.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::normalize::Normalized;
+use crate::pattern::{anchored_variants, Elem, Matcher};
+use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
+use crate::segment::{Language, Line};
+
+/// Who a match belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Owner {
+    /// A reporting rule (index into the rule book).
+    Rule(u32),
+    /// A lexicon (tag id).
+    Tag(u32),
+}
+
+/// A verified match, in normalised-text offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawMatch {
+    /// Whose match it is.
+    pub owner: Owner,
+    /// Start offset in the normalised text.
+    pub start: u32,
+    /// End offset in the normalised text.
+    pub end: u32,
+    /// Language of the sentence it is in.
+    pub lang: Language,
+}
+
+#[derive(Debug)]
+struct Phrase {
+    owner: Owner,
+    elems: Vec<Elem>,
+    anchor: usize,
+    /// Index into `Engine::contexts` (lexicon patterns have none).
+    context: Option<usize>,
+    lang: RuleLang,
+}
+
+#[derive(Debug)]
+struct RegexRule {
+    owner: Owner,
+    spec: RegexSpec,
+    lang: RuleLang,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Phrase { idx: u32, prefix: bool },
+    Regex(u32),
+}
+
+/// The compiled form of a rule book: the automaton and everything hanging
+/// off its hits.
+#[derive(Debug)]
+pub struct Engine {
+    ac: Option<AhoCorasick>,
+    targets: Vec<Vec<Target>>,
+    phrases: Vec<Phrase>,
+    regexes: Vec<RegexRule>,
+    /// Regexes with no prefilter: run once over the whole draft.
+    unfiltered: Vec<u32>,
+    contexts: Vec<Context>,
+    /// Lexicon names, indexed by tag id.
+    pub tag_names: Vec<String>,
+    /// Tag ids each rule's matches also count toward.
+    pub rule_tags: Vec<Vec<u32>>,
+}
+
+impl Engine {
+    /// Compiles a validated rule book.
+    pub fn compile(book: &RuleBook) -> Engine {
+        let lexicons = book.merged_lexicons();
+        let tag_names: Vec<String> = lexicons.keys().map(|s| (*s).to_owned()).collect();
+        let tag_id: HashMap<&str, u32> = tag_names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+        let mut e = Engine {
+            ac: None,
+            targets: Vec::new(),
+            phrases: Vec::new(),
+            regexes: Vec::new(),
+            unfiltered: Vec::new(),
+            contexts: Vec::new(),
+            tag_names: tag_names.clone(),
+            rule_tags: Vec::new(),
+        };
+        let mut anchors: HashMap<String, u32> = HashMap::new();
+        let mut literals: Vec<String> = Vec::new();
+        let mut add_anchor = |text: &str, target: Target, targets: &mut Vec<Vec<Target>>| {
+            let id = *anchors.entry(text.to_owned()).or_insert_with(|| {
+                literals.push(text.to_owned());
+                targets.push(Vec::new());
+                (literals.len() - 1) as u32
+            });
+            targets[id as usize].push(target);
+        };
+        let mut add_phrases = |e: &mut Engine, owner: Owner, patterns: &[Vec<Elem>], context: Option<usize>, lang: RuleLang| {
+            for p in patterns {
+                // Validated at load time; a pattern that cannot anchor is skipped.
+                let Ok(variants) = anchored_variants(p) else { continue };
+                for (elems, anchor, lits) in variants {
+                    let idx = e.phrases.len() as u32;
+                    e.phrases.push(Phrase { owner, elems, anchor, context, lang });
+                    for lit in lits {
+                        add_anchor(&lit.text, Target::Phrase { idx, prefix: lit.prefix }, &mut e.targets);
+                    }
+                }
+            }
+        };
+        let mut regex_specs: Vec<(Owner, RegexSpec, RuleLang)> = Vec::new();
+        for (i, rule) in book.rules.iter().enumerate() {
+            let owner = Owner::Rule(i as u32);
+            e.rule_tags.push(rule.tags.iter().filter_map(|t| tag_id.get(t.as_str()).copied()).collect());
+            match &rule.kind {
+                RuleKind::Phrase { patterns, context } => {
+                    e.contexts.push(context.clone());
+                    let ctx = e.contexts.len() - 1;
+                    add_phrases(&mut e, owner, patterns, Some(ctx), rule.lang);
+                }
+                RuleKind::Regex(spec) => regex_specs.push((owner, spec.clone(), rule.lang)),
+                _ => {}
+            }
+        }
+        for (name, parts) in &lexicons {
+            let owner = Owner::Tag(tag_id[name]);
+            for lex in parts {
+                add_phrases(&mut e, owner, &lex.patterns, None, RuleLang::Any);
+                for spec in &lex.regexes {
+                    regex_specs.push((owner, spec.clone(), RuleLang::Any));
+                }
+            }
+        }
+        for (owner, spec, lang) in regex_specs {
+            let idx = e.regexes.len() as u32;
+            if spec.prefilter.is_empty() {
+                e.unfiltered.push(idx);
+            }
+            for lit in &spec.prefilter {
+                // Case-sensitive regexes run on original text, but their
+                // prefilter is found in the normalised text.
+                let lit = crate::normalize::normalize(lit).text;
+                add_anchor(&lit, Target::Regex(idx), &mut e.targets);
+            }
+            e.regexes.push(RegexRule { owner, spec, lang });
+        }
+        if !literals.is_empty() {
+            e.ac = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literals)
+                .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&literals))
+                .ok();
+        }
+        e
+    }
+
+    /// Number of distinct literals in the automaton.
+    pub fn anchor_count(&self) -> usize {
+        self.targets.len()
+    }
+
+    /// Finds every verified match in a normalised draft. `cased` is the text
+    /// before normalisation (for case-sensitive regexes); `forced` is the
+    /// language the caller imposed, if any.
+    pub fn scan(&self, norm: &Normalized, cased: &str, forced: Option<Language>) -> Vec<RawMatch> {
+        let text = norm.text.as_str();
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut line = Line::default();
+        let mut have_line = false;
+        let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
+        if let Some(ac) = &self.ac {
+            for hit in ac.find_overlapping_iter(text) {
+                let (start, end) = (hit.start(), hit.end());
+                for target in &self.targets[hit.pattern().as_usize()] {
+                    match *target {
+                        Target::Regex(ri) => {
+                            let (ls, le) = line_bounds(bytes, start);
+                            if regex_done_at[ri as usize] != ls {
+                                regex_done_at[ri as usize] = ls;
+                                self.run_regex(ri, norm, cased, ls, le, forced, &mut out);
+                            }
+                        }
+                        Target::Phrase { idx, prefix } => {
+                            if !word_start(text, start) || (!prefix && !word_end(text, end)) {
+                                continue;
+                            }
+                            if !have_line || start < line.start || start > line.end {
+                                let (ls, le) = line_bounds(bytes, start);
+                                line = Line::tokenize(text, ls, le);
+                                have_line = true;
+                            }
+                            self.verify(idx, &line, text, start, forced, &mut out);
+                        }
+                    }
+                }
+            }
+        }
+        for &ri in &self.unfiltered {
+            self.run_regex(ri, norm, cased, 0, text.len(), forced, &mut out);
+        }
+        out
+    }
+
+    fn verify(&self, idx: u32, line: &Line, text: &str, start: usize, forced: Option<Language>, out: &mut Vec<RawMatch>) {
+        let phrase = &self.phrases[idx as usize];
+        let Some(at) = line.token_starting_at(start) else { return };
+        let m = Matcher { norm: text, tokens: &line.tokens };
+        let Some((a, b)) = m.match_around(&phrase.elems, phrase.anchor, at) else { return };
+        if let Some(ci) = phrase.context {
+            let ctx = &self.contexts[ci];
+            if !ctx.in_quotes && line.tokens[a].in_quotes {
+                return;
+            }
+            if ctx.clause_start && !m.at_clause_start(a) {
+                return;
+            }
+            if ctx.unless_before.iter().any(|p| m.matches_before(p, a)) {
+                return;
+            }
+            if ctx.unless_after.iter().any(|p| m.matches_at(p, b + 1)) {
+                return;
+            }
+            if ctx.unless_sentence.iter().any(|p| (0..line.tokens.len()).any(|i| m.matches_at(p, i))) {
+                return;
+            }
+        }
+        let lang = forced.unwrap_or_else(|| line.sentence_language(text, a));
+        if !lang_allows(phrase.lang, lang) {
+            return;
+        }
+        out.push(RawMatch {
+            owner: phrase.owner,
+            start: line.tokens[a].start,
+            end: line.tokens[b].end,
+            lang,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_regex(&self, ri: u32, norm: &Normalized, cased: &str, ls: usize, le: usize, forced: Option<Language>, out: &mut Vec<RawMatch>) {
+        let rule = &self.regexes[ri as usize];
+        let spec = &rule.spec;
+        // Case-sensitive regexes see the text before normalisation.
+        let (hay, base) = if spec.case_sensitive {
+            let cs = norm.map.to_source(ls);
+            let ce = norm.map.to_source(le);
+            (cased.get(cs..ce).unwrap_or(""), cs)
+        } else {
+            (&norm.text[ls..le], ls)
+        };
+        for m in spec.regex.find_iter(hay) {
+            if m.is_empty() {
+                continue;
+            }
+            if spec.word_boundary && (!word_start(hay, m.start()) || !word_end(hay, m.end())) {
+                continue;
+            }
+            if !spec.allow.is_empty() && spec.allow.iter().any(|a| *a == m.as_str().to_lowercase()) {
+                continue;
+            }
+            let (mut s, mut e) = (base + m.start(), base + m.end());
+            if spec.case_sensitive {
+                s = norm.map.to_derived(s);
+                e = norm.map.to_derived(e);
+            }
+            let lang = forced.unwrap_or(Language::Mixed);
+            if !lang_allows(rule.lang, lang) {
+                continue;
+            }
+            out.push(RawMatch { owner: rule.owner, start: s as u32, end: e as u32, lang });
+        }
+    }
+}
+
+/// Whether a rule written for `rule` may report in a sentence of `sentence`.
+/// Mixed sentences accept both languages.
+pub fn lang_allows(rule: RuleLang, sentence: Language) -> bool {
+    match (rule, sentence) {
+        (RuleLang::Any, _) | (_, Language::Mixed) => true,
+        (RuleLang::Ru, Language::Ru) | (RuleLang::En, Language::En) => true,
+        _ => false,
+    }
+}
+
+/// The line around byte `pos`: `(start, end)` excluding the `\n`.
+pub fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let start = bytes[..pos].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| pos + p);
+    (start, end)
+}
+
+fn word_start(text: &str, pos: usize) -> bool {
+    !text[..pos].chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+fn word_end(text: &str, pos: usize) -> bool {
+    !text[pos..].chars().next().is_some_and(char::is_alphanumeric)
+}

@@ -1,0 +1,112 @@
+//! Rendering findings: for people (ariadne, the draft's line with the span
+//! underlined) and for programs (the contract's JSON).
+
+use ariadne::{Color, Config, IndexType, Label, Report as AReport, ReportKind, Source};
+use serde_json::{json, Value};
+
+use crate::{Finding, Report, Severity};
+
+/// One checked file, as the output stage sees it.
+pub struct FileResult<'a> {
+    /// The path as given (`-` for stdin).
+    pub path: &'a str,
+    /// The input text.
+    pub text: &'a str,
+    /// The result.
+    pub report: &'a Report,
+}
+
+/// The contract's JSON document for a run.
+pub fn json(results: &[FileResult<'_>]) -> Value {
+    json!({
+        "version": 1,
+        "files": results.iter().map(|r| json!({
+            "path": r.path,
+            "language": r.report.language.code(),
+            "findings": r.report.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// One finding as contract JSON.
+pub fn finding_json(f: &Finding) -> Value {
+    json!({
+        "rule": f.rule,
+        "category": f.category.name(),
+        "severity": f.severity.name(),
+        "message": f.message,
+        "span": {
+            "start": f.span.start,
+            "end": f.span.end,
+            "line": f.span.line,
+            "column": f.span.column,
+        },
+        "suggestions": f.suggestions,
+    })
+}
+
+/// Human-readable findings for one file: each finding with its line of the
+/// draft, the span underlined, the message and the first suggestion.
+pub fn human(result: &FileResult<'_>, color: bool) -> String {
+    let mut out = Vec::new();
+    let id = result.path;
+    for f in &result.report.findings {
+        let kind = match f.severity {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+            Severity::Info => ReportKind::Advice,
+        };
+        let color_of = match f.severity {
+            Severity::Error => Color::Red,
+            Severity::Warning => Color::Yellow,
+            Severity::Info => Color::Cyan,
+        };
+        let range = f.span.start..f.span.end.max(f.span.start);
+        let mut report = AReport::build(kind, (id, range.clone()))
+            .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+            .with_code(&f.rule)
+            .with_message(format!("{} [{}]", f.message, f.category))
+            .with_label(Label::new((id, range)).with_message(f.category.name()).with_color(color_of));
+        if let Some(s) = f.suggestions.first() {
+            report = report.with_help(s);
+        }
+        // Writing into a Vec cannot fail for I/O reasons; a rendering
+        // failure falls back to the one-line form.
+        if report.finish().write((id, Source::from(result.text)), &mut out).is_err() {
+            out.extend_from_slice(one_line(result.path, f).as_bytes());
+            out.push(b'\n');
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `path:line:column: severity[rule] message`, grep-friendly.
+pub fn one_line(path: &str, f: &Finding) -> String {
+    format!("{}:{}:{}: {}[{}] {}", path, f.span.line, f.span.column, f.severity, f.rule, f.message)
+}
+
+/// A closing summary line: counts by severity.
+pub fn summary(results: &[FileResult<'_>]) -> String {
+    let mut counts = [0usize; 3];
+    for r in results {
+        for f in &r.report.findings {
+            counts[f.severity as usize] += 1;
+        }
+    }
+    let files = results.len();
+    let total: usize = counts.iter().sum();
+    if total == 0 {
+        format!("No problems found in {files} draft{}.", if files == 1 { "" } else { "s" })
+    } else {
+        format!(
+            "{total} finding{} in {files} draft{}: {} error{}, {} warning{}, {} info.",
+            if total == 1 { "" } else { "s" },
+            if files == 1 { "" } else { "s" },
+            counts[2],
+            if counts[2] == 1 { "" } else { "s" },
+            counts[1],
+            if counts[1] == 1 { "" } else { "s" },
+            counts[0],
+        )
+    }
+}

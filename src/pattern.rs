@@ -1,0 +1,438 @@
+//! The token pattern language of phrase rules, and its matcher.
+//!
+//! A pattern is a sequence of elements: words (`извинения`), word prefixes
+//! (`извин*`), punctuation (`,`), groups of alternatives (`(a|b c)`),
+//! optional groups (`[a|b]`) and bounded gaps (`~3`). Matching starts from an
+//! anchor token found by Aho-Corasick and walks outwards in both directions.
+
+use crate::segment::{is_sentence_end, Token, TokenKind};
+
+/// One element of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Elem {
+    /// A whole word.
+    Word(String),
+    /// A word starting with this prefix.
+    Prefix(String),
+    /// A punctuation token.
+    Punct(String),
+    /// One of several sequences; `optional` allows none.
+    Group {
+        /// The alternatives.
+        alts: Vec<Vec<Elem>>,
+        /// Whether the group may match nothing.
+        optional: bool,
+    },
+    /// Up to this many words (or commas) of anything.
+    Gap(u8),
+}
+
+/// A pattern syntax error: message and byte range within the pattern text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    /// What is wrong.
+    pub message: String,
+    /// Where, in bytes of the pattern string.
+    pub range: std::ops::Range<usize>,
+}
+
+/// Splits pattern or draft text into word and punctuation pieces exactly as
+/// the draft tokenizer does, so a literal in a pattern always lines up with
+/// the tokens of the text it should match.
+fn literal_pieces(text: &str) -> Vec<(bool, String)> {
+    let line = crate::segment::Line::tokenize(text, 0, text.len());
+    line.tokens
+        .iter()
+        .map(|t| (t.kind == TokenKind::Word, t.text(text).to_owned()))
+        .collect()
+}
+
+/// Parses a pattern. The text is normalised first, so `Ещё` in a rule file
+/// means the same as `еще`.
+pub fn parse(pattern: &str) -> Result<Vec<Elem>, PatternError> {
+    let mut p = Parser { src: pattern, pos: 0 };
+    let seq = p.sequence(None)?;
+    if seq.is_empty() {
+        return Err(PatternError { message: "empty pattern".into(), range: 0..pattern.len() });
+    }
+    Ok(seq)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, message: impl Into<String>, start: usize) -> PatternError {
+        PatternError { message: message.into(), range: start..self.pos.max(start + 1).min(self.src.len().max(start + 1)) }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    /// Parses elements until `close` (or the end when `close` is `None`);
+    /// `|` ends the sequence too, when inside a group.
+    fn sequence(&mut self, close: Option<char>) -> Result<Vec<Elem>, PatternError> {
+        let mut seq = Vec::new();
+        loop {
+            while self.peek().is_some_and(char::is_whitespace) {
+                self.pos += self.peek().map_or(1, char::len_utf8);
+            }
+            let start = self.pos;
+            let Some(c) = self.peek() else {
+                if let Some(close) = close {
+                    return Err(self.err(format!("unclosed group: expected `{close}`"), start));
+                }
+                return Ok(seq);
+            };
+            match c {
+                '|' | ')' | ']' if close.is_some() => return Ok(seq),
+                '|' | ')' | ']' => {
+                    self.pos += 1;
+                    return Err(self.err(format!("unexpected `{c}` outside a group"), start));
+                }
+                '(' | '[' => {
+                    self.pos += 1;
+                    let optional = c == '[';
+                    let want = if optional { ']' } else { ')' };
+                    let mut alts = Vec::new();
+                    loop {
+                        let alt = self.sequence(Some(want)).map_err(|mut e| {
+                            // Point an unclosed group at its opening bracket.
+                            if e.message.starts_with("unclosed") {
+                                e.range = start..start + 1;
+                            }
+                            e
+                        })?;
+                        if alt.is_empty() {
+                            return Err(self.err("empty alternative", start));
+                        }
+                        alts.push(alt);
+                        match self.peek() {
+                            Some('|') => self.pos += 1,
+                            Some(x) if x == want => {
+                                self.pos += 1;
+                                break;
+                            }
+                            Some(x) => {
+                                self.pos += x.len_utf8();
+                                return Err(self.err(format!("expected `|` or `{want}`, found `{x}`"), start));
+                            }
+                            None => {
+                                return Err(PatternError {
+                                    message: format!("unclosed group: expected `{want}`"),
+                                    range: start..start + 1,
+                                })
+                            }
+                        }
+                    }
+                    seq.push(Elem::Group { alts, optional });
+                }
+                '~' => {
+                    self.pos += 1;
+                    let digits: String = self.src[self.pos..].chars().take_while(char::is_ascii_digit).collect();
+                    self.pos += digits.len();
+                    let n: u8 = digits.parse().map_err(|_| self.err("`~` needs a word count, e.g. `~3`", start))?;
+                    if !(1..=8).contains(&n) {
+                        return Err(self.err("a gap is 1 to 8 words", start));
+                    }
+                    seq.push(Elem::Gap(n));
+                }
+                _ => {
+                    // A literal runs to the next space or syntax character.
+                    let end = self.src[self.pos..]
+                        .find(|ch: char| ch.is_whitespace() || "()[]|~".contains(ch))
+                        .map_or(self.src.len(), |p| self.pos + p);
+                    let raw = &self.src[self.pos..end];
+                    self.pos = end;
+                    let (body, prefix) = match raw.strip_suffix('*') {
+                        Some(b) if !b.is_empty() => (b, true),
+                        _ => (raw, false),
+                    };
+                    let norm = crate::normalize::normalize(body).text;
+                    let pieces = literal_pieces(&norm);
+                    if pieces.is_empty() {
+                        return Err(self.err(format!("`{raw}` is not a word or punctuation"), start));
+                    }
+                    let n = pieces.len();
+                    for (k, (is_word, text)) in pieces.into_iter().enumerate() {
+                        seq.push(match (is_word, prefix && k + 1 == n) {
+                            (true, true) => Elem::Prefix(text),
+                            (true, false) => Elem::Word(text),
+                            (false, false) => Elem::Punct(text),
+                            (false, true) => {
+                                return Err(self.err("`*` must follow letters", start));
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A literal the Aho-Corasick pass can look for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    /// The normalised text to find.
+    pub text: String,
+    /// Whether it is a prefix (only the start must be a word boundary).
+    pub prefix: bool,
+}
+
+/// Splits a pattern into variants that each have an anchor element at the
+/// top level: `(index of the anchor element, its literals)`. Top-level groups
+/// with no anchor of their own are expanded into one variant per alternative.
+pub fn anchored_variants(seq: &[Elem]) -> Result<Vec<(Vec<Elem>, usize, Vec<Anchor>)>, String> {
+    let mut out = Vec::new();
+    let mut work = vec![seq.to_vec()];
+    while let Some(seq) = work.pop() {
+        if out.len() + work.len() > 256 {
+            return Err("pattern expands to more than 256 variants".into());
+        }
+        if let Some((idx, anchors)) = best_anchor(&seq) {
+            out.push((seq, idx, anchors));
+            continue;
+        }
+        // Expand the first mandatory group into its alternatives.
+        let Some(g) = seq.iter().position(|e| matches!(e, Elem::Group { optional: false, .. })) else {
+            return Err("pattern has no mandatory word to anchor on (every word is optional or a gap)".into());
+        };
+        let Elem::Group { alts, .. } = &seq[g] else { continue };
+        for alt in alts {
+            let mut v = seq[..g].to_vec();
+            v.extend(alt.iter().cloned());
+            v.extend(seq[g + 1..].iter().cloned());
+            work.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// The best top-level anchor: a mandatory word or prefix, or a mandatory
+/// group whose alternatives are all single words. Longer literals are rarer,
+/// so the anchor with the longest shortest literal wins.
+fn best_anchor(seq: &[Elem]) -> Option<(usize, Vec<Anchor>)> {
+    let mut best: Option<(usize, Vec<Anchor>, usize)> = None;
+    for (i, e) in seq.iter().enumerate() {
+        let anchors = match e {
+            Elem::Word(w) => vec![Anchor { text: w.clone(), prefix: false }],
+            Elem::Prefix(w) => vec![Anchor { text: w.clone(), prefix: true }],
+            Elem::Group { alts, optional: false } => {
+                let mut v = Vec::new();
+                for alt in alts {
+                    match alt.as_slice() {
+                        [Elem::Word(w)] => v.push(Anchor { text: w.clone(), prefix: false }),
+                        [Elem::Prefix(w)] => v.push(Anchor { text: w.clone(), prefix: true }),
+                        _ => {
+                            v.clear();
+                            break;
+                        }
+                    }
+                }
+                if v.is_empty() {
+                    continue;
+                }
+                v
+            }
+            _ => continue,
+        };
+        let score = anchors.iter().map(|a| a.text.chars().count()).min().unwrap_or(0);
+        if best.as_ref().is_none_or(|b| score > b.2) {
+            best = Some((i, anchors, score));
+        }
+    }
+    best.map(|(i, a, _)| (i, a))
+}
+
+/// Direction of a walk over tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    /// Towards the end of the line.
+    Forward,
+    /// Towards its start.
+    Backward,
+}
+
+/// Token-level matcher over one line.
+pub struct Matcher<'t> {
+    /// The normalised text the tokens point into.
+    pub norm: &'t str,
+    /// The line's tokens.
+    pub tokens: &'t [Token],
+}
+
+impl Matcher<'_> {
+    fn elem_matches_token(&self, e: &Elem, t: &Token) -> bool {
+        match e {
+            Elem::Word(w) => t.kind == TokenKind::Word && t.text(self.norm) == w,
+            Elem::Prefix(p) => t.kind == TokenKind::Word && t.text(self.norm).starts_with(p.as_str()),
+            Elem::Punct(p) => t.kind == TokenKind::Punct && t.text(self.norm) == p,
+            _ => false,
+        }
+    }
+
+    /// Matches `elems` walking in `dir` from token index `pos` (the next token
+    /// to consume; may be -1 or `len` at the ends). Calls `done` with the
+    /// position after the match; stops at the first `done` that returns true.
+    pub fn walk(&self, elems: &[Elem], dir: Dir, pos: isize, done: &mut dyn FnMut(isize) -> bool) -> bool {
+        let (first, rest) = match dir {
+            Dir::Forward => match elems.split_first() {
+                Some((f, r)) => (f, r),
+                None => return done(pos),
+            },
+            Dir::Backward => match elems.split_last() {
+                Some((f, r)) => (f, r),
+                None => return done(pos),
+            },
+        };
+        let step: isize = if dir == Dir::Forward { 1 } else { -1 };
+        let token = |p: isize| -> Option<&Token> { usize::try_from(p).ok().and_then(|p| self.tokens.get(p)) };
+        match first {
+            Elem::Group { alts, optional } => {
+                for alt in alts {
+                    let found = self.walk(alt, dir, pos, &mut |after| self.walk(rest, dir, after, done));
+                    if found {
+                        return true;
+                    }
+                }
+                *optional && self.walk(rest, dir, pos, done)
+            }
+            Elem::Gap(n) => {
+                let mut p = pos;
+                for skipped in 0..=*n {
+                    if self.walk(rest, dir, p, done) {
+                        return true;
+                    }
+                    if skipped == *n {
+                        break;
+                    }
+                    match token(p) {
+                        Some(t) if t.kind == TokenKind::Word || t.text(self.norm) == "," => p += step,
+                        _ => break,
+                    }
+                }
+                false
+            }
+            lit => match token(pos) {
+                Some(t) if self.elem_matches_token(lit, t) => self.walk(rest, dir, pos + step, done),
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether `elems` match the tokens right before `pos` (ending at `pos - 1`).
+    pub fn matches_before(&self, elems: &[Elem], pos: usize) -> bool {
+        self.walk(elems, Dir::Backward, pos as isize - 1, &mut |_| true)
+    }
+
+    /// Whether `elems` match the tokens starting right at `pos`.
+    pub fn matches_at(&self, elems: &[Elem], pos: usize) -> bool {
+        self.walk(elems, Dir::Forward, pos as isize, &mut |_| true)
+    }
+
+    /// Matches a whole anchored pattern whose element `anchor` matched the
+    /// token at `at`: returns the first and last token index of the match.
+    pub fn match_around(&self, elems: &[Elem], anchor: usize, at: usize) -> Option<(usize, usize)> {
+        if !self.elem_matches_token_or_group(&elems[anchor], &self.tokens[at]) {
+            return None;
+        }
+        let mut result = None;
+        let before = &elems[..anchor];
+        let after = &elems[anchor + 1..];
+        self.walk(before, Dir::Backward, at as isize - 1, &mut |b| {
+            self.walk(after, Dir::Forward, at as isize + 1, &mut |f| {
+                result = Some(((b + 1) as usize, (f - 1) as usize));
+                true
+            })
+        });
+        result
+    }
+
+    fn elem_matches_token_or_group(&self, e: &Elem, t: &Token) -> bool {
+        match e {
+            Elem::Group { alts, .. } => alts.iter().any(|a| a.len() == 1 && self.elem_matches_token(&a[0], t)),
+            other => self.elem_matches_token(other, t),
+        }
+    }
+
+    /// Whether the token at `idx` starts a line, a sentence or a clause.
+    pub fn at_clause_start(&self, idx: usize) -> bool {
+        match idx.checked_sub(1).and_then(|p| self.tokens.get(p)) {
+            None => true,
+            Some(prev) => {
+                prev.kind == TokenKind::Punct && {
+                    let p = prev.text(self.norm);
+                    is_sentence_end(p) || matches!(p, "," | ":" | "-" | "(" | "\"" | ")")
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::segment::Line;
+
+    fn find(pattern: &str, text: &str) -> Option<String> {
+        let elems = parse(pattern).unwrap();
+        let norm = crate::normalize::normalize(text).text;
+        let line = Line::tokenize(&norm, 0, norm.len());
+        let m = Matcher { norm: &norm, tokens: &line.tokens };
+        for (variant, anchor, _) in anchored_variants(&elems).unwrap() {
+            for at in 0..line.tokens.len() {
+                if let Some((a, b)) = m.match_around(&variant, anchor, at) {
+                    return Some(norm[line.tokens[a].start as usize..line.tokens[b].end as usize].to_owned());
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn optional_words_and_alternatives() {
+        let p = "(приносим|приношу) [вам] [свои|наши] [искренние|глубочайшие] извинения";
+        assert_eq!(find(p, "Приносим извинения."), Some("приносим извинения".into()));
+        assert_eq!(
+            find(p, "Приношу вам свои искренние извинения!"),
+            Some("приношу вам свои искренние извинения".into())
+        );
+        assert_eq!(find(p, "Приносим вам заказ"), None);
+    }
+
+    #[test]
+    fn prefixes_gaps_and_punctuation() {
+        assert_eq!(
+            find("извин* ~1 за ~2 неудобств*", "Извините нас за все доставленные неудобства"),
+            Some("извините нас за все доставленные неудобства".into())
+        );
+        assert_eq!(find("sorry , but", "We are sorry, but no."), Some("sorry, but".into()));
+        assert_eq!(find("вообще-то", "Вообще-то всё работает"), Some("вообще-то".into()));
+        // A gap never crosses the end of a sentence.
+        assert_eq!(find("мы ~3 вернем", "Мы виноваты. Вернём"), None);
+    }
+
+    #[test]
+    fn patterns_are_normalised_like_drafts() {
+        assert_eq!(find("Ещё раз", "еще раз"), Some("еще раз".into()));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_problem() {
+        let e = parse("приносим [свои извинения").unwrap_err();
+        assert!(e.message.contains("unclosed"), "{e:?}");
+        assert!(parse("a ~0 b").is_err());
+        assert!(parse("a ) b").is_err());
+        assert!(parse("[a|]").is_err());
+        assert!(anchored_variants(&parse("[a] ~2 [b]").unwrap()).is_err());
+    }
+
+    #[test]
+    fn top_level_groups_expand_when_they_have_no_anchor() {
+        let v = anchored_variants(&parse("(мы же|это же)").unwrap()).unwrap();
+        assert_eq!(v.len(), 2);
+    }
+}
