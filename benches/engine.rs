@@ -1,1 +1,83 @@
-fn main(){}
+//! Engine benchmarks: rule loading and compilation, one short draft, ~1 MB
+//! of mixed drafts, and the whole `apolint check` process on one draft.
+//!
+//! Run with `cargo bench --bench engine`. Targets (issue #2): ≥ 100 MB/s on
+//! the 1 MB input, ≤ 2 ms to load and compile all rules, ≤ 10 ms for the
+//! whole process on one short draft.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use apolint::{CheckOptions, Linter};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+/// A letter-length draft of about 1 KB mixing good and bad Russian and
+/// English sentences.
+const DRAFT_1KB: &str = "Здравствуйте, Мария!\n\nПриносим свои извинения за задержку заказа. \
+Мы же вас предупреждали, что в праздники доставка идёт дольше: по вине курьерской службы \
+посылка задержалась на складе. Мы вернём деньги за доставку в ближайшее время.\n\n\
+Hi John, we apologize for any inconvenience. As I already mentioned, the courier failed \
+to deliver on time due to circumstances beyond our control. We will send a replacement \
+as soon as possible.\n\nСпасибо, что дождались ответа. Если что-то пойдёт не так, \
+напишите мне напрямую — я на связи до конца дня.\n\n-- \nАнна, служба поддержки";
+
+/// About 1 MB of drafts: the rule packs' own example drafts (good and bad,
+/// both languages) and the letter above, repeated as separate paragraphs.
+fn mixed_megabyte(linter: &Linter) -> String {
+    let mut drafts: Vec<&str> = vec![DRAFT_1KB];
+    for r in linter.rules() {
+        drafts.extend(r.fire.iter().map(String::as_str));
+        drafts.extend(r.quiet.iter().map(String::as_str));
+    }
+    let mut text = String::with_capacity(1 << 20);
+    'fill: loop {
+        for d in &drafts {
+            if text.len() >= 1 << 20 {
+                break 'fill;
+            }
+            text.push_str(d);
+            text.push_str("\n\n");
+        }
+    }
+    text
+}
+
+fn benches(c: &mut Criterion) {
+    let linter = Linter::builtin().expect("built-in rules load");
+    let opts = CheckOptions::default();
+
+    c.bench_function("load_and_compile_rules", |b| b.iter(|| black_box(Linter::builtin().expect("rules"))));
+
+    let mut g = c.benchmark_group("check");
+    g.throughput(Throughput::Bytes(DRAFT_1KB.len() as u64));
+    g.bench_function("draft_1kb", |b| b.iter(|| black_box(linter.check(black_box(DRAFT_1KB), &opts))));
+    let big = mixed_megabyte(&linter);
+    g.throughput(Throughput::Bytes(big.len() as u64));
+    g.sample_size(30);
+    g.bench_function("mixed_1mb", |b| b.iter(|| black_box(linter.check(black_box(&big), &opts))));
+    g.finish();
+
+    let exe = env!("CARGO_BIN_EXE_apolint");
+    let mut p = c.benchmark_group("process");
+    p.sample_size(50);
+    p.bench_function("check_short_draft", |b| {
+        b.iter(|| {
+            let mut child = Command::new(exe)
+                .args(["check", "--no-config", "--format", "json", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn apolint");
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all("Приносим свои извинения. Мы же вас предупреждали!!!".as_bytes());
+            }
+            black_box(child.wait().expect("wait"))
+        })
+    });
+    p.finish();
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

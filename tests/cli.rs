@@ -1,0 +1,256 @@
+//! The `apolint` binary as users and scripts run it: exit codes, JSON
+//! output, human output, errors in config and rule files, hostile input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn apolint(args: &[&str], stdin: &[u8], cwd: &Path) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn apolint");
+    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// A fresh empty directory (no apolint.toml above it in the temp dir).
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("apolint-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const SHOWN: &str = "Приносим свои извинения. Мы же вас предупреждали!!!";
+
+#[test]
+fn the_readme_example_reports_cliche_passive_aggression_and_shouting_with_spans() {
+    let dir = tempdir("readme");
+    let out = apolint(&["check", "--format", "json", "-"], SHOWN.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(doc["version"], 1);
+    let file = &doc["files"][0];
+    assert_eq!(file["path"], "-");
+    assert_eq!(file["language"], "ru");
+    let findings = file["findings"].as_array().expect("findings array");
+    let find = |cat: &str| {
+        findings
+            .iter()
+            .find(|f| f["category"] == cat)
+            .unwrap_or_else(|| panic!("no {cat} finding in {findings:#?}"))
+    };
+    let text_of = |f: &serde_json::Value| {
+        let s = f["span"]["start"].as_u64().expect("start") as usize;
+        let e = f["span"]["end"].as_u64().expect("end") as usize;
+        SHOWN[s..e].to_owned()
+    };
+    let cliche = find("cliche");
+    assert_eq!(text_of(cliche), "Приносим свои извинения");
+    assert_eq!(cliche["span"]["line"], 1);
+    assert_eq!(cliche["span"]["column"], 1);
+    let pa = find("passive-aggression");
+    assert!(text_of(pa).contains("же"), "{}", text_of(pa));
+    let col = pa["span"]["column"].as_u64().expect("column") as usize;
+    let start = pa["span"]["start"].as_u64().expect("start") as usize;
+    assert_eq!(col, SHOWN[..start].chars().count() + 1, "column counts characters, not bytes");
+    assert_eq!(text_of(find("shouting")), "!!!");
+    for f in findings {
+        for key in ["rule", "category", "severity", "message", "span", "suggestions"] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+    }
+}
+
+#[test]
+fn human_output_shows_the_line_the_underline_and_the_rule() {
+    let dir = tempdir("human");
+    let out = apolint(&["check", "--color", "never", "-"], SHOWN.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("Приносим свои извинения. Мы же вас предупреждали!!!"), "{text}");
+    assert!(text.contains("cliche"), "{text}");
+    assert!(text.contains("shouting"), "{text}");
+    assert!(text.contains("─"), "ariadne underline expected: {text}");
+    assert!(text.contains("findings in 1 draft"), "{text}");
+}
+
+#[test]
+fn a_clean_draft_exits_zero() {
+    let dir = tempdir("clean");
+    let draft = "Мария, здравствуйте. Мы отправили вам не тот размер — это наша ошибка. \
+                 Курьер привезёт нужный завтра до 15:00, доставка за наш счёт.";
+    let out = apolint(&["check", "--format", "json", "-"], draft.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = doc["files"][0]["findings"].as_array().expect("array");
+    assert!(findings.iter().all(|f| f["severity"] == "info"), "{findings:#?}");
+}
+
+#[test]
+fn invalid_utf8_is_a_pointed_error_with_exit_2_and_empty_stdout() {
+    let dir = tempdir("utf8");
+    let path = dir.join("bad.txt");
+    std::fs::write(&path, b"\xd0\x9f\xd1\x80\xd0\xb8 \xff\xfe oops").expect("write");
+    let out = apolint(&["check", "--format", "json", "bad.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing half-written: {}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("bad.txt") && err.contains("invalid UTF-8 at byte 7"), "{err}");
+}
+
+#[test]
+fn utf16_with_bom_is_decoded() {
+    let dir = tempdir("utf16");
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in "Приносим свои извинения.".encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    std::fs::write(dir.join("d.txt"), bytes).expect("write");
+    let out = apolint(&["check", "--format", "json", "d.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"cliche\""));
+}
+
+#[test]
+fn empty_input_is_fine() {
+    let dir = tempdir("empty");
+    let out = apolint(&["check", "--format", "json"], b"", &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"findings\": []"));
+}
+
+#[test]
+fn malformed_config_is_pointed_at_with_exit_2() {
+    let dir = tempdir("badconfig");
+    std::fs::write(dir.join("apolint.toml"), "fail_on = \"warning\"\n[categories]\ndisable = [\"clichee\"]\n").expect("write");
+    let out = apolint(&["check", "--format", "json", "-"], SHOWN.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(err.contains("apolint.toml:3:12"), "{err}");
+    assert!(err.contains("did you mean `cliche`"), "{err}");
+
+    std::fs::write(dir.join("apolint.toml"), "fail_on = \n").expect("write");
+    let out = apolint(&["check", "-"], SHOWN.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("apolint.toml:1:"), "{}", stderr(&out));
+}
+
+#[test]
+fn config_is_discovered_upward_and_changes_results() {
+    let dir = tempdir("config");
+    let sub = dir.join("a/b");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[categories]\ndisable = [\"cliche\", \"shouting\"]\n\n[[phrase]]\npattern = \"уважаемый клиент\"\nmessage = \"Обращайтесь по имени.\"\n",
+    )
+    .expect("write");
+    let out = apolint(&["check", "--format", "json", "-"], "Уважаемый клиент, приносим извинения!!!".as_bytes(), &sub);
+    let text = stdout(&out);
+    assert!(!text.contains("\"cliche\"") || text.contains("custom.phrase.1"), "{text}");
+    assert!(!text.contains("\"shouting\""), "{text}");
+    assert!(text.contains("custom.phrase.1"), "{text}");
+    let out = apolint(&["check", "--no-config", "--format", "json", "-"], "Приносим извинения.".as_bytes(), &sub);
+    assert!(stdout(&out).contains("\"cliche\""));
+}
+
+#[test]
+fn malformed_rule_file_in_rule_dirs_is_pointed_at() {
+    let dir = tempdir("badrules");
+    std::fs::create_dir_all(dir.join("team")).expect("mkdir");
+    std::fs::write(dir.join("apolint.toml"), "rule_dirs = [\"team\"]\n").expect("write");
+    std::fs::write(
+        dir.join("team/x.toml"),
+        "[[rule]]\nid = \"ru.cliche.team\"\ncategory = \"cliche\"\nseverity = \"warning\"\nmessage = \"m\"\nexplanation = \"e\"\npatterns = [\"мы (рады\"]\n",
+    )
+    .expect("write");
+    let out = apolint(&["check", "-"], b"text", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("x.toml:7:16"), "{err}");
+    assert!(err.contains("unclosed group"), "{err}");
+}
+
+#[test]
+fn directories_are_recursed_and_binary_files_skipped() {
+    let dir = tempdir("dir");
+    std::fs::create_dir_all(dir.join("drafts/sub")).expect("mkdir");
+    std::fs::write(dir.join("drafts/a.txt"), "Приносим извинения.").expect("write");
+    std::fs::write(dir.join("drafts/sub/b.md"), "Thanks, the refund is on your card.").expect("write");
+    std::fs::write(dir.join("drafts/sub/c.txt"), b"\x00\x01binary").expect("write");
+    std::fs::write(dir.join("drafts/ignored.png"), b"\x89PNG").expect("write");
+    let out = apolint(&["check", "--format", "json", "drafts"], b"", &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let paths: Vec<&str> = doc["files"].as_array().expect("files").iter().map(|f| f["path"].as_str().unwrap_or("")).collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(paths[0].ends_with("a.txt") && paths[1].ends_with("b.md"), "{paths:?}");
+    assert!(stderr(&out).contains("skipping") && stderr(&out).contains("binary"));
+}
+
+#[test]
+fn missing_file_and_bad_option_exit_2() {
+    let dir = tempdir("missing");
+    let out = apolint(&["check", "nope.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nope.txt"));
+    let out = apolint(&["check", "--format", "yaml"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn fail_on_controls_the_exit_code() {
+    let dir = tempdir("failon");
+    let out = apolint(&["check", "--fail-on", "error", "-"], "Приносим извинения.".as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(0));
+    let out = apolint(&["check", "--fail-on", "error", "-"], "Здравствуйте, {{name}}!".as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn customer_name_enables_name_mismatch() {
+    let dir = tempdir("name");
+    let draft = "Здравствуйте, Юлия! Заказ уже в пути.";
+    let out = apolint(&["check", "--format", "json", "--customer-name", "Мария Иванова", "-"], draft.as_bytes(), &dir);
+    assert!(stdout(&out).contains("\"name-mismatch\""), "{}", stdout(&out));
+    let out = apolint(&["check", "--format", "json", "--customer-name", "Юлия", "-"], draft.as_bytes(), &dir);
+    assert!(!stdout(&out).contains("\"name-mismatch\""));
+    let out = apolint(&["check", "--format", "json", "-"], draft.as_bytes(), &dir);
+    assert!(!stdout(&out).contains("\"name-mismatch\""));
+}
+
+#[test]
+fn version_help_rules_and_explain() {
+    let dir = tempdir("meta");
+    let out = apolint(&["--version"], b"", &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("apolint "));
+    let out = apolint(&["check", "--help"], b"", &dir);
+    assert!(stdout(&out).contains("--customer-name"));
+    let out = apolint(&["rules", "--format", "json"], b"", &dir);
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let first = rules[0]["id"].as_str().expect("a rule id").to_owned();
+    let out = apolint(&["explain", &first], b"", &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Reported:"), "{}", stdout(&out));
+    let out = apolint(&["explain", &format!("{first}x")], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}

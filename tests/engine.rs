@@ -1,0 +1,314 @@
+//! Behaviour of the engine with the built-in packs: every category in both
+//! languages (positive and negative), inflected Russian, the precision traps
+//! of `domain.md`, quoted-thread masking, spans on character boundaries.
+
+use apolint::{Category, CheckOptions, InputFormat, LanguageChoice, Linter, Report};
+
+fn linter() -> &'static Linter {
+    static L: std::sync::OnceLock<Linter> = std::sync::OnceLock::new();
+    L.get_or_init(|| Linter::builtin().expect("built-in rules load"))
+}
+
+fn check(text: &str) -> Report {
+    linter().check(text, &CheckOptions::default())
+}
+
+fn check_with(text: &str, opts: CheckOptions) -> Report {
+    linter().check(text, &opts)
+}
+
+fn categories(r: &Report) -> Vec<&'static str> {
+    r.findings.iter().map(|f| f.category.name()).collect()
+}
+
+#[track_caller]
+fn assert_fires(text: &str, cat: &str) {
+    let r = check(text);
+    assert!(categories(&r).contains(&cat), "expected {cat} in {text:?}, got {:?}", summary(text, &r));
+}
+
+#[track_caller]
+fn assert_quiet(text: &str, cat: &str) {
+    let r = check(text);
+    assert!(!categories(&r).contains(&cat), "expected no {cat} in {text:?}, got {:?}", summary(text, &r));
+}
+
+fn summary<'a>(text: &'a str, r: &Report) -> Vec<(String, &'a str)> {
+    r.findings.iter().map(|f| (f.rule.clone(), &text[f.span.start..f.span.end])).collect()
+}
+
+/// The text of the first finding of `cat`.
+fn span_of<'a>(text: &'a str, cat: &str) -> &'a str {
+    let r = check(text);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.category.name() == cat)
+        .unwrap_or_else(|| panic!("no {cat} in {text:?}"));
+    &text[f.span.start..f.span.end]
+}
+
+#[test]
+fn cliche_in_both_languages_with_inflection() {
+    for t in [
+        "Приносим свои извинения за задержку.",
+        "Приношу вам искренние извинения.",
+        "ПРИНОСИМ ИЗВИНЕНИЯ ЗА ОШИБКУ.",
+        "Примите наши извинения.",
+        "Извините за доставленные неудобства.",
+        "Извиняемся за причинённые неудобства.",
+        "We apologize for any inconvenience.",
+        "Please accept our sincere apologies.",
+    ] {
+        assert_fires(t, "cliche");
+    }
+    for t in [
+        "Курьер принесёт заказ завтра.",
+        "Мы вернули деньги на карту.",
+        "We sent the wrong book; a new one arrives Friday.",
+    ] {
+        assert_quiet(t, "cliche");
+    }
+}
+
+#[test]
+fn passive_aggression_and_the_zhe_trap() {
+    for t in [
+        "Мы же вас предупреждали об этом.",
+        "Это же очевидно из описания.",
+        "Вообще-то у нас всё работает.",
+        "Как я уже писал, заказ в пути.",
+        "As I already mentioned, the order has shipped.",
+        "Per my last email, the refund is processing.",
+    ] {
+        assert_fires(t, "passive-aggression");
+    }
+    for t in [
+        "Отправим в тот же день.",
+        "Пришлём такой же товар.",
+        "Это то же самое изделие.",
+        "Всё же мы решили вернуть деньги.",
+        "Исправим сейчас же.",
+        "Нужно подождать минуту.",
+        "The refund has actually already been issued.",
+    ] {
+        assert_quiet(t, "passive-aggression");
+    }
+}
+
+#[test]
+fn nu_only_at_the_start_of_a_clause() {
+    assert_fires("Ну вот, опять вы не прочитали инструкцию.", "passive-aggression");
+    assert_quiet("Нужно ну совсем немного подождать.", "passive-aggression");
+    assert_quiet("Вы написали: «ну и сервис». Понимаем вас.", "passive-aggression");
+}
+
+#[test]
+fn actually_is_reproach_only_as_a_correction() {
+    assert_fires("Actually, the button is right there.", "passive-aggression");
+    assert_quiet("The refund has actually already been issued.", "passive-aggression");
+}
+
+#[test]
+fn blame_shifting_needs_a_causal_link() {
+    for t in [
+        "Задержка произошла по вине курьерской службы.",
+        "Вы должны были указать правильный адрес.",
+        "The delay was due to our courier partner.",
+        "You should have selected express shipping.",
+    ] {
+        assert_fires(t, "blame-shifting");
+    }
+    for t in [
+        "Курьер привезёт заказ завтра.",
+        "The courier will bring it tomorrow.",
+        "You should receive it by Friday.",
+    ] {
+        assert_quiet(t, "blame-shifting");
+    }
+}
+
+#[test]
+fn non_apology_impossible_promise_bureaucratese_impersonal() {
+    assert_fires("Извините, если вас это задело.", "non-apology");
+    assert_fires("Sorry if you feel that way.", "non-apology");
+    assert_quiet("Извините, что так вышло: это наша ошибка.", "non-apology");
+    assert_fires("Это больше никогда не повторится.", "impossible-promise");
+    assert_fires("This will never happen again.", "impossible-promise");
+    assert_quiet("Мы изменили проверку адресов, чтобы это не повторилось.", "impossible-promise");
+    assert_fires("В связи с вышеизложенным возврат осуществляется в течение 10 дней.", "bureaucratese");
+    assert_fires("Please be advised that your order has shipped.", "bureaucratese");
+    assert_quiet("Возврат придёт на карту в течение 10 дней.", "bureaucratese");
+    assert_fires("Администрация магазина приносит извинения.", "impersonal");
+    assert_fires("The management apologizes for the delay.", "impersonal");
+    assert_quiet("Я разобралась и вернула деньги.", "impersonal");
+}
+
+#[test]
+fn vague_and_missing_deadlines() {
+    assert_fires("Мы вернём деньги в ближайшее время.", "vague-deadline");
+    assert_fires("We will refund you as soon as possible.", "vague-deadline");
+    assert_quiet("Мы вернём деньги до пятницы.", "vague-deadline");
+    assert_fires("Мы обязательно вернём деньги.", "missing-deadline");
+    assert_fires("We will send a replacement.", "missing-deadline");
+    assert_quiet("Мы вернём деньги до конца дня.", "missing-deadline");
+    assert_quiet("We will send a replacement by Friday.", "missing-deadline");
+    // A reply that reports a finished action needs no deadline.
+    assert_quiet("Готово: мы уже вернули деньги на карту.", "missing-deadline");
+    assert_quiet("Done, the refund has been issued to your card.", "missing-deadline");
+}
+
+#[test]
+fn missing_compensation_only_when_fault_is_admitted() {
+    assert_fires("Это наша ошибка: мы отправили не тот товар. Отправим нужный завтра.", "missing-compensation");
+    assert_fires("It was our mistake, we sent the wrong item. The new one ships tomorrow.", "missing-compensation");
+    assert_quiet(
+        "Это наша ошибка. Отправим нужный товар завтра, а доставку вернём на карту.",
+        "missing-compensation",
+    );
+    assert_quiet("Проверили заказ: товар соответствует описанию.", "missing-compensation");
+    assert_quiet("Our mistake, sorry. We've refunded the shipping fee.", "missing-compensation");
+}
+
+#[test]
+fn over_apology_counts_apologies() {
+    assert_fires("Извините за задержку. Ещё раз извините!", "over-apology");
+    assert_fires("Sorry for the delay. Sorry again, we apologize.", "over-apology");
+    assert_quiet("Извините за задержку. Заказ придёт завтра.", "over-apology");
+    assert_quiet("Sorry for the delay. The order arrives tomorrow.", "over-apology");
+}
+
+#[test]
+fn placeholders_in_all_styles() {
+    for t in [
+        "Здравствуйте, [Имя клиента]!",
+        "Hi {{first_name}},",
+        "Здравствуйте, %ИМЯ%!",
+        "Dear <name>,",
+        "Ваш заказ №ХХХ отправлен.",
+        "Your order [order number] has shipped.",
+    ] {
+        assert_fires(t, "placeholder");
+    }
+    for t in ["Скидка 10% и ещё 20% по карте.", "См. пункт [1] договора.", "Hi Maria, your order has shipped."] {
+        assert_quiet(t, "placeholder");
+    }
+    let r = check("Hi {{first_name}},");
+    assert!(r.findings.iter().any(|f| f.category == Category::Placeholder && f.severity == apolint::Severity::Error));
+}
+
+#[test]
+fn shouting_but_not_a_greeting_exclamation() {
+    assert_fires("Мы всё исправим!!!", "shouting");
+    assert_fires("ВНИМАНИЕ: заказ задерживается.", "shouting");
+    assert_fires("PLEASE NOTE the new address.", "shouting");
+    assert_fires("Спасибо 🙏🙏🙏", "shouting");
+    assert_quiet("Здравствуйте, Мария! Заказ отправлен.", "shouting");
+    assert_quiet("Номер ИНН и СМС-код не нужны.", "shouting");
+    assert_quiet("Hi Maria! Your order has shipped.", "shouting");
+}
+
+#[test]
+fn name_mismatch_with_diminutives() {
+    let opts = |name: &str| CheckOptions { customer_name: Some(name.into()), ..CheckOptions::default() };
+    let mismatch = |text: &str, name: &str| {
+        check_with(text, opts(name)).findings.iter().any(|f| f.category == Category::NameMismatch)
+    };
+    assert!(mismatch("Здравствуйте, Юлия! Заказ в пути.", "Мария"));
+    assert!(!mismatch("Здравствуйте, Мария! Заказ в пути.", "Мария"));
+    assert!(!mismatch("Привет, Маша! Заказ в пути.", "Мария Петровна"));
+    assert!(mismatch("Dear John, your order shipped.", "Maria"));
+    assert!(!mismatch("Hi Bob, your order shipped.", "Robert Smith"));
+    assert!(!mismatch("Здравствуйте! Заказ в пути.", "Мария"));
+    assert!(!check("Здравствуйте, Юлия!").findings.iter().any(|f| f.category == Category::NameMismatch));
+}
+
+#[test]
+fn hints_are_info() {
+    let r = check("Извините за неудобства, проблема решена.");
+    let hints: Vec<_> = r.findings.iter().filter(|f| f.category == Category::Hint).collect();
+    assert!(!hints.is_empty(), "{:?}", summary("Извините за неудобства, проблема решена.", &r));
+    assert!(hints.iter().all(|f| f.severity == apolint::Severity::Info));
+    assert_fires("Sorry for the wait.", "hint");
+}
+
+#[test]
+fn quoted_thread_material_is_never_linted() {
+    let draft = "Заказ отправлен, будет у вас завтра.\n\n> Вы же обещали!!! Приносим свои извинения\n> ну и сервис\n";
+    let r = check(draft);
+    assert!(r.findings.is_empty(), "{:?}", summary(draft, &r));
+    let reply = "The order ships today.\n\nOn Mon, 2 Nov 2026 at 10:00, Ann <ann@example.com> wrote:\nYou should have called me!!! We apologize for any inconvenience";
+    let r = check(reply);
+    assert!(r.findings.is_empty(), "{:?}", summary(reply, &r));
+}
+
+#[test]
+fn spans_land_on_character_boundaries_with_cyrillic_and_emoji() {
+    let text = "🙂 Здравствуйте! Приносим свои извинения 🙏 за ожидание. Мы же вас предупреждали!!!";
+    let r = check(text);
+    assert!(!r.findings.is_empty());
+    for f in &r.findings {
+        assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end), "{f:?}");
+        assert!(f.span.start < f.span.end);
+        let col = text[..f.span.start].chars().count() + 1;
+        assert_eq!(f.span.column, col);
+    }
+    assert_eq!(span_of(text, "cliche"), "Приносим свои извинения");
+}
+
+#[test]
+fn typographic_quotes_dashes_and_yo_are_folded() {
+    assert_fires("Ещё раз повторяю: заказ в пути.", "passive-aggression");
+    assert_fires("As I’ve already mentioned, it shipped.", "passive-aggression");
+    assert_eq!(span_of("Вообще—то всё работает.", "passive-aggression"), "Вообще—то");
+}
+
+#[test]
+fn html_and_markdown_spans_point_into_the_original() {
+    let html = "<p>Hi,</p><p>We <b>apologize</b> for any inconvenience&nbsp;caused.</p><blockquote>you should have</blockquote>";
+    let r = check_with(html, CheckOptions { format: Some(InputFormat::Html), ..CheckOptions::default() });
+    let f = r.findings.iter().find(|f| f.category == Category::Cliche).expect("cliche in HTML");
+    assert!(html[f.span.start..f.span.end].starts_with("We <b>apologize</b> for any inconvenience"), "{}", &html[f.span.start..f.span.end]);
+    assert!(!categories(&r).contains(&"blame-shifting"));
+    let md = "**Приносим** свои извинения.\n\n```\nмы же\n```\n";
+    let r = check_with(md, CheckOptions { format: Some(InputFormat::Markdown), ..CheckOptions::default() });
+    assert_eq!(categories(&r), vec!["cliche"], "{:?}", summary(md, &r));
+}
+
+#[test]
+fn language_is_detected_per_draft_and_can_be_forced() {
+    assert_eq!(check("Приносим извинения.").language.code(), "ru");
+    assert_eq!(check("We apologize for any inconvenience.").language.code(), "en");
+    let mixed = "Заказ отправлен сегодня. We apologize for any inconvenience.";
+    let r = check(mixed);
+    assert!(categories(&r).contains(&"cliche"), "mixed drafts lint both languages");
+    let ru_only = check_with(mixed, CheckOptions { language: LanguageChoice::Ru, ..CheckOptions::default() });
+    assert!(!ru_only.findings.iter().any(|f| f.rule.starts_with("en.")));
+}
+
+#[test]
+fn findings_are_sorted_and_deterministic() {
+    let text = "Приносим свои извинения. Мы же вас предупреждали!!! We apologize for any inconvenience.";
+    let a = check(text);
+    let b = check(text);
+    assert_eq!(a, b);
+    let starts: Vec<usize> = a.findings.iter().map(|f| f.span.start).collect();
+    let mut sorted = starts.clone();
+    sorted.sort_unstable();
+    assert_eq!(starts, sorted);
+}
+
+#[test]
+fn hostile_input_does_not_panic() {
+    let long_word = "ж".repeat(200_000);
+    let many_zhe = "же ".repeat(100_000);
+    let controls: String = (0u8..32).map(char::from).collect();
+    for t in ["", " ", "\n\n\n", "!!!!!!!!", &long_word, &many_zhe, &controls, "\u{202e}извин\u{0301}ите\u{200b}", "<<<>>>&&&;;", "[[[{{{%%%"] {
+        for format in [InputFormat::Plain, InputFormat::Markdown, InputFormat::Html] {
+            let r = check_with(t, CheckOptions { format: Some(format), ..CheckOptions::default() });
+            for f in &r.findings {
+                assert!(t.is_char_boundary(f.span.start) && t.is_char_boundary(f.span.end) && f.span.end <= t.len());
+            }
+        }
+    }
+}

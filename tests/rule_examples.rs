@@ -1,0 +1,61 @@
+//! Every rule's own examples: each `fire` draft must produce a finding of
+//! that rule, each `quiet` draft must not. This is what keeps a rule from
+//! silently matching nothing (or everything).
+
+use apolint::rules::{RuleKind, RuleLang};
+use apolint::{CheckOptions, Linter};
+
+/// Name-mismatch examples are written for a customer called Мария / Maria.
+fn options_for(rule: &apolint::Rule) -> CheckOptions {
+    let customer_name = match (&rule.kind, rule.lang) {
+        (RuleKind::NameMismatch { .. }, RuleLang::En) => Some("Maria".to_owned()),
+        (RuleKind::NameMismatch { .. }, _) => Some("Мария".to_owned()),
+        _ => None,
+    };
+    CheckOptions { customer_name, ..CheckOptions::default() }
+}
+
+#[test]
+fn every_rule_fires_on_its_fire_examples_and_not_on_its_quiet_ones() {
+    let linter = Linter::builtin().unwrap_or_else(|errors| {
+        let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
+        panic!("built-in rules fail to load:\n{}", shown.join("\n"))
+    });
+    assert!(!linter.rules().is_empty(), "no built-in rules loaded");
+    let mut failures = Vec::new();
+    for rule in linter.rules() {
+        if rule.fire.is_empty() || rule.quiet.is_empty() {
+            failures.push(format!("{}: needs at least one `fire` and one `quiet` example", rule.id));
+        }
+        let opts = options_for(rule);
+        for draft in &rule.fire {
+            let report = linter.check(draft, &opts);
+            if !report.findings.iter().any(|f| f.rule == rule.id) {
+                let got: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+                failures.push(format!("{}: did not fire on {:?} (got {:?})", rule.id, draft, got));
+            }
+        }
+        for draft in &rule.quiet {
+            let report = linter.check(draft, &opts);
+            if let Some(f) = report.findings.iter().find(|f| f.rule == rule.id) {
+                let text = &draft[f.span.start..f.span.end];
+                failures.push(format!("{}: fired on quiet example {:?} at {:?}", rule.id, draft, text));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} rule example failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn every_category_has_rules_in_both_languages() {
+    let linter = Linter::builtin().expect("built-in rules load");
+    for cat in apolint::Category::ALL {
+        for lang in [RuleLang::Ru, RuleLang::En] {
+            let has = linter
+                .rules()
+                .iter()
+                .any(|r| r.category == cat && (r.lang == lang || r.lang == RuleLang::Any));
+            assert!(has, "no {} rule for {}", cat, lang.code());
+        }
+    }
+}
