@@ -63,7 +63,9 @@ impl FailOn {
             "warning" => Ok(Self::Warning),
             "info" => Ok(Self::Info),
             "never" => Ok(Self::Never),
-            _ => Err(format!("unknown failing severity `{s}`; expected error, warning, info or never")),
+            _ => Err(format!(
+                "unknown failing severity `{s}`; expected error, warning, info or never"
+            )),
         }
     }
 
@@ -144,21 +146,31 @@ struct RawPhrase {
 impl Config {
     /// Looks for `apolint.toml` in `start` and its ancestors.
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+        start
+            .ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
     }
 
     /// Reads and parses a config file.
     pub fn load(path: &Path) -> Result<Config, Vec<FileError>> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| vec![FileError::new(&name, &Arc::from(""), 0..0, format!("cannot read config: {e}"))])?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![FileError::new(
+                &name,
+                &Arc::from(""),
+                0..0,
+                format!("cannot read config: {e}"),
+            )]
+        })?;
         Self::parse(&name, &text, path.parent())
     }
 
     /// Parses config text; `dir` resolves relative rule directories.
     pub fn parse(name: &str, text: &str, dir: Option<&Path>) -> Result<Config, Vec<FileError>> {
         let shared: Arc<str> = Arc::from(text);
-        let raw: RawConfig = toml::from_str(text).map_err(|e| vec![from_toml(name, &shared, &e)])?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| vec![from_toml(name, &shared, &e)])?;
         let mut errors = Vec::new();
         let fail_on = match &raw.fail_on {
             Some(f) => FailOn::parse(f.get_ref()).unwrap_or_else(|m| {
@@ -169,11 +181,20 @@ impl Config {
         };
         for l in &raw.languages {
             if !matches!(l.get_ref().as_str(), "ru" | "en") {
-                errors.push(FileError::new(name, &shared, l.span(), format!("unknown language `{}`; expected ru or en", l.get_ref())));
+                errors.push(FileError::new(
+                    name,
+                    &shared,
+                    l.span(),
+                    format!("unknown language `{}`; expected ru or en", l.get_ref()),
+                ));
             }
         }
         let base = dir.map(Path::to_path_buf).unwrap_or_default();
-        let rule_dirs = raw.rule_dirs.iter().map(|d| base.join(d.get_ref())).collect();
+        let rule_dirs = raw
+            .rule_dirs
+            .iter()
+            .map(|d| base.join(d.get_ref()))
+            .collect();
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -198,15 +219,27 @@ impl Config {
             }
         }
         let (Some(raw), Some(text)) = (&self.raw, &self.text) else {
-            return if errors.is_empty() { Ok(()) } else { Err(errors) };
+            return if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors)
+            };
         };
-        let name = self.path.as_ref().map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string());
+        let name = self
+            .path
+            .as_ref()
+            .map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string());
         if let Err(mut e) = inline_rules(raw, &name, text, book) {
             errors.append(&mut e);
         }
         let ids: Vec<String> = book.rules.iter().map(|r| r.id.clone()).collect();
         let err = |v: &Spanned<String>, what: &str, valid: &[&str]| {
-            let e = FileError::new(&name, text, v.span(), format!("unknown {what} `{}`", v.get_ref()));
+            let e = FileError::new(
+                &name,
+                text,
+                v.span(),
+                format!("unknown {what} `{}`", v.get_ref()),
+            );
             match closest(v.get_ref(), valid.iter().copied()) {
                 Some(c) => e.with_help(format!("did you mean `{c}`?")),
                 None => e.with_help(format!("run `apolint rules` to list valid {what}s")),
@@ -246,7 +279,10 @@ impl Config {
                 }
             };
             if let Ok(cat) = key.get_ref().parse::<Category>() {
-                book.rules.iter_mut().filter(|r| r.category == cat).for_each(|r| r.severity = sev);
+                book.rules
+                    .iter_mut()
+                    .filter(|r| r.category == cat)
+                    .for_each(|r| r.severity = sev);
             } else if let Some(rule) = book.rules.iter_mut().find(|r| r.id == *key.get_ref()) {
                 rule.severity = sev;
             } else {
@@ -259,7 +295,8 @@ impl Config {
             return Err(errors);
         }
         book.rules.retain(|r| {
-            enabled.contains(&r.id) || (!disabled.contains(&r.id) && !disabled_categories.contains(&r.category))
+            enabled.contains(&r.id)
+                || (!disabled.contains(&r.id) && !disabled_categories.contains(&r.category))
         });
         Ok(())
     }
@@ -267,7 +304,12 @@ impl Config {
 
 /// Turns `[[phrase]]` and `[[require]]` tables into rules by writing them
 /// as a rule file and loading it: one loader, one set of checks.
-fn inline_rules(raw: &RawConfig, name: &str, text: &Arc<str>, book: &mut RuleBook) -> Result<(), Vec<FileError>> {
+fn inline_rules(
+    raw: &RawConfig,
+    name: &str,
+    text: &Arc<str>,
+    book: &mut RuleBook,
+) -> Result<(), Vec<FileError>> {
     if raw.phrase.is_empty() && raw.require.is_empty() {
         return Ok(());
     }
@@ -276,17 +318,36 @@ fn inline_rules(raw: &RawConfig, name: &str, text: &Arc<str>, book: &mut RuleBoo
     let mut lexicons = Vec::new();
     for (i, p) in raw.phrase.iter().enumerate() {
         let mut t = toml::Table::new();
-        t.insert("id".into(), p.id.clone().unwrap_or_else(|| format!("custom.phrase.{}", i + 1)).into());
-        t.insert("category".into(), p.category.clone().unwrap_or_else(|| "cliche".into()).into());
-        t.insert("severity".into(), p.severity.clone().unwrap_or_else(|| "warning".into()).into());
+        t.insert(
+            "id".into(),
+            p.id.clone()
+                .unwrap_or_else(|| format!("custom.phrase.{}", i + 1))
+                .into(),
+        );
+        t.insert(
+            "category".into(),
+            p.category.clone().unwrap_or_else(|| "cliche".into()).into(),
+        );
+        t.insert(
+            "severity".into(),
+            p.severity
+                .clone()
+                .unwrap_or_else(|| "warning".into())
+                .into(),
+        );
         t.insert("message".into(), p.message.clone().into());
-        t.insert("explanation".into(), format!("Company phrase from {name}.").into());
+        t.insert(
+            "explanation".into(),
+            format!("Company phrase from {name}.").into(),
+        );
         t.insert("suggestions".into(), p.suggestions.clone().into());
         t.insert("patterns".into(), all_patterns(p).into());
         rules.push(toml::Value::Table(t));
     }
     for (i, p) in raw.require.iter().enumerate() {
-        let id = p.id.clone().unwrap_or_else(|| format!("custom.require.{}", i + 1));
+        let id =
+            p.id.clone()
+                .unwrap_or_else(|| format!("custom.require.{}", i + 1));
         let lex = format!("require:{id}");
         let mut l = toml::Table::new();
         l.insert("name".into(), lex.clone().into());
@@ -295,8 +356,17 @@ fn inline_rules(raw: &RawConfig, name: &str, text: &Arc<str>, book: &mut RuleBoo
         let mut t = toml::Table::new();
         t.insert("id".into(), id.into());
         t.insert("kind".into(), "absent".into());
-        t.insert("category".into(), p.category.clone().unwrap_or_else(|| "hint".into()).into());
-        t.insert("severity".into(), p.severity.clone().unwrap_or_else(|| "warning".into()).into());
+        t.insert(
+            "category".into(),
+            p.category.clone().unwrap_or_else(|| "hint".into()).into(),
+        );
+        t.insert(
+            "severity".into(),
+            p.severity
+                .clone()
+                .unwrap_or_else(|| "warning".into())
+                .into(),
+        );
         t.insert("message".into(), p.message.clone().into());
         t.insert("explanation".into(), format!("Required by {name}.").into());
         t.insert("suggestions".into(), p.suggestions.clone().into());
@@ -307,12 +377,20 @@ fn inline_rules(raw: &RawConfig, name: &str, text: &Arc<str>, book: &mut RuleBoo
     doc.insert("lexicon".into(), lexicons.into());
     let generated = toml::to_string(&doc).unwrap_or_default();
     // Errors point into the generated text; say which config they came from.
-    book.add_file(&format!("{name} (inline [[phrase]]/[[require]])"), &generated).map_err(|errs| {
+    book.add_file(
+        &format!("{name} (inline [[phrase]]/[[require]])"),
+        &generated,
+    )
+    .map_err(|errs| {
         errs.into_iter()
             .map(|e| {
                 // Point at the same snippet in the config the user wrote.
                 let snippet = e.text.get(e.range.clone()).unwrap_or("");
-                let at = if snippet.is_empty() { None } else { text.find(snippet) };
+                let at = if snippet.is_empty() {
+                    None
+                } else {
+                    text.find(snippet)
+                };
                 let range = at.map_or(0..0, |a| a..a + snippet.len());
                 FileError::new(name, text, range, e.message)
             })
@@ -321,5 +399,9 @@ fn inline_rules(raw: &RawConfig, name: &str, text: &Arc<str>, book: &mut RuleBoo
 }
 
 fn all_patterns(p: &RawPhrase) -> Vec<String> {
-    p.pattern.iter().cloned().chain(p.patterns.iter().cloned()).collect()
+    p.pattern
+        .iter()
+        .cloned()
+        .chain(p.patterns.iter().cloned())
+        .collect()
 }

@@ -24,7 +24,12 @@ pub struct FileError {
 
 impl FileError {
     /// A new error at `range` of `file`.
-    pub fn new(file: &str, text: &Arc<str>, range: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: &str,
+        text: &Arc<str>,
+        range: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         let len = text.len();
         let start = floor_char_boundary(text, range.start.min(len));
         let end = floor_char_boundary(text, range.end.clamp(start, len));
@@ -52,7 +57,11 @@ impl FileError {
     pub fn render(&self, color: bool) -> String {
         let id = self.file.as_str();
         let mut report = Report::build(ReportKind::Error, (id, self.range.clone()))
-            .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+            .with_config(
+                Config::default()
+                    .with_color(color)
+                    .with_index_type(IndexType::Byte),
+            )
             .with_message(format!("{}: {}", self.location(), self.message))
             .with_label(Label::new((id, self.range.clone())).with_message(&self.message));
         if let Some(help) = &self.help {

@@ -83,19 +83,31 @@ impl Draft<'_> {
         let t = &self.extracted.text;
         let s = t.len() - t.trim_start().len();
         let e = t.trim_end().len().max(s);
-        (self.extracted.map.to_source(s), self.extracted.map.to_source(e))
+        (
+            self.extracted.map.to_source(s),
+            self.extracted.map.to_source(e),
+        )
     }
 }
 
 /// Builds the findings of a draft from its verified matches.
-pub fn build(rules: &[Rule], rule_tags: &[Vec<u32>], tag_names: &[String], names: &[Vec<String>], draft: &Draft<'_>, mut matches: Vec<RawMatch>) -> Vec<Finding> {
+pub fn build(
+    rules: &[Rule],
+    rule_tags: &[Vec<u32>],
+    tag_names: &[String],
+    names: &[Vec<String>],
+    draft: &Draft<'_>,
+    mut matches: Vec<RawMatch>,
+) -> Vec<Finding> {
     matches.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
     // One finding per stretch of text per rule: overlapping matches of the
     // same owner (two patterns of one rule, a prefix inside a phrase) merge.
     let mut merged: Vec<RawMatch> = Vec::with_capacity(matches.len());
     for m in matches {
         match merged.last_mut() {
-            Some(last) if last.owner == m.owner && m.start < last.end => last.end = last.end.max(m.end),
+            Some(last) if last.owner == m.owner && m.start < last.end => {
+                last.end = last.end.max(m.end)
+            }
             _ => merged.push(m),
         }
     }
@@ -108,7 +120,11 @@ pub fn build(rules: &[Rule], rule_tags: &[Vec<u32>], tag_names: &[String], names
                 for &t in &rule_tags[r as usize] {
                     tags[t as usize].push(*m);
                 }
-                out.push((r as usize, draft.to_input(m.start as usize), draft.to_input(m.end as usize)));
+                out.push((
+                    r as usize,
+                    draft.to_input(m.start as usize),
+                    draft.to_input(m.end as usize),
+                ));
             }
         }
     }
@@ -121,7 +137,10 @@ pub fn build(rules: &[Rule], rule_tags: &[Vec<u32>], tag_names: &[String], names
         let allowed = |m: &&RawMatch| lang_allows(rule.lang, m.lang);
         match &rule.kind {
             RuleKind::Absent { when, unless } => {
-                let trigger = when.iter().filter_map(|w| tag(w)?.iter().find(allowed)).min_by_key(|m| m.start);
+                let trigger = when
+                    .iter()
+                    .filter_map(|w| tag(w)?.iter().find(allowed))
+                    .min_by_key(|m| m.start);
                 let satisfied = unless.iter().any(|u| tag(u).is_some_and(|v| !v.is_empty()));
                 if satisfied {
                     continue;
@@ -146,9 +165,13 @@ pub fn build(rules: &[Rule], rule_tags: &[Vec<u32>], tag_names: &[String], names
                 }
             }
             RuleKind::NameMismatch { after, skip } => {
-                let Some(customer) = draft.customer_name else { continue };
+                let Some(customer) = draft.customer_name else {
+                    continue;
+                };
                 let Some(v) = tag(after) else { continue };
-                for m in v.iter().filter(allowed) {
+                // A real greeting is one of the first few; bounding the
+                // count keeps a pathological draft linear.
+                for m in v.iter().filter(allowed).take(8) {
                     if let Some((s, e)) = addressee_mismatch(draft, m, skip, customer, names) {
                         out.push((r, s, e));
                     }
@@ -168,26 +191,44 @@ pub fn build(rules: &[Rule], rule_tags: &[Vec<u32>], tag_names: &[String], names
                 category: rule.category,
                 severity: rule.severity,
                 message: rule.message.clone(),
-                span: Span { start, end, line, column },
+                span: Span {
+                    start,
+                    end,
+                    line,
+                    column,
+                },
                 suggestions: rule.suggestions.clone(),
             }
         })
         .collect();
-    findings.sort_by(|a, b| (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule)));
+    findings.sort_by(|a, b| {
+        (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
+    });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
     findings
 }
 
 /// Checks the name after one greeting; returns the name's input span when
 /// it is not the customer's.
-fn addressee_mismatch(draft: &Draft<'_>, greeting: &RawMatch, skip: &[String], customer: &str, names: &[Vec<String>]) -> Option<(usize, usize)> {
+fn addressee_mismatch(
+    draft: &Draft<'_>,
+    greeting: &RawMatch,
+    skip: &[String],
+    customer: &str,
+    names: &[Vec<String>],
+) -> Option<(usize, usize)> {
     let norm = draft.norm.text.as_str();
-    let (ls, le) = line_bounds(norm.as_bytes(), greeting.start as usize);
+    let (_, le) = line_bounds(norm.as_bytes(), greeting.start as usize);
+    // The name is within a few words of the greeting: tokenize just that.
+    let ls = greeting.start as usize;
+    let le = crate::diagnostics::floor_char_boundary(norm, le.min(greeting.end as usize + 256));
     let line = Line::tokenize(norm, ls, le);
     let mut i = line.tokens.partition_point(|t| t.end <= greeting.end);
     while let Some(t) = line.tokens.get(i) {
         let text = t.text(norm);
-        if t.kind == TokenKind::Punct && matches!(text, "," | "." | "-") || skip.iter().any(|s| s == text) {
+        if t.kind == TokenKind::Punct && matches!(text, "," | "." | "-")
+            || skip.iter().any(|s| s == text)
+        {
             i += 1;
             continue;
         }
@@ -202,7 +243,12 @@ fn addressee_mismatch(draft: &Draft<'_>, greeting: &RawMatch, skip: &[String], c
     }
     let written = t.text(norm);
     let customer_norm = crate::normalize::normalize(customer).text;
-    let same = |a: &str, b: &str| a == b || names.iter().any(|g| g.iter().any(|x| x == a) && g.iter().any(|x| x == b));
+    let same = |a: &str, b: &str| {
+        a == b
+            || names
+                .iter()
+                .any(|g| g.iter().any(|x| x == a) && g.iter().any(|x| x == b))
+    };
     let matches_customer = customer_norm
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -210,7 +256,10 @@ fn addressee_mismatch(draft: &Draft<'_>, greeting: &RawMatch, skip: &[String], c
     if matches_customer {
         None
     } else {
-        Some((draft.to_input(t.start as usize), draft.to_input(t.end as usize)))
+        Some((
+            draft.to_input(t.start as usize),
+            draft.to_input(t.end as usize),
+        ))
     }
 }
 
@@ -228,7 +277,9 @@ impl<'a> LineIndex<'a> {
     fn line_col(&mut self, offset: usize) -> (usize, usize) {
         let text = self.text;
         let starts = self.starts.get_or_insert_with(|| {
-            std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect()
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         });
         let line = starts.partition_point(|&s| s <= offset).max(1);
         let ls = starts[line - 1];

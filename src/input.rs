@@ -42,8 +42,21 @@ impl InputFormat {
     /// like markup, plain text otherwise.
     pub fn sniff(text: &str) -> Self {
         let head = text.trim_start();
-        let lower: String = head.chars().take(256).collect::<String>().to_ascii_lowercase();
-        let tagged = ["<!doctype", "<html", "<p>", "<p ", "<div", "<body", "<br", "<span"];
+        let lower: String = head
+            .chars()
+            .take(256)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let tagged = [
+            "<!doctype",
+            "<html",
+            "<p>",
+            "<p ",
+            "<div",
+            "<body",
+            "<br",
+            "<span",
+        ];
         if tagged.iter().any(|t| lower.starts_with(t)) {
             Self::Html
         } else {
@@ -94,8 +107,10 @@ fn with_bytes(text: &mut String, f: impl FnOnce(&mut [u8])) {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
-fn quote_header_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
+/// The reply-header regex; `None` only if it failed to compile, which the
+/// unit tests below rule out.
+fn quote_header_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
             r"(?ix)^\s*(?:
@@ -105,8 +120,9 @@ fn quote_header_re() -> &'static Regex {
               | (?:from|от):\s.{1,200}$
             )",
         )
-        .expect("built-in quote header regex is valid")
+        .ok()
     })
+    .as_ref()
 }
 
 /// Masks quoted e-mail material and the signature:
@@ -123,8 +139,7 @@ fn mask_thread_and_signature(text: &mut String) {
             let trimmed = trim_ascii_start(line);
             if trimmed.first() == Some(&b'>') {
                 mask(bytes, line_start, line_end);
-            } else if is_signature_delimiter(line) || is_quote_header(bytes, line_start, line_end)
-            {
+            } else if is_signature_delimiter(line) || is_quote_header(bytes, line_start, line_end) {
                 let end = bytes.len();
                 mask(bytes, line_start, end);
                 return;
@@ -168,7 +183,7 @@ fn is_quote_header(bytes: &[u8], start: usize, end: usize) -> bool {
     let Ok(line) = std::str::from_utf8(line) else {
         return false;
     };
-    if !quote_header_re().is_match(line) {
+    if !quote_header_re().is_some_and(|re| re.is_match(line)) {
         return false;
     }
     // "From:"/"От:" alone is too weak (a sentence may start "От: …"); an
@@ -210,7 +225,12 @@ fn mask_urls_and_emails(text: &mut String) {
                     end += 1;
                 }
                 // Trailing punctuation belongs to the sentence, not the URL.
-                while end > i && matches!(bytes[end - 1], b'.' | b',' | b')' | b'!' | b'?' | b';' | b':') {
+                while end > i
+                    && matches!(
+                        bytes[end - 1],
+                        b'.' | b',' | b')' | b'!' | b'?' | b';' | b':'
+                    )
+                {
                     end -= 1;
                 }
                 mask(bytes, i, end);
@@ -250,7 +270,10 @@ fn extract_markdown(input: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let mut keep = vec![false; input.len()];
     let mut quote_depth = 0usize;
-    let parser = Parser::new_ext(input, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES);
+    let parser = Parser::new_ext(
+        input,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
+    );
     for (event, range) in parser.into_offset_iter() {
         match event {
             Event::Start(Tag::BlockQuote(_)) => quote_depth += 1,
@@ -295,11 +318,42 @@ fn utf8_len(lead: u8) -> usize {
 
 /// Block-level tags: they end a line of text.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "br", "li", "ul", "ol", "tr", "td", "th", "table", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "section", "article", "header", "footer", "blockquote", "pre", "body", "html",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "body",
+    "html",
 ];
 /// Tags whose whole content is not the agent's prose.
-const SKIP_CONTENT_TAGS: &[&str] = &["script", "style", "blockquote", "pre", "code", "head", "title"];
+const SKIP_CONTENT_TAGS: &[&str] = &[
+    "script",
+    "style",
+    "blockquote",
+    "pre",
+    "code",
+    "head",
+    "title",
+];
 /// Class or id markers of a quoted previous message in mail clients' HTML;
 /// everything from such an element on is the thread, not the reply.
 const THREAD_MARKERS: &[&str] = &[
@@ -324,7 +378,9 @@ fn extract_html(input: &str) -> (String, OffsetMap) {
         let b = bytes[i];
         if b == b'<' {
             if input[i..].starts_with("<!--") {
-                let end = input[i + 4..].find("-->").map_or(bytes.len(), |p| i + 4 + p + 3);
+                let end = input[i + 4..]
+                    .find("-->")
+                    .map_or(bytes.len(), |p| i + 4 + p + 3);
                 i = end;
                 map.push(out.len(), i);
                 continue;
@@ -484,7 +540,8 @@ mod tests {
 
     #[test]
     fn plain_masks_reply_header_and_rest() {
-        let input = "Заказ отправлен.\n\nOn Mon, 2 Nov 2026 at 10:00, Anna <a@x.ru> wrote:\nвы же обещали";
+        let input =
+            "Заказ отправлен.\n\nOn Mon, 2 Nov 2026 at 10:00, Anna <a@x.ru> wrote:\nвы же обещали";
         let out = lintable(input, InputFormat::Plain);
         assert!(out.contains("Заказ отправлен."));
         assert!(!out.contains("обещали"));
@@ -532,9 +589,15 @@ mod tests {
         assert!(!ex.contains("should"));
         let full = extract(input, InputFormat::Html);
         let at = full.text.find("blame").unwrap();
-        assert_eq!(&input[full.map.to_source(at)..full.map.to_source(at + 5)], "blame");
+        assert_eq!(
+            &input[full.map.to_source(at)..full.map.to_source(at + 5)],
+            "blame"
+        );
         let apo = full.text.find('’').unwrap();
-        assert_eq!(full.map.to_source(apo + '’'.len_utf8()), input.find("t <b>").unwrap());
+        assert_eq!(
+            full.map.to_source(apo + '’'.len_utf8()),
+            input.find("t <b>").unwrap()
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! ```
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
 pub mod config;
@@ -104,8 +105,10 @@ impl Linter {
     pub fn with_config(config: &Config) -> Result<Linter, Vec<FileError>> {
         let mut book = RuleBook::builtin()?;
         if !config.languages.is_empty() {
-            book.rules
-                .retain(|r| r.lang == rules::RuleLang::Any || config.languages.iter().any(|l| l == r.lang.code()));
+            book.rules.retain(|r| {
+                r.lang == rules::RuleLang::Any
+                    || config.languages.iter().any(|l| l == r.lang.code())
+            });
         }
         config.apply(&mut book)?;
         book.validate()?;
@@ -115,7 +118,11 @@ impl Linter {
     /// Compiles an already loaded and validated rule book.
     pub fn from_book(book: RuleBook, fail_on: FailOn) -> Linter {
         let engine = matcher::Engine::compile(&book);
-        Linter { book, engine, fail_on }
+        Linter {
+            book,
+            engine,
+            fail_on,
+        }
     }
 
     /// The loaded rules.
@@ -150,7 +157,10 @@ impl Linter {
             extracted: &extracted,
             norm: &norm,
             forced,
-            customer_name: options.customer_name.as_deref().filter(|n| !n.trim().is_empty()),
+            customer_name: options
+                .customer_name
+                .as_deref()
+                .filter(|n| !n.trim().is_empty()),
         };
         let findings = findings::build(
             &self.book.rules,
@@ -160,12 +170,16 @@ impl Linter {
             &draft,
             matches,
         );
-        let language = forced.unwrap_or_else(|| Language::dominant(norm.cyrillic_letters, norm.latin_letters));
+        let language =
+            forced.unwrap_or_else(|| Language::dominant(norm.cyrillic_letters, norm.latin_letters));
         Report { language, findings }
     }
 
     /// Whether a report fails the run at the configured severity.
     pub fn fails(&self, report: &Report) -> bool {
-        report.findings.iter().any(|f| self.fail_on.fails(f.severity))
+        report
+            .findings
+            .iter()
+            .any(|f| self.fail_on.fails(f.severity))
     }
 }

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use apolint::output::{self, FileResult};
-use apolint::{CheckOptions, Config, FailOn, FileError, InputFormat, LanguageChoice, Linter, Report};
+use apolint::{
+    CheckOptions, Config, FailOn, FileError, InputFormat, LanguageChoice, Linter, Report,
+};
 
 /// A linter for customer-facing apology messages in Russian and English.
 ///
@@ -140,7 +142,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let color = std::io::stderr().is_terminal();
@@ -156,7 +162,12 @@ fn main() -> ExitCode {
             for e in &errors {
                 let _ = write!(err, "{}", e.render(color));
             }
-            let _ = writeln!(err, "apolint: {} error{} in rule or config files; nothing was checked.", errors.len(), if errors.len() == 1 { "" } else { "s" });
+            let _ = writeln!(
+                err,
+                "apolint: {} error{} in rule or config files; nothing was checked.",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" }
+            );
             ExitCode::from(2)
         }
         Err(Failure::Message(m)) => {
@@ -173,11 +184,16 @@ fn load_config(explicit: Option<&Path>, disabled: bool) -> Result<Config, Failur
     let path = match explicit {
         Some(p) => {
             if !p.is_file() {
-                return Err(Failure::Message(format!("config file {} not found", p.display())));
+                return Err(Failure::Message(format!(
+                    "config file {} not found",
+                    p.display()
+                )));
             }
             Some(p.to_path_buf())
         }
-        None => std::env::current_dir().ok().and_then(|d| Config::discover(&d)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|d| Config::discover(&d)),
     };
     match path {
         Some(p) => Config::load(&p).map_err(Failure::Files),
@@ -224,14 +240,22 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     let reports: Vec<Report> = inputs
         .iter()
         .map(|i| {
-            let opts = CheckOptions { format: i.format, language, customer_name: args.customer_name.clone() };
+            let opts = CheckOptions {
+                format: i.format,
+                language,
+                customer_name: args.customer_name.clone(),
+            };
             linter.check(&i.text, &opts)
         })
         .collect();
     let results: Vec<FileResult<'_>> = inputs
         .iter()
         .zip(&reports)
-        .map(|(i, r)| FileResult { path: &i.path, text: &i.text, report: r })
+        .map(|(i, r)| FileResult {
+            path: &i.path,
+            text: &i.text,
+            report: r,
+        })
         .collect();
     let stdout_tty = std::io::stdout().is_terminal();
     let color = match args.color {
@@ -268,7 +292,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         }
     }
     let failed = reports.iter().any(|r| linter.fails(r));
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Extensions of drafts picked up when recursing into a directory.
@@ -282,7 +310,11 @@ fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Inp
             .read_to_end(&mut bytes)
             .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
         let text = decode("-", bytes)?;
-        inputs.push(Input { path: "-".into(), text, format: forced });
+        inputs.push(Input {
+            path: "-".into(),
+            text,
+            format: forced,
+        });
         return Ok(inputs);
     }
     for p in paths {
@@ -291,10 +323,16 @@ fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Inp
             std::io::stdin()
                 .read_to_end(&mut bytes)
                 .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
-            inputs.push(Input { path: "-".into(), text: decode("-", bytes)?, format: forced });
+            inputs.push(Input {
+                path: "-".into(),
+                text: decode("-", bytes)?,
+                format: forced,
+            });
         } else if p.is_dir() {
             let mut files = Vec::new();
-            walk(p, &mut files).map_err(|e| Failure::Message(format!("cannot read directory {}: {e}", p.display())))?;
+            walk(p, &mut files).map_err(|e| {
+                Failure::Message(format!("cannot read directory {}: {e}", p.display()))
+            })?;
             files.sort();
             for f in files {
                 let bytes = read_file(&f)?;
@@ -304,13 +342,21 @@ fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Inp
                 }
                 let name = f.display().to_string();
                 let text = decode(&name, bytes)?;
-                inputs.push(Input { path: name, text, format: forced.or_else(|| InputFormat::from_path(&f)) });
+                inputs.push(Input {
+                    path: name,
+                    text,
+                    format: forced.or_else(|| InputFormat::from_path(&f)),
+                });
             }
         } else {
             let bytes = read_file(p)?;
             let name = p.display().to_string();
             let text = decode(&name, bytes)?;
-            inputs.push(Input { path: name, text, format: forced.or_else(|| InputFormat::from_path(p)) });
+            inputs.push(Input {
+                path: name,
+                text,
+                format: forced.or_else(|| InputFormat::from_path(p)),
+            });
         }
     }
     Ok(inputs)
@@ -361,10 +407,15 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
             .chunks(2)
             .map(|c| {
                 let pair = [c[0], *c.get(1).unwrap_or(&0)];
-                if le { u16::from_le_bytes(pair) } else { u16::from_be_bytes(pair) }
+                if le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
             })
             .collect();
-        return String::from_utf16(&units).map_err(|_| Failure::Message(format!("{name}: invalid UTF-16 text")));
+        return String::from_utf16(&units)
+            .map_err(|_| Failure::Message(format!("{name}: invalid UTF-16 text")));
     }
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -385,7 +436,13 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {
     match args.format {
         RulesFormat::Text => {
             for r in linter.rules() {
-                out.push_str(&format!("{:<48} {:<20} {:<8} {}\n", r.id, r.category.name(), r.severity.name(), r.message));
+                out.push_str(&format!(
+                    "{:<48} {:<20} {:<8} {}\n",
+                    r.id,
+                    r.category.name(),
+                    r.severity.name(),
+                    r.message
+                ));
             }
             out.push_str(&format!("{} rules\n", linter.rules().len()));
         }
@@ -408,7 +465,14 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {
             out.push_str("# apolint rules\n\nGenerated by `apolint rules --format markdown` from the rule files.\n\n");
             out.push_str("| id | category | severity | kind | message |\n|---|---|---|---|---|\n");
             for r in linter.rules() {
-                out.push_str(&format!("| `{}` | {} | {} | {} | {} |\n", r.id, r.category, r.severity, r.kind.name(), r.message.replace('|', "\\|")));
+                out.push_str(&format!(
+                    "| `{}` | {} | {} | {} | {} |\n",
+                    r.id,
+                    r.category,
+                    r.severity,
+                    r.kind.name(),
+                    r.message.replace('|', "\\|")
+                ));
             }
         }
     }
@@ -421,7 +485,10 @@ fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, Failure> {
     let linter = linter(&config)?;
     let Some(r) = linter.rules().iter().find(|r| r.id == id) else {
         let hint = apolint::diagnostics::closest(id, linter.rules().iter().map(|r| r.id.as_str()))
-            .map_or_else(|| " (run `apolint rules` to list them)".to_owned(), |c| format!("; did you mean `{c}`?"));
+            .map_or_else(
+                || " (run `apolint rules` to list them)".to_owned(),
+                |c| format!("; did you mean `{c}`?"),
+            );
         return Err(Failure::Message(format!("unknown rule `{id}`{hint}")));
     };
     let mut out = format!(

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::normalize::Normalized;
-use crate::pattern::{anchored_variants, Elem, Matcher};
+use crate::pattern::{anchored_variants, Elem, Matcher, Variant};
 use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use crate::segment::{Language, Line};
 
@@ -83,7 +83,11 @@ impl Engine {
     pub fn compile(book: &RuleBook) -> Engine {
         let lexicons = book.merged_lexicons();
         let tag_names: Vec<String> = lexicons.keys().map(|s| (*s).to_owned()).collect();
-        let tag_id: HashMap<&str, u32> = tag_names.iter().enumerate().map(|(i, n)| (n.as_str(), i as u32)).collect();
+        let tag_id: HashMap<&str, u32> = tag_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32))
+            .collect();
         let mut e = Engine {
             ac: None,
             targets: Vec::new(),
@@ -104,15 +108,39 @@ impl Engine {
             });
             targets[id as usize].push(target);
         };
-        let mut add_phrases = |e: &mut Engine, owner: Owner, patterns: &[Vec<Elem>], context: Option<usize>, lang: RuleLang| {
+        let mut add_phrases = |e: &mut Engine,
+                               owner: Owner,
+                               patterns: &[Vec<Elem>],
+                               context: Option<usize>,
+                               lang: RuleLang| {
             for p in patterns {
                 // Validated at load time; a pattern that cannot anchor is skipped.
-                let Ok(variants) = anchored_variants(p) else { continue };
-                for (elems, anchor, lits) in variants {
+                let Ok(variants) = anchored_variants(p) else {
+                    continue;
+                };
+                for Variant {
+                    elems,
+                    anchor,
+                    anchors: lits,
+                } in variants
+                {
                     let idx = e.phrases.len() as u32;
-                    e.phrases.push(Phrase { owner, elems, anchor, context, lang });
+                    e.phrases.push(Phrase {
+                        owner,
+                        elems,
+                        anchor,
+                        context,
+                        lang,
+                    });
                     for lit in lits {
-                        add_anchor(&lit.text, Target::Phrase { idx, prefix: lit.prefix }, &mut e.targets);
+                        add_anchor(
+                            &lit.text,
+                            Target::Phrase {
+                                idx,
+                                prefix: lit.prefix,
+                            },
+                            &mut e.targets,
+                        );
                     }
                 }
             }
@@ -120,7 +148,12 @@ impl Engine {
         let mut regex_specs: Vec<(Owner, RegexSpec, RuleLang)> = Vec::new();
         for (i, rule) in book.rules.iter().enumerate() {
             let owner = Owner::Rule(i as u32);
-            e.rule_tags.push(rule.tags.iter().filter_map(|t| tag_id.get(t.as_str()).copied()).collect());
+            e.rule_tags.push(
+                rule.tags
+                    .iter()
+                    .filter_map(|t| tag_id.get(t.as_str()).copied())
+                    .collect(),
+            );
             match &rule.kind {
                 RuleKind::Phrase { patterns, context } => {
                     e.contexts.push(context.clone());
@@ -158,7 +191,11 @@ impl Engine {
                 .match_kind(MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&literals)
-                .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&literals))
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(&literals)
+                })
                 .ok();
         }
         e
@@ -176,31 +213,36 @@ impl Engine {
         let text = norm.text.as_str();
         let bytes = text.as_bytes();
         let mut out = Vec::new();
-        let mut line = Line::default();
-        let mut have_line = false;
+        // The line around the current hit, and its tokens once a phrase
+        // hit there survives the boundary check. Hits arrive in text order,
+        // so each line is delimited and tokenized at most once.
+        let mut bounds = (usize::MAX, usize::MAX);
+        let mut line: Option<Line> = None;
         let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
         if let Some(ac) = &self.ac {
             for hit in ac.find_overlapping_iter(text) {
                 let (start, end) = (hit.start(), hit.end());
+                if !(bounds.0..=bounds.1).contains(&start) {
+                    bounds = line_bounds(bytes, start);
+                    line = None;
+                }
                 for target in &self.targets[hit.pattern().as_usize()] {
                     match *target {
                         Target::Regex(ri) => {
-                            let (ls, le) = line_bounds(bytes, start);
-                            if regex_done_at[ri as usize] != ls {
-                                regex_done_at[ri as usize] = ls;
-                                self.run_regex(ri, norm, cased, ls, le, forced, &mut out);
+                            if regex_done_at[ri as usize] != bounds.0 {
+                                regex_done_at[ri as usize] = bounds.0;
+                                self.run_regex(
+                                    ri, norm, cased, bounds.0, bounds.1, forced, &mut out,
+                                );
                             }
                         }
                         Target::Phrase { idx, prefix } => {
                             if !word_start(text, start) || (!prefix && !word_end(text, end)) {
                                 continue;
                             }
-                            if !have_line || start < line.start || start > line.end {
-                                let (ls, le) = line_bounds(bytes, start);
-                                line = Line::tokenize(text, ls, le);
-                                have_line = true;
-                            }
-                            self.verify(idx, &line, text, start, forced, &mut out);
+                            let line = line
+                                .get_or_insert_with(|| Line::tokenize(text, bounds.0, bounds.1));
+                            self.verify(idx, line, text, start, forced, &mut out);
                         }
                     }
                 }
@@ -212,11 +254,26 @@ impl Engine {
         out
     }
 
-    fn verify(&self, idx: u32, line: &Line, text: &str, start: usize, forced: Option<Language>, out: &mut Vec<RawMatch>) {
+    fn verify(
+        &self,
+        idx: u32,
+        line: &Line,
+        text: &str,
+        start: usize,
+        forced: Option<Language>,
+        out: &mut Vec<RawMatch>,
+    ) {
         let phrase = &self.phrases[idx as usize];
-        let Some(at) = line.token_starting_at(start) else { return };
-        let m = Matcher { norm: text, tokens: &line.tokens };
-        let Some((a, b)) = m.match_around(&phrase.elems, phrase.anchor, at) else { return };
+        let Some(at) = line.token_starting_at(start) else {
+            return;
+        };
+        let m = Matcher {
+            norm: text,
+            tokens: &line.tokens,
+        };
+        let Some((a, b)) = m.match_around(&phrase.elems, phrase.anchor, at) else {
+            return;
+        };
         if let Some(ci) = phrase.context {
             let ctx = &self.contexts[ci];
             if !ctx.in_quotes && line.tokens[a].in_quotes {
@@ -231,8 +288,15 @@ impl Engine {
             if ctx.unless_after.iter().any(|p| m.matches_at(p, b + 1)) {
                 return;
             }
-            if ctx.unless_sentence.iter().any(|p| (0..line.tokens.len()).any(|i| m.matches_at(p, i))) {
-                return;
+            if !ctx.unless_sentence.is_empty() {
+                let (from, to) = line.sentence_window(text, a);
+                if ctx
+                    .unless_sentence
+                    .iter()
+                    .any(|p| (from..to).any(|i| m.matches_at(p, i)))
+                {
+                    return;
+                }
             }
         }
         let lang = forced.unwrap_or_else(|| line.sentence_language(text, a));
@@ -248,7 +312,16 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn run_regex(&self, ri: u32, norm: &Normalized, cased: &str, ls: usize, le: usize, forced: Option<Language>, out: &mut Vec<RawMatch>) {
+    fn run_regex(
+        &self,
+        ri: u32,
+        norm: &Normalized,
+        cased: &str,
+        ls: usize,
+        le: usize,
+        forced: Option<Language>,
+        out: &mut Vec<RawMatch>,
+    ) {
         let rule = &self.regexes[ri as usize];
         let spec = &rule.spec;
         // Case-sensitive regexes see the text before normalisation.
@@ -266,7 +339,8 @@ impl Engine {
             if spec.word_boundary && (!word_start(hay, m.start()) || !word_end(hay, m.end())) {
                 continue;
             }
-            if !spec.allow.is_empty() && spec.allow.iter().any(|a| *a == m.as_str().to_lowercase()) {
+            if !spec.allow.is_empty() && spec.allow.iter().any(|a| *a == m.as_str().to_lowercase())
+            {
                 continue;
             }
             let (mut s, mut e) = (base + m.start(), base + m.end());
@@ -278,7 +352,12 @@ impl Engine {
             if !lang_allows(rule.lang, lang) {
                 continue;
             }
-            out.push(RawMatch { owner: rule.owner, start: s as u32, end: e as u32, lang });
+            out.push(RawMatch {
+                owner: rule.owner,
+                start: s as u32,
+                end: e as u32,
+                lang,
+            });
         }
     }
 }
@@ -286,24 +365,38 @@ impl Engine {
 /// Whether a rule written for `rule` may report in a sentence of `sentence`.
 /// Mixed sentences accept both languages.
 pub fn lang_allows(rule: RuleLang, sentence: Language) -> bool {
-    match (rule, sentence) {
-        (RuleLang::Any, _) | (_, Language::Mixed) => true,
-        (RuleLang::Ru, Language::Ru) | (RuleLang::En, Language::En) => true,
-        _ => false,
-    }
+    matches!(
+        (rule, sentence),
+        (RuleLang::Any, _)
+            | (_, Language::Mixed)
+            | (RuleLang::Ru, Language::Ru)
+            | (RuleLang::En, Language::En)
+    )
 }
 
 /// The line around byte `pos`: `(start, end)` excluding the `\n`.
 pub fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
-    let start = bytes[..pos].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| pos + p);
+    let start = bytes[..pos]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let end = bytes[pos..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| pos + p);
     (start, end)
 }
 
 fn word_start(text: &str, pos: usize) -> bool {
-    !text[..pos].chars().next_back().is_some_and(char::is_alphanumeric)
+    !text[..pos]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
 }
 
 fn word_end(text: &str, pos: usize) -> bool {
-    !text[pos..].chars().next().is_some_and(char::is_alphanumeric)
+    !text[pos..]
+        .chars()
+        .next()
+        .is_some_and(char::is_alphanumeric)
 }

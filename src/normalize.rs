@@ -95,10 +95,14 @@ fn fold_char(c: char) -> Fold {
         'а'..='я' => Fold::Keep,
         'Ѐ'..='Џ' => Fold::Char(char::from_u32(c as u32 + 0x50).unwrap_or(c)),
         // Quotes and apostrophes.
-        '«' | '»' | '„' | '“' | '”' | '‟' | '″' | '〝' | '〞' | '＂' => Fold::Str("\""),
+        '«' | '»' | '„' | '“' | '”' | '‟' | '″' | '〝' | '〞' | '＂' => {
+            Fold::Str("\"")
+        }
         '‘' | '’' | '‚' | '‛' | '′' | 'ʼ' | '`' | '´' | '＇' => Fold::Str("'"),
         // Dashes and minus signs.
-        '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '﹘' | '﹣' | '－' => Fold::Str("-"),
+        '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' | '﹘' | '﹣' | '－' => {
+            Fold::Str("-")
+        }
         '…' => Fold::Str("..."),
         // Spaces that are not ASCII space.
         '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {

@@ -63,16 +63,28 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         };
         let range = f.span.start..f.span.end.max(f.span.start);
         let mut report = AReport::build(kind, (id, range.clone()))
-            .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+            .with_config(
+                Config::default()
+                    .with_color(color)
+                    .with_index_type(IndexType::Byte),
+            )
             .with_code(&f.rule)
             .with_message(format!("{} [{}]", f.message, f.category))
-            .with_label(Label::new((id, range)).with_message(f.category.name()).with_color(color_of));
+            .with_label(
+                Label::new((id, range))
+                    .with_message(f.category.name())
+                    .with_color(color_of),
+            );
         if let Some(s) = f.suggestions.first() {
             report = report.with_help(s);
         }
         // Writing into a Vec cannot fail for I/O reasons; a rendering
         // failure falls back to the one-line form.
-        if report.finish().write((id, Source::from(result.text)), &mut out).is_err() {
+        if report
+            .finish()
+            .write((id, Source::from(result.text)), &mut out)
+            .is_err()
+        {
             out.extend_from_slice(one_line(result.path, f).as_bytes());
             out.push(b'\n');
         }
@@ -82,7 +94,10 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
 
 /// `path:line:column: severity[rule] message`, grep-friendly.
 pub fn one_line(path: &str, f: &Finding) -> String {
-    format!("{}:{}:{}: {}[{}] {}", path, f.span.line, f.span.column, f.severity, f.rule, f.message)
+    format!(
+        "{}:{}:{}: {}[{}] {}",
+        path, f.span.line, f.span.column, f.severity, f.rule, f.message
+    )
 }
 
 /// A closing summary line: counts by severity.
@@ -96,7 +111,10 @@ pub fn summary(results: &[FileResult<'_>]) -> String {
     let files = results.len();
     let total: usize = counts.iter().sum();
     if total == 0 {
-        format!("No problems found in {files} draft{}.", if files == 1 { "" } else { "s" })
+        format!(
+            "No problems found in {files} draft{}.",
+            if files == 1 { "" } else { "s" }
+        )
     } else {
         format!(
             "{total} finding{} in {files} draft{}: {} error{}, {} warning{}, {} info.",

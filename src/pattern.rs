@@ -50,10 +50,16 @@ fn literal_pieces(text: &str) -> Vec<(bool, String)> {
 /// Parses a pattern. The text is normalised first, so `Ещё` in a rule file
 /// means the same as `еще`.
 pub fn parse(pattern: &str) -> Result<Vec<Elem>, PatternError> {
-    let mut p = Parser { src: pattern, pos: 0 };
+    let mut p = Parser {
+        src: pattern,
+        pos: 0,
+    };
     let seq = p.sequence(None)?;
     if seq.is_empty() {
-        return Err(PatternError { message: "empty pattern".into(), range: 0..pattern.len() });
+        return Err(PatternError {
+            message: "empty pattern".into(),
+            range: 0..pattern.len(),
+        });
     }
     Ok(seq)
 }
@@ -65,7 +71,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: impl Into<String>, start: usize) -> PatternError {
-        PatternError { message: message.into(), range: start..self.pos.max(start + 1).min(self.src.len().max(start + 1)) }
+        PatternError {
+            message: message.into(),
+            range: start..self.pos.max(start + 1).min(self.src.len().max(start + 1)),
+        }
     }
 
     fn peek(&self) -> Option<char> {
@@ -118,7 +127,8 @@ impl Parser<'_> {
                             }
                             Some(x) => {
                                 self.pos += x.len_utf8();
-                                return Err(self.err(format!("expected `|` or `{want}`, found `{x}`"), start));
+                                return Err(self
+                                    .err(format!("expected `|` or `{want}`, found `{x}`"), start));
                             }
                             None => {
                                 return Err(PatternError {
@@ -132,9 +142,14 @@ impl Parser<'_> {
                 }
                 '~' => {
                     self.pos += 1;
-                    let digits: String = self.src[self.pos..].chars().take_while(char::is_ascii_digit).collect();
+                    let digits: String = self.src[self.pos..]
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
                     self.pos += digits.len();
-                    let n: u8 = digits.parse().map_err(|_| self.err("`~` needs a word count, e.g. `~3`", start))?;
+                    let n: u8 = digits
+                        .parse()
+                        .map_err(|_| self.err("`~` needs a word count, e.g. `~3`", start))?;
                     if !(1..=8).contains(&n) {
                         return Err(self.err("a gap is 1 to 8 words", start));
                     }
@@ -154,7 +169,9 @@ impl Parser<'_> {
                     let norm = crate::normalize::normalize(body).text;
                     let pieces = literal_pieces(&norm);
                     if pieces.is_empty() {
-                        return Err(self.err(format!("`{raw}` is not a word or punctuation"), start));
+                        return Err(
+                            self.err(format!("`{raw}` is not a word or punctuation"), start)
+                        );
                     }
                     let n = pieces.len();
                     for (k, (is_word, text)) in pieces.into_iter().enumerate() {
@@ -182,10 +199,21 @@ pub struct Anchor {
     pub prefix: bool,
 }
 
+/// A pattern variant with a top-level anchor element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// The elements.
+    pub elems: Vec<Elem>,
+    /// Index of the anchor element in `elems`.
+    pub anchor: usize,
+    /// The literals that anchor it (one per alternative of the anchor).
+    pub anchors: Vec<Anchor>,
+}
+
 /// Splits a pattern into variants that each have an anchor element at the
 /// top level: `(index of the anchor element, its literals)`. Top-level groups
 /// with no anchor of their own are expanded into one variant per alternative.
-pub fn anchored_variants(seq: &[Elem]) -> Result<Vec<(Vec<Elem>, usize, Vec<Anchor>)>, String> {
+pub fn anchored_variants(seq: &[Elem]) -> Result<Vec<Variant>, String> {
     let mut out = Vec::new();
     let mut work = vec![seq.to_vec()];
     while let Some(seq) = work.pop() {
@@ -193,14 +221,31 @@ pub fn anchored_variants(seq: &[Elem]) -> Result<Vec<(Vec<Elem>, usize, Vec<Anch
             return Err("pattern expands to more than 256 variants".into());
         }
         if let Some((idx, anchors)) = best_anchor(&seq) {
-            out.push((seq, idx, anchors));
+            out.push(Variant {
+                elems: seq,
+                anchor: idx,
+                anchors,
+            });
             continue;
         }
         // Expand the first mandatory group into its alternatives.
-        let Some(g) = seq.iter().position(|e| matches!(e, Elem::Group { optional: false, .. })) else {
-            return Err("pattern has no mandatory word to anchor on (every word is optional or a gap)".into());
+        let Some(g) = seq.iter().position(|e| {
+            matches!(
+                e,
+                Elem::Group {
+                    optional: false,
+                    ..
+                }
+            )
+        }) else {
+            return Err(
+                "pattern has no mandatory word to anchor on (every word is optional or a gap)"
+                    .into(),
+            );
         };
-        let Elem::Group { alts, .. } = &seq[g] else { continue };
+        let Elem::Group { alts, .. } = &seq[g] else {
+            continue;
+        };
         for alt in alts {
             let mut v = seq[..g].to_vec();
             v.extend(alt.iter().cloned());
@@ -218,14 +263,29 @@ fn best_anchor(seq: &[Elem]) -> Option<(usize, Vec<Anchor>)> {
     let mut best: Option<(usize, Vec<Anchor>, usize)> = None;
     for (i, e) in seq.iter().enumerate() {
         let anchors = match e {
-            Elem::Word(w) => vec![Anchor { text: w.clone(), prefix: false }],
-            Elem::Prefix(w) => vec![Anchor { text: w.clone(), prefix: true }],
-            Elem::Group { alts, optional: false } => {
+            Elem::Word(w) => vec![Anchor {
+                text: w.clone(),
+                prefix: false,
+            }],
+            Elem::Prefix(w) => vec![Anchor {
+                text: w.clone(),
+                prefix: true,
+            }],
+            Elem::Group {
+                alts,
+                optional: false,
+            } => {
                 let mut v = Vec::new();
                 for alt in alts {
                     match alt.as_slice() {
-                        [Elem::Word(w)] => v.push(Anchor { text: w.clone(), prefix: false }),
-                        [Elem::Prefix(w)] => v.push(Anchor { text: w.clone(), prefix: true }),
+                        [Elem::Word(w)] => v.push(Anchor {
+                            text: w.clone(),
+                            prefix: false,
+                        }),
+                        [Elem::Prefix(w)] => v.push(Anchor {
+                            text: w.clone(),
+                            prefix: true,
+                        }),
                         _ => {
                             v.clear();
                             break;
@@ -239,7 +299,11 @@ fn best_anchor(seq: &[Elem]) -> Option<(usize, Vec<Anchor>)> {
             }
             _ => continue,
         };
-        let score = anchors.iter().map(|a| a.text.chars().count()).min().unwrap_or(0);
+        let score = anchors
+            .iter()
+            .map(|a| a.text.chars().count())
+            .min()
+            .unwrap_or(0);
         if best.as_ref().is_none_or(|b| score > b.2) {
             best = Some((i, anchors, score));
         }
@@ -268,7 +332,9 @@ impl Matcher<'_> {
     fn elem_matches_token(&self, e: &Elem, t: &Token) -> bool {
         match e {
             Elem::Word(w) => t.kind == TokenKind::Word && t.text(self.norm) == w,
-            Elem::Prefix(p) => t.kind == TokenKind::Word && t.text(self.norm).starts_with(p.as_str()),
+            Elem::Prefix(p) => {
+                t.kind == TokenKind::Word && t.text(self.norm).starts_with(p.as_str())
+            }
             Elem::Punct(p) => t.kind == TokenKind::Punct && t.text(self.norm) == p,
             _ => false,
         }
@@ -277,7 +343,13 @@ impl Matcher<'_> {
     /// Matches `elems` walking in `dir` from token index `pos` (the next token
     /// to consume; may be -1 or `len` at the ends). Calls `done` with the
     /// position after the match; stops at the first `done` that returns true.
-    pub fn walk(&self, elems: &[Elem], dir: Dir, pos: isize, done: &mut dyn FnMut(isize) -> bool) -> bool {
+    pub fn walk(
+        &self,
+        elems: &[Elem],
+        dir: Dir,
+        pos: isize,
+        done: &mut dyn FnMut(isize) -> bool,
+    ) -> bool {
         let (first, rest) = match dir {
             Dir::Forward => match elems.split_first() {
                 Some((f, r)) => (f, r),
@@ -289,11 +361,15 @@ impl Matcher<'_> {
             },
         };
         let step: isize = if dir == Dir::Forward { 1 } else { -1 };
-        let token = |p: isize| -> Option<&Token> { usize::try_from(p).ok().and_then(|p| self.tokens.get(p)) };
+        let token = |p: isize| -> Option<&Token> {
+            usize::try_from(p).ok().and_then(|p| self.tokens.get(p))
+        };
         match first {
             Elem::Group { alts, optional } => {
                 for alt in alts {
-                    let found = self.walk(alt, dir, pos, &mut |after| self.walk(rest, dir, after, done));
+                    let found = self.walk(alt, dir, pos, &mut |after| {
+                        self.walk(rest, dir, after, done)
+                    });
                     if found {
                         return true;
                     }
@@ -310,14 +386,18 @@ impl Matcher<'_> {
                         break;
                     }
                     match token(p) {
-                        Some(t) if t.kind == TokenKind::Word || t.text(self.norm) == "," => p += step,
+                        Some(t) if t.kind == TokenKind::Word || t.text(self.norm) == "," => {
+                            p += step
+                        }
                         _ => break,
                     }
                 }
                 false
             }
             lit => match token(pos) {
-                Some(t) if self.elem_matches_token(lit, t) => self.walk(rest, dir, pos + step, done),
+                Some(t) if self.elem_matches_token(lit, t) => {
+                    self.walk(rest, dir, pos + step, done)
+                }
                 _ => false,
             },
         }
@@ -353,7 +433,9 @@ impl Matcher<'_> {
 
     fn elem_matches_token_or_group(&self, e: &Elem, t: &Token) -> bool {
         match e {
-            Elem::Group { alts, .. } => alts.iter().any(|a| a.len() == 1 && self.elem_matches_token(&a[0], t)),
+            Elem::Group { alts, .. } => alts
+                .iter()
+                .any(|a| a.len() == 1 && self.elem_matches_token(&a[0], t)),
             other => self.elem_matches_token(other, t),
         }
     }
@@ -381,11 +463,16 @@ mod tests {
         let elems = parse(pattern).unwrap();
         let norm = crate::normalize::normalize(text).text;
         let line = Line::tokenize(&norm, 0, norm.len());
-        let m = Matcher { norm: &norm, tokens: &line.tokens };
-        for (variant, anchor, _) in anchored_variants(&elems).unwrap() {
+        let m = Matcher {
+            norm: &norm,
+            tokens: &line.tokens,
+        };
+        for v in anchored_variants(&elems).unwrap() {
             for at in 0..line.tokens.len() {
-                if let Some((a, b)) = m.match_around(&variant, anchor, at) {
-                    return Some(norm[line.tokens[a].start as usize..line.tokens[b].end as usize].to_owned());
+                if let Some((a, b)) = m.match_around(&v.elems, v.anchor, at) {
+                    return Some(
+                        norm[line.tokens[a].start as usize..line.tokens[b].end as usize].to_owned(),
+                    );
                 }
             }
         }
@@ -395,7 +482,10 @@ mod tests {
     #[test]
     fn optional_words_and_alternatives() {
         let p = "(приносим|приношу) [вам] [свои|наши] [искренние|глубочайшие] извинения";
-        assert_eq!(find(p, "Приносим извинения."), Some("приносим извинения".into()));
+        assert_eq!(
+            find(p, "Приносим извинения."),
+            Some("приносим извинения".into())
+        );
         assert_eq!(
             find(p, "Приношу вам свои искренние извинения!"),
             Some("приношу вам свои искренние извинения".into())
@@ -406,11 +496,20 @@ mod tests {
     #[test]
     fn prefixes_gaps_and_punctuation() {
         assert_eq!(
-            find("извин* ~1 за ~2 неудобств*", "Извините нас за все доставленные неудобства"),
+            find(
+                "извин* ~1 за ~2 неудобств*",
+                "Извините нас за все доставленные неудобства"
+            ),
             Some("извините нас за все доставленные неудобства".into())
         );
-        assert_eq!(find("sorry , but", "We are sorry, but no."), Some("sorry, but".into()));
-        assert_eq!(find("вообще-то", "Вообще-то всё работает"), Some("вообще-то".into()));
+        assert_eq!(
+            find("sorry , but", "We are sorry, but no."),
+            Some("sorry, but".into())
+        );
+        assert_eq!(
+            find("вообще-то", "Вообще-то всё работает"),
+            Some("вообще-то".into())
+        );
         // A gap never crosses the end of a sentence.
         assert_eq!(find("мы ~3 вернем", "Мы виноваты. Вернём"), None);
     }

@@ -151,7 +151,11 @@ impl FromStr for Severity {
     }
 }
 
-fn unknown<'a>(what: &str, value: &str, valid: impl IntoIterator<Item = &'a str> + Clone) -> String {
+fn unknown<'a>(
+    what: &str,
+    value: &str,
+    valid: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
     match closest(value, valid.clone()) {
         Some(c) => format!("unknown {what} `{value}`; did you mean `{c}`?"),
         None => format!(
@@ -262,7 +266,10 @@ impl RuleKind {
 
     /// Whether the rule judges the whole draft rather than a phrase.
     pub fn is_document_level(&self) -> bool {
-        matches!(self, RuleKind::Absent { .. } | RuleKind::Count { .. } | RuleKind::NameMismatch { .. })
+        matches!(
+            self,
+            RuleKind::Absent { .. } | RuleKind::Count { .. } | RuleKind::NameMismatch { .. }
+        )
     }
 }
 
@@ -422,7 +429,8 @@ struct FileCtx<'a> {
 
 impl FileCtx<'_> {
     fn error(&mut self, range: Range<usize>, message: impl Into<String>) {
-        self.errors.push(FileError::new(self.file, &self.text, range, message));
+        self.errors
+            .push(FileError::new(self.file, &self.text, range, message));
     }
 
     /// Parses a pattern, reporting syntax errors at their place inside the
@@ -442,13 +450,23 @@ impl FileCtx<'_> {
             }
             Err(e) => {
                 let base = span.start + 1;
-                self.error(base + e.range.start..base + e.range.end, format!("invalid pattern: {}", e.message));
+                self.error(
+                    base + e.range.start..base + e.range.end,
+                    format!("invalid pattern: {}", e.message),
+                );
                 None
             }
         }
     }
 
-    fn regex(&mut self, r: &Spanned<String>, prefilter: &[String], case_sensitive: bool, word_boundary: bool, allow: &[String]) -> Option<RegexSpec> {
+    fn regex(
+        &mut self,
+        r: &Spanned<String>,
+        prefilter: &[String],
+        case_sensitive: bool,
+        word_boundary: bool,
+        allow: &[String],
+    ) -> Option<RegexSpec> {
         let built = regex::RegexBuilder::new(r.get_ref())
             .size_limit(1 << 20)
             .dfa_size_limit(2 << 20)
@@ -458,7 +476,13 @@ impl FileCtx<'_> {
             Ok(regex) => {
                 let prefilter: Vec<String> = prefilter
                     .iter()
-                    .map(|p| if case_sensitive { p.clone() } else { crate::normalize::normalize(p).text })
+                    .map(|p| {
+                        if case_sensitive {
+                            p.clone()
+                        } else {
+                            crate::normalize::normalize(p).text
+                        }
+                    })
                     .collect();
                 if prefilter.iter().any(String::is_empty) {
                     self.error(r.span(), "a prefilter literal is empty");
@@ -474,7 +498,12 @@ impl FileCtx<'_> {
             }
             Err(e) => {
                 let msg = e.to_string();
-                let last = msg.lines().last().unwrap_or("invalid regex").trim().to_owned();
+                let last = msg
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid regex")
+                    .trim()
+                    .to_owned();
                 self.error(r.span(), format!("invalid regex: {last}"));
                 None
             }
@@ -507,7 +536,8 @@ impl RuleBook {
     /// Adds every `*.toml` file under `dir` (sorted, recursively).
     pub fn add_dir(&mut self, dir: &std::path::Path) -> Result<(), Vec<FileError>> {
         let mut files = Vec::new();
-        collect_toml(dir, &mut files).map_err(|e| vec![io_error(&dir.display().to_string(), &e)])?;
+        collect_toml(dir, &mut files)
+            .map_err(|e| vec![io_error(&dir.display().to_string(), &e)])?;
         files.sort();
         let mut errors = Vec::new();
         for f in files {
@@ -532,7 +562,11 @@ impl RuleBook {
     pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), Vec<FileError>> {
         let shared: Arc<str> = Arc::from(text);
         let raw: RawFile = toml::from_str(text).map_err(|e| vec![from_toml(file, &shared, &e)])?;
-        let mut ctx = FileCtx { file, text: shared, errors: Vec::new() };
+        let mut ctx = FileCtx {
+            file,
+            text: shared,
+            errors: Vec::new(),
+        };
         let mut ids: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
         for raw_rule in raw.rule {
             if let Some(rule) = self.load_rule(&mut ctx, raw_rule, &mut ids) {
@@ -540,7 +574,11 @@ impl RuleBook {
             }
         }
         for lex in raw.lexicon {
-            let patterns = lex.patterns.iter().filter_map(|p| ctx.pattern(p, true)).collect();
+            let patterns = lex
+                .patterns
+                .iter()
+                .filter_map(|p| ctx.pattern(p, true))
+                .collect();
             let regexes = lex
                 .regex
                 .iter()
@@ -549,7 +587,11 @@ impl RuleBook {
             if lex.name.get_ref().is_empty() {
                 ctx.error(lex.name.span(), "a lexicon needs a name");
             }
-            self.lexicons.push(Lexicon { name: lex.name.into_inner(), patterns, regexes });
+            self.lexicons.push(Lexicon {
+                name: lex.name.into_inner(),
+                patterns,
+                regexes,
+            });
         }
         for group in raw.names {
             let forms: Vec<String> = group
@@ -569,14 +611,26 @@ impl RuleBook {
         }
     }
 
-    fn load_rule(&mut self, ctx: &mut FileCtx<'_>, raw: RawRule, ids: &mut HashSet<String>) -> Option<Rule> {
+    fn load_rule(
+        &mut self,
+        ctx: &mut FileCtx<'_>,
+        raw: RawRule,
+        ids: &mut HashSet<String>,
+    ) -> Option<Rule> {
         let id = raw.id.get_ref().clone();
         let errors_before = ctx.errors.len();
         let valid_id = !id.is_empty()
             && id.split('.').count() >= 2
-            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'));
+            && id.bytes().all(|b| {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_')
+            });
         if !valid_id {
-            ctx.error(raw.id.span(), format!("invalid rule id `{id}`: use `<lang>.<category>.<name>` in lowercase ASCII"));
+            ctx.error(
+                raw.id.span(),
+                format!(
+                    "invalid rule id `{id}`: use `<lang>.<category>.<name>` in lowercase ASCII"
+                ),
+            );
         }
         if !ids.insert(id.clone()) {
             ctx.error(raw.id.span(), format!("duplicate rule id `{id}`"));
@@ -586,8 +640,18 @@ impl RuleBook {
             Some("en") => RuleLang::En,
             _ => RuleLang::Any,
         };
-        let category = raw.category.get_ref().parse::<Category>().map_err(|m| ctx.error(raw.category.span(), m)).ok();
-        let severity = raw.severity.get_ref().parse::<Severity>().map_err(|m| ctx.error(raw.severity.span(), m)).ok();
+        let category = raw
+            .category
+            .get_ref()
+            .parse::<Category>()
+            .map_err(|m| ctx.error(raw.category.span(), m))
+            .ok();
+        let severity = raw
+            .severity
+            .get_ref()
+            .parse::<Severity>()
+            .map_err(|m| ctx.error(raw.severity.span(), m))
+            .ok();
         let kind_name = raw.kind.as_ref().map_or("phrase", |k| k.get_ref().as_str());
         let kind_span = raw.kind.as_ref().map_or(raw.id.span(), Spanned::span);
         let lex_ref = |name: &Spanned<String>, refs: &mut Vec<LexiconRef>| {
@@ -606,11 +670,27 @@ impl RuleBook {
                 if raw.patterns.is_empty() {
                     ctx.error(raw.id.span(), "a phrase rule needs `patterns`");
                 }
-                let patterns = raw.patterns.iter().filter_map(|p| ctx.pattern(p, true)).collect();
+                let patterns = raw
+                    .patterns
+                    .iter()
+                    .filter_map(|p| ctx.pattern(p, true))
+                    .collect();
                 let context = Context {
-                    unless_before: raw.unless_before.iter().filter_map(|p| ctx.pattern(p, false)).collect(),
-                    unless_after: raw.unless_after.iter().filter_map(|p| ctx.pattern(p, false)).collect(),
-                    unless_sentence: raw.unless_sentence.iter().filter_map(|p| ctx.pattern(p, false)).collect(),
+                    unless_before: raw
+                        .unless_before
+                        .iter()
+                        .filter_map(|p| ctx.pattern(p, false))
+                        .collect(),
+                    unless_after: raw
+                        .unless_after
+                        .iter()
+                        .filter_map(|p| ctx.pattern(p, false))
+                        .collect(),
+                    unless_sentence: raw
+                        .unless_sentence
+                        .iter()
+                        .filter_map(|p| ctx.pattern(p, false))
+                        .collect(),
                     clause_start: raw.clause_start,
                     in_quotes: raw.in_quotes,
                 };
@@ -622,7 +702,13 @@ impl RuleBook {
                     None
                 }
                 Some(r) => ctx
-                    .regex(r, &raw.prefilter, raw.case_sensitive, raw.word_boundary, &raw.allow)
+                    .regex(
+                        r,
+                        &raw.prefilter,
+                        raw.case_sensitive,
+                        raw.word_boundary,
+                        &raw.allow,
+                    )
                     .map(RuleKind::Regex),
             },
             "absent" => Some(RuleKind::Absent {
@@ -638,7 +724,10 @@ impl RuleBook {
                     }
                 }
                 match tag {
-                    Some(tag) => Some(RuleKind::Count { tag, min: min.clamp(1, 1000) as u32 }),
+                    Some(tag) => Some(RuleKind::Count {
+                        tag,
+                        min: min.clamp(1, 1000) as u32,
+                    }),
                     None => {
                         ctx.error(kind_span, "a count rule needs `tag` (the lexicon to count)");
                         None
@@ -648,15 +737,26 @@ impl RuleBook {
             "name-mismatch" => match raw.after.as_ref() {
                 Some(a) => Some(RuleKind::NameMismatch {
                     after: lex_ref(a, &mut refs),
-                    skip: raw.skip.iter().map(|s| crate::normalize::normalize(s).text).collect(),
+                    skip: raw
+                        .skip
+                        .iter()
+                        .map(|s| crate::normalize::normalize(s).text)
+                        .collect(),
                 }),
                 None => {
-                    ctx.error(kind_span, "a name-mismatch rule needs `after` (the greeting lexicon)");
+                    ctx.error(
+                        kind_span,
+                        "a name-mismatch rule needs `after` (the greeting lexicon)",
+                    );
                     None
                 }
             },
             other => {
-                let msg = unknown("rule kind", other, ["phrase", "regex", "absent", "count", "name-mismatch"]);
+                let msg = unknown(
+                    "rule kind",
+                    other,
+                    ["phrase", "regex", "absent", "count", "name-mismatch"],
+                );
                 ctx.error(kind_span, msg);
                 None
             }
@@ -689,7 +789,12 @@ impl RuleBook {
             .iter()
             .filter(|r| !known.contains(r.name.as_str()))
             .map(|r| {
-                let e = FileError::new(&r.file, &r.text, r.range.clone(), format!("unknown lexicon `{}`", r.name));
+                let e = FileError::new(
+                    &r.file,
+                    &r.text,
+                    r.range.clone(),
+                    format!("unknown lexicon `{}`", r.name),
+                );
                 match closest(&r.name, known.iter().copied()) {
                     Some(c) => e.with_help(format!("did you mean `{c}`?")),
                     None => e.with_help("define it with a [[lexicon]] table"),
@@ -778,7 +883,11 @@ quiet = ["нет"]
         let text = OK.replace("приносим извинения\"", "приносим [извинения\"");
         let e = &load(&text).unwrap_err()[0];
         assert!(e.message.contains("unclosed"), "{}", e.message);
-        assert!(text[e.range.clone()].starts_with('['), "{:?}", &text[e.range.clone()]);
+        assert!(
+            text[e.range.clone()].starts_with('['),
+            "{:?}",
+            &text[e.range.clone()]
+        );
     }
 
     #[test]
@@ -792,15 +901,20 @@ quiet = ["нет"]
 
     #[test]
     fn explosive_regex_is_rejected_at_load() {
-        let text = OK.replace("patterns = [\"приносим извинения\"]", "kind = \"regex\"\nregex = '(\\w{1000}){1000}'");
+        let text = OK.replace(
+            "patterns = [\"приносим извинения\"]",
+            "kind = \"regex\"\nregex = '(\\w{1000}){1000}'",
+        );
         let e = &load(&text).unwrap_err()[0];
         assert!(e.message.contains("invalid regex"), "{}", e.message);
     }
 
     #[test]
     fn unknown_lexicon_reference_is_an_error() {
-        let text = OK.replace("patterns = [\"приносим извинения\"]", "kind = \"count\"\ntag = \"apologies\"")
-            + "\n[[lexicon]]\nname = \"apology\"\npatterns = [\"извин*\"]\n";
+        let text = OK.replace(
+            "patterns = [\"приносим извинения\"]",
+            "kind = \"count\"\ntag = \"apologies\"",
+        ) + "\n[[lexicon]]\nname = \"apology\"\npatterns = [\"извин*\"]\n";
         let e = &load(&text).unwrap_err()[0];
         assert!(e.message.contains("unknown lexicon"));
         assert_eq!(e.help.as_deref(), Some("did you mean `apology`?"));

@@ -126,18 +126,29 @@ impl Line {
         (self.tokens.get(idx)?.start == pos).then_some(idx)
     }
 
-    /// The language of the sentence around token `idx`: the words between
-    /// the nearest sentence-ending punctuation marks on either side.
-    pub fn sentence_language(&self, norm: &str, idx: usize) -> Language {
+    /// Token range `[from, to)` of the sentence around token `idx`: between
+    /// the nearest sentence-ending punctuation marks on either side, and at
+    /// most [`SENTENCE_WINDOW`] tokens each way (so a megabyte line without
+    /// punctuation costs linear time, not quadratic).
+    pub fn sentence_window(&self, norm: &str, idx: usize) -> (usize, usize) {
+        let idx = idx.min(self.tokens.len());
         let is_end = |t: &Token| t.kind == TokenKind::Punct && is_sentence_end(t.text(norm));
-        let from = self.tokens[..idx.min(self.tokens.len())]
+        let lo = idx.saturating_sub(SENTENCE_WINDOW);
+        let hi = (idx + SENTENCE_WINDOW).min(self.tokens.len());
+        let from = self.tokens[lo..idx]
             .iter()
             .rposition(is_end)
-            .map_or(0, |p| p + 1);
-        let to = self.tokens[idx.min(self.tokens.len())..]
+            .map_or(lo, |p| lo + p + 1);
+        let to = self.tokens[idx..hi]
             .iter()
             .position(is_end)
-            .map_or(self.tokens.len(), |p| idx + p);
+            .map_or(hi, |p| idx + p);
+        (from, to)
+    }
+
+    /// The language of the sentence around token `idx`.
+    pub fn sentence_language(&self, norm: &str, idx: usize) -> Language {
+        let (from, to) = self.sentence_window(norm, idx);
         let (mut cyr, mut lat) = (0usize, 0usize);
         for t in &self.tokens[from..to] {
             match t.script {
@@ -149,6 +160,9 @@ impl Line {
         Language::from_counts(cyr, lat)
     }
 }
+
+/// How far (in tokens) a sentence is looked at around a match.
+pub const SENTENCE_WINDOW: usize = 64;
 
 /// Whether a punctuation token ends a sentence (gaps never cross these).
 pub fn is_sentence_end(p: &str) -> bool {
@@ -225,7 +239,21 @@ mod tests {
     fn words_and_punctuation() {
         assert_eq!(
             words("вообще-то, мы же... don't 3.5!!"),
-            vec!["вообще", "-", "то", ",", "мы", "же", ".", ".", ".", "don't", "3.5", "!", "!"]
+            vec![
+                "вообще",
+                "-",
+                "то",
+                ",",
+                "мы",
+                "же",
+                ".",
+                ".",
+                ".",
+                "don't",
+                "3.5",
+                "!",
+                "!"
+            ]
         );
     }
 
@@ -233,7 +261,11 @@ mod tests {
     fn quotes_mark_tokens_inside() {
         let norm = "вы пишете: \"ну и сервис\" ну";
         let line = Line::tokenize(norm, 0, norm.len());
-        let flags: Vec<(&str, bool)> = line.tokens.iter().map(|t| (t.text(norm), t.in_quotes)).collect();
+        let flags: Vec<(&str, bool)> = line
+            .tokens
+            .iter()
+            .map(|t| (t.text(norm), t.in_quotes))
+            .collect();
         assert!(flags.contains(&("сервис", true)));
         assert_eq!(flags.last(), Some(&("ну", false)));
     }
@@ -243,7 +275,10 @@ mod tests {
         let norm = "заказ отправлен сегодня. sorry for the delay";
         let line = Line::tokenize(norm, 0, norm.len());
         assert_eq!(line.sentence_language(norm, 0), Language::Ru);
-        assert_eq!(line.sentence_language(norm, line.tokens.len() - 1), Language::En);
+        assert_eq!(
+            line.sentence_language(norm, line.tokens.len() - 1),
+            Language::En
+        );
     }
 
     #[test]
