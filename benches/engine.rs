@@ -47,15 +47,21 @@ fn benches(c: &mut Criterion) {
     let linter = Linter::builtin().expect("built-in rules load");
     let opts = CheckOptions::default();
 
-    c.bench_function("load_and_compile_rules", |b| b.iter(|| black_box(Linter::builtin().expect("rules"))));
+    c.bench_function("load_and_compile_rules", |b| {
+        b.iter(|| black_box(Linter::builtin().expect("rules")))
+    });
 
     let mut g = c.benchmark_group("check");
     g.throughput(Throughput::Bytes(DRAFT_1KB.len() as u64));
-    g.bench_function("draft_1kb", |b| b.iter(|| black_box(linter.check(black_box(DRAFT_1KB), &opts))));
+    g.bench_function("draft_1kb", |b| {
+        b.iter(|| black_box(linter.check(black_box(DRAFT_1KB), &opts)))
+    });
     let big = mixed_megabyte(&linter);
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.sample_size(30);
-    g.bench_function("mixed_1mb", |b| b.iter(|| black_box(linter.check(black_box(&big), &opts))));
+    g.bench_function("mixed_1mb", |b| {
+        b.iter(|| black_box(linter.check(black_box(&big), &opts)))
+    });
     g.finish();
 
     let exe = env!("CARGO_BIN_EXE_apolint");
@@ -71,7 +77,8 @@ fn benches(c: &mut Criterion) {
                 .spawn()
                 .expect("spawn apolint");
             if let Some(mut stdin) = child.stdin.take() {
-                let _ = stdin.write_all("Приносим свои извинения. Мы же вас предупреждали!!!".as_bytes());
+                let _ = stdin
+                    .write_all("Приносим свои извинения. Мы же вас предупреждали!!!".as_bytes());
             }
             black_box(child.wait().expect("wait"))
         })

@@ -180,12 +180,13 @@ pub fn build(
             RuleKind::Phrase { .. } | RuleKind::Regex(_) => {}
         }
     }
-    let mut lines = LineIndex::new(draft.input);
+    out.sort_unstable_by_key(|&(r, s, e)| (s, e, r));
+    let mut cursor = LineCursor::new(draft.input);
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(|(r, start, end)| {
             let rule = &rules[r];
-            let (line, column) = lines.line_col(start);
+            let (line, column) = cursor.line_col(start);
             Finding {
                 rule: rule.id.clone(),
                 category: rule.category,
@@ -224,15 +225,20 @@ fn addressee_mismatch(
     let le = crate::diagnostics::floor_char_boundary(norm, le.min(greeting.end as usize + 256));
     let line = Line::tokenize(norm, ls, le);
     let mut i = line.tokens.partition_point(|t| t.end <= greeting.end);
+    // Skip a comma or dash after the greeting, titles ("уважаемая", "Mr"),
+    // and a title's abbreviation dot — but not a sentence's full stop:
+    // "Здравствуйте. Извините…" names nobody.
+    let mut after_title = false;
     while let Some(t) = line.tokens.get(i) {
         let text = t.text(norm);
-        if t.kind == TokenKind::Punct && matches!(text, "," | "." | "-")
-            || skip.iter().any(|s| s == text)
-        {
-            i += 1;
-            continue;
+        let skip_punct = t.kind == TokenKind::Punct
+            && (matches!(text, "," | "-") || (text == "." && after_title));
+        let title = t.kind == TokenKind::Word && skip.iter().any(|s| s == text);
+        if !(skip_punct || title) {
+            break;
         }
-        break;
+        after_title = title;
+        i += 1;
     }
     let t = line.tokens.get(i).filter(|t| t.kind == TokenKind::Word)?;
     // A name is capitalised in the draft as written.
@@ -263,27 +269,40 @@ fn addressee_mismatch(
     }
 }
 
-/// Line starts of a text, for 1-based line and column of many offsets.
-struct LineIndex<'a> {
+/// 1-based line and column of increasing offsets in one forward pass, so
+/// many findings on one long line cost linear time.
+struct LineCursor<'a> {
     text: &'a str,
-    starts: Option<Vec<usize>>,
+    offset: usize,
+    line: usize,
+    column: usize,
 }
 
-impl<'a> LineIndex<'a> {
+impl<'a> LineCursor<'a> {
     fn new(text: &'a str) -> Self {
-        LineIndex { text, starts: None }
+        LineCursor {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
     }
 
     fn line_col(&mut self, offset: usize) -> (usize, usize) {
-        let text = self.text;
-        let starts = self.starts.get_or_insert_with(|| {
-            std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
-        let line = starts.partition_point(|&s| s <= offset).max(1);
-        let ls = starts[line - 1];
-        let col = text.get(ls..offset).map_or(0, |s| s.chars().count()) + 1;
-        (line, col)
+        let offset = floor_char_boundary(self.text, offset);
+        if offset < self.offset {
+            // Offsets come sorted; restart rather than fail if they do not.
+            *self = LineCursor::new(self.text);
+        }
+        for c in self.text[self.offset..offset].chars() {
+            if c == '\n' {
+                self.line += 1;
+                self.column = 1;
+            } else {
+                self.column += 1;
+            }
+        }
+        self.offset = offset;
+        (self.line, self.column)
     }
 }

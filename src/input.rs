@@ -270,6 +270,7 @@ fn extract_markdown(input: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let mut keep = vec![false; input.len()];
     let mut quote_depth = 0usize;
+    let mut in_code = false;
     let parser = Parser::new_ext(
         input,
         Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES,
@@ -278,7 +279,9 @@ fn extract_markdown(input: &str) -> String {
         match event {
             Event::Start(Tag::BlockQuote(_)) => quote_depth += 1,
             Event::End(TagEnd::BlockQuote(_)) => quote_depth = quote_depth.saturating_sub(1),
-            Event::Text(_) if quote_depth == 0 => {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Text(_) if quote_depth == 0 && !in_code => {
                 for k in &mut keep[range.start.min(input.len())..range.end.min(input.len())] {
                     *k = true;
                 }

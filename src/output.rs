@@ -50,7 +50,17 @@ pub fn finding_json(f: &Finding) -> Value {
 pub fn human(result: &FileResult<'_>, color: bool) -> String {
     let mut out = Vec::new();
     let id = result.path;
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(result.text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
     for f in &result.report.findings {
+        if let Some(excerpt) = long_line_excerpt(result.text, &line_starts, f) {
+            // ariadne prints the whole line; on a megabyte-long line that
+            // would repeat the megabyte per finding.
+            out.extend_from_slice(one_line(result.path, f).as_bytes());
+            out.extend_from_slice(format!("\n  | {excerpt}\n").as_bytes());
+            continue;
+        }
         let kind = match f.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -90,6 +100,32 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Lines longer than this are shown as an excerpt around the span.
+const LONG_LINE: usize = 400;
+
+fn long_line_excerpt(text: &str, line_starts: &[usize], f: &Finding) -> Option<String> {
+    let start = f.span.start.min(text.len());
+    let ls = line_starts
+        .get(f.span.line.saturating_sub(1))
+        .copied()
+        .unwrap_or(0);
+    let le = line_starts
+        .get(f.span.line)
+        .map_or(text.len(), |&n| n.saturating_sub(1));
+    if le - ls <= LONG_LINE {
+        return None;
+    }
+    let from = crate::diagnostics::floor_char_boundary(text, start.saturating_sub(60).max(ls));
+    let to = crate::diagnostics::floor_char_boundary(text, (f.span.end + 60).min(le));
+    let to = to.max(from);
+    Some(format!(
+        "{}{}{}",
+        if from > ls { "…" } else { "" },
+        &text[from..to],
+        if to < le { "…" } else { "" }
+    ))
 }
 
 /// `path:line:column: severity[rule] message`, grep-friendly.

@@ -12,7 +12,10 @@ fn options_for(rule: &apolint::Rule) -> CheckOptions {
         (RuleKind::NameMismatch { .. }, _) => Some("Мария".to_owned()),
         _ => None,
     };
-    CheckOptions { customer_name, ..CheckOptions::default() }
+    CheckOptions {
+        customer_name,
+        ..CheckOptions::default()
+    }
 }
 
 #[test]
@@ -25,25 +28,39 @@ fn every_rule_fires_on_its_fire_examples_and_not_on_its_quiet_ones() {
     let mut failures = Vec::new();
     for rule in linter.rules() {
         if rule.fire.is_empty() || rule.quiet.is_empty() {
-            failures.push(format!("{}: needs at least one `fire` and one `quiet` example", rule.id));
+            failures.push(format!(
+                "{}: needs at least one `fire` and one `quiet` example",
+                rule.id
+            ));
         }
         let opts = options_for(rule);
         for draft in &rule.fire {
             let report = linter.check(draft, &opts);
             if !report.findings.iter().any(|f| f.rule == rule.id) {
                 let got: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
-                failures.push(format!("{}: did not fire on {:?} (got {:?})", rule.id, draft, got));
+                failures.push(format!(
+                    "{}: did not fire on {:?} (got {:?})",
+                    rule.id, draft, got
+                ));
             }
         }
         for draft in &rule.quiet {
             let report = linter.check(draft, &opts);
             if let Some(f) = report.findings.iter().find(|f| f.rule == rule.id) {
                 let text = &draft[f.span.start..f.span.end];
-                failures.push(format!("{}: fired on quiet example {:?} at {:?}", rule.id, draft, text));
+                failures.push(format!(
+                    "{}: fired on quiet example {:?} at {:?}",
+                    rule.id, draft, text
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} rule example failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rule example failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
