@@ -12,6 +12,10 @@ use std::process::{Command, Stdio};
 use apolint::{CheckOptions, Linter};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+// The same allocator as the `apolint` binary, so the figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A letter-length draft of about 1 KB mixing good and bad Russian and
 /// English sentences.
 const DRAFT_1KB: &str = "Здравствуйте, Мария!\n\nПриносим свои извинения за задержку заказа. \

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::normalize::Normalized;
-use crate::pattern::{anchored_variants, Elem, Matcher, Variant};
+use crate::pattern::{Elem, Matcher, Variant};
 use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use crate::segment::{Language, Line};
 
@@ -69,7 +69,8 @@ pub struct Engine {
     targets: Vec<Vec<Target>>,
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
-    /// Regexes with no prefilter: run once over the whole draft.
+    /// Regexes with no literal prefilter: run once over the whole draft, or
+    /// over the lines of their prefilter classes.
     unfiltered: Vec<u32>,
     contexts: Vec<Context>,
     /// Lexicon names, indexed by tag id.
@@ -110,19 +111,15 @@ impl Engine {
         };
         let mut add_phrases = |e: &mut Engine,
                                owner: Owner,
-                               patterns: &[Vec<Elem>],
+                               patterns: &[Variant],
                                context: Option<usize>,
                                lang: RuleLang| {
-            for p in patterns {
-                // Validated at load time; a pattern that cannot anchor is skipped.
-                let Ok(variants) = anchored_variants(p) else {
-                    continue;
-                };
+            {
                 for Variant {
                     elems,
                     anchor,
                     anchors: lits,
-                } in variants
+                } in patterns.iter().cloned()
                 {
                     let idx = e.phrases.len() as u32;
                     e.phrases.push(Phrase {
@@ -187,9 +184,14 @@ impl Engine {
             e.regexes.push(RegexRule { owner, spec, lang });
         }
         if !literals.is_empty() {
+            // A contiguous NFA builds in a third of a DFA's time for our
+            // ~750 anchors and scans as fast in overlapping mode; a
+            // prefilter costs 30% of the build and gains nothing with this
+            // many patterns (measured: benches/ and the issue #2 note).
             e.ac = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .prefilter(false)
                 .build(&literals)
                 .or_else(|_| {
                     AhoCorasick::builder()
@@ -249,7 +251,24 @@ impl Engine {
             }
         }
         for &ri in &self.unfiltered {
-            self.run_regex(ri, norm, cased, 0, text.len(), forced, &mut out);
+            let classes = &self.regexes[ri as usize].spec.classes;
+            if classes.is_empty() {
+                self.run_regex(ri, norm, cased, 0, text.len(), forced, &mut out);
+                continue;
+            }
+            // Run on the lines that have any of the classes, once each.
+            let mut lines: Vec<u32> = classes
+                .iter()
+                .flat_map(|c| norm.lines_with(*c).iter().copied())
+                .collect();
+            if classes.len() > 1 {
+                lines.sort_unstable();
+                lines.dedup();
+            }
+            for ls in lines {
+                let (ls, le) = line_bounds(bytes, ls as usize);
+                self.run_regex(ri, norm, cased, ls, le, forced, &mut out);
+            }
         }
         out
     }
@@ -332,7 +351,10 @@ impl Engine {
         } else {
             (&norm.text[ls..le], ls)
         };
-        for m in spec.regex.find_iter(hay) {
+        let Some(regex) = spec.regex.get() else {
+            return;
+        };
+        for m in regex.find_iter(hay) {
             if m.is_empty() {
                 continue;
             }

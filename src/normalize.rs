@@ -8,6 +8,8 @@
 //! `—`→`-`, a removed stress mark) an [`OffsetMap`] records the shift, so every
 //! span found in the normalised text maps back exactly.
 
+use crate::rules::LineClass;
+
 /// A monotone map from byte offsets in a derived text back to byte offsets in
 /// the text it was derived from.
 ///
@@ -77,6 +79,16 @@ pub struct Normalized {
     pub cyrillic_letters: usize,
     /// Latin letters seen.
     pub latin_letters: usize,
+    /// For each [`LineClass`] (by index), the start offsets (in `text`) of
+    /// the lines where it holds, in order.
+    pub class_lines: [Vec<u32>; 3],
+}
+
+impl Normalized {
+    /// The lines (start offsets in `text`) where `class` holds.
+    pub fn lines_with(&self, class: LineClass) -> &[u32] {
+        &self.class_lines[class as usize]
+    }
 }
 
 /// What a non-ASCII character becomes in the normalised text.
@@ -121,6 +133,69 @@ fn fold_char(c: char) -> Fold {
     }
 }
 
+/// Byte classes of ASCII, for the normaliser's fast path.
+const UPPER: u8 = 1;
+const LOWER: u8 = 2;
+const DIGIT: u8 = 4;
+const NEWLINE: u8 = 8;
+const NUL: u8 = 16;
+
+const ASCII_CLASS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_uppercase() {
+            UPPER
+        } else if b.is_ascii_lowercase() {
+            LOWER
+        } else if b.is_ascii_digit() {
+            DIGIT
+        } else if b == b'\n' {
+            NEWLINE
+        } else if b == 0 {
+            NUL
+        } else {
+            0
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Records line classes while normalising.
+struct ClassTracker {
+    line_start: u32,
+    caps_run: u8,
+    lines: [Vec<u32>; 3],
+}
+
+impl ClassTracker {
+    fn mark(&mut self, class: LineClass) {
+        let v = &mut self.lines[class as usize];
+        if v.last() != Some(&self.line_start) {
+            v.push(self.line_start);
+        }
+    }
+
+    fn upper(&mut self) {
+        self.caps_run = self.caps_run.saturating_add(1);
+        if self.caps_run == 3 {
+            self.mark(LineClass::Caps);
+        }
+    }
+}
+
+/// A superset of Unicode's Extended_Pictographic: the symbol, arrow and
+/// dingbat blocks, the supplementary pictograph planes, and the few
+/// pictographs outside them.
+fn is_emoji_range(c: char) -> bool {
+    matches!(
+        c as u32,
+        0xA9 | 0xAE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x2190..=0x2BFF | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x1F000..=0x1FFFF
+    )
+}
+
 /// Normalises `source` for matching.
 ///
 /// NUL bytes (used by input extraction as "nothing here" padding) are dropped.
@@ -132,17 +207,40 @@ pub fn normalize(source: &str) -> Normalized {
     let mut map = OffsetMap::identity();
     let mut cyrillic = 0usize;
     let mut latin = 0usize;
+    let mut classes = ClassTracker {
+        line_start: 0,
+        caps_run: 0,
+        lines: [Vec::new(), Vec::new(), Vec::new()],
+    };
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
-            if b == 0 {
-                i += 1;
-                map.push(out.len(), i);
-                continue;
-            }
-            if b.is_ascii_alphabetic() {
-                latin += 1;
+            let class = ASCII_CLASS[b as usize];
+            match class {
+                0 => classes.caps_run = 0,
+                LOWER => {
+                    latin += 1;
+                    classes.caps_run = 0;
+                }
+                UPPER => {
+                    latin += 1;
+                    classes.upper();
+                }
+                DIGIT => {
+                    classes.caps_run = 0;
+                    classes.mark(LineClass::Digit);
+                }
+                NEWLINE => {
+                    classes.caps_run = 0;
+                    classes.line_start = out.len() as u32 + 1;
+                }
+                _ => {
+                    // NUL: dropped.
+                    i += 1;
+                    map.push(out.len(), i);
+                    continue;
+                }
             }
             out.push(b.to_ascii_lowercase());
             i += 1;
@@ -155,6 +253,16 @@ pub fn normalize(source: &str) -> Normalized {
         let len = c.len_utf8();
         if matches!(c, 'А'..='я' | 'Ё' | 'ё' | 'Ѐ'..='Џ' | 'ѐ'..='џ') {
             cyrillic += 1;
+            if matches!(c, 'А'..='Я' | 'Ё') {
+                classes.upper();
+            } else {
+                classes.caps_run = 0;
+            }
+        } else {
+            classes.caps_run = 0;
+            if is_emoji_range(c) {
+                classes.mark(LineClass::Emoji);
+            }
         }
         let before = out.len();
         match fold_char(c) {
@@ -177,5 +285,52 @@ pub fn normalize(source: &str) -> Normalized {
         map,
         cyrillic_letters: cyrillic,
         latin_letters: latin,
+        class_lines: classes.lines,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_yo_quotes_and_dashes_with_exact_offsets() {
+        let src = "«Ещё» — ДА’s";
+        let n = normalize(src);
+        assert_eq!(n.text, "\"еще\" - да's");
+        // Every normalised char boundary maps to a source char boundary with
+        // the same character (modulo folding).
+        let at = n.text.find("еще").unwrap();
+        assert_eq!(
+            &src[n.map.to_source(at)..n.map.to_source(at + "еще".len())],
+            "Ещё"
+        );
+        let s = n.text.find('s').unwrap();
+        assert_eq!(n.map.to_source(s), src.find('s').unwrap());
+        assert_eq!(n.map.to_source(n.text.len()), src.len());
+        assert_eq!(n.map.to_derived(src.find('s').unwrap()), s);
+    }
+
+    #[test]
+    fn removes_invisible_characters_inside_words() {
+        let src = "изви\u{0301}нения\u{00AD}";
+        let n = normalize(src);
+        assert_eq!(n.text, "извинения");
+        assert_eq!(n.map.to_source(n.text.len()), src.len());
+    }
+
+    #[test]
+    fn identity_map_for_plain_text() {
+        let n = normalize("Мы Вернём Деньги. OK");
+        assert!(n.map.is_identity());
+        assert_eq!(n.text, "мы вернем деньги. ok");
+    }
+
+    #[test]
+    fn line_classes_are_recorded_per_line() {
+        let n = normalize("ok\nВНИМАНИЕ\nв 10:00\nспасибо 🙏\nAbC");
+        assert_eq!(n.lines_with(LineClass::Caps), &[3]);
+        assert_eq!(n.lines_with(LineClass::Digit), &[20]);
+        assert_eq!(n.lines_with(LineClass::Emoji), &[29]);
     }
 }

@@ -166,8 +166,17 @@ impl Parser<'_> {
                         Some(b) if !b.is_empty() => (b, true),
                         _ => (raw, false),
                     };
-                    let norm = crate::normalize::normalize(body).text;
-                    let pieces = literal_pieces(&norm);
+                    // Most literals are one lowercase word: skip normalising
+                    // and segmenting those (it dominates rule loading).
+                    let simple = !body.is_empty()
+                        && body
+                            .chars()
+                            .all(|c| c.is_alphanumeric() && !c.is_uppercase() && c != 'ё');
+                    let pieces = if simple {
+                        vec![(true, body.to_owned())]
+                    } else {
+                        literal_pieces(&crate::normalize::normalize(body).text)
+                    };
                     if pieces.is_empty() {
                         return Err(
                             self.err(format!("`{raw}` is not a word or punctuation"), start)

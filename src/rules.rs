@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostics::{closest, from_toml, FileError};
-use crate::pattern::{self, Elem};
+use crate::pattern::{self, Elem, Variant};
 
 /// The contract's categories (`contract.md`), plus `hint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -202,13 +202,110 @@ pub struct Context {
     pub in_quotes: bool,
 }
 
+/// A regex compiled on first use.
+///
+/// Compiling the built-in regexes costs more than loading every other rule
+/// together, and most drafts never reach most of them; their syntax is
+/// checked at load time and the test suite compiles every one. Regexes from
+/// user rule files are compiled at load, so a regex that exceeds the size
+/// limits is reported there, pointed at its file and line.
+#[derive(Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    compiled: Arc<std::sync::OnceLock<Option<regex::Regex>>>,
+}
+
+impl fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("LazyRegex").field(&self.pattern).finish()
+    }
+}
+
+impl LazyRegex {
+    fn build(pattern: &str) -> Result<regex::Regex, regex::Error> {
+        regex::RegexBuilder::new(pattern)
+            .size_limit(1 << 20)
+            .dfa_size_limit(2 << 20)
+            .nest_limit(64)
+            .build()
+    }
+
+    /// Checks the syntax now; compiles now too when `eager`.
+    fn new(pattern: &str, eager: bool) -> Result<LazyRegex, String> {
+        let first_line = |e: &dyn fmt::Display| {
+            let msg = e.to_string();
+            msg.lines()
+                .last()
+                .unwrap_or("invalid regex")
+                .trim()
+                .to_owned()
+        };
+        let compiled = std::sync::OnceLock::new();
+        if eager {
+            let re = Self::build(pattern).map_err(|e| first_line(&e))?;
+            let _ = compiled.set(Some(re));
+        } else {
+            regex_syntax::ParserBuilder::new()
+                .nest_limit(64)
+                .build()
+                .parse(pattern)
+                .map_err(|e| first_line(&e))?;
+        }
+        Ok(LazyRegex {
+            pattern: pattern.to_owned(),
+            compiled: Arc::new(compiled),
+        })
+    }
+
+    /// The compiled regex; `None` if it exceeds the size limits (then the
+    /// rule never matches; the test suite compiles every built-in regex).
+    pub fn get(&self) -> Option<&regex::Regex> {
+        self.compiled
+            .get_or_init(|| Self::build(&self.pattern).ok())
+            .as_ref()
+    }
+
+    /// The source pattern.
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+}
+
+/// A property of a line that the normaliser records as it goes, so a regex
+/// with no literal to look for still runs only on lines that can match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineClass {
+    /// Three or more capital letters in a row.
+    Caps,
+    /// A pictographic (emoji-range) character.
+    Emoji,
+    /// An ASCII digit.
+    Digit,
+}
+
+impl LineClass {
+    /// Every class, in index order.
+    pub const ALL: [LineClass; 3] = [LineClass::Caps, LineClass::Emoji, LineClass::Digit];
+
+    /// Its name in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineClass::Caps => "caps",
+            LineClass::Emoji => "emoji",
+            LineClass::Digit => "digit",
+        }
+    }
+}
+
 /// A regex matcher's settings.
 #[derive(Debug, Clone)]
 pub struct RegexSpec {
-    /// The compiled regex.
-    pub regex: regex::Regex,
+    /// The regex (compiled on first use).
+    pub regex: LazyRegex,
     /// Literals that must occur on a line for the regex to run there.
     pub prefilter: Vec<String>,
+    /// Line classes that must hold for the regex to run on a line.
+    pub classes: Vec<LineClass>,
     /// Run on the original case instead of the normalised text.
     pub case_sensitive: bool,
     /// The match must not touch a letter or digit on either side.
@@ -223,7 +320,8 @@ pub enum RuleKind {
     /// Token patterns.
     Phrase {
         /// Parsed patterns.
-        patterns: Vec<Vec<Elem>>,
+        /// Parsed patterns, as anchored variants.
+        patterns: Vec<Variant>,
         /// Exceptions and constraints.
         context: Context,
     },
@@ -308,7 +406,7 @@ pub struct Lexicon {
     /// Its name (shared across languages).
     pub name: String,
     /// Token patterns.
-    pub patterns: Vec<Vec<Elem>>,
+    pub patterns: Vec<Variant>,
     /// Regexes.
     pub regexes: Vec<RegexSpec>,
 }
@@ -324,6 +422,8 @@ pub struct RuleBook {
     pub names: Vec<Vec<String>>,
     /// References to lexicons, checked once everything is loaded.
     refs: Vec<LexiconRef>,
+    /// Ids loaded so far (duplicates are errors).
+    ids: HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -383,6 +483,8 @@ struct RawRule {
     #[serde(default)]
     prefilter: Vec<String>,
     #[serde(default)]
+    prefilter_class: Vec<Spanned<String>>,
+    #[serde(default)]
     case_sensitive: bool,
     #[serde(default)]
     word_boundary: bool,
@@ -412,6 +514,8 @@ struct RawLexicon {
     regex: Vec<Spanned<String>>,
     #[serde(default)]
     prefilter: Vec<String>,
+    #[serde(default)]
+    prefilter_class: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -425,6 +529,8 @@ struct FileCtx<'a> {
     file: &'a str,
     text: Arc<str>,
     errors: Vec<FileError>,
+    /// Compile regexes now (user files) rather than on first use (built-ins).
+    eager: bool,
 }
 
 impl FileCtx<'_> {
@@ -436,20 +542,11 @@ impl FileCtx<'_> {
     /// Parses a pattern, reporting syntax errors at their place inside the
     /// string value. A TOML string's span includes its opening quote; the
     /// offset into the pattern is exact for patterns without escapes.
-    fn pattern(&mut self, p: &Spanned<String>, need_anchor: bool) -> Option<Vec<Elem>> {
-        let span = p.span();
+    fn pattern(&mut self, p: &Spanned<String>) -> Option<Vec<Elem>> {
         match pattern::parse(p.get_ref()) {
-            Ok(elems) => {
-                if need_anchor {
-                    if let Err(msg) = pattern::anchored_variants(&elems) {
-                        self.error(span, msg);
-                        return None;
-                    }
-                }
-                Some(elems)
-            }
+            Ok(elems) => Some(elems),
             Err(e) => {
-                let base = span.start + 1;
+                let base = p.span().start + 1;
                 self.error(
                     base + e.range.start..base + e.range.end,
                     format!("invalid pattern: {}", e.message),
@@ -459,56 +556,75 @@ impl FileCtx<'_> {
         }
     }
 
-    fn regex(
-        &mut self,
-        r: &Spanned<String>,
-        prefilter: &[String],
-        case_sensitive: bool,
-        word_boundary: bool,
-        allow: &[String],
-    ) -> Option<RegexSpec> {
-        let built = regex::RegexBuilder::new(r.get_ref())
-            .size_limit(1 << 20)
-            .dfa_size_limit(2 << 20)
-            .nest_limit(64)
-            .build();
-        match built {
-            Ok(regex) => {
-                let prefilter: Vec<String> = prefilter
-                    .iter()
-                    .map(|p| {
-                        if case_sensitive {
-                            p.clone()
-                        } else {
-                            crate::normalize::normalize(p).text
-                        }
-                    })
-                    .collect();
-                if prefilter.iter().any(String::is_empty) {
-                    self.error(r.span(), "a prefilter literal is empty");
-                    return None;
-                }
-                Some(RegexSpec {
-                    regex,
-                    prefilter,
-                    case_sensitive,
-                    word_boundary,
-                    allow: allow.iter().map(|a| a.to_lowercase()).collect(),
-                })
-            }
-            Err(e) => {
-                let msg = e.to_string();
-                let last = msg
-                    .lines()
-                    .last()
-                    .unwrap_or("invalid regex")
-                    .trim()
-                    .to_owned();
-                self.error(r.span(), format!("invalid regex: {last}"));
+    /// Parses a pattern that must have an anchor, into its anchored variants.
+    fn anchored(&mut self, p: &Spanned<String>) -> Option<Vec<Variant>> {
+        let elems = self.pattern(p)?;
+        match pattern::anchored_variants(&elems) {
+            Ok(v) => Some(v),
+            Err(msg) => {
+                self.error(p.span(), msg);
                 None
             }
         }
     }
+
+    fn regex(&mut self, r: &Spanned<String>, opts: &RegexOpts<'_>) -> Option<RegexSpec> {
+        let regex = match LazyRegex::new(r.get_ref(), self.eager) {
+            Ok(re) => re,
+            Err(msg) => {
+                self.error(r.span(), format!("invalid regex: {msg}"));
+                return None;
+            }
+        };
+        let prefilter: Vec<String> = opts
+            .prefilter
+            .iter()
+            .map(|p| crate::normalize::normalize(p).text)
+            .collect();
+        if prefilter.iter().any(String::is_empty) {
+            self.error(r.span(), "a prefilter literal is empty");
+            return None;
+        }
+        let mut classes = Vec::new();
+        for c in opts.classes {
+            match LineClass::ALL.iter().find(|k| k.name() == c.get_ref()) {
+                Some(k) => classes.push(*k),
+                None => {
+                    let msg = unknown(
+                        "prefilter class",
+                        c.get_ref(),
+                        LineClass::ALL.iter().map(|k| k.name()),
+                    );
+                    self.error(c.span(), msg);
+                    return None;
+                }
+            }
+        }
+        if !prefilter.is_empty() && !classes.is_empty() {
+            self.error(
+                r.span(),
+                "use either `prefilter` or `prefilter_class`, not both",
+            );
+            return None;
+        }
+        Some(RegexSpec {
+            regex,
+            prefilter,
+            classes,
+            case_sensitive: opts.case_sensitive,
+            word_boundary: opts.word_boundary,
+            allow: opts.allow.iter().map(|a| a.to_lowercase()).collect(),
+        })
+    }
+}
+
+/// The settings that accompany a regex in a rule or lexicon.
+struct RegexOpts<'a> {
+    prefilter: &'a [String],
+    classes: &'a [Spanned<String>],
+    case_sensitive: bool,
+    word_boundary: bool,
+    allow: &'a [String],
 }
 
 impl RuleBook {
@@ -519,18 +635,69 @@ impl RuleBook {
 
     /// The built-in packs.
     pub fn builtin() -> Result<Self, Vec<FileError>> {
-        let mut book = Self::new();
-        let mut errors = Vec::new();
-        for (name, text) in BUILTIN {
-            if let Err(mut e) = book.add_file(name, text) {
-                errors.append(&mut e);
+        // Decoding TOML and parsing patterns is most of a cold start, so the
+        // files are loaded in two halves of similar size on two threads.
+        let total: usize = BUILTIN.iter().map(|(_, t)| t.len()).sum();
+        let mut acc = 0;
+        let split = BUILTIN
+            .iter()
+            .position(|(_, t)| {
+                acc += t.len();
+                acc * 2 >= total
+            })
+            .map_or(BUILTIN.len(), |p| p + 1);
+        let (first, second) = BUILTIN.split_at(split);
+        let load = |files: &[(&str, &str)]| {
+            let mut book = Self::new();
+            let mut errors = Vec::new();
+            for (name, text) in files {
+                if let Err(mut e) = book.add_file_with(name, text, true) {
+                    errors.append(&mut e);
+                }
             }
-        }
+            (book, errors)
+        };
+        let ((mut book, mut errors), (rest, mut rest_errors)) = std::thread::scope(|s| {
+            let handle = s.spawn(|| load(second));
+            let a = load(first);
+            // A thread that cannot run (or panicked) is no reason to fail.
+            let b = handle.join().unwrap_or_else(|_| load(second));
+            (a, b)
+        });
+        errors.append(&mut rest_errors);
+        book.merge(rest, &mut errors);
         if errors.is_empty() {
             Ok(book)
         } else {
             Err(errors)
         }
+    }
+
+    /// Appends another book loaded from later files.
+    fn merge(&mut self, other: RuleBook, errors: &mut Vec<FileError>) {
+        for rule in other.rules {
+            if self.ids.insert(rule.id.clone()) {
+                self.rules.push(rule);
+            } else {
+                let text: Arc<str> = Arc::from(
+                    BUILTIN
+                        .iter()
+                        .find(|(n, _)| *n == rule.source)
+                        .map_or("", |(_, t)| *t),
+                );
+                let at = text.find(&format!("\"{}\"", rule.id)).unwrap_or(0);
+                let range = at..at + rule.id.len() + 2;
+                errors.push(FileError::new(
+                    &rule.source,
+                    &text,
+                    range,
+                    format!("duplicate rule id `{}`", rule.id),
+                ));
+            }
+        }
+        self.lexicons.extend(other.lexicons);
+        self.names.extend(other.names);
+        self.refs.extend(other.refs);
     }
 
     /// Adds every `*.toml` file under `dir` (sorted, recursively).
@@ -560,29 +727,50 @@ impl RuleBook {
 
     /// Adds one rule file's rules, lexicons and names.
     pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), Vec<FileError>> {
+        self.add_file_with(file, text, false)
+    }
+
+    fn add_file_with(
+        &mut self,
+        file: &str,
+        text: &str,
+        builtin: bool,
+    ) -> Result<(), Vec<FileError>> {
         let shared: Arc<str> = Arc::from(text);
         let raw: RawFile = toml::from_str(text).map_err(|e| vec![from_toml(file, &shared, &e)])?;
         let mut ctx = FileCtx {
             file,
             text: shared,
             errors: Vec::new(),
+            eager: !builtin,
         };
-        let mut ids: HashSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
+        let mut ids = std::mem::take(&mut self.ids);
         for raw_rule in raw.rule {
             if let Some(rule) = self.load_rule(&mut ctx, raw_rule, &mut ids) {
                 self.rules.push(rule);
             }
         }
+        self.ids = ids;
         for lex in raw.lexicon {
             let patterns = lex
                 .patterns
                 .iter()
-                .filter_map(|p| ctx.pattern(p, true))
+                .filter_map(|p| ctx.anchored(p))
+                .flatten()
                 .collect();
             let regexes = lex
                 .regex
                 .iter()
-                .filter_map(|r| ctx.regex(r, &lex.prefilter, false, false, &[]))
+                .filter_map(|r| {
+                    let opts = RegexOpts {
+                        prefilter: &lex.prefilter,
+                        classes: &lex.prefilter_class,
+                        case_sensitive: false,
+                        word_boundary: false,
+                        allow: &[],
+                    };
+                    ctx.regex(r, &opts)
+                })
                 .collect();
             if lex.name.get_ref().is_empty() {
                 ctx.error(lex.name.span(), "a lexicon needs a name");
@@ -673,23 +861,24 @@ impl RuleBook {
                 let patterns = raw
                     .patterns
                     .iter()
-                    .filter_map(|p| ctx.pattern(p, true))
+                    .filter_map(|p| ctx.anchored(p))
+                    .flatten()
                     .collect();
                 let context = Context {
                     unless_before: raw
                         .unless_before
                         .iter()
-                        .filter_map(|p| ctx.pattern(p, false))
+                        .filter_map(|p| ctx.pattern(p))
                         .collect(),
                     unless_after: raw
                         .unless_after
                         .iter()
-                        .filter_map(|p| ctx.pattern(p, false))
+                        .filter_map(|p| ctx.pattern(p))
                         .collect(),
                     unless_sentence: raw
                         .unless_sentence
                         .iter()
-                        .filter_map(|p| ctx.pattern(p, false))
+                        .filter_map(|p| ctx.pattern(p))
                         .collect(),
                     clause_start: raw.clause_start,
                     in_quotes: raw.in_quotes,
@@ -701,15 +890,16 @@ impl RuleBook {
                     ctx.error(kind_span, "a regex rule needs `regex`");
                     None
                 }
-                Some(r) => ctx
-                    .regex(
-                        r,
-                        &raw.prefilter,
-                        raw.case_sensitive,
-                        raw.word_boundary,
-                        &raw.allow,
-                    )
-                    .map(RuleKind::Regex),
+                Some(r) => {
+                    let opts = RegexOpts {
+                        prefilter: &raw.prefilter,
+                        classes: &raw.prefilter_class,
+                        case_sensitive: raw.case_sensitive,
+                        word_boundary: raw.word_boundary,
+                        allow: &raw.allow,
+                    };
+                    ctx.regex(r, &opts).map(RuleKind::Regex)
+                }
             },
             "absent" => Some(RuleKind::Absent {
                 when: raw.when.iter().map(|w| lex_ref(w, &mut refs)).collect(),

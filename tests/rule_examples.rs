@@ -76,3 +76,29 @@ fn every_category_has_rules_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn every_builtin_regex_compiles_within_the_size_limits() {
+    // Built-in regexes compile on first use; this makes sure none of them
+    // would silently never match.
+    let linter = Linter::builtin().expect("built-in rules load");
+    for rule in linter.rules() {
+        if let RuleKind::Regex(spec) = &rule.kind {
+            assert!(
+                spec.regex.get().is_some(),
+                "{}: regex does not compile",
+                rule.id
+            );
+        }
+    }
+    for lex in &linter.book().lexicons {
+        for spec in &lex.regexes {
+            assert!(
+                spec.regex.get().is_some(),
+                "lexicon {}: {} does not compile",
+                lex.name,
+                spec.regex.as_str()
+            );
+        }
+    }
+}
