@@ -171,7 +171,7 @@ impl Parser<'_> {
                     let simple = !body.is_empty()
                         && body
                             .chars()
-                            .all(|c| c.is_alphanumeric() && !c.is_uppercase() && c != 'ё');
+                            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | 'а'..='я'));
                     let pieces = if simple {
                         vec![(true, body.to_owned())]
                     } else {
