@@ -317,30 +317,10 @@ fn inline_rules(
     let mut rules = Vec::new();
     let mut lexicons = Vec::new();
     for (i, p) in raw.phrase.iter().enumerate() {
-        let mut t = toml::Table::new();
-        t.insert(
-            "id".into(),
+        let id =
             p.id.clone()
-                .unwrap_or_else(|| format!("custom.phrase.{}", i + 1))
-                .into(),
-        );
-        t.insert(
-            "category".into(),
-            p.category.clone().unwrap_or_else(|| "cliche".into()).into(),
-        );
-        t.insert(
-            "severity".into(),
-            p.severity
-                .clone()
-                .unwrap_or_else(|| "warning".into())
-                .into(),
-        );
-        t.insert("message".into(), p.message.clone().into());
-        t.insert(
-            "explanation".into(),
-            format!("Company phrase from {name}.").into(),
-        );
-        t.insert("suggestions".into(), p.suggestions.clone().into());
+                .unwrap_or_else(|| format!("custom.phrase.{}", i + 1));
+        let mut t = rule_table(p, id, "cliche", format!("Company phrase from {name}."));
         t.insert("patterns".into(), all_patterns(p).into());
         rules.push(toml::Value::Table(t));
     }
@@ -353,23 +333,8 @@ fn inline_rules(
         l.insert("name".into(), lex.clone().into());
         l.insert("patterns".into(), all_patterns(p).into());
         lexicons.push(toml::Value::Table(l));
-        let mut t = toml::Table::new();
-        t.insert("id".into(), id.into());
+        let mut t = rule_table(p, id, "hint", format!("Required by {name}."));
         t.insert("kind".into(), "absent".into());
-        t.insert(
-            "category".into(),
-            p.category.clone().unwrap_or_else(|| "hint".into()).into(),
-        );
-        t.insert(
-            "severity".into(),
-            p.severity
-                .clone()
-                .unwrap_or_else(|| "warning".into())
-                .into(),
-        );
-        t.insert("message".into(), p.message.clone().into());
-        t.insert("explanation".into(), format!("Required by {name}.").into());
-        t.insert("suggestions".into(), p.suggestions.clone().into());
         t.insert("unless".into(), vec![lex].into());
         rules.push(toml::Value::Table(t));
     }
@@ -398,10 +363,104 @@ fn inline_rules(
     })
 }
 
+/// The keys every inline rule has, with defaults for what was left out.
+fn rule_table(p: &RawPhrase, id: String, category: &str, explanation: String) -> toml::Table {
+    let mut t = toml::Table::new();
+    t.insert("id".into(), id.into());
+    t.insert(
+        "category".into(),
+        p.category.clone().unwrap_or_else(|| category.into()).into(),
+    );
+    t.insert(
+        "severity".into(),
+        p.severity
+            .clone()
+            .unwrap_or_else(|| "warning".into())
+            .into(),
+    );
+    t.insert("message".into(), p.message.clone().into());
+    t.insert("explanation".into(), explanation.into());
+    t.insert("suggestions".into(), p.suggestions.clone().into());
+    t
+}
+
 fn all_patterns(p: &RawPhrase) -> Vec<String> {
     p.pattern
         .iter()
         .cloned()
         .chain(p.patterns.iter().cloned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CheckOptions, Linter};
+
+    fn linter(toml_text: &str) -> Result<Linter, Vec<FileError>> {
+        let config = Config::parse("apolint.toml", toml_text, None)?;
+        Linter::with_config(&config)
+    }
+
+    #[test]
+    fn require_reports_a_draft_that_lacks_the_element() {
+        let l = linter(
+            "[[require]]\nid = \"custom.require.ticket\"\npatterns = [\"обращени* №\", \"ticket #\"]\nmessage = \"Укажите номер обращения.\"\n",
+        )
+        .unwrap();
+        let has = |t: &str| {
+            l.check(t, &CheckOptions::default())
+                .findings
+                .iter()
+                .any(|f| f.rule == "custom.require.ticket")
+        };
+        assert!(has("Заказ отправлен."));
+        assert!(!has("По обращению № 123 заказ отправлен."));
+        assert!(!has("Your ticket #123 is closed."));
+    }
+
+    #[test]
+    fn severity_overrides_and_disables_apply() {
+        let l = linter(
+            "[severity]\ncliche = \"error\"\n[rules]\ndisable = [\"ru.cliche.nam-ochen-zhal\"]\n",
+        )
+        .unwrap();
+        let r = l.check(
+            "Приносим свои извинения. Нам очень жаль.",
+            &CheckOptions::default(),
+        );
+        assert!(r
+            .findings
+            .iter()
+            .any(|f| f.category == Category::Cliche && f.severity == Severity::Error));
+        assert!(!r
+            .findings
+            .iter()
+            .any(|f| f.rule == "ru.cliche.nam-ochen-zhal"));
+    }
+
+    #[test]
+    fn unknown_rule_id_suggests_the_closest() {
+        let text = "[rules]\ndisable = [\"ru.cliche.prinosim-izvinenia\"]\n";
+        let errs = linter(text).unwrap_err();
+        assert_eq!(
+            errs[0].help.as_deref(),
+            Some("did you mean `ru.cliche.prinosim-izvineniya`?")
+        );
+        assert_eq!(errs[0].line_col(), (2, 12));
+    }
+
+    #[test]
+    fn bad_values_are_pointed_at() {
+        let errs = Config::parse("apolint.toml", "fail_on = \"sometimes\"\n", None).unwrap_err();
+        assert_eq!(errs[0].line_col(), (1, 11));
+        let errs = Config::parse("apolint.toml", "languages = [\"de\"]\n", None).unwrap_err();
+        assert!(errs[0].message.contains("unknown language"));
+        let errs = Config::parse("apolint.toml", "unknown_key = 1\n", None).unwrap_err();
+        assert!(
+            errs[0].message.contains("unknown_key"),
+            "{}",
+            errs[0].message
+        );
+    }
 }
