@@ -28,6 +28,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod eval;
 pub mod findings;
 pub mod input;
 pub mod matcher;

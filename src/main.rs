@@ -39,6 +39,21 @@ enum Command {
     Check(CheckArgs),
     /// List the loaded rules.
     Rules(RulesArgs),
+    /// Measure precision and recall on the labelled corpus.
+    ///
+    /// Exit status 1 when overall precision < 0.95, recall < 0.90, or a
+    /// category (with 5+ drafts) below 0.85 on either.
+    Eval {
+        /// The corpus folder (with ru/, en/ inside).
+        #[arg(default_value = "corpus")]
+        corpus: PathBuf,
+        /// List every false positive and false negative.
+        #[arg(long)]
+        misses: bool,
+        /// Config file (otherwise apolint.toml is discovered upward).
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Explain one rule, with its examples.
     Explain {
         /// The rule id, e.g. ru.cliche.prinosim-izvineniya.
@@ -160,6 +175,11 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rules(args) => list_rules(&args),
         Command::Explain { rule, config } => explain(&rule, config.as_deref()),
+        Command::Eval {
+            corpus,
+            misses,
+            config,
+        } => eval(&corpus, misses, config.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -484,6 +504,35 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {
     }
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+fn eval(corpus: &Path, misses: bool, config: Option<&Path>) -> Result<ExitCode, Failure> {
+    let config = load_config(config, false)?;
+    let linter = linter(&config)?;
+    let drafts = apolint::eval::load_corpus(corpus).map_err(Failure::Files)?;
+    if drafts.is_empty() {
+        return Err(Failure::Message(format!(
+            "no labelled drafts under {}",
+            corpus.display()
+        )));
+    }
+    let ev = apolint::eval::evaluate(&linter, &drafts);
+    let mut out = apolint::eval::render(&ev, misses);
+    let short = apolint::eval::shortfalls(&ev, &apolint::eval::Thresholds::default());
+    if short.is_empty() {
+        out.push_str("\nAll thresholds met.\n");
+    } else {
+        out.push_str("\nBelow thresholds:\n");
+        for s in &short {
+            out.push_str(&format!("  {s}\n"));
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(if short.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, Failure> {

@@ -1,0 +1,425 @@
+//! Measuring the rule packs against the labelled corpus.
+//!
+//! `corpus/<lang>/labels*.toml` lists drafts (`corpus/<lang>/drafts/…`) with
+//! the categories a support lead expects at warning level or above. A draft
+//! counts once per category: a category is predicted when at least one
+//! finding of that category at `warning` or `error` is reported. Hints are
+//! not counted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::diagnostics::{from_toml, FileError};
+use crate::{Category, CheckOptions, Linter, Severity};
+
+/// One labelled draft.
+#[derive(Debug, Clone)]
+pub struct LabelledDraft {
+    /// Path of the draft file.
+    pub path: PathBuf,
+    /// Corpus language folder (`ru`, `en`).
+    pub lang: String,
+    /// The draft's text.
+    pub text: String,
+    /// Expected categories.
+    pub expect: BTreeSet<Category>,
+    /// Customer name, for name-mismatch.
+    pub customer_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelsFile {
+    draft: Vec<RawLabel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabel {
+    file: String,
+    expect: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    customer_name: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    industry: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+/// Loads every `labels*.toml` under `root/<lang>/`.
+pub fn load_corpus(root: &Path) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
+    let mut drafts = Vec::new();
+    let mut errors = Vec::new();
+    let mut langs: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(|e| vec![io_err(root, &e)])?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    langs.sort();
+    for dir in langs {
+        let lang = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut label_files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| vec![io_err(&dir, &e)])?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                name.starts_with("labels") && name.ends_with(".toml")
+            })
+            .collect();
+        label_files.sort();
+        for lf in label_files {
+            let name = lf.display().to_string();
+            let text = match std::fs::read_to_string(&lf) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(io_err(&lf, &e));
+                    continue;
+                }
+            };
+            let shared: Arc<str> = Arc::from(text.as_str());
+            let parsed: LabelsFile = match toml::from_str(&text) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(from_toml(&name, &shared, &e));
+                    continue;
+                }
+            };
+            for label in parsed.draft {
+                let mut expect = BTreeSet::new();
+                for c in &label.expect {
+                    match c.get_ref().parse::<Category>() {
+                        Ok(cat) => {
+                            expect.insert(cat);
+                        }
+                        Err(m) => errors.push(FileError::new(&name, &shared, c.span(), m)),
+                    }
+                }
+                let path = dir.join("drafts").join(&label.file);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => drafts.push(LabelledDraft {
+                        path,
+                        lang: lang.clone(),
+                        text,
+                        expect,
+                        customer_name: label.customer_name,
+                    }),
+                    Err(e) => errors.push(io_err(&path, &e)),
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(errors)
+    }
+}
+
+fn io_err(path: &Path, e: &std::io::Error) -> FileError {
+    FileError::new(
+        &path.display().to_string(),
+        &Arc::from(""),
+        0..0,
+        format!("cannot read: {e}"),
+    )
+}
+
+/// True/false positives and false negatives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Predicted and expected.
+    pub tp: usize,
+    /// Predicted, not expected.
+    pub fp: usize,
+    /// Expected, not predicted.
+    pub fn_: usize,
+    /// Drafts that exercise the category (expected it).
+    pub support: usize,
+}
+
+impl Counts {
+    /// Precision, `None` when nothing was predicted.
+    pub fn precision(&self) -> Option<f64> {
+        let p = self.tp + self.fp;
+        (p > 0).then(|| self.tp as f64 / p as f64)
+    }
+
+    /// Recall, `None` when nothing was expected.
+    pub fn recall(&self) -> Option<f64> {
+        let e = self.tp + self.fn_;
+        (e > 0).then(|| self.tp as f64 / e as f64)
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.tp += o.tp;
+        self.fp += o.fp;
+        self.fn_ += o.fn_;
+        self.support += o.support;
+    }
+}
+
+/// A disagreement between the linter and the labels.
+#[derive(Debug, Clone)]
+pub struct Miss {
+    /// The draft.
+    pub path: PathBuf,
+    /// The category.
+    pub category: Category,
+    /// `true`: reported but not expected; `false`: expected but missed.
+    pub false_positive: bool,
+    /// For false positives: the rules and the text they matched.
+    pub evidence: Vec<(String, String)>,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    /// Per language, per category.
+    pub by_lang: BTreeMap<String, BTreeMap<Category, Counts>>,
+    /// Drafts per language, and how many of them are clean.
+    pub drafts: BTreeMap<String, (usize, usize)>,
+    /// Clean drafts (no expected category) that got a warning or error.
+    pub false_alarms: BTreeMap<String, usize>,
+    /// Every disagreement.
+    pub misses: Vec<Miss>,
+}
+
+impl Evaluation {
+    /// Counts per category over all languages.
+    pub fn by_category(&self) -> BTreeMap<Category, Counts> {
+        let mut all: BTreeMap<Category, Counts> = BTreeMap::new();
+        for per in self.by_lang.values() {
+            for (c, n) in per {
+                all.entry(*c).or_default().add(n);
+            }
+        }
+        all
+    }
+
+    /// Micro-averaged counts for one language (or all, with `None`).
+    pub fn overall(&self, lang: Option<&str>) -> Counts {
+        let mut total = Counts::default();
+        for (l, per) in &self.by_lang {
+            if lang.is_none_or(|x| x == l) {
+                for n in per.values() {
+                    total.add(n);
+                }
+            }
+        }
+        total
+    }
+}
+
+/// Runs every draft through the linter and compares with its labels.
+pub fn evaluate(linter: &Linter, drafts: &[LabelledDraft]) -> Evaluation {
+    let mut ev = Evaluation::default();
+    for d in drafts {
+        let opts = CheckOptions {
+            customer_name: d.customer_name.clone(),
+            ..CheckOptions::default()
+        };
+        let report = linter.check(&d.text, &opts);
+        let reported: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning && f.category != Category::Hint)
+            .collect();
+        let predicted: BTreeSet<Category> = reported.iter().map(|f| f.category).collect();
+        let entry = ev.drafts.entry(d.lang.clone()).or_default();
+        entry.0 += 1;
+        if d.expect.is_empty() {
+            entry.1 += 1;
+            if !predicted.is_empty() {
+                *ev.false_alarms.entry(d.lang.clone()).or_default() += 1;
+            }
+        }
+        let per = ev.by_lang.entry(d.lang.clone()).or_default();
+        for cat in predicted.union(&d.expect) {
+            let n = per.entry(*cat).or_default();
+            let (p, e) = (predicted.contains(cat), d.expect.contains(cat));
+            if e {
+                n.support += 1;
+            }
+            match (p, e) {
+                (true, true) => n.tp += 1,
+                (true, false) => {
+                    n.fp += 1;
+                    let evidence = reported
+                        .iter()
+                        .filter(|f| f.category == *cat)
+                        .map(|f| {
+                            (
+                                f.rule.clone(),
+                                d.text[f.span.start..f.span.end].chars().take(80).collect(),
+                            )
+                        })
+                        .collect();
+                    ev.misses.push(Miss {
+                        path: d.path.clone(),
+                        category: *cat,
+                        false_positive: true,
+                        evidence,
+                    });
+                }
+                (false, true) => {
+                    n.fn_ += 1;
+                    ev.misses.push(Miss {
+                        path: d.path.clone(),
+                        category: *cat,
+                        false_positive: false,
+                        evidence: Vec::new(),
+                    });
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    ev
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "   –  ".to_owned(), |v| format!("{v:6.3}"))
+}
+
+/// The evaluation as a table: per language and category, then overall,
+/// then every miss.
+pub fn render(ev: &Evaluation, list_misses: bool) -> String {
+    let mut out = String::new();
+    for (lang, per) in &ev.by_lang {
+        let (n, clean) = ev.drafts.get(lang).copied().unwrap_or_default();
+        let alarms = ev.false_alarms.get(lang).copied().unwrap_or(0);
+        out.push_str(&format!(
+            "\n== {lang}: {n} drafts, {clean} clean ({alarms} of them got a warning) ==\n"
+        ));
+        out.push_str(&format!(
+            "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
+            "category", "drafts", "tp", "fp", "fn", "precision", "recall"
+        ));
+        for cat in Category::ALL {
+            if let Some(c) = per.get(&cat) {
+                out.push_str(&format!(
+                    "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
+                    cat.name(),
+                    c.support,
+                    c.tp,
+                    c.fp,
+                    c.fn_,
+                    pct(c.precision()),
+                    pct(c.recall())
+                ));
+            }
+        }
+        let o = ev.overall(Some(lang));
+        out.push_str(&format!(
+            "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
+            "overall",
+            "",
+            o.tp,
+            o.fp,
+            o.fn_,
+            pct(o.precision()),
+            pct(o.recall())
+        ));
+    }
+    let o = ev.overall(None);
+    out.push_str(&format!(
+        "\n== all languages: precision {} recall {} (tp {} fp {} fn {}) ==\n",
+        pct(o.precision()).trim(),
+        pct(o.recall()).trim(),
+        o.tp,
+        o.fp,
+        o.fn_
+    ));
+    if list_misses && !ev.misses.is_empty() {
+        out.push_str("\nMisses:\n");
+        for m in &ev.misses {
+            if m.false_positive {
+                let ev: Vec<String> = m
+                    .evidence
+                    .iter()
+                    .map(|(r, t)| format!("{r} «{t}»"))
+                    .collect();
+                out.push_str(&format!(
+                    "  FP {:<20} {} — {}\n",
+                    m.category.name(),
+                    m.path.display(),
+                    ev.join("; ")
+                ));
+            } else {
+                out.push_str(&format!(
+                    "  FN {:<20} {}\n",
+                    m.category.name(),
+                    m.path.display()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Quality thresholds a corpus run must meet.
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    /// Overall precision.
+    pub precision: f64,
+    /// Overall recall.
+    pub recall: f64,
+    /// Precision and recall of every category with enough support.
+    pub category: f64,
+    /// A category is held to `category` once this many drafts exercise it.
+    pub min_support: usize,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            precision: 0.95,
+            recall: 0.90,
+            category: 0.85,
+            min_support: 5,
+        }
+    }
+}
+
+/// Every way the evaluation falls short of the thresholds (empty: passes).
+pub fn shortfalls(ev: &Evaluation, t: &Thresholds) -> Vec<String> {
+    let mut out = Vec::new();
+    let o = ev.overall(None);
+    if let Some(p) = o.precision() {
+        if p < t.precision {
+            out.push(format!("overall precision {p:.3} < {}", t.precision));
+        }
+    }
+    if let Some(r) = o.recall() {
+        if r < t.recall {
+            out.push(format!("overall recall {r:.3} < {}", t.recall));
+        }
+    }
+    for (cat, c) in ev.by_category() {
+        if c.support < t.min_support {
+            continue;
+        }
+        if let Some(p) = c.precision() {
+            if p < t.category {
+                out.push(format!("{} precision {p:.3} < {}", cat.name(), t.category));
+            }
+        }
+        if let Some(r) = c.recall() {
+            if r < t.category {
+                out.push(format!("{} recall {r:.3} < {}", cat.name(), t.category));
+            }
+        }
+    }
+    out
+}
