@@ -139,7 +139,10 @@ fn mask_thread_and_signature(text: &mut String) {
             let trimmed = trim_ascii_start(line);
             if trimmed.first() == Some(&b'>') {
                 mask(bytes, line_start, line_end);
-            } else if is_signature_delimiter(line) || is_quote_header(bytes, line_start, line_end) {
+            } else if is_signature_delimiter(line)
+                || is_quote_header(bytes, line_start, line_end)
+                || is_sign_off(bytes, line_start, line_end)
+            {
                 let end = bytes.len();
                 mask(bytes, line_start, end);
                 return;
@@ -147,6 +150,47 @@ fn mask_thread_and_signature(text: &mut String) {
             line_start = line_end + 1;
         }
     });
+}
+
+/// Closing formulas that start a signature block.
+const SIGN_OFFS: &[&str] = &[
+    "с уважением",
+    "с наилучшими пожеланиями",
+    "всего доброго",
+    "всего хорошего",
+    "хорошего дня",
+    "best regards",
+    "kind regards",
+    "warm regards",
+    "regards",
+    "best wishes",
+    "sincerely",
+    "yours sincerely",
+    "yours faithfully",
+    "cheers",
+];
+
+/// A sign-off line ("С уважением," / "Best regards,") followed by at most
+/// four short lines to the end: the signature, not the reply.
+fn is_sign_off(bytes: &[u8], start: usize, end: usize) -> bool {
+    let Ok(line) = std::str::from_utf8(&bytes[start..end]) else {
+        return false;
+    };
+    let t = line.trim().trim_end_matches([',', '.', '!']).trim();
+    // Cheap length test first: this runs on every line.
+    if t.is_empty() || t.len() > 64 {
+        return false;
+    }
+    let lower = t.to_lowercase();
+    if !SIGN_OFFS.contains(&lower.as_str()) {
+        return false;
+    }
+    let rest = &bytes[(end + 1).min(bytes.len())..];
+    let lines: Vec<&[u8]> = rest
+        .split(|&b| b == b'\n')
+        .filter(|l| !trim_ascii_start(l).is_empty())
+        .collect();
+    lines.len() <= 4 && lines.iter().all(|l| l.len() <= 120)
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
@@ -357,9 +401,10 @@ const SKIP_CONTENT_TAGS: &[&str] = &[
     "head",
     "title",
 ];
-/// Class or id markers of a quoted previous message in mail clients' HTML;
-/// everything from such an element on is the thread, not the reply.
+/// Class or id markers of a signature or a quoted previous message in mail
+/// clients' HTML; everything from such an element on is not the reply.
 const THREAD_MARKERS: &[&str] = &[
+    "signature",
     "gmail_quote",
     "yahoo_quoted",
     "divrplyfwdmsg",
@@ -562,6 +607,19 @@ mod tests {
         let mail = lintable("Write to help@acme.com.", InputFormat::Plain);
         assert!(!mail.contains("acme"));
         assert!(mail.ends_with('.'));
+    }
+
+    #[test]
+    fn sign_off_and_signature_block_are_masked() {
+        let input = "Вернём деньги завтра.\n\nС наилучшими пожеланиями,\nАдминистрация магазина\n";
+        let out = lintable(input, InputFormat::Plain);
+        assert!(out.contains("Вернём деньги завтра."));
+        assert!(!out.contains("Администрация"));
+        let en = "The refund is on its way.\n\nKind regards,\nThe Management";
+        assert!(!lintable(en, InputFormat::Plain).contains("Management"));
+        // A "regards" line with a long letter after it is not a signature.
+        let long = "Regards,\nline one\nline two\nline three\nline four\nline five";
+        assert!(lintable(long, InputFormat::Plain).contains("line five"));
     }
 
     #[test]
