@@ -51,8 +51,9 @@ struct RawLabel {
     note: Option<String>,
 }
 
-/// Loads every `labels*.toml` under `root/<lang>/`.
-pub fn load_corpus(root: &Path) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
+/// Loads every `labels*.toml` under `root/<lang>/` whose file name contains
+/// `only` (all of them when `only` is empty: `labels-a` selects one split).
+pub fn load_corpus(root: &Path, only: &str) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
     let mut drafts = Vec::new();
     let mut errors = Vec::new();
     let mut langs: Vec<PathBuf> = std::fs::read_dir(root)
@@ -74,7 +75,7 @@ pub fn load_corpus(root: &Path) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                name.starts_with("labels") && name.ends_with(".toml")
+                name.starts_with("labels") && name.ends_with(".toml") && name.contains(only)
             })
             .collect();
         label_files.sort();

@@ -50,6 +50,10 @@ enum Command {
         /// List every false positive and false negative.
         #[arg(long)]
         misses: bool,
+        /// Only label files whose name contains this (e.g. `labels-a` for
+        /// one split of the corpus).
+        #[arg(long, default_value = "")]
+        labels: String,
         /// Config file (otherwise apolint.toml is discovered upward).
         #[arg(long)]
         config: Option<PathBuf>,
@@ -178,8 +182,9 @@ fn main() -> ExitCode {
         Command::Eval {
             corpus,
             misses,
+            labels,
             config,
-        } => eval(&corpus, misses, config.as_deref()),
+        } => eval(&corpus, misses, &labels, config.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -506,10 +511,15 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn eval(corpus: &Path, misses: bool, config: Option<&Path>) -> Result<ExitCode, Failure> {
+fn eval(
+    corpus: &Path,
+    misses: bool,
+    labels: &str,
+    config: Option<&Path>,
+) -> Result<ExitCode, Failure> {
     let config = load_config(config, false)?;
     let linter = linter(&config)?;
-    let drafts = apolint::eval::load_corpus(corpus).map_err(Failure::Files)?;
+    let drafts = apolint::eval::load_corpus(corpus, labels).map_err(Failure::Files)?;
     if drafts.is_empty() {
         return Err(Failure::Message(format!(
             "no labelled drafts under {}",
