@@ -465,3 +465,20 @@ fn hostile_input_does_not_panic() {
         }
     }
 }
+
+#[test]
+fn k_sozhaleniyu_is_at_most_a_hint() {
+    for t in [
+        "К сожалению, этот товар снят с производства.",
+        "Unfortunately, this model is no longer made.",
+    ] {
+        let r = check(t);
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.severity == apolint::Severity::Info),
+            "{:?}",
+            summary(t, &r)
+        );
+    }
+}
