@@ -59,6 +59,12 @@ fn script_of(c: char) -> Script {
     }
 }
 
+/// Letters and digits, with the common scripts decided without the Unicode
+/// table lookup (it showed up in profiles of hit-dense drafts).
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ('\u{0400}'..='\u{04FF}').contains(&c) || (!c.is_ascii() && c.is_alphanumeric())
+}
+
 /// A tokenized line of the normalised text.
 #[derive(Debug, Clone, Default)]
 pub struct Line {
@@ -80,7 +86,7 @@ impl Line {
                 continue;
             };
             let s = (start + off) as u32;
-            if first.is_alphanumeric() {
+            if is_word_char(first) {
                 tokens.push(Token {
                     start: s,
                     end: s + seg.len() as u32,
