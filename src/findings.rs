@@ -10,7 +10,7 @@ use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
 use crate::normalize::Normalized;
 use crate::rules::{Category, Rule, RuleKind, Severity};
-use crate::segment::{sentences, Language, Line, TokenKind};
+use crate::segment::{sentences, Language, Line, Token, TokenKind};
 
 /// Where a finding is, in the input exactly as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -219,34 +219,13 @@ fn addressee_mismatch(
     names: &[Vec<String>],
 ) -> Option<(usize, usize)> {
     let norm = draft.norm.text.as_str();
-    let (_, le) = line_bounds(norm.as_bytes(), greeting.start as usize);
-    // The name is within a few words of the greeting: tokenize just that.
-    let ls = greeting.start as usize;
-    let le = crate::diagnostics::floor_char_boundary(norm, le.min(greeting.end as usize + 256));
-    let line = Line::tokenize(norm, ls, le);
-    let mut i = line.tokens.partition_point(|t| t.end <= greeting.end);
-    // Skip a comma or dash after the greeting, titles ("уважаемая", "Mr"),
-    // and a title's abbreviation dot — but not a sentence's full stop:
-    // "Здравствуйте. Извините…" names nobody.
-    let mut after_title = false;
-    while let Some(t) = line.tokens.get(i) {
-        let text = t.text(norm);
-        let skip_punct = t.kind == TokenKind::Punct
-            && (matches!(text, "," | "-") || (text == "." && after_title));
-        let title = t.kind == TokenKind::Word && skip.iter().any(|s| s == text);
-        if !(skip_punct || title) {
-            break;
-        }
-        after_title = title;
-        i += 1;
-    }
-    let t = line.tokens.get(i).filter(|t| t.kind == TokenKind::Word)?;
-    // A name is capitalised in the draft as written.
-    let cased_pos = draft.norm.map.to_source(t.start as usize);
-    let first = draft.extracted.text.get(cased_pos..)?.chars().next()?;
-    if !first.is_uppercase() {
-        return None;
-    }
+    let (line_start, le) = line_bounds(norm.as_bytes(), greeting.start as usize);
+    let t = name_after(draft, greeting, skip, le).or_else(|| {
+        // Before the greeting any capitalised word can open a line
+        // ("Коллеги, добрый день"), so only a known given name counts.
+        name_before(draft, greeting, line_start)
+            .filter(|t| names.iter().any(|g| g.iter().any(|n| n == t.text(norm))))
+    })?;
     let written = t.text(norm);
     let customer_norm = crate::normalize::normalize(customer).text;
     let same = |a: &str, b: &str| {
@@ -267,6 +246,67 @@ fn addressee_mismatch(
             draft.to_input(t.end as usize),
         ))
     }
+}
+
+/// The capitalised word right after a greeting ("Здравствуйте, Юлия"),
+/// skipping a comma or dash, titles ("уважаемая", "Mr") and a title's
+/// abbreviation dot — but not a sentence's full stop: "Здравствуйте.
+/// Извините…" names nobody.
+fn name_after(
+    draft: &Draft<'_>,
+    greeting: &RawMatch,
+    skip: &[String],
+    line_end: usize,
+) -> Option<Token> {
+    let norm = draft.norm.text.as_str();
+    // The name is within a few words of the greeting: tokenize just that.
+    let ls = greeting.start as usize;
+    let le =
+        crate::diagnostics::floor_char_boundary(norm, line_end.min(greeting.end as usize + 256));
+    let line = Line::tokenize(norm, ls, le);
+    let mut i = line.tokens.partition_point(|t| t.end <= greeting.end);
+    let mut after_title = false;
+    while let Some(t) = line.tokens.get(i) {
+        let text = t.text(norm);
+        let skip_punct = t.kind == TokenKind::Punct
+            && (matches!(text, "," | "-") || (text == "." && after_title));
+        let title = t.kind == TokenKind::Word && skip.iter().any(|s| s == text);
+        if !(skip_punct || title) {
+            break;
+        }
+        after_title = title;
+        i += 1;
+    }
+    let t = *line.tokens.get(i).filter(|t| t.kind == TokenKind::Word)?;
+    is_capitalised(draft, &t).then_some(t)
+}
+
+/// The capitalised word that opens the line before a greeting, followed by
+/// a comma ("Юлия, добрый день").
+fn name_before(draft: &Draft<'_>, greeting: &RawMatch, line_start: usize) -> Option<Token> {
+    let norm = draft.norm.text.as_str();
+    let ls = line_start.max((greeting.start as usize).saturating_sub(64));
+    let ls = crate::diagnostics::floor_char_boundary(norm, ls);
+    let line = Line::tokenize(norm, ls, greeting.start as usize);
+    match line.tokens.as_slice() {
+        [name, comma]
+            if ls == line_start && name.kind == TokenKind::Word && comma.text(norm) == "," =>
+        {
+            is_capitalised(draft, name).then_some(*name)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a token is capitalised in the draft as written (names are).
+fn is_capitalised(draft: &Draft<'_>, t: &Token) -> bool {
+    let cased_pos = draft.norm.map.to_source(t.start as usize);
+    draft
+        .extracted
+        .text
+        .get(cased_pos..)
+        .and_then(|s| s.chars().next())
+        .is_some_and(char::is_uppercase)
 }
 
 /// 1-based line and column of increasing offsets in one forward pass, so

@@ -118,6 +118,7 @@ fn quote_header_re() -> Option<&'static Regex> {
               | .{0,200}\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$
               | -{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-{0,}\s*$
               | (?:from|от):\s.{1,200}$
+              | \d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s.{1,200}:\s*$
             )",
         )
         .ok()
@@ -595,6 +596,8 @@ mod tests {
         assert!(!out.contains("обещали"));
         let ru = "Готово.\n\nПн, 2 нояб. 2026 г. в 10:00, Анна <a@x.ru> написал(а):\nгде заказ";
         assert!(!lintable(ru, InputFormat::Plain).contains("где заказ"));
+        let yandex = "Готово.\n\n23.11.2026, 10:04, Роман <r@ya.ru>:\nвы же обещали";
+        assert!(!lintable(yandex, InputFormat::Plain).contains("обещали"));
     }
 
     #[test]

@@ -62,7 +62,9 @@ fn script_of(c: char) -> Script {
 /// Letters and digits, with the common scripts decided without the Unicode
 /// table lookup (it showed up in profiles of hit-dense drafts).
 fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || ('\u{0400}'..='\u{04FF}').contains(&c) || (!c.is_ascii() && c.is_alphanumeric())
+    c.is_ascii_alphanumeric()
+        || ('\u{0400}'..='\u{04FF}').contains(&c)
+        || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 /// A tokenized line of the normalised text.

@@ -290,6 +290,9 @@ fn name_mismatch_with_diminutives() {
     assert!(!mismatch("Hi Bob, your order shipped.", "Robert Smith"));
     assert!(!mismatch("Здравствуйте! Заказ в пути.", "Мария"));
     assert!(!mismatch("Здравствуйте. Извините за задержку.", "Мария"));
+    assert!(mismatch("Юлия, добрый день. Заказ в пути.", "Мария"));
+    assert!(!mismatch("Маша, добрый день. Заказ в пути.", "Мария"));
+    assert!(!mismatch("Заказ, добрый день, в пути.", "Мария"));
     assert!(mismatch(
         "Dear Mr. Smith, your order shipped.",
         "Maria Jones"
