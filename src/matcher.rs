@@ -370,6 +370,11 @@ impl Engine {
                 s = norm.map.to_derived(s);
                 e = norm.map.to_derived(e);
             }
+            // Like phrase rules, reporting regexes skip the customer's words
+            // quoted inside the agent's sentence («…!!!»).
+            if matches!(rule.owner, Owner::Rule(_)) && inside_quotes(&norm.text, s) {
+                continue;
+            }
             let lang = forced.unwrap_or(Language::Mixed);
             if !lang_allows(rule.lang, lang) {
                 continue;
@@ -407,6 +412,22 @@ pub fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |p| pos + p);
     (start, end)
+}
+
+/// Whether `pos` is inside a pair of quotation marks on its line (quotes
+/// are folded to `"` by normalisation). Looks back at most 2 KB, so a
+/// megabyte-long line stays linear.
+fn inside_quotes(norm: &str, pos: usize) -> bool {
+    let bytes = &norm.as_bytes()[..pos.min(norm.len())];
+    let from = bytes.len().saturating_sub(2048);
+    bytes[from..]
+        .iter()
+        .rev()
+        .take_while(|&&b| b != b'\n')
+        .filter(|&&b| b == b'"')
+        .count()
+        % 2
+        == 1
 }
 
 fn word_start(text: &str, pos: usize) -> bool {

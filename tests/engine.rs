@@ -485,3 +485,12 @@ fn k_sozhaleniyu_is_at_most_a_hint() {
         );
     }
 }
+
+#[test]
+fn regex_rules_skip_the_customers_quoted_words_too() {
+    assert_quiet(
+        "Вы написали «Где мой заказ!!!» — понимаем, заказ придёт завтра.",
+        "shouting",
+    );
+    assert_fires("Где мой заказ!!! Он придёт завтра.", "shouting");
+}
