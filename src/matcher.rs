@@ -164,7 +164,17 @@ impl Engine {
         for (name, parts) in &lexicons {
             let owner = Owner::Tag(tag_id[name]);
             for lex in parts {
-                add_phrases(&mut e, owner, &lex.patterns, None, RuleLang::Any);
+                let c = &lex.context;
+                let ctx = if c.unless_before.is_empty()
+                    && c.unless_after.is_empty()
+                    && c.unless_sentence.is_empty()
+                {
+                    None
+                } else {
+                    e.contexts.push(c.clone());
+                    Some(e.contexts.len() - 1)
+                };
+                add_phrases(&mut e, owner, &lex.patterns, ctx, RuleLang::Any);
                 for spec in &lex.regexes {
                     regex_specs.push((owner, spec.clone(), RuleLang::Any));
                 }

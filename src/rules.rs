@@ -409,6 +409,9 @@ pub struct Lexicon {
     pub patterns: Vec<Variant>,
     /// Regexes.
     pub regexes: Vec<RegexSpec>,
+    /// Context that cancels a pattern match ("давайте разберёмся" is an
+    /// invitation, not a promise). Lexicon matches count inside quotes.
+    pub context: Context,
 }
 
 /// Everything loaded from rule files, before compilation.
@@ -516,6 +519,12 @@ struct RawLexicon {
     prefilter: Vec<String>,
     #[serde(default)]
     prefilter_class: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless_before: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless_after: Vec<Spanned<String>>,
+    #[serde(default)]
+    unless_sentence: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -775,10 +784,30 @@ impl RuleBook {
             if lex.name.get_ref().is_empty() {
                 ctx.error(lex.name.span(), "a lexicon needs a name");
             }
+            let context = Context {
+                unless_before: lex
+                    .unless_before
+                    .iter()
+                    .filter_map(|p| ctx.pattern(p))
+                    .collect(),
+                unless_after: lex
+                    .unless_after
+                    .iter()
+                    .filter_map(|p| ctx.pattern(p))
+                    .collect(),
+                unless_sentence: lex
+                    .unless_sentence
+                    .iter()
+                    .filter_map(|p| ctx.pattern(p))
+                    .collect(),
+                clause_start: false,
+                in_quotes: true,
+            };
             self.lexicons.push(Lexicon {
                 name: lex.name.into_inner(),
                 patterns,
                 regexes,
+                context,
             });
         }
         for group in raw.names {

@@ -494,3 +494,9 @@ fn regex_rules_skip_the_customers_quoted_words_too() {
     );
     assert_fires("Где мой заказ!!! Он придёт завтра.", "shouting");
 }
+
+#[test]
+fn an_invitation_is_not_a_promise() {
+    assert_quiet("Давайте разберёмся вместе: пришлите, пожалуйста, фото чека.", "missing-deadline");
+    assert_fires("Мы разберёмся и вернём деньги.", "missing-deadline");
+}
