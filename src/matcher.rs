@@ -174,7 +174,7 @@ impl Engine {
                     e.contexts.push(c.clone());
                     Some(e.contexts.len() - 1)
                 };
-                add_phrases(&mut e, owner, &lex.patterns, ctx, RuleLang::Any);
+                add_phrases(&mut e, owner, &lex.patterns, ctx, lex.lang);
                 for spec in &lex.regexes {
                     regex_specs.push((owner, spec.clone(), RuleLang::Any));
                 }

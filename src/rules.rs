@@ -412,6 +412,10 @@ pub struct Lexicon {
     /// Context that cancels a pattern match ("давайте разберёмся" is an
     /// invitation, not a promise). Lexicon matches count inside quotes.
     pub context: Context,
+    /// The language its patterns are for: from `lang = "ru"`, else from the
+    /// pack folder (`rules/ru/…`), else any. Patterns only match in
+    /// sentences of that language (or mixed ones); regexes match anywhere.
+    pub lang: RuleLang,
 }
 
 /// Everything loaded from rule files, before compilation.
@@ -525,6 +529,8 @@ struct RawLexicon {
     unless_after: Vec<Spanned<String>>,
     #[serde(default)]
     unless_sentence: Vec<Spanned<String>>,
+    #[serde(default)]
+    lang: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -803,11 +809,32 @@ impl RuleBook {
                 clause_start: false,
                 in_quotes: true,
             };
+            let folder_lang = if file.contains("/ru/") || file.starts_with("ru/") {
+                RuleLang::Ru
+            } else if file.contains("/en/") || file.starts_with("en/") {
+                RuleLang::En
+            } else {
+                RuleLang::Any
+            };
+            let lang = match lex.lang.as_ref().map(|l| (l, l.get_ref().as_str())) {
+                None => folder_lang,
+                Some((_, "ru")) => RuleLang::Ru,
+                Some((_, "en")) => RuleLang::En,
+                Some((_, "any")) => RuleLang::Any,
+                Some((l, other)) => {
+                    ctx.error(
+                        l.span(),
+                        format!("unknown language `{other}`; expected ru, en or any"),
+                    );
+                    RuleLang::Any
+                }
+            };
             self.lexicons.push(Lexicon {
                 name: lex.name.into_inner(),
                 patterns,
                 regexes,
                 context,
+                lang,
             });
         }
         for group in raw.names {
