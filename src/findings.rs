@@ -228,11 +228,15 @@ fn addressee_mismatch(
     })?;
     let written = t.text(norm);
     let customer_norm = crate::normalize::normalize(customer).text;
+    // Equal, the same name in the other script ("Anna" / "Анна"), or forms
+    // of one name ("Маша" / "Мария", "Bob" / "Robert").
     let same = |a: &str, b: &str| {
         a == b
-            || names
-                .iter()
-                .any(|g| g.iter().any(|x| x == a) && g.iter().any(|x| x == b))
+            || name_skeleton(a) == name_skeleton(b)
+            || names.iter().any(|g| {
+                g.iter().any(|x| name_skeleton(x) == name_skeleton(a))
+                    && g.iter().any(|x| name_skeleton(x) == name_skeleton(b))
+            })
     };
     let matches_customer = customer_norm
         .split(|c: char| !c.is_alphanumeric())
@@ -246,6 +250,53 @@ fn addressee_mismatch(
             draft.to_input(t.end as usize),
         ))
     }
+}
+
+/// A name reduced to a script-independent skeleton: Cyrillic transliterated,
+/// then the spellings transliteration varies on folded (`y`/`j`→`i`,
+/// `kh`→`h`, `iya`→`ia`), so Юлия, Yulia, Yuliya and Julia agree.
+fn name_skeleton(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        let t = match c {
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'э' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' | 'й' | 'ы' => "i",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' => "n",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ъ' | 'ь' => "",
+            'ю' => "yu",
+            'я' => "ya",
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(t);
+    }
+    out.replace("iya", "ia")
+        .replace("kh", "h")
+        .replace(['y', 'j'], "i")
 }
 
 /// The capitalised word right after a greeting ("Здравствуйте, Юлия"),
@@ -344,5 +395,26 @@ impl<'a> LineCursor<'a> {
         }
         self.offset = offset;
         (self.line, self.column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_skeleton;
+
+    #[test]
+    fn names_agree_across_scripts_and_spellings() {
+        for (a, b) in [
+            ("анна", "anna"),
+            ("петрова", "petrova"),
+            ("юлия", "yulia"),
+            ("юлия", "julia"),
+            ("юлия", "yuliya"),
+            ("михаил", "mikhail"),
+        ] {
+            assert_eq!(name_skeleton(a), name_skeleton(b), "{a} / {b}");
+        }
+        assert_ne!(name_skeleton("анна"), name_skeleton("anya"));
+        assert_ne!(name_skeleton("евгений"), name_skeleton("евгения"));
     }
 }

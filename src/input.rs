@@ -140,17 +140,73 @@ fn mask_thread_and_signature(text: &mut String) {
             let trimmed = trim_ascii_start(line);
             if trimmed.first() == Some(&b'>') {
                 mask(bytes, line_start, line_end);
-            } else if is_signature_delimiter(line)
-                || is_quote_header(bytes, line_start, line_end)
-                || is_sign_off(bytes, line_start, line_end)
-            {
+            } else if is_quote_header(bytes, line_start, line_end) {
                 let end = bytes.len();
                 mask(bytes, line_start, end);
+                return;
+            } else if is_signature_delimiter(line) || is_sign_off(bytes, line_start, line_end) {
+                // The signature is not prose, but an unfilled template slot
+                // in it ("{{agent_name}}") is still shown to the customer;
+                // a quoted thread after it is masked whole.
+                let mut sig_end = line_end;
+                while sig_end < bytes.len() {
+                    let next_end = memchr_newline(bytes, sig_end + 1);
+                    let l = &bytes[(sig_end + 1).min(bytes.len())..next_end];
+                    if trim_ascii_start(l).first() == Some(&b'>')
+                        || is_quote_header(bytes, sig_end + 1, next_end)
+                    {
+                        break;
+                    }
+                    sig_end = next_end;
+                }
+                mask_keeping_placeholders(bytes, line_start, sig_end);
+                let end = bytes.len();
+                mask(bytes, sig_end, end);
                 return;
             }
             line_start = line_end + 1;
         }
     });
+}
+
+/// Masks `bytes[start..end]` except bracketed template slots (`{…}`, `[…]`,
+/// `%…%`, `<…>` of up to 60 bytes on one line), which placeholder rules must
+/// still see.
+fn mask_keeping_placeholders(bytes: &mut [u8], start: usize, end: usize) {
+    let end = end.min(bytes.len());
+    let mut i = start;
+    let mut masked_from = start;
+    while i < end {
+        let close = match bytes[i] {
+            b'{' => Some(b'}'),
+            b'[' => Some(b']'),
+            b'%' => Some(b'%'),
+            b'<' => Some(b'>'),
+            _ => None,
+        };
+        if let Some(close) = close {
+            let limit = (i + 61).min(end);
+            if let Some(p) = bytes[i + 1..limit]
+                .iter()
+                .position(|&b| b == close || b == b'\n')
+            {
+                let j = i + 1 + p;
+                if bytes[j] == close {
+                    // Keep the braces of `{{…}}` too.
+                    let mut stop = j + 1;
+                    while stop < end && bytes[stop] == close {
+                        stop += 1;
+                    }
+                    mask(bytes, masked_from, i);
+                    i = stop;
+                    masked_from = stop;
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    mask(bytes, masked_from, end);
 }
 
 /// Closing formulas that start a signature block.
@@ -623,6 +679,17 @@ mod tests {
         // A "regards" line with a long letter after it is not a signature.
         let long = "Regards,\nline one\nline two\nline three\nline four\nline five";
         assert!(lintable(long, InputFormat::Plain).contains("line five"));
+    }
+
+    #[test]
+    fn placeholders_in_a_signature_stay_visible() {
+        let input =
+            "Готово.\n-- \n{{agent_name}}, поддержка\n\nOn Mon, Ann <a@b.co> wrote:\n{{quoted}}";
+        let out = lintable(input, InputFormat::Plain);
+        assert!(out.contains("{{agent_name}}"));
+        assert!(!out.contains("поддержка"));
+        assert!(!out.contains("quoted"));
+        assert_eq!(out.len(), input.len());
     }
 
     #[test]

@@ -497,6 +497,9 @@ fn regex_rules_skip_the_customers_quoted_words_too() {
 
 #[test]
 fn an_invitation_is_not_a_promise() {
-    assert_quiet("Давайте разберёмся вместе: пришлите, пожалуйста, фото чека.", "missing-deadline");
+    assert_quiet(
+        "Давайте разберёмся вместе: пришлите, пожалуйста, фото чека.",
+        "missing-deadline",
+    );
     assert_fires("Мы разберёмся и вернём деньги.", "missing-deadline");
 }

@@ -102,3 +102,15 @@ fn every_builtin_regex_compiles_within_the_size_limits() {
         }
     }
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_current_rules() {
+    let linter = Linter::builtin().expect("built-in rules load");
+    let expected = apolint::output::rules_markdown(linter.rules());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+    let actual = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/rules.md is out of date: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}

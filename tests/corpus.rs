@@ -1,0 +1,54 @@
+//! The rule packs' quality as a number CI defends: precision and recall on
+//! the labelled corpus (`corpus/<lang>/labels*.toml`), per language and per
+//! category. `apolint eval corpus --misses` shows the same table and every
+//! disagreement.
+
+use std::path::Path;
+
+use apolint::eval::{evaluate, load_corpus, render, shortfalls, Thresholds};
+use apolint::Linter;
+
+#[test]
+fn corpus_is_big_enough_and_at_least_40_percent_clean() {
+    let drafts = load_corpus(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")),
+        "",
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "corpus loads: {}",
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    for lang in ["ru", "en"] {
+        let of_lang: Vec<_> = drafts.iter().filter(|d| d.lang == lang).collect();
+        let clean = of_lang.iter().filter(|d| d.expect.is_empty()).count();
+        assert!(of_lang.len() >= 250, "{lang}: {} drafts", of_lang.len());
+        assert!(
+            clean * 10 >= of_lang.len() * 4,
+            "{lang}: {clean} of {} clean",
+            of_lang.len()
+        );
+    }
+}
+
+#[test]
+fn corpus_meets_precision_and_recall_thresholds() {
+    let linter = Linter::builtin().expect("built-in rules load");
+    let drafts = load_corpus(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")),
+        "",
+    )
+    .expect("corpus loads");
+    let ev = evaluate(&linter, &drafts);
+    let short = shortfalls(&ev, &Thresholds::default());
+    assert!(
+        short.is_empty(),
+        "{}\nBelow thresholds:\n{}",
+        render(&ev, true),
+        short.join("\n")
+    );
+}
