@@ -571,6 +571,28 @@ impl FileCtx<'_> {
         }
     }
 
+    /// Parses the context keys shared by rules and lexicons:
+    /// `[unless_before, unless_after, unless_sentence]`.
+    fn context(
+        &mut self,
+        unless: [&[Spanned<String>]; 3],
+        clause_start: bool,
+        in_quotes: bool,
+    ) -> Context {
+        let [before, after, sentence] = unless.map(|ps| {
+            ps.iter()
+                .filter_map(|p| self.pattern(p))
+                .collect::<Vec<_>>()
+        });
+        Context {
+            unless_before: before,
+            unless_after: after,
+            unless_sentence: sentence,
+            clause_start,
+            in_quotes,
+        }
+    }
+
     /// Parses a pattern that must have an anchor, into its anchored variants.
     fn anchored(&mut self, p: &Spanned<String>) -> Option<Vec<Variant>> {
         let elems = self.pattern(p)?;
@@ -790,25 +812,11 @@ impl RuleBook {
             if lex.name.get_ref().is_empty() {
                 ctx.error(lex.name.span(), "a lexicon needs a name");
             }
-            let context = Context {
-                unless_before: lex
-                    .unless_before
-                    .iter()
-                    .filter_map(|p| ctx.pattern(p))
-                    .collect(),
-                unless_after: lex
-                    .unless_after
-                    .iter()
-                    .filter_map(|p| ctx.pattern(p))
-                    .collect(),
-                unless_sentence: lex
-                    .unless_sentence
-                    .iter()
-                    .filter_map(|p| ctx.pattern(p))
-                    .collect(),
-                clause_start: false,
-                in_quotes: true,
-            };
+            let context = ctx.context(
+                [&lex.unless_before, &lex.unless_after, &lex.unless_sentence],
+                false,
+                true,
+            );
             let folder_lang = if file.contains("/ru/") || file.starts_with("ru/") {
                 RuleLang::Ru
             } else if file.contains("/en/") || file.starts_with("en/") {
@@ -920,25 +928,11 @@ impl RuleBook {
                     .filter_map(|p| ctx.anchored(p))
                     .flatten()
                     .collect();
-                let context = Context {
-                    unless_before: raw
-                        .unless_before
-                        .iter()
-                        .filter_map(|p| ctx.pattern(p))
-                        .collect(),
-                    unless_after: raw
-                        .unless_after
-                        .iter()
-                        .filter_map(|p| ctx.pattern(p))
-                        .collect(),
-                    unless_sentence: raw
-                        .unless_sentence
-                        .iter()
-                        .filter_map(|p| ctx.pattern(p))
-                        .collect(),
-                    clause_start: raw.clause_start,
-                    in_quotes: raw.in_quotes,
-                };
+                let context = ctx.context(
+                    [&raw.unless_before, &raw.unless_after, &raw.unless_sentence],
+                    raw.clause_start,
+                    raw.in_quotes,
+                );
                 Some(RuleKind::Phrase { patterns, context })
             }
             "regex" => match &raw.regex {
