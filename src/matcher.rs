@@ -41,7 +41,7 @@ pub struct RawMatch {
 #[derive(Debug)]
 struct Phrase {
     owner: Owner,
-    elems: Vec<Elem>,
+    elems: std::sync::Arc<[Elem]>,
     anchor: usize,
     /// Index into `Engine::contexts` (lexicon patterns have none).
     context: Option<usize>,
@@ -102,11 +102,16 @@ impl Engine {
         let mut anchors: HashMap<String, u32> = HashMap::new();
         let mut literals: Vec<String> = Vec::new();
         let mut add_anchor = |text: &str, target: Target, targets: &mut Vec<Vec<Target>>| {
-            let id = *anchors.entry(text.to_owned()).or_insert_with(|| {
-                literals.push(text.to_owned());
-                targets.push(Vec::new());
-                (literals.len() - 1) as u32
-            });
+            let id = match anchors.get(text) {
+                Some(&id) => id,
+                None => {
+                    let id = literals.len() as u32;
+                    literals.push(text.to_owned());
+                    targets.push(Vec::new());
+                    anchors.insert(text.to_owned(), id);
+                    id
+                }
+            };
             targets[id as usize].push(target);
         };
         let mut add_phrases = |e: &mut Engine,

@@ -158,7 +158,10 @@ impl Parser<'_> {
                 _ => {
                     // A literal runs to the next space or syntax character.
                     let end = self.src[self.pos..]
-                        .find(|ch: char| ch.is_whitespace() || "()[]|~".contains(ch))
+                        .find(|ch: char| {
+                            matches!(ch, '(' | ')' | '[' | ']' | '|' | '~' | ' ' | '\t' | '\n')
+                                || ch.is_whitespace()
+                        })
                         .map_or(self.src.len(), |p| self.pos + p);
                     let raw = &self.src[self.pos..end];
                     self.pos = end;
@@ -212,7 +215,7 @@ pub struct Anchor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variant {
     /// The elements.
-    pub elems: Vec<Elem>,
+    pub elems: std::sync::Arc<[Elem]>,
     /// Index of the anchor element in `elems`.
     pub anchor: usize,
     /// The literals that anchor it (one per alternative of the anchor).
@@ -231,7 +234,7 @@ pub fn anchored_variants(seq: &[Elem]) -> Result<Vec<Variant>, String> {
         }
         if let Some((idx, anchors)) = best_anchor(&seq) {
             out.push(Variant {
-                elems: seq,
+                elems: seq.into(),
                 anchor: idx,
                 anchors,
             });
