@@ -1,7 +1,25 @@
-//! Embeds every rule pack under `rules/` into the binary, so `apolint`
-//! works with no files around it.
+//! Compiles the built-in rule packs under `rules/` at build time.
+//!
+//! The rule loader's own modules are included here, so the packs go through
+//! exactly the checks user rule files get; a broken built-in rule fails the
+//! build with the same file:line:column error `apolint` would print. The
+//! validated book is serialised for `src/builtin.rs` to decode at start-up.
 
-use std::fmt::Write as _;
+#![allow(dead_code, unused_imports)]
+
+#[path = "src/diagnostics.rs"]
+mod diagnostics;
+#[path = "src/matcher.rs"]
+mod matcher;
+#[path = "src/normalize.rs"]
+mod normalize;
+#[path = "src/pattern.rs"]
+mod pattern;
+#[path = "src/rules.rs"]
+mod rules;
+#[path = "src/segment.rs"]
+mod segment;
+
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -21,27 +39,43 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let root =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let rules = root.join("rules");
     println!("cargo:rerun-if-changed=rules");
+    for m in [
+        "diagnostics",
+        "matcher",
+        "normalize",
+        "pattern",
+        "rules",
+        "segment",
+    ] {
+        println!("cargo:rerun-if-changed=src/{m}.rs");
+    }
     let mut files = Vec::new();
-    collect(&rules, &mut files);
+    collect(&root.join("rules"), &mut files);
     files.sort();
-    let mut code = String::from("&[\n");
+    let mut sources = Vec::new();
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
-        let rel = f
+        let name = f
             .strip_prefix(&root)
             .unwrap_or(f)
             .to_string_lossy()
             .replace('\\', "/");
-        let _ = writeln!(
-            code,
-            "    ({rel:?}, include_str!({:?})),",
-            f.display().to_string()
-        );
+        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("cannot read {name}: {e}"));
+        sources.push((name, text));
     }
-    code.push(']');
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("builtin_rules.rs");
-    std::fs::write(out, code).expect("write builtin_rules.rs");
+    let book = rules::RuleBook::from_sources(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .unwrap_or_else(|errors| {
+            let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
+            panic!("the built-in rule packs have errors:\n{}", shown.join("\n"))
+        });
+    let bytes = postcard::to_stdvec(&book).expect("the rule book serialises");
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    std::fs::write(out_dir.join("builtin_book.bin"), bytes).expect("write builtin_book.bin");
+    // The automaton's literals in the order the engine will number them, so
+    // start-up can build the automaton on a second thread while the book
+    // is decoded (the engine checks the list still matches).
+    let literals = matcher::Engine::compile(&book).literals.join("\n");
+    std::fs::write(out_dir.join("builtin_literals.txt"), literals)
+        .expect("write builtin_literals.txt");
 }

@@ -26,6 +26,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![warn(missing_docs)]
 
+mod builtin;
 pub mod config;
 pub mod diagnostics;
 pub mod eval;
@@ -104,16 +105,36 @@ impl Linter {
 
     /// The built-in packs adjusted by a configuration.
     pub fn with_config(config: &Config) -> Result<Linter, Vec<FileError>> {
-        let mut book = RuleBook::builtin()?;
-        if !config.languages.is_empty() {
-            book.rules.retain(|r| {
-                r.lang == rules::RuleLang::Any
-                    || config.languages.iter().any(|l| l == r.lang.code())
+        // The anchor automaton of the built-in packs is built on a second
+        // thread from the literal list the build recorded, while this one
+        // decodes the book and applies the configuration; the engine uses it
+        // only if the final book still has exactly those literals.
+        std::thread::scope(|s| {
+            let automaton = s.spawn(|| {
+                let literals: Vec<&str> = builtin::LITERALS.split('\n').collect();
+                let ac = matcher::build_automaton(&literals);
+                (literals, ac)
             });
-        }
-        config.apply(&mut book)?;
-        book.validate()?;
-        Ok(Self::from_book(book, config.fail_on))
+            let mut book = RuleBook::builtin()?;
+            if !config.languages.is_empty() {
+                book.rules.retain(|r| {
+                    r.lang == rules::RuleLang::Any
+                        || config.languages.iter().any(|l| l == r.lang.code())
+                });
+            }
+            config.apply(&mut book)?;
+            book.validate()?;
+            let prebuilt = automaton.join().ok();
+            let engine = matcher::Engine::compile_with(
+                &book,
+                prebuilt.as_ref().map(|(l, ac)| (l.as_slice(), ac.clone())),
+            );
+            Ok(Linter {
+                book,
+                engine,
+                fail_on: config.fail_on,
+            })
+        })
     }
 
     /// Compiles an already loaded and validated rule book.

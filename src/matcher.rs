@@ -77,11 +77,46 @@ pub struct Engine {
     pub tag_names: Vec<String>,
     /// Tag ids each rule's matches also count toward.
     pub rule_tags: Vec<Vec<u32>>,
+    /// The automaton's literals, in pattern-id order.
+    pub literals: Vec<String>,
+}
+
+/// Builds the anchor automaton.
+///
+/// A contiguous NFA builds in a third of a DFA's time for our ~1600 anchors
+/// and scans as fast in overlapping mode; a prefilter costs 30% of the build
+/// and gains nothing with this many patterns (measured: benches/ and the
+/// issue #2 note).
+pub fn build_automaton<P: AsRef<[u8]>>(literals: &[P]) -> Option<AhoCorasick> {
+    if literals.is_empty() {
+        return None;
+    }
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .prefilter(false)
+        .build(literals)
+        .or_else(|_| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(literals)
+        })
+        .ok()
 }
 
 impl Engine {
     /// Compiles a validated rule book.
     pub fn compile(book: &RuleBook) -> Engine {
+        Self::compile_with(book, None)
+    }
+
+    /// Compiles a rule book, using `prebuilt` — an automaton built (e.g. on
+    /// another thread, while the book was being decoded) from the literal
+    /// list given with it — when that list is exactly this book's.
+    pub fn compile_with(
+        book: &RuleBook,
+        prebuilt: Option<(&[&str], Option<AhoCorasick>)>,
+    ) -> Engine {
         let lexicons = book.merged_lexicons();
         let tag_names: Vec<String> = lexicons.keys().map(|s| (*s).to_owned()).collect();
         let tag_id: HashMap<&str, u32> = tag_names
@@ -98,6 +133,7 @@ impl Engine {
             contexts: Vec::new(),
             tag_names: tag_names.clone(),
             rule_tags: Vec::new(),
+            literals: Vec::new(),
         };
         let mut anchors: HashMap<String, u32> = HashMap::new();
         let mut literals: Vec<String> = Vec::new();
@@ -198,23 +234,16 @@ impl Engine {
             }
             e.regexes.push(RegexRule { owner, spec, lang });
         }
-        if !literals.is_empty() {
-            // A contiguous NFA builds in a third of a DFA's time for our
-            // ~750 anchors and scans as fast in overlapping mode; a
-            // prefilter costs 30% of the build and gains nothing with this
-            // many patterns (measured: benches/ and the issue #2 note).
-            e.ac = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .prefilter(false)
-                .build(&literals)
-                .or_else(|_| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::Standard)
-                        .build(&literals)
-                })
-                .ok();
-        }
+        e.ac = match prebuilt {
+            Some((lits, ac))
+                if lits.len() == literals.len()
+                    && lits.iter().zip(&literals).all(|(a, b)| a == b) =>
+            {
+                ac
+            }
+            _ => build_automaton(&literals),
+        };
+        e.literals = literals;
         e
     }
 

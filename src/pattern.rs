@@ -5,10 +5,12 @@
 //! optional groups (`[a|b]`) and bounded gaps (`~3`). Matching starts from an
 //! anchor token found by Aho-Corasick and walks outwards in both directions.
 
+use serde::{Deserialize, Serialize};
+
 use crate::segment::{is_sentence_end, Token, TokenKind};
 
 /// One element of a pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Elem {
     /// A whole word.
     Word(String),
@@ -203,7 +205,7 @@ impl Parser<'_> {
 }
 
 /// A literal the Aho-Corasick pass can look for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchor {
     /// The normalised text to find.
     pub text: String,
@@ -212,7 +214,7 @@ pub struct Anchor {
 }
 
 /// A pattern variant with a top-level anchor element.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     /// The elements.
     pub elems: std::sync::Arc<[Elem]>,

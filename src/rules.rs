@@ -12,14 +12,14 @@ use std::ops::Range;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diagnostics::{closest, from_toml, FileError};
 use crate::pattern::{self, Elem, Variant};
 
 /// The contract's categories (`contract.md`), plus `hint`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Category {
     /// Stock apology formulas.
     Cliche,
@@ -112,7 +112,7 @@ impl FromStr for Category {
 }
 
 /// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Severity {
     /// A wording hint.
     Info,
@@ -166,7 +166,7 @@ fn unknown<'a>(
 }
 
 /// The language a rule is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RuleLang {
     /// Russian drafts.
     Ru,
@@ -188,7 +188,7 @@ impl RuleLang {
 }
 
 /// Context that cancels or constrains a phrase match.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Context {
     /// Cancelled when one of these ends right before the match.
     pub unless_before: Vec<Vec<Elem>>,
@@ -202,13 +202,12 @@ pub struct Context {
     pub in_quotes: bool,
 }
 
-/// A regex compiled on first use.
+/// A regex, compiled when its rule file is loaded and, for the built-in
+/// packs decoded at start-up, on first use.
 ///
-/// Compiling the built-in regexes costs more than loading every other rule
-/// together, and most drafts never reach most of them; their syntax is
-/// checked at load time and the test suite compiles every one. Regexes from
-/// user rule files are compiled at load, so a regex that exceeds the size
-/// limits is reported there, pointed at its file and line.
+/// Compiling the built-in regexes costs more than decoding every other rule
+/// together, and most drafts never reach most of them; the build compiled
+/// each once already (a broken one fails the build).
 #[derive(Clone)]
 pub struct LazyRegex {
     pattern: String,
@@ -221,6 +220,23 @@ impl fmt::Debug for LazyRegex {
     }
 }
 
+/// Serialised as its pattern; compiled on first use after loading.
+impl Serialize for LazyRegex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.pattern)
+    }
+}
+
+impl<'de> Deserialize<'de> for LazyRegex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let pattern = String::deserialize(d)?;
+        Ok(LazyRegex {
+            pattern,
+            compiled: Arc::new(std::sync::OnceLock::new()),
+        })
+    }
+}
+
 impl LazyRegex {
     fn build(pattern: &str) -> Result<regex::Regex, regex::Error> {
         regex::RegexBuilder::new(pattern)
@@ -230,27 +246,19 @@ impl LazyRegex {
             .build()
     }
 
-    /// Checks the syntax now; compiles now too when `eager`.
-    fn new(pattern: &str, eager: bool) -> Result<LazyRegex, String> {
-        let first_line = |e: &dyn fmt::Display| {
+    /// Compiles now, so a syntax error or a regex over the size limits is
+    /// reported at load time, pointed at its file and line.
+    fn new(pattern: &str) -> Result<LazyRegex, String> {
+        let re = Self::build(pattern).map_err(|e| {
             let msg = e.to_string();
             msg.lines()
                 .last()
                 .unwrap_or("invalid regex")
                 .trim()
                 .to_owned()
-        };
+        })?;
         let compiled = std::sync::OnceLock::new();
-        if eager {
-            let re = Self::build(pattern).map_err(|e| first_line(&e))?;
-            let _ = compiled.set(Some(re));
-        } else {
-            regex_syntax::ParserBuilder::new()
-                .nest_limit(64)
-                .build()
-                .parse(pattern)
-                .map_err(|e| first_line(&e))?;
-        }
+        let _ = compiled.set(Some(re));
         Ok(LazyRegex {
             pattern: pattern.to_owned(),
             compiled: Arc::new(compiled),
@@ -273,7 +281,7 @@ impl LazyRegex {
 
 /// A property of a line that the normaliser records as it goes, so a regex
 /// with no literal to look for still runs only on lines that can match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LineClass {
     /// Three or more capital letters in a row.
     Caps,
@@ -298,7 +306,7 @@ impl LineClass {
 }
 
 /// A regex matcher's settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegexSpec {
     /// The regex (compiled on first use).
     pub regex: LazyRegex,
@@ -315,7 +323,7 @@ pub struct RegexSpec {
 }
 
 /// What a rule looks for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum RuleKind {
     /// Token patterns.
     Phrase {
@@ -372,7 +380,7 @@ impl RuleKind {
 }
 
 /// A rule, as loaded.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     /// Stable id (`ru.cliche.prinosim-izvineniya`).
     pub id: String,
@@ -401,7 +409,7 @@ pub struct Rule {
 }
 
 /// A named set of patterns that document-level rules reason about.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Lexicon {
     /// Its name (shared across languages).
     pub name: String,
@@ -419,7 +427,7 @@ pub struct Lexicon {
 }
 
 /// Everything loaded from rule files, before compilation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RuleBook {
     /// Rules, in load order.
     pub rules: Vec<Rule>,
@@ -428,8 +436,10 @@ pub struct RuleBook {
     /// Groups of equivalent given names (lowercase, normalised).
     pub names: Vec<Vec<String>>,
     /// References to lexicons, checked once everything is loaded.
+    #[serde(skip)]
     refs: Vec<LexiconRef>,
     /// Ids loaded so far (duplicates are errors).
+    #[serde(skip)]
     ids: HashSet<String>,
 }
 
@@ -440,9 +450,6 @@ struct LexiconRef {
     text: Arc<str>,
     range: Range<usize>,
 }
-
-/// The files of the built-in packs: `(path, contents)`.
-pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -544,8 +551,6 @@ struct FileCtx<'a> {
     file: &'a str,
     text: Arc<str>,
     errors: Vec<FileError>,
-    /// Compile regexes now (user files) rather than on first use (built-ins).
-    eager: bool,
 }
 
 impl FileCtx<'_> {
@@ -606,7 +611,7 @@ impl FileCtx<'_> {
     }
 
     fn regex(&mut self, r: &Spanned<String>, opts: &RegexOpts<'_>) -> Option<RegexSpec> {
-        let regex = match LazyRegex::new(r.get_ref(), self.eager) {
+        let regex = match LazyRegex::new(r.get_ref()) {
             Ok(re) => re,
             Err(msg) => {
                 self.error(r.span(), format!("invalid regex: {msg}"));
@@ -670,71 +675,26 @@ impl RuleBook {
         Self::default()
     }
 
-    /// The built-in packs.
-    pub fn builtin() -> Result<Self, Vec<FileError>> {
-        // Decoding TOML and parsing patterns is most of a cold start, so the
-        // files are loaded in two halves of similar size on two threads.
-        let total: usize = BUILTIN.iter().map(|(_, t)| t.len()).sum();
-        let mut acc = 0;
-        let split = BUILTIN
-            .iter()
-            .position(|(_, t)| {
-                acc += t.len();
-                acc * 2 >= total
-            })
-            .map_or(BUILTIN.len(), |p| p + 1);
-        let (first, second) = BUILTIN.split_at(split);
-        let load = |files: &[(&str, &str)]| {
-            let mut book = Self::new();
-            let mut errors = Vec::new();
-            for (name, text) in files {
-                if let Err(mut e) = book.add_file_with(name, text, true) {
-                    errors.append(&mut e);
-                }
+    /// Loads rule files given as `(name, contents)`, in order. The build
+    /// script uses this to compile the built-in packs once, at build time.
+    pub fn from_sources<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<FileError>> {
+        let mut book = Self::new();
+        let mut errors = Vec::new();
+        for (name, text) in files {
+            if let Err(mut e) = book.add_file(name, text) {
+                errors.append(&mut e);
             }
-            (book, errors)
-        };
-        let ((mut book, mut errors), (rest, mut rest_errors)) = std::thread::scope(|s| {
-            let handle = s.spawn(|| load(second));
-            let a = load(first);
-            // A thread that cannot run (or panicked) is no reason to fail.
-            let b = handle.join().unwrap_or_else(|_| load(second));
-            (a, b)
-        });
-        errors.append(&mut rest_errors);
-        book.merge(rest, &mut errors);
+        }
+        if let Err(mut e) = book.validate() {
+            errors.append(&mut e);
+        }
         if errors.is_empty() {
             Ok(book)
         } else {
             Err(errors)
         }
-    }
-
-    /// Appends another book loaded from later files.
-    fn merge(&mut self, other: RuleBook, errors: &mut Vec<FileError>) {
-        for rule in other.rules {
-            if self.ids.insert(rule.id.clone()) {
-                self.rules.push(rule);
-            } else {
-                let text: Arc<str> = Arc::from(
-                    BUILTIN
-                        .iter()
-                        .find(|(n, _)| *n == rule.source)
-                        .map_or("", |(_, t)| *t),
-                );
-                let at = text.find(&format!("\"{}\"", rule.id)).unwrap_or(0);
-                let range = at..at + rule.id.len() + 2;
-                errors.push(FileError::new(
-                    &rule.source,
-                    &text,
-                    range,
-                    format!("duplicate rule id `{}`", rule.id),
-                ));
-            }
-        }
-        self.lexicons.extend(other.lexicons);
-        self.names.extend(other.names);
-        self.refs.extend(other.refs);
     }
 
     /// Adds every `*.toml` file under `dir` (sorted, recursively).
@@ -764,22 +724,12 @@ impl RuleBook {
 
     /// Adds one rule file's rules, lexicons and names.
     pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), Vec<FileError>> {
-        self.add_file_with(file, text, false)
-    }
-
-    fn add_file_with(
-        &mut self,
-        file: &str,
-        text: &str,
-        builtin: bool,
-    ) -> Result<(), Vec<FileError>> {
         let shared: Arc<str> = Arc::from(text);
         let raw: RawFile = toml::from_str(text).map_err(|e| vec![from_toml(file, &shared, &e)])?;
         let mut ctx = FileCtx {
             file,
             text: shared,
             errors: Vec::new(),
-            eager: !builtin,
         };
         let mut ids = std::mem::take(&mut self.ids);
         for raw_rule in raw.rule {
