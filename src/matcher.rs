@@ -8,6 +8,7 @@
 //! lazily), and regexes run only on lines where their prefilter hit.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -72,7 +73,7 @@ pub struct Engine {
     /// Regexes with no literal prefilter: run once over the whole draft, or
     /// over the lines of their prefilter classes.
     unfiltered: Vec<u32>,
-    contexts: Vec<Context>,
+    contexts: Vec<Arc<Context>>,
     /// Lexicon names, indexed by tag id.
     pub tag_names: Vec<String>,
     /// Tag ids each rule's matches also count toward.
@@ -194,7 +195,7 @@ impl Engine {
             );
             match &rule.kind {
                 RuleKind::Phrase { patterns, context } => {
-                    e.contexts.push(context.clone());
+                    e.contexts.push(Arc::clone(context));
                     let ctx = e.contexts.len() - 1;
                     add_phrases(&mut e, owner, patterns, Some(ctx), rule.lang);
                 }
@@ -212,7 +213,7 @@ impl Engine {
                 {
                     None
                 } else {
-                    e.contexts.push(c.clone());
+                    e.contexts.push(Arc::clone(c));
                     Some(e.contexts.len() - 1)
                 };
                 add_phrases(&mut e, owner, &lex.patterns, ctx, lex.lang);

@@ -331,7 +331,7 @@ pub enum RuleKind {
         /// Parsed patterns, as anchored variants.
         patterns: Vec<Variant>,
         /// Exceptions and constraints.
-        context: Context,
+        context: Arc<Context>,
     },
     /// A regular expression.
     Regex(RegexSpec),
@@ -419,7 +419,7 @@ pub struct Lexicon {
     pub regexes: Vec<RegexSpec>,
     /// Context that cancels a pattern match ("давайте разберёмся" is an
     /// invitation, not a promise). Lexicon matches count inside quotes.
-    pub context: Context,
+    pub context: Arc<Context>,
     /// The language its patterns are for: from `lang = "ru"`, else from the
     /// pack folder (`rules/ru/…`), else any. Patterns only match in
     /// sentences of that language (or mixed ones); regexes match anywhere.
@@ -583,19 +583,19 @@ impl FileCtx<'_> {
         unless: [&[Spanned<String>]; 3],
         clause_start: bool,
         in_quotes: bool,
-    ) -> Context {
+    ) -> Arc<Context> {
         let [before, after, sentence] = unless.map(|ps| {
             ps.iter()
                 .filter_map(|p| self.pattern(p))
                 .collect::<Vec<_>>()
         });
-        Context {
+        Arc::new(Context {
             unless_before: before,
             unless_after: after,
             unless_sentence: sentence,
             clause_start,
             in_quotes,
-        }
+        })
     }
 
     /// Parses a pattern that must have an anchor, into its anchored variants.
