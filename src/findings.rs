@@ -10,7 +10,7 @@ use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
 use crate::normalize::Normalized;
 use crate::rules::{Category, Rule, RuleKind, Severity};
-use crate::segment::{sentences, Language, Line, Token, TokenKind};
+use crate::segment::{sentences, Line, Token, TokenKind};
 
 /// Where a finding is, in the input exactly as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -50,8 +50,6 @@ pub struct Draft<'a> {
     pub extracted: &'a Extracted,
     /// The normalised text.
     pub norm: &'a Normalized,
-    /// The language imposed by the caller, if any.
-    pub forced: Option<Language>,
     /// The customer's name, for name-mismatch.
     pub customer_name: Option<&'a str>,
 }

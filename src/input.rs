@@ -41,12 +41,8 @@ impl InputFormat {
     /// Guesses the format of text with no name (stdin): HTML if it looks
     /// like markup, plain text otherwise.
     pub fn sniff(text: &str) -> Self {
-        let head = text.trim_start();
-        let lower: String = head
-            .chars()
-            .take(256)
-            .collect::<String>()
-            .to_ascii_lowercase();
+        // Runs on every draft without a name: compare in place, no copy.
+        let head = text.trim_start().as_bytes();
         let tagged = [
             "<!doctype",
             "<html",
@@ -57,7 +53,10 @@ impl InputFormat {
             "<br",
             "<span",
         ];
-        if tagged.iter().any(|t| lower.starts_with(t)) {
+        if tagged.iter().any(|t| {
+            head.get(..t.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(t.as_bytes()))
+        }) {
             Self::Html
         } else {
             Self::Plain

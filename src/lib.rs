@@ -178,7 +178,6 @@ impl Linter {
             input,
             extracted: &extracted,
             norm: &norm,
-            forced,
             customer_name: options
                 .customer_name
                 .as_deref()

@@ -334,31 +334,24 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
 const DRAFT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "eml"];
 
 fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Input>, Failure> {
-    let mut inputs = Vec::new();
-    if paths.is_empty() || paths.iter().any(|p| p.as_os_str() == "-") && paths.len() == 1 {
+    let stdin = || -> Result<Input, Failure> {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
-        let text = decode("-", bytes)?;
-        inputs.push(Input {
+        Ok(Input {
             path: "-".into(),
-            text,
+            text: decode("-", bytes)?,
             format: forced,
-        });
-        return Ok(inputs);
+        })
+    };
+    if paths.is_empty() {
+        return Ok(vec![stdin()?]);
     }
+    let mut inputs = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
-            inputs.push(Input {
-                path: "-".into(),
-                text: decode("-", bytes)?,
-                format: forced,
-            });
+            inputs.push(stdin()?);
         } else if p.is_dir() {
             let mut files = Vec::new();
             walk(p, &mut files).map_err(|e| {

@@ -198,7 +198,8 @@ fn is_emoji_range(c: char) -> bool {
 
 /// Normalises `source` for matching.
 ///
-/// NUL bytes (used by input extraction as "nothing here" padding) are dropped.
+/// NUL bytes are dropped: they are never text, and a draft pasted from a
+/// binary-ish source must not split words on them.
 pub fn normalize(source: &str) -> Normalized {
     let bytes = source.as_bytes();
     // Built as bytes: every push is a complete UTF-8 sequence; validating once
