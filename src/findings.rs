@@ -40,6 +40,9 @@ pub struct Finding {
     pub span: Span,
     /// Replacement texts or rewording advice.
     pub suggestions: Vec<String>,
+    /// A replacement for exactly the span's text that removes the problem
+    /// (from the rule's `fixes`), safe to apply without reading further.
+    pub fix: Option<String>,
 }
 
 /// Everything the findings stage needs to know about one draft.
@@ -197,6 +200,7 @@ pub fn build(
                     column,
                 },
                 suggestions: rule.suggestions.clone(),
+                fix: draft.input.get(start..end).and_then(|t| rule.fix_for(t)),
             }
         })
         .collect();

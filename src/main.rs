@@ -479,6 +479,7 @@ fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {
                         "id": r.id, "category": r.category.name(), "severity": r.severity.name(),
                         "kind": r.kind.name(), "message": r.message, "explanation": r.explanation,
                         "suggestions": r.suggestions, "source": r.source,
+                        "fixes": r.fixes.iter().map(|(k, v)| serde_json::json!({"match": k, "replacement": v})).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -550,6 +551,12 @@ fn explain(id: &str, config: Option<&Path>) -> Result<ExitCode, Failure> {
         out.push_str("\nInstead:\n");
         for s in &r.suggestions {
             out.push_str(&format!("  • {s}\n"));
+        }
+    }
+    if !r.fixes.is_empty() {
+        out.push_str("\nAutomatic fix (editors and `--format json` offer it):\n");
+        for (from, to) in &r.fixes {
+            out.push_str(&format!("  «{from}» → «{to}»\n"));
         }
     }
     if !r.fire.is_empty() {

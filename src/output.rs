@@ -30,7 +30,7 @@ pub fn json(results: &[FileResult<'_>]) -> Value {
 
 /// One finding as contract JSON.
 pub fn finding_json(f: &Finding) -> Value {
-    json!({
+    let mut v = json!({
         "rule": f.rule,
         "category": f.category.name(),
         "severity": f.severity.name(),
@@ -42,7 +42,13 @@ pub fn finding_json(f: &Finding) -> Value {
             "column": f.span.column,
         },
         "suggestions": f.suggestions,
-    })
+    });
+    // Only findings with a machine-applicable fix carry the field, so the
+    // contract's documented shape stays exactly as it was for the rest.
+    if let (Some(fix), Some(obj)) = (&f.fix, v.as_object_mut()) {
+        obj.insert("fix".into(), json!({ "replacement": fix }));
+    }
+    v
 }
 
 /// Human-readable findings for one file: each finding with its line of the
@@ -85,7 +91,10 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
                     .with_message(f.category.name())
                     .with_color(color_of),
             );
-        if let Some(s) = f.suggestions.first() {
+        if let Some(fix) = &f.fix {
+            let shown = if fix.is_empty() { "(delete)" } else { fix };
+            report = report.with_help(format!("fix: replace with «{shown}»"));
+        } else if let Some(s) = f.suggestions.first() {
             report = report.with_help(s);
         }
         // Writing into a Vec cannot fail for I/O reasons; a rendering
@@ -201,6 +210,14 @@ pub fn rules_markdown(rules: &[crate::Rule]) -> String {
                 for s in &r.suggestions {
                     out.push_str(&format!("- {}\n", s.trim()));
                 }
+            }
+            if !r.fixes.is_empty() {
+                let shown: Vec<String> = r
+                    .fixes
+                    .iter()
+                    .map(|(from, to)| format!("«{from}» → «{to}»"))
+                    .collect();
+                out.push_str(&format!("\nAutomatic fix: {}\n", cell(&shown.join(", "))));
             }
             if let Some(f) = r.fire.first() {
                 out.push_str(&format!("\nReported: {}\n", cell(f)));

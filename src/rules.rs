@@ -396,6 +396,9 @@ pub struct Rule {
     pub explanation: String,
     /// Replacement texts or advice.
     pub suggestions: Vec<String>,
+    /// Machine-applicable fixes: matched text (normalised) → replacement;
+    /// the key `*` applies to any match. Sorted by key.
+    pub fixes: Vec<(String, String)>,
     /// Drafts it must report.
     pub fire: Vec<String>,
     /// Drafts it must not report.
@@ -424,6 +427,43 @@ pub struct Lexicon {
     /// pack folder (`rules/ru/…`), else any. Patterns only match in
     /// sentences of that language (or mixed ones); regexes match anywhere.
     pub lang: RuleLang,
+}
+
+/// The lookup key of a fix: normalised, whitespace runs folded to one space.
+pub fn fix_key(matched: &str) -> String {
+    let norm = crate::normalize::normalize(matched).text;
+    norm.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Rule {
+    /// The replacement for `matched` (text as in the draft), if the rule
+    /// has a fix for it. Keeps a capital first letter, or all capitals.
+    pub fn fix_for(&self, matched: &str) -> Option<String> {
+        if self.fixes.is_empty() {
+            return None;
+        }
+        let key = fix_key(matched);
+        let (_, with) = self
+            .fixes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .or_else(|| self.fixes.iter().find(|(k, _)| k == "*"))?;
+        let letters = || matched.chars().filter(|c| c.is_alphabetic());
+        if letters().count() >= 2 && letters().all(char::is_uppercase) {
+            return Some(with.to_uppercase());
+        }
+        match matched.chars().find(|c| c.is_alphabetic()) {
+            Some(c) if c.is_uppercase() => {
+                let mut chars = with.chars();
+                Some(
+                    chars
+                        .next()
+                        .map_or_else(String::new, |f| f.to_uppercase().chain(chars).collect()),
+                )
+            }
+            _ => Some(with.clone()),
+        }
+    }
 }
 
 /// Everything loaded from rule files, before compilation.
@@ -472,6 +512,8 @@ struct RawRule {
     explanation: String,
     #[serde(default)]
     suggestions: Vec<String>,
+    #[serde(default)]
+    fixes: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     #[serde(default)]
     fire: Vec<String>,
     #[serde(default)]
@@ -951,6 +993,23 @@ impl RuleBook {
                 None
             }
         };
+        let mut fixes = Vec::new();
+        if let Some(table) = &raw.fixes {
+            if kind.as_ref().is_some_and(RuleKind::is_document_level) {
+                ctx.error(
+                    table.span(),
+                    "`fixes` only apply to phrase and regex rules (a document-level finding has no text to replace)",
+                );
+            }
+            // Keys are compared with the matched text after normalisation
+            // (lowercase, ё→е, single spaces), so they are stored that way.
+            fixes = table
+                .get_ref()
+                .iter()
+                .map(|(k, v)| (fix_key(k), v.clone()))
+                .collect();
+            fixes.sort();
+        }
         self.refs.extend(refs);
         if ctx.errors.len() > errors_before {
             return None;
@@ -963,6 +1022,7 @@ impl RuleBook {
             message: raw.message,
             explanation: raw.explanation,
             suggestions: raw.suggestions,
+            fixes,
             fire: raw.fire,
             quiet: raw.quiet,
             tags,
@@ -1057,6 +1117,43 @@ quiet = ["нет"]
         let b = load(OK).unwrap();
         assert_eq!(b.rules[0].lang, RuleLang::Ru);
         assert_eq!(b.rules[0].category, Category::Cliche);
+    }
+
+    #[test]
+    fn fixes_load_normalised_and_only_on_phrase_rules() {
+        let text = OK.replace(
+            "fire =",
+            "fixes = { \"Приносим   Извинения\" = \"простите\" }\nfire =",
+        );
+        let b = load(&text).unwrap();
+        assert_eq!(
+            b.rules[0].fixes,
+            vec![("приносим извинения".to_owned(), "простите".to_owned())]
+        );
+        assert_eq!(
+            b.rules[0].fix_for("ПРИНОСИМ ИЗВИНЕНИЯ").as_deref(),
+            Some("ПРОСТИТЕ")
+        );
+        assert_eq!(b.rules[0].fix_for("приносим наши извинения"), None);
+        let doc = r#"
+[[lexicon]]
+name = "apology"
+patterns = ["простите"]
+[[rule]]
+id = "ru.cliche.y"
+category = "cliche"
+severity = "warning"
+message = "m"
+explanation = "e"
+kind = "count"
+tag = "apology"
+fixes = { "*" = "x" }
+fire = ["a"]
+quiet = ["b"]
+"#;
+        let e = &load(doc).unwrap_err()[0];
+        assert!(e.message.contains("`fixes` only apply"), "{}", e.message);
+        assert_eq!(&doc[e.range.clone()], "{ \"*\" = \"x\" }");
     }
 
     #[test]

@@ -63,6 +63,84 @@ fn every_rule_fires_on_its_fire_examples_and_not_on_its_quiet_ones() {
     );
 }
 
+/// A fix is applied by editors and the playground without a second look, so
+/// each rule's fixes must be reachable from its examples and must make the
+/// finding go away without creating another one of the same rule.
+#[test]
+fn every_fix_is_exercised_and_removes_its_finding() {
+    let linter = Linter::builtin().expect("built-in rules load");
+    let mut failures = Vec::new();
+    let mut applied = 0;
+    for rule in linter.rules().iter().filter(|r| !r.fixes.is_empty()) {
+        let opts = options_for(rule);
+        let mut used = std::collections::BTreeSet::new();
+        for draft in &rule.fire {
+            let report = linter.check(draft, &opts);
+            for f in report.findings.iter().filter(|f| f.rule == rule.id) {
+                let Some(fix) = &f.fix else { continue };
+                let matched = &draft[f.span.start..f.span.end];
+                used.insert(apolint::rules::fix_key(matched));
+                let fixed = format!("{}{}{}", &draft[..f.span.start], fix, &draft[f.span.end..]);
+                applied += 1;
+                if linter
+                    .check(&fixed, &opts)
+                    .findings
+                    .iter()
+                    .any(|g| g.rule == rule.id)
+                {
+                    failures.push(format!(
+                        "{}: fix {matched:?} → {fix:?} leaves the finding in {fixed:?}",
+                        rule.id
+                    ));
+                }
+            }
+        }
+        if used.is_empty() {
+            failures.push(format!("{}: no `fire` example gets a fix", rule.id));
+        }
+    }
+    assert!(applied >= 5, "only {applied} fixes applied");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn fixes_keep_the_case_of_the_matched_text() {
+    let linter = Linter::builtin().expect("built-in rules load");
+    let fix = |text: &str| {
+        linter
+            .check(text, &CheckOptions::default())
+            .findings
+            .into_iter()
+            .find_map(|f| f.fix)
+    };
+    assert_eq!(
+        fix("В настоящее время заказ едет к вам.").as_deref(),
+        Some("Сейчас")
+    );
+    assert_eq!(
+        fix("Заказ в настоящее время едет к вам.").as_deref(),
+        Some("сейчас")
+    );
+    assert_eq!(
+        fix("ВОЗВРАТ ДЕНЕЖНЫХ СРЕДСТВ ЗАВТРА.").as_deref(),
+        Some("ДЕНЕГ")
+    );
+    assert_eq!(
+        fix("Возврат денежных средств завтра.").as_deref(),
+        Some("денег")
+    );
+    assert_eq!(
+        fix("At this point in time the order is packed.").as_deref(),
+        Some("Now")
+    );
+    assert_eq!(fix("Мы всё исправим!!!").as_deref(), Some("!"));
+    // A match with no fix entry gets no fix.
+    assert_eq!(
+        fix("Upon completion of the review we will refund you."),
+        None
+    );
+}
+
 #[test]
 fn every_category_has_rules_in_both_languages() {
     let linter = Linter::builtin().expect("built-in rules load");
