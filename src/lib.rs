@@ -36,6 +36,7 @@ pub mod matcher;
 pub mod normalize;
 pub mod output;
 pub mod pattern;
+pub mod request;
 pub mod rules;
 pub mod segment;
 
@@ -43,6 +44,7 @@ pub use config::{Config, FailOn};
 pub use diagnostics::FileError;
 pub use findings::{Finding, Span};
 pub use input::InputFormat;
+pub use request::{CheckRequest, RequestError};
 pub use rules::{Category, Rule, RuleBook, Severity};
 pub use segment::Language;
 

@@ -20,11 +20,16 @@ pub struct FileResult<'a> {
 pub fn json(results: &[FileResult<'_>]) -> Value {
     json!({
         "version": 1,
-        "files": results.iter().map(|r| json!({
-            "path": r.path,
-            "language": r.report.language.code(),
-            "findings": r.report.findings.iter().map(finding_json).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "files": results.iter().map(file_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One file's entry of the contract's JSON (also one line of `jsonl`).
+pub fn file_json(r: &FileResult<'_>) -> Value {
+    json!({
+        "path": r.path,
+        "language": r.report.language.code(),
+        "findings": r.report.findings.iter().map(finding_json).collect::<Vec<_>>(),
     })
 }
 

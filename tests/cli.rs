@@ -337,3 +337,83 @@ fn version_help_rules_and_explain() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("did you mean"), "{}", stderr(&out));
 }
+
+/// `check --format jsonl` on stdin is a long-lived filter: each request line
+/// is answered (and flushed) before the next is sent, in order, and a bad
+/// line gets an error object without ending the stream.
+#[test]
+fn jsonl_stream_answers_each_request_as_it_arrives() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempdir("jsonl");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(["check", "--format", "jsonl"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn apolint");
+    let mut to = child.stdin.take().expect("stdin");
+    let mut from = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut ask = |line: &str| -> serde_json::Value {
+        writeln!(to, "{line}").expect("write request");
+        to.flush().expect("flush");
+        let mut answer = String::new();
+        from.read_line(&mut answer).expect("read answer");
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer:?}"))
+    };
+    let a = ask(r#"{"id": 1, "text": "Приносим свои извинения. Мы же вас предупреждали!!!"}"#);
+    assert_eq!(a["id"], 1);
+    assert_eq!(a["language"], "ru");
+    let rules: Vec<&str> = a["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule"))
+        .collect();
+    assert!(
+        rules.contains(&"ru.cliche.prinosim-izvineniya"),
+        "{rules:?}"
+    );
+    assert_eq!(a["findings"][0]["span"]["start"], 0);
+    assert_eq!(a["findings"][0]["span"]["end"], 44);
+    let b = ask(
+        r#"{"text": "Hi Bob, thanks for waiting.", "customer_name": "Maria", "ticket_id": "T-9"}"#,
+    );
+    assert_eq!(b["ticket_id"], "T-9");
+    assert_eq!(b["line"], 2);
+    assert_eq!(b["findings"][0]["category"], "name-mismatch");
+    let c = ask(r#"{"txt": "typo"}"#);
+    assert_eq!(c["line"], 3);
+    assert!(
+        c["error"].as_str().expect("error").contains("`text`"),
+        "{c}"
+    );
+    let d = ask(r#"{"text": "Thanks, the refund was sent today."}"#);
+    assert_eq!(d["findings"].as_array().map(Vec::len), Some(0));
+    drop(to);
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "a bad request line makes the run exit 2"
+    );
+}
+
+#[test]
+fn jsonl_on_files_is_one_object_per_file_in_order() {
+    let dir = tempdir("jsonl-files");
+    std::fs::write(dir.join("b.txt"), "Приносим свои извинения.").unwrap();
+    std::fs::write(dir.join("a.txt"), "Спасибо, деньги вернули сегодня.").unwrap();
+    let out = apolint(&["check", "--format", "jsonl", "b.txt", "a.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["path"], "b.txt");
+    assert_eq!(lines[0]["findings"][0]["category"], "cliche");
+    assert_eq!(lines[1]["path"], "a.txt");
+    assert_eq!(lines[1]["findings"].as_array().map(Vec::len), Some(0));
+}

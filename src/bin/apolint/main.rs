@@ -117,6 +117,10 @@ enum Format {
     Json,
     /// One line per finding: path:line:col: severity[rule] message.
     Short,
+    /// One JSON object per line: per file, or, on stdin, one answer per
+    /// JSON request line ({"text": …}), flushed as soon as it is ready, so
+    /// one process can serve many drafts.
+    Jsonl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -254,6 +258,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         };
     }
     let linter = linter(&config)?;
+    let language = match args.lang {
+        Lang::Auto => LanguageChoice::Auto,
+        Lang::Ru => LanguageChoice::Ru,
+        Lang::En => LanguageChoice::En,
+    };
+    let stdin_only = args.paths.iter().all(|p| p.as_os_str() == "-") && args.paths.len() <= 1;
+    if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
+        return stream_requests(&linter, language, args.customer_name.as_deref());
+    }
     let forced_format = match args.input_format {
         InFormat::Auto => None,
         InFormat::Plain => Some(InputFormat::Plain),
@@ -263,11 +276,6 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     // Read everything first: a file that cannot be read fails the run before
     // anything is written to stdout.
     let inputs = read_inputs(&args.paths, forced_format)?;
-    let language = match args.lang {
-        Lang::Auto => LanguageChoice::Auto,
-        Lang::Ru => LanguageChoice::Ru,
-        Lang::En => LanguageChoice::En,
-    };
     let reports: Vec<Report> = inputs
         .iter()
         .map(|i| {
@@ -307,6 +315,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
             text.push_str(&output::summary(&results));
             text.push('\n');
         }
+        Format::Jsonl => {
+            for r in &results {
+                text.push_str(&output::file_json(r).to_string());
+                text.push('\n');
+            }
+        }
         Format::Short => {
             for r in &results {
                 for f in &r.report.findings {
@@ -328,6 +342,88 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `check --format jsonl` on stdin: one JSON request per line in, one JSON
+/// answer per line out, in order, each flushed at once. A bad line gets an
+/// error object (with its line number) and the stream goes on; the exit
+/// status is then 2.
+fn stream_requests(
+    linter: &Linter,
+    language: LanguageChoice,
+    customer_name: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    use std::io::BufRead;
+    let mut input = std::io::stdin().lock();
+    let mut out = std::io::stdout().lock();
+    let mut buf = Vec::new();
+    let (mut line_no, mut failed, mut bad) = (0usize, false, false);
+    loop {
+        buf.clear();
+        let n = input
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let answer = match std::str::from_utf8(&buf) {
+            Err(e) => Err(format!(
+                "invalid UTF-8 at byte {} of the line",
+                e.valid_up_to()
+            )),
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => apolint::CheckRequest::from_json(line)
+                .map_err(|e| match e.position {
+                    // The request is this one line: its column is enough.
+                    Some((_, col)) => format!("column {col}: {}", e.message),
+                    None => e.message,
+                })
+                .and_then(|req| {
+                    let mut opts = req.options().map_err(|e| e.message)?;
+                    if req.language.is_none() {
+                        opts.language = language;
+                    }
+                    if opts.customer_name.is_none() {
+                        opts.customer_name = customer_name.map(str::to_owned);
+                    }
+                    let report = linter.check(&req.text, &opts);
+                    failed |= linter.fails(&report);
+                    let mut v = serde_json::Map::new();
+                    if let Some(id) = req.id {
+                        v.insert("id".into(), id);
+                    }
+                    if let Some(t) = req.ticket_id {
+                        v.insert("ticket_id".into(), t);
+                    }
+                    v.insert("line".into(), line_no.into());
+                    v.insert("language".into(), report.language.code().into());
+                    v.insert(
+                        "findings".into(),
+                        report.findings.iter().map(output::finding_json).collect(),
+                    );
+                    Ok(serde_json::Value::Object(v))
+                }),
+        };
+        let v = answer.unwrap_or_else(|message| {
+            bad = true;
+            serde_json::json!({ "line": line_no, "error": message })
+        });
+        let written = writeln!(out, "{v}").and_then(|()| out.flush());
+        if let Err(e) = written {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                break;
+            }
+            return Err(Failure::Message(format!("cannot write output: {e}")));
+        }
+    }
+    Ok(ExitCode::from(if bad {
+        2
+    } else if failed {
+        1
+    } else {
+        0
+    }))
 }
 
 /// Extensions of drafts picked up when recursing into a directory.

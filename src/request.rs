@@ -1,0 +1,230 @@
+//! The JSON request shared by the streaming filter (`check --format jsonl`),
+//! the `hook` command and the HTTP service: one draft and what is known
+//! about it.
+//!
+//! ```json
+//! {"text": "…", "customer_name": "Мария", "language": "auto", "format": "plain",
+//!  "channel": "email", "ticket_id": "T-1", "id": 7}
+//! ```
+//!
+//! Only `text` is required. Unknown fields are refused, so that a typo such
+//! as `customer_nme` does not silently switch a check off.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::{CheckOptions, InputFormat, LanguageChoice};
+
+/// One draft to check, as sent by a program.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The draft.
+    pub text: String,
+    /// The customer's name, for name-mismatch.
+    #[serde(default)]
+    pub customer_name: Option<String>,
+    /// `auto` (default), `ru` or `en`.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// `plain`, `markdown` or `html`; default: HTML if it looks like it,
+    /// else plain.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Where the reply goes (`email`, `chat`, …): selects the verdict policy.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// The help desk's ticket, echoed back for correlation (never logged).
+    #[serde(default)]
+    pub ticket_id: Option<Value>,
+    /// Any caller's id, echoed back.
+    #[serde(default)]
+    pub id: Option<Value>,
+}
+
+/// A request that could not be used: what is wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestError {
+    /// The offending field, if the problem is one field.
+    pub field: Option<String>,
+    /// What is wrong, and what to send instead.
+    pub message: String,
+    /// 1-based line and column in the request text, for syntax errors.
+    pub position: Option<(usize, usize)>,
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.position {
+            Some((l, c)) => write!(f, "line {l}, column {c}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl CheckRequest {
+    /// Parses one request from JSON text.
+    pub fn from_json(text: &str) -> Result<CheckRequest, RequestError> {
+        let value: Value = serde_json::from_str(text).map_err(|e| RequestError {
+            field: None,
+            message: format!("malformed JSON: {}", strip_position(&e.to_string())),
+            position: Some((e.line(), e.column())),
+        })?;
+        Self::from_value(value)
+    }
+
+    /// Builds a request from an already parsed JSON value.
+    pub fn from_value(value: Value) -> Result<CheckRequest, RequestError> {
+        let Some(obj) = value.as_object() else {
+            return Err(RequestError {
+                field: None,
+                message: format!(
+                    "expected a JSON object like {{\"text\": \"…\"}}, got {}",
+                    kind_of(&value)
+                ),
+                position: None,
+            });
+        };
+        if !obj.contains_key("text") {
+            return Err(RequestError {
+                field: Some("text".into()),
+                message: "missing field `text` (the draft to check)".into(),
+                position: None,
+            });
+        }
+        let request: CheckRequest = serde_path_to_error::deserialize(value).map_err(|e| {
+            let inner = strip_position(&e.inner().to_string());
+            let path = e.path().to_string();
+            // An unknown field has no path of its own; serde names it.
+            let field = if path == "." {
+                field_named_in(&inner)
+            } else {
+                Some(path)
+            };
+            let message = match &field {
+                Some(f) if !inner.contains('`') || !inner.starts_with("unknown field") => {
+                    format!("field `{f}`: {inner}")
+                }
+                _ => inner,
+            };
+            RequestError {
+                field,
+                message,
+                position: None,
+            }
+        })?;
+        request.options()?;
+        Ok(request)
+    }
+
+    /// The check options this request asks for.
+    pub fn options(&self) -> Result<CheckOptions, RequestError> {
+        let language = match self.language.as_deref().unwrap_or("auto") {
+            "auto" | "" => LanguageChoice::Auto,
+            "ru" => LanguageChoice::Ru,
+            "en" => LanguageChoice::En,
+            other => {
+                return Err(RequestError {
+                    field: Some("language".into()),
+                    message: format!("field `language`: expected auto, ru or en, got {other:?}"),
+                    position: None,
+                })
+            }
+        };
+        let format = match self.format.as_deref() {
+            None | Some("auto") | Some("") => None,
+            Some("plain") | Some("text") => Some(InputFormat::Plain),
+            Some("markdown") | Some("md") => Some(InputFormat::Markdown),
+            Some("html") => Some(InputFormat::Html),
+            Some(other) => {
+                return Err(RequestError {
+                    field: Some("format".into()),
+                    message: format!(
+                        "field `format`: expected plain, markdown or html, got {other:?}"
+                    ),
+                    position: None,
+                })
+            }
+        };
+        Ok(CheckOptions {
+            format,
+            language,
+            customer_name: self.customer_name.clone(),
+        })
+    }
+}
+
+/// serde_json appends " at line L column C"; the position is reported
+/// separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The field a serde message is about: "unknown field `x`…", "invalid type
+/// … for `x`" — serde names it between the first pair of backticks.
+fn field_named_in(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(message[start..start + len].to_owned())
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_and_full_requests_parse() {
+        let r = CheckRequest::from_json(r#"{"text": "Привет"}"#).unwrap();
+        assert_eq!(r.text, "Привет");
+        let r = CheckRequest::from_json(
+            r#"{"text":"x","customer_name":"Мария","language":"ru","format":"html","channel":"chat","ticket_id":"T-1","id":3}"#,
+        )
+        .unwrap();
+        let o = r.options().unwrap();
+        assert_eq!(o.language, LanguageChoice::Ru);
+        assert_eq!(o.format, Some(InputFormat::Html));
+        assert_eq!(o.customer_name.as_deref(), Some("Мария"));
+        assert_eq!(r.id, Some(Value::from(3)));
+    }
+
+    #[test]
+    fn errors_name_the_field_or_the_position() {
+        let e = CheckRequest::from_json(r#"{"customer_name": "x"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("text"));
+        let e = CheckRequest::from_json(r#"{"text": "x", "customer_nme": "y"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("customer_nme"));
+        assert!(e.message.contains("unknown field"), "{}", e.message);
+        let e = CheckRequest::from_json(r#"{"text": 5}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("text"));
+        assert!(
+            e.message.starts_with("field `text`: invalid type"),
+            "{}",
+            e.message
+        );
+        let e = CheckRequest::from_json(r#"{"text": "x", "language": "de"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("language"));
+        let e = CheckRequest::from_json("{\"text\": \n \"x\"").unwrap_err();
+        assert_eq!(e.position, Some((2, 4)));
+        assert!(
+            e.to_string()
+                .starts_with("line 2, column 4: malformed JSON"),
+            "{e}"
+        );
+        let e = CheckRequest::from_json("[1]").unwrap_err();
+        assert!(e.message.contains("got an array"), "{}", e.message);
+    }
+}
