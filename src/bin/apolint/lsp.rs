@@ -1,0 +1,797 @@
+//! `apolint lsp`: a language server over stdio (lsp-server + lsp-types).
+//!
+//! One thread reads messages; between reads it drains everything already
+//! queued before linting, so a burst of keystrokes costs one check of the
+//! newest text, never one per keystroke (no stale work queues up), and a
+//! `$/cancelRequest` that arrives in the same burst cancels its request.
+//! An optional `debounceMs` waits a little longer for more input.
+//!
+//! Settings come from `initializationOptions` (and later from
+//! `workspace/didChangeConfiguration`, under an `apolint` key or not):
+//! `languageIds`, `language` (auto|ru|en), `customerName`, `debounceMs`.
+//! Each document is checked with the `apolint.toml` found upward from it,
+//! reloaded whenever its modification time changes; a broken one is shown
+//! as diagnostics on that file and the built-in rules are used meanwhile.
+
+mod text;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    notification::{self as notif, Notification as _},
+    request::{self as req, Request as _},
+    CodeAction, CodeActionKind, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, CreateFile, CreateFileOptions, Diagnostic, DiagnosticSeverity,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DocumentChangeOperation, DocumentChanges, Hover, HoverContents, HoverParams,
+    HoverProviderCapability, InitializeParams, MarkupContent, MarkupKind, NumberOrString, OneOf,
+    OptionalVersionedTextDocumentIdentifier, Position, PositionEncodingKind,
+    PublishDiagnosticsParams, Range, ResourceOp, SaveOptions, ServerCapabilities, ServerInfo,
+    TextDocumentEdit, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Url, WorkspaceEdit,
+};
+use serde_json::{json, Value};
+
+use apolint::{CheckOptions, Config, FileError, Finding, InputFormat, LanguageChoice, Linter};
+
+use text::{DocText, Encoding};
+
+/// Language ids linted unless the client configures `languageIds`.
+const DEFAULT_LANGUAGE_IDS: &[&str] = &["plaintext", "text", "markdown", "mail", "email"];
+
+/// Runs the server on stdin/stdout until the client says `exit`.
+pub fn run() -> Result<(), String> {
+    let (connection, io_threads) = Connection::stdio();
+    serve(connection)?;
+    io_threads
+        .join()
+        .map_err(|e| format!("language server I/O: {e}"))
+}
+
+/// Runs the protocol on any connection (stdio in production).
+pub fn serve(connection: Connection) -> Result<(), String> {
+    let (id, params) = connection
+        .initialize_start()
+        .map_err(|e| format!("language server: {e}"))?;
+    let init: InitializeParams = match serde_json::from_value(params) {
+        Ok(p) => p,
+        Err(e) => {
+            let message = format!("invalid initialize params: {e}");
+            let _ = connection.sender.send(
+                Response::new_err(id, ErrorCode::InvalidParams as i32, message.clone()).into(),
+            );
+            return Err(message);
+        }
+    };
+    let utf8 = init
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref())
+        .is_some_and(|encs| encs.contains(&PositionEncodingKind::UTF8));
+    let encoding = if utf8 {
+        Encoding::Utf8
+    } else {
+        Encoding::Utf16
+    };
+    let capabilities = ServerCapabilities {
+        position_encoding: Some(if utf8 {
+            PositionEncodingKind::UTF8
+        } else {
+            PositionEncodingKind::UTF16
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(false),
+                })),
+                ..Default::default()
+            },
+        )),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        ..Default::default()
+    };
+    let result = json!({
+        "capabilities": capabilities,
+        "serverInfo": ServerInfo { name: "apolint".into(), version: Some(env!("CARGO_PKG_VERSION").into()) },
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| format!("language server: {e}"))?;
+
+    let mut server = Server::new(&connection, encoding, &init);
+    if let Some(opts) = &init.initialization_options {
+        server.settings.update(opts);
+    }
+    server.watch_config_files(&init);
+    server.main_loop()
+}
+
+/// Client-adjustable settings.
+#[derive(Debug, Clone)]
+struct Settings {
+    language_ids: Vec<String>,
+    language: LanguageChoice,
+    customer_name: Option<String>,
+    debounce: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            language_ids: DEFAULT_LANGUAGE_IDS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            language: LanguageChoice::Auto,
+            customer_name: None,
+            debounce: Duration::ZERO,
+        }
+    }
+}
+
+impl Settings {
+    /// Takes what it knows from a settings object (`{"apolint": {…}}` or
+    /// the inner object); ignores the rest.
+    fn update(&mut self, value: &Value) {
+        let v = value.get("apolint").unwrap_or(value);
+        if let Some(ids) = v.get("languageIds").and_then(Value::as_array) {
+            self.language_ids = ids
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
+        }
+        if let Some(l) = v.get("language").and_then(Value::as_str) {
+            self.language = match l {
+                "ru" => LanguageChoice::Ru,
+                "en" => LanguageChoice::En,
+                _ => LanguageChoice::Auto,
+            };
+        }
+        if let Some(n) = v.get("customerName") {
+            self.customer_name = n.as_str().map(str::to_owned).filter(|s| !s.is_empty());
+        }
+        if let Some(ms) = v.get("debounceMs").and_then(Value::as_u64) {
+            self.debounce = Duration::from_millis(ms.min(5000));
+        }
+    }
+}
+
+/// An open document.
+struct Document {
+    text: DocText,
+    version: i32,
+    language_id: String,
+    /// Findings of the last check, for code actions and hover.
+    findings: Vec<Finding>,
+    /// The config whose linter checked it (for "disable this rule").
+    config: Option<PathBuf>,
+    dirty: bool,
+}
+
+/// A linter built from one config file, valid while the file is unchanged.
+struct CachedLinter {
+    linter: Arc<Linter>,
+    stamp: Option<SystemTime>,
+}
+
+struct Server<'c> {
+    conn: &'c Connection,
+    encoding: Encoding,
+    settings: Settings,
+    docs: HashMap<Url, Document>,
+    /// Linters by config path (`None`: no config, built-in rules).
+    linters: HashMap<Option<PathBuf>, CachedLinter>,
+    /// Files that currently show config or rule-file errors.
+    config_diagnostics: HashSet<Url>,
+    workspace_root: Option<PathBuf>,
+    can_create_files: bool,
+    next_request: i32,
+}
+
+impl<'c> Server<'c> {
+    fn new(conn: &'c Connection, encoding: Encoding, init: &InitializeParams) -> Self {
+        let workspace_root = init
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .and_then(|f| f.uri.to_file_path().ok())
+            .or_else(|| {
+                #[allow(deprecated)]
+                init.root_uri.as_ref().and_then(|u| u.to_file_path().ok())
+            });
+        let can_create_files = init
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.workspace_edit.as_ref())
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|ops| ops.contains(&lsp_types::ResourceOperationKind::Create));
+        Server {
+            conn,
+            encoding,
+            settings: Settings::default(),
+            docs: HashMap::new(),
+            linters: HashMap::new(),
+            config_diagnostics: HashSet::new(),
+            workspace_root,
+            can_create_files,
+            next_request: 0,
+        }
+    }
+
+    /// Asks the client to report changes to apolint.toml files, if it can
+    /// (the modification-time check covers clients that cannot).
+    fn watch_config_files(&mut self, init: &InitializeParams) {
+        let dynamic = init
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        if !dynamic {
+            return;
+        }
+        self.next_request += 1;
+        let params = json!({
+            "registrations": [{
+                "id": "apolint-config-watch",
+                "method": notif::DidChangeWatchedFiles::METHOD,
+                "registerOptions": { "watchers": [
+                    { "globPattern": "**/apolint.toml" },
+                    { "globPattern": "**/*.toml" }
+                ]}
+            }]
+        });
+        let request = Request::new(
+            RequestId::from(format!("apolint-{}", self.next_request)),
+            req::RegisterCapability::METHOD.to_owned(),
+            params,
+        );
+        self.send(request.into());
+    }
+
+    fn send(&self, message: Message) {
+        // The client has gone if this fails; the read loop ends next.
+        let _ = self.conn.sender.send(message);
+    }
+
+    fn notify<N: lsp_types::notification::Notification>(&self, params: N::Params) {
+        self.send(Notification::new(N::METHOD.to_owned(), params).into());
+    }
+
+    fn main_loop(&mut self) -> Result<(), String> {
+        loop {
+            let Ok(first) = self.conn.receiver.recv() else {
+                return Ok(()); // client closed the stream
+            };
+            let mut batch = vec![first];
+            batch.extend(self.conn.receiver.try_iter());
+            if !self.settings.debounce.is_zero() {
+                let deadline = Instant::now() + self.settings.debounce;
+                while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+                    match self.conn.receiver.recv_timeout(left) {
+                        Ok(m) => batch.push(m),
+                        Err(_) => break,
+                    }
+                }
+            }
+            let cancelled: HashSet<RequestId> = batch
+                .iter()
+                .filter_map(|m| match m {
+                    Message::Notification(n) if n.method == notif::Cancel::METHOD => {
+                        serde_json::from_value::<lsp_types::CancelParams>(n.params.clone())
+                            .ok()
+                            .map(|p| match p.id {
+                                NumberOrString::Number(n) => RequestId::from(n),
+                                NumberOrString::String(s) => RequestId::from(s),
+                            })
+                    }
+                    _ => None,
+                })
+                .collect();
+            for message in batch {
+                match message {
+                    Message::Request(r) => {
+                        if cancelled.contains(&r.id) {
+                            self.send(
+                                Response::new_err(
+                                    r.id,
+                                    ErrorCode::RequestCanceled as i32,
+                                    "cancelled".into(),
+                                )
+                                .into(),
+                            );
+                            continue;
+                        }
+                        match self.conn.handle_shutdown(&r) {
+                            Ok(true) => return Ok(()),
+                            Ok(false) => self.on_request(r),
+                            Err(e) => return Err(format!("language server: {e}")),
+                        }
+                    }
+                    Message::Notification(n) => {
+                        if n.method == notif::Exit::METHOD {
+                            return Ok(());
+                        }
+                        self.on_notification(n);
+                    }
+                    Message::Response(_) => {} // replies to our registrations
+                }
+            }
+            self.publish_dirty();
+        }
+    }
+
+    fn on_notification(&mut self, n: Notification) {
+        match n.method.as_str() {
+            notif::DidOpenTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) else {
+                    return;
+                };
+                let d = p.text_document;
+                self.docs.insert(
+                    d.uri,
+                    Document {
+                        text: DocText::new(d.text),
+                        version: d.version,
+                        language_id: d.language_id,
+                        findings: Vec::new(),
+                        config: None,
+                        dirty: true,
+                    },
+                );
+            }
+            notif::DidChangeTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) else {
+                    return;
+                };
+                if let Some(doc) = self.docs.get_mut(&p.text_document.uri) {
+                    for change in p.content_changes {
+                        doc.text.apply(change, self.encoding);
+                    }
+                    doc.version = p.text_document.version;
+                    doc.dirty = true;
+                }
+            }
+            notif::DidCloseTextDocument::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else {
+                    return;
+                };
+                if self.docs.remove(&p.text_document.uri).is_some() {
+                    self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                        uri: p.text_document.uri,
+                        diagnostics: Vec::new(),
+                        version: None,
+                    });
+                }
+            }
+            notif::DidSaveTextDocument::METHOD | notif::DidChangeWatchedFiles::METHOD => {
+                // A saved or changed file may be a config or rule pack:
+                // re-check everything (the linter cache reloads only what
+                // actually changed on disk).
+                if n.method == notif::DidChangeWatchedFiles::METHOD {
+                    self.linters.clear();
+                }
+                self.docs.values_mut().for_each(|d| d.dirty = true);
+            }
+            notif::DidChangeConfiguration::METHOD => {
+                if let Some(settings) = n.params.get("settings") {
+                    self.settings.update(settings);
+                }
+                self.docs.values_mut().for_each(|d| d.dirty = true);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_request(&mut self, r: Request) {
+        let response = match r.method.as_str() {
+            req::CodeActionRequest::METHOD => {
+                match serde_json::from_value::<CodeActionParams>(r.params) {
+                    Ok(p) => Response::new_ok(r.id, self.code_actions(&p)),
+                    Err(e) => invalid_params(r.id, &e),
+                }
+            }
+            req::HoverRequest::METHOD => match serde_json::from_value::<HoverParams>(r.params) {
+                Ok(p) => Response::new_ok(r.id, self.hover(&p)),
+                Err(e) => invalid_params(r.id, &e),
+            },
+            _ => Response::new_err(
+                r.id,
+                ErrorCode::MethodNotFound as i32,
+                format!("apolint does not handle {}", r.method),
+            ),
+        };
+        self.send(response.into());
+    }
+
+    /// Whether a document is a draft to lint.
+    fn lints(&self, doc: &Document) -> bool {
+        self.settings
+            .language_ids
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(&doc.language_id))
+    }
+
+    /// Checks and publishes every document changed since the last publish.
+    fn publish_dirty(&mut self) {
+        let dirty: Vec<Url> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.dirty)
+            .map(|(u, _)| u.clone())
+            .collect();
+        if dirty.is_empty() {
+            return;
+        }
+        let mut config_errors: Vec<FileError> = Vec::new();
+        for uri in dirty {
+            if let Some(diagnostics) = self.check(&uri, &mut config_errors) {
+                let version = self.docs.get(&uri).map(|d| d.version);
+                self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                    uri,
+                    diagnostics,
+                    version,
+                });
+            }
+        }
+        self.publish_config_errors(&config_errors);
+    }
+
+    /// Checks one document; `None` when it is not a draft.
+    fn check(&mut self, uri: &Url, config_errors: &mut Vec<FileError>) -> Option<Vec<Diagnostic>> {
+        let doc = self.docs.get(uri)?;
+        if !self.lints(doc) {
+            if let Some(d) = self.docs.get_mut(uri) {
+                d.dirty = false;
+            }
+            return None;
+        }
+        let path = uri.to_file_path().ok();
+        let config_path = path
+            .as_deref()
+            .and_then(Path::parent)
+            .or(self.workspace_root.as_deref())
+            .and_then(Config::discover);
+        let linter = self.linter(config_path.clone(), config_errors);
+        let doc = self.docs.get_mut(uri)?;
+        let format = match doc.language_id.as_str() {
+            "markdown" => Some(InputFormat::Markdown),
+            "html" => Some(InputFormat::Html),
+            "plaintext" | "text" | "mail" | "email" => Some(InputFormat::Plain),
+            _ => path.as_deref().and_then(InputFormat::from_path),
+        };
+        let options = CheckOptions {
+            format,
+            language: self.settings.language,
+            customer_name: self.settings.customer_name.clone(),
+        };
+        let report = linter.check(doc.text.as_str(), &options);
+        let diagnostics = report
+            .findings
+            .iter()
+            .map(|f| diagnostic(&doc.text, f, self.encoding))
+            .collect();
+        doc.findings = report.findings;
+        doc.config = config_path;
+        doc.dirty = false;
+        Some(diagnostics)
+    }
+
+    /// The linter for a config file, rebuilt when the file's modification
+    /// time changes. A config that fails to load adds its errors and falls
+    /// back to the built-in rules.
+    fn linter(&mut self, config: Option<PathBuf>, errors: &mut Vec<FileError>) -> Arc<Linter> {
+        let stamp = config
+            .as_deref()
+            .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+        if let Some(cached) = self.linters.get(&config) {
+            if cached.stamp == stamp {
+                return Arc::clone(&cached.linter);
+            }
+        }
+        let built = match &config {
+            Some(p) => Config::load(p).and_then(|c| Linter::with_config(&c)),
+            None => Linter::builtin(),
+        };
+        let linter = match built {
+            Ok(l) => Arc::new(l),
+            Err(mut e) => {
+                errors.append(&mut e);
+                match self.linters.get(&None) {
+                    Some(c) => Arc::clone(&c.linter),
+                    None => match Linter::builtin() {
+                        Ok(l) => Arc::new(l),
+                        // The built-in packs are validated at build time.
+                        Err(_) => Arc::new(Linter::from_book(
+                            apolint::RuleBook::default(),
+                            apolint::FailOn::Warning,
+                        )),
+                    },
+                }
+            }
+        };
+        self.linters.insert(
+            config,
+            CachedLinter {
+                linter: Arc::clone(&linter),
+                stamp,
+            },
+        );
+        linter
+    }
+
+    /// Shows config and rule-file errors on those files, and clears files
+    /// whose errors are gone.
+    fn publish_config_errors(&mut self, errors: &[FileError]) {
+        let mut by_file: HashMap<Url, Vec<Diagnostic>> = HashMap::new();
+        for e in errors {
+            let Ok(uri) = Url::from_file_path(
+                Path::new(&e.file)
+                    .canonicalize()
+                    .unwrap_or_else(|_| PathBuf::from(&e.file)),
+            ) else {
+                continue;
+            };
+            let text = DocText::new(e.text.to_string());
+            let mut message = e.message.clone();
+            if let Some(h) = &e.help {
+                message.push('\n');
+                message.push_str(h);
+            }
+            by_file.entry(uri).or_default().push(Diagnostic {
+                range: text.range(e.range.start, e.range.end, self.encoding),
+                severity: Some(DiagnosticSeverity::ERROR),
+                source: Some("apolint".into()),
+                message,
+                ..Default::default()
+            });
+        }
+        let now: HashSet<Url> = by_file.keys().cloned().collect();
+        let fixed: Vec<Url> = self.config_diagnostics.difference(&now).cloned().collect();
+        for uri in fixed {
+            self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                uri,
+                diagnostics: Vec::new(),
+                version: None,
+            });
+        }
+        for (uri, diagnostics) in by_file {
+            self.notify::<notif::PublishDiagnostics>(PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: None,
+            });
+        }
+        self.config_diagnostics = now;
+    }
+
+    /// Brings a document's findings up to date before a request uses them.
+    fn refresh(&mut self, uri: &Url) {
+        if self.docs.get(uri).is_some_and(|d| d.dirty) {
+            self.publish_dirty();
+        }
+    }
+
+    fn code_actions(&mut self, p: &CodeActionParams) -> Vec<CodeActionOrCommand> {
+        let uri = p.text_document.uri.clone();
+        let encoding = self.encoding;
+        let root = self.workspace_root.clone();
+        let can_create = self.can_create_files;
+        self.refresh(&uri);
+        let Some(doc) = self.docs.get(&uri) else {
+            return Vec::new();
+        };
+        let want = doc.text.offset(p.range.start, encoding)..doc.text.offset(p.range.end, encoding);
+        let mut actions = Vec::new();
+        let mut disabled: BTreeSet<&str> = BTreeSet::new();
+        for f in &doc.findings {
+            // Findings touching the requested range (a cursor is an empty
+            // range, so touching counts).
+            if f.span.start > want.end || f.span.end < want.start {
+                continue;
+            }
+            let diag = diagnostic(&doc.text, f, encoding);
+            if let Some(fix) = &f.fix {
+                let edit = TextEdit::new(diag.range, fix.clone());
+                let title = if fix.is_empty() {
+                    "apolint: delete".to_owned()
+                } else {
+                    format!("apolint: replace with «{fix}»")
+                };
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diag.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                        ..Default::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..Default::default()
+                }));
+            }
+            if disabled.insert(&f.rule) {
+                let target = doc.config.clone().or_else(|| {
+                    let base = root
+                        .clone()
+                        .or_else(|| uri.to_file_path().ok()?.parent().map(Path::to_path_buf))?;
+                    Some(base.join(apolint::config::FILE_NAME))
+                });
+                let edit = target.and_then(|t| {
+                    let open = Url::from_file_path(&t)
+                        .ok()
+                        .and_then(|u| self.docs.get(&u))
+                        .map(|d| d.text.as_str());
+                    disable_rule_edit(&t, open, &f.rule, can_create, encoding)
+                });
+                if let Some(edit) = edit {
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: format!("apolint: disable rule {} in apolint.toml", f.rule),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![diag]),
+                        edit: Some(edit),
+                        ..Default::default()
+                    }));
+                }
+            }
+        }
+        actions
+    }
+
+    fn hover(&mut self, p: &HoverParams) -> Option<Hover> {
+        let uri = p.text_document_position_params.text_document.uri.clone();
+        let pos = p.text_document_position_params.position;
+        let encoding = self.encoding;
+        self.refresh(&uri);
+        let doc = self.docs.get(&uri)?;
+        let at = doc.text.offset(pos, encoding);
+        let found: Vec<&Finding> = doc
+            .findings
+            .iter()
+            .filter(|f| f.span.start <= at && at < f.span.end.max(f.span.start + 1))
+            // Phrase findings before whole-draft ones: the narrow one is
+            // what the cursor is on.
+            .collect();
+        let mut found = found;
+        found.sort_by_key(|f| f.span.end - f.span.start);
+        let first = found.first()?;
+        let config = doc.config.clone();
+        let linter = self.linters.get(&config).map(|c| Arc::clone(&c.linter))?;
+        let mut md = String::new();
+        for f in &found {
+            let Some(rule) = linter.rules().iter().find(|r| r.id == f.rule) else {
+                continue;
+            };
+            md.push_str(&format!(
+                "**{}** · `{}` · {} · {}\n\n{}\n",
+                f.message, rule.id, rule.category, rule.severity, rule.explanation
+            ));
+            if let Some(fix) = &f.fix {
+                md.push_str(&format!("\nFix: «{fix}»\n"));
+            }
+            if !rule.suggestions.is_empty() {
+                md.push_str("\nInstead:\n");
+                for s in &rule.suggestions {
+                    md.push_str(&format!("- {s}\n"));
+                }
+            }
+            md.push_str("\n---\n");
+        }
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: md,
+            }),
+            range: Some(doc.text.range(first.span.start, first.span.end, encoding)),
+        })
+    }
+}
+
+fn invalid_params(id: RequestId, e: &serde_json::Error) -> Response {
+    Response::new_err(
+        id,
+        ErrorCode::InvalidParams as i32,
+        format!("invalid params: {e}"),
+    )
+}
+
+/// A finding as an LSP diagnostic: rule id as the code, category and fix
+/// in `data` for clients that want them.
+fn diagnostic(text: &DocText, f: &Finding, encoding: Encoding) -> Diagnostic {
+    let severity = match f.severity {
+        apolint::Severity::Error => DiagnosticSeverity::ERROR,
+        apolint::Severity::Warning => DiagnosticSeverity::WARNING,
+        apolint::Severity::Info => DiagnosticSeverity::INFORMATION,
+    };
+    let mut message = format!("{} [{}]", f.message, f.category);
+    if let Some(s) = f.suggestions.first() {
+        message.push_str("\n→ ");
+        message.push_str(s);
+    }
+    Diagnostic {
+        range: text.range(f.span.start, f.span.end, encoding),
+        severity: Some(severity),
+        code: Some(NumberOrString::String(f.rule.clone())),
+        source: Some("apolint".into()),
+        message,
+        data: Some(json!({ "category": f.category.name(), "fix": f.fix })),
+        ..Default::default()
+    }
+}
+
+/// A workspace edit adding `rule` to `[rules] disable` in the config at
+/// `path` (created if missing and the client can create files). `None`
+/// when the existing file is not valid TOML (its own diagnostics say why).
+fn disable_rule_edit(
+    path: &Path,
+    open_text: Option<&str>,
+    rule: &str,
+    can_create: bool,
+    encoding: Encoding,
+) -> Option<WorkspaceEdit> {
+    let existing = open_text
+        .map(str::to_owned)
+        .or_else(|| std::fs::read_to_string(path).ok());
+    let mut doc: toml_edit::DocumentMut = existing.as_deref().unwrap_or("").parse().ok()?;
+    let rules = doc
+        .entry("rules")
+        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+        .as_table_like_mut()?;
+    let disable = rules
+        .entry("disable")
+        .or_insert(toml_edit::value(toml_edit::Array::new()))
+        .as_array_mut()?;
+    if disable.iter().any(|v| v.as_str() == Some(rule)) {
+        return None;
+    }
+    disable.push(rule);
+    let new_text = doc.to_string();
+    let uri = Url::from_file_path(path).ok()?;
+    match existing {
+        Some(old) => {
+            let end = DocText::new(old).position(usize::MAX, encoding);
+            Some(WorkspaceEdit {
+                changes: Some(HashMap::from([(
+                    uri,
+                    vec![TextEdit::new(
+                        Range::new(Position::new(0, 0), end),
+                        new_text,
+                    )],
+                )])),
+                ..Default::default()
+            })
+        }
+        None if can_create => Some(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(vec![
+                DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                    uri: uri.clone(),
+                    options: Some(CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(true),
+                    }),
+                    annotation_id: None,
+                })),
+                DocumentChangeOperation::Edit(TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+                    edits: vec![OneOf::Left(TextEdit::new(
+                        Range::new(Position::new(0, 0), Position::new(0, 0)),
+                        new_text,
+                    ))],
+                }),
+            ])),
+            ..Default::default()
+        }),
+        None => None,
+    }
+}
