@@ -2,124 +2,18 @@
 //! with real LSP messages (Content-Length framing, JSON-RPC), asserting the
 //! exact diagnostic ranges the editor would draw.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-/// A language client driving one `apolint lsp` process.
-struct Client {
-    child: Child,
-    to: ChildStdin,
-    from: Receiver<Value>,
-    next_id: i64,
-    /// Messages read while waiting for something else.
-    backlog: Vec<Value>,
+mod support {
+    pub mod lsp_client;
 }
+use support::lsp_client::Client;
 
-impl Client {
-    fn start(cwd: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
-            .arg("lsp")
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn apolint lsp");
-        let to = child.stdin.take().expect("stdin");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            loop {
-                let mut len = None;
-                loop {
-                    let mut header = String::new();
-                    if r.read_line(&mut header).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let header = header.trim_end();
-                    if header.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = header.strip_prefix("Content-Length: ") {
-                        len = v.parse::<usize>().ok();
-                    }
-                }
-                let mut body = vec![0; len.expect("Content-Length header")];
-                r.read_exact(&mut body).expect("message body");
-                let v: Value = serde_json::from_slice(&body).expect("server sent valid JSON");
-                if tx.send(v).is_err() {
-                    return;
-                }
-            }
-        });
-        Client {
-            child,
-            to,
-            from: rx,
-            next_id: 0,
-            backlog: Vec::new(),
-        }
-    }
-
-    fn send_raw(&mut self, body: &str) {
-        write!(self.to, "Content-Length: {}\r\n\r\n{}", body.len(), body).expect("write");
-        self.to.flush().expect("flush");
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        let m = json!({"jsonrpc": "2.0", "method": method, "params": params});
-        self.send_raw(&m.to_string());
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        self.next_id += 1;
-        let id = self.next_id;
-        let m = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        self.send_raw(&m.to_string());
-        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
-    }
-
-    /// The next message (from the backlog first) matching `pred`.
-    fn wait_for(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.backlog.iter().position(&pred) {
-            return self.backlog.remove(i);
-        }
-        loop {
-            let m = self
-                .from
-                .recv_timeout(Duration::from_secs(20))
-                .expect("server answered within 20 s");
-            if pred(&m) {
-                return m;
-            }
-            self.backlog.push(m);
-        }
-    }
-
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
-        let m = self.wait_for(|m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
-        });
-        m["params"]["diagnostics"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    fn shutdown(mut self) {
-        let r = self.request("shutdown", Value::Null);
-        assert!(r["error"].is_null(), "{r}");
-        self.notify("exit", Value::Null);
-        let status = self.child.wait().expect("wait");
-        assert!(status.success(), "apolint lsp exited with {status}");
-    }
+fn start(cwd: &Path) -> Client {
+    Client::start(Path::new(env!("CARGO_BIN_EXE_apolint")), cwd)
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -134,6 +28,10 @@ fn file_uri(p: &Path) -> String {
 }
 
 fn initialize(c: &mut Client, root: &Path, encodings: &[&str]) -> Value {
+    initialize_with(c, root, encodings, json!({ "customerName": "Мария" }))
+}
+
+fn initialize_with(c: &mut Client, root: &Path, encodings: &[&str], options: Value) -> Value {
     let r = c.request(
         "initialize",
         json!({
@@ -144,7 +42,7 @@ fn initialize(c: &mut Client, root: &Path, encodings: &[&str]) -> Value {
                 "workspace": { "workspaceEdit": { "documentChanges": true, "resourceOperations": ["create"] } },
                 "textDocument": { "publishDiagnostics": { "versionSupport": true } }
             },
-            "initializationOptions": { "customerName": "Мария" }
+            "initializationOptions": options
         }),
     );
     c.notify("initialized", json!({}));
@@ -183,7 +81,7 @@ fn lsp_session_open_change_quick_fix_close_with_exact_utf16_ranges() {
     let draft = dir.join("draft.txt");
     std::fs::write(&draft, DRAFT).expect("write draft");
     let uri = file_uri(&draft);
-    let mut c = Client::start(&dir);
+    let mut c = start(&dir);
     let init = initialize(&mut c, &dir, &["utf-16"]);
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(
@@ -319,7 +217,7 @@ fn lsp_session_open_change_quick_fix_close_with_exact_utf16_ranges() {
 fn utf8_positions_when_the_client_offers_them() {
     let dir = tempdir("utf8");
     let uri = file_uri(&dir.join("draft.md"));
-    let mut c = Client::start(&dir);
+    let mut c = start(&dir);
     let init = initialize(&mut c, &dir, &["utf-8", "utf-16"]);
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
     c.notify(
@@ -348,7 +246,7 @@ fn broken_config_is_a_diagnostic_on_the_config_and_fixing_it_applies() {
     )
     .expect("write");
     let uri = file_uri(&dir.join("draft.txt"));
-    let mut c = Client::start(&dir);
+    let mut c = start(&dir);
     initialize(&mut c, &dir, &[]);
     // Not a draft type: ignored (no diagnostics are published for it).
     c.notify(
@@ -405,4 +303,66 @@ fn broken_config_is_a_diagnostic_on_the_config_and_fixing_it_applies() {
         "a non-draft document got diagnostics"
     );
     c.shutdown();
+}
+
+/// Fast typing: a burst of keystrokes arrives at once. The server must end
+/// on the newest text and publish versions in increasing order; with
+/// `debounceMs` the whole burst costs exactly one check.
+fn type_in_a_burst(debounce_ms: u64) -> Vec<u64> {
+    let dir = tempdir(&format!("burst-{debounce_ms}"));
+    let uri = file_uri(&dir.join("draft.txt"));
+    let mut c = start(&dir);
+    initialize_with(&mut c, &dir, &[], json!({ "debounceMs": debounce_ms }));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": ""}}),
+    );
+    assert_eq!(c.diagnostics(&uri), Vec::<Value>::new());
+    let typed = "Мы же вас предупреждали!!! Приносим извинения";
+    let mut burst = String::new();
+    for (i, ch) in typed.chars().enumerate() {
+        let m = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": i + 2},
+            "contentChanges": [{"range": {"start": {"line": 0, "character": i}, "end": {"line": 0, "character": i}}, "text": ch.to_string()}]
+        }})
+        .to_string();
+        burst.push_str(&format!("Content-Length: {}\r\n\r\n{}", m.len(), m));
+    }
+    c.send_bytes(burst.as_bytes());
+    let last = typed.chars().count() as u64 + 1;
+    let mut versions = Vec::new();
+    let final_diags = loop {
+        let m = c.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+        let v = m["params"]["version"].as_u64().expect("version");
+        versions.push(v);
+        if v == last {
+            break m["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+        }
+    };
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    let codes: Vec<String> = ranges(&final_diags).into_iter().map(|(c, _)| c).collect();
+    assert!(
+        codes.contains(&"ru.cliche.prinosim-izvineniya".to_owned()),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&"ru.passive-aggression.zhe-posle-mestoimeniya".to_owned()),
+        "{codes:?}"
+    );
+    c.shutdown();
+    versions
+}
+
+#[test]
+fn a_burst_of_keystrokes_ends_on_the_newest_text() {
+    let versions = type_in_a_burst(0);
+    eprintln!("44 keystrokes in one burst → {} publishes", versions.len());
+}
+
+#[test]
+fn with_debounce_a_burst_of_keystrokes_is_checked_once() {
+    assert_eq!(type_in_a_burst(500), vec![46]);
 }
