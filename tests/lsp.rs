@@ -366,3 +366,55 @@ fn a_burst_of_keystrokes_ends_on_the_newest_text() {
 fn with_debounce_a_burst_of_keystrokes_is_checked_once() {
     assert_eq!(type_in_a_burst(500), vec![46]);
 }
+
+/// A request cancelled while it is still queued is answered with
+/// RequestCancelled (-32800) instead of being worked on; `languages`
+/// restricts the rules to one language.
+#[test]
+fn queued_requests_can_be_cancelled_and_languages_option_applies() {
+    let dir = tempdir("cancel");
+    let uri = file_uri(&dir.join("draft.txt"));
+    let mut c = start(&dir);
+    // The debounce window holds the batch open, so the cancel is sure to
+    // arrive while the request is still queued.
+    initialize_with(
+        &mut c,
+        &dir,
+        &[],
+        json!({ "debounceMs": 300, "languages": ["en"] }),
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+               "text": "Приносим свои извинения. We apologize for any inconvenience."}}),
+    );
+    let codes: Vec<String> = ranges(&c.diagnostics(&uri))
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert!(codes.iter().all(|c| !c.starts_with("ru.")), "{codes:?}");
+    assert!(
+        codes.iter().any(|c| c.starts_with("en.cliche.")),
+        "{codes:?}"
+    );
+    let req = json!({"jsonrpc": "2.0", "id": 99, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri},
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "context": {"diagnostics": []}}})
+    .to_string();
+    let cancel =
+        json!({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 99}}).to_string();
+    c.send_bytes(
+        format!(
+            "Content-Length: {}\r\n\r\n{}Content-Length: {}\r\n\r\n{}",
+            req.len(),
+            req,
+            cancel.len(),
+            cancel
+        )
+        .as_bytes(),
+    );
+    let r = c.wait_for(|m| m["id"] == 99);
+    assert_eq!(r["error"]["code"], -32800, "{r}");
+    c.shutdown();
+}

@@ -8,7 +8,8 @@
 //!
 //! Settings come from `initializationOptions` (and later from
 //! `workspace/didChangeConfiguration`, under an `apolint` key or not):
-//! `languageIds`, `language` (auto|ru|en), `customerName`, `debounceMs`.
+//! `languageIds`, `language` (auto|ru|en) or `languages` (["ru"]),
+//! `customerName`, `debounceMs`.
 //! Each document is checked with the `apolint.toml` found upward from it,
 //! reloaded whenever its modification time changes; a broken one is shown
 //! as diagnostics on that file and the built-in rules are used meanwhile.
@@ -46,10 +47,15 @@ const DEFAULT_LANGUAGE_IDS: &[&str] = &["plaintext", "text", "markdown", "mail",
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> Result<(), String> {
     let (connection, io_threads) = Connection::stdio();
-    serve(connection)?;
-    io_threads
-        .join()
-        .map_err(|e| format!("language server I/O: {e}"))
+    let served = serve(connection);
+    // When the client sent something unreadable, the reader thread's error
+    // says what; the main loop only saw the channel close.
+    match (served, io_threads.join()) {
+        (_, Err(e)) => Err(format!(
+            "language server: unreadable message from the client: {e}"
+        )),
+        (served, Ok(())) => served,
+    }
 }
 
 /// Runs the protocol on any connection (stdio in production).
@@ -148,6 +154,16 @@ impl Settings {
                 .filter_map(Value::as_str)
                 .map(str::to_owned)
                 .collect();
+        }
+        // `languages: ["ru"]` (as in apolint.toml) restricts to one pack's
+        // language; both, or none, is auto.
+        if let Some(langs) = v.get("languages").and_then(Value::as_array) {
+            let langs: Vec<&str> = langs.iter().filter_map(Value::as_str).collect();
+            self.language = match langs.as_slice() {
+                ["ru"] => LanguageChoice::Ru,
+                ["en"] => LanguageChoice::En,
+                _ => LanguageChoice::Auto,
+            };
         }
         if let Some(l) = v.get("language").and_then(Value::as_str) {
             self.language = match l {
