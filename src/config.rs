@@ -21,6 +21,13 @@
 //! pattern = "уважаемый клиент"
 //! message = "Обращайтесь по имени."
 //!
+//! [verdict]                      # the pre-send hook's answer (serve, hook)
+//! block = ["placeholder", "name-mismatch"]  # categories or rule ids that block
+//! block_on = "never"             # or: any finding at/above this severity blocks
+//! warn_on = "warning"            # findings at/above this ask the agent to confirm
+//! [verdict.channel.chat]         # per channel (the request's `channel`)
+//! warn_on = "error"
+//!
 //! [[require]]                    # what every draft must contain
 //! id = "custom.require.ticket"
 //! patterns = ["обращени* №", "ticket #"]
@@ -37,6 +44,7 @@ use toml::Spanned;
 
 use crate::diagnostics::{closest, from_toml, FileError};
 use crate::rules::{Category, RuleBook, Severity};
+use crate::verdict::{Policy, Selector, VerdictRules};
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "apolint.toml";
@@ -114,6 +122,36 @@ struct RawConfig {
     phrase: Vec<RawPhrase>,
     #[serde(default)]
     require: Vec<RawPhrase>,
+    #[serde(default)]
+    verdict: RawVerdict,
+}
+
+/// `[verdict]` and `[verdict.channel.NAME]`: how findings become send /
+/// warn / block for the pre-send hook.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawVerdict {
+    #[serde(default)]
+    block: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    block_on: Option<Spanned<String>>,
+    #[serde(default)]
+    warn_on: Option<Spanned<String>>,
+    #[serde(default)]
+    channel: BTreeMap<String, RawVerdictRules>,
+}
+
+// The same three keys as `RawVerdict` (serde's `flatten` would lose
+// `deny_unknown_fields`, which is what points at a misspelt key).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawVerdictRules {
+    #[serde(default)]
+    block: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    block_on: Option<Spanned<String>>,
+    #[serde(default)]
+    warn_on: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -302,6 +340,80 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The verdict policy (`[verdict]`), checked against the final rule
+    /// book: unknown categories, rule ids or severities are pointed errors.
+    pub fn policy(&self, book: &RuleBook) -> Result<Policy, Vec<FileError>> {
+        let mut policy = Policy::default();
+        let (Some(raw), Some(text)) = (&self.raw, &self.text) else {
+            return Ok(policy);
+        };
+        let name = self
+            .path
+            .as_ref()
+            .map_or_else(|| FILE_NAME.to_owned(), |p| p.display().to_string());
+        let mut errors = Vec::new();
+        let ids: Vec<&str> = book.rules.iter().map(|r| r.id.as_str()).collect();
+        let mut resolve = |raw: &RawVerdictRules, base: &VerdictRules| -> VerdictRules {
+            let mut out = base.clone();
+            if let Some(block) = &raw.block {
+                out.block = block
+                    .iter()
+                    .filter_map(|b| match b.get_ref().parse::<Category>() {
+                        Ok(c) => Some(Selector::Category(c)),
+                        Err(_) if ids.contains(&b.get_ref().as_str()) => {
+                            Some(Selector::Rule(b.get_ref().clone()))
+                        }
+                        Err(_) => {
+                            let mut valid: Vec<&str> =
+                                Category::ALL.iter().map(|c| c.name()).collect();
+                            valid.extend(&ids);
+                            let e = FileError::new(
+                                &name,
+                                text,
+                                b.span(),
+                                format!("unknown category or rule id `{}`", b.get_ref()),
+                            );
+                            errors.push(match closest(b.get_ref(), valid) {
+                                Some(c) => e.with_help(format!("did you mean `{c}`?")),
+                                None => e,
+                            });
+                            None
+                        }
+                    })
+                    .collect();
+            }
+            for (field, target) in [
+                (&raw.block_on, &mut out.block_on),
+                (&raw.warn_on, &mut out.warn_on),
+            ] {
+                if let Some(v) = field {
+                    match FailOn::parse(v.get_ref()) {
+                        Ok(f) => *target = f,
+                        Err(m) => errors.push(FileError::new(&name, text, v.span(), m)),
+                    }
+                }
+            }
+            out
+        };
+        let top = RawVerdictRules {
+            block: raw.verdict.block.clone(),
+            block_on: raw.verdict.block_on.clone(),
+            warn_on: raw.verdict.warn_on.clone(),
+        };
+        policy.default = resolve(&top, &policy.default);
+        for (channel, rules) in &raw.verdict.channel {
+            let r = resolve(rules, &policy.default);
+            policy.channels.insert(channel.clone(), r);
+        }
+        if errors.is_empty() {
+            Ok(policy)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 /// Turns `[[phrase]]` and `[[require]]` tables into rules by writing them
 /// as a rule file and loading it: one loader, one set of checks.
 fn inline_rules(
@@ -400,6 +512,79 @@ mod tests {
     fn linter(toml_text: &str) -> Result<Linter, Vec<FileError>> {
         let config = Config::parse("apolint.toml", toml_text, None)?;
         Linter::with_config(&config)
+    }
+
+    #[test]
+    fn verdict_policy_defaults_channels_and_errors() {
+        use crate::Verdict;
+        let check = |l: &Linter, text: &str, channel: Option<&str>| {
+            let opts = CheckOptions {
+                customer_name: Some("Мария".into()),
+                ..CheckOptions::default()
+            };
+            l.verdict(&l.check(text, &opts), channel)
+        };
+        let default = linter("").unwrap();
+        assert_eq!(
+            check(&default, "Спасибо, деньги вернули сегодня.", None),
+            Verdict::Send
+        );
+        assert_eq!(
+            check(&default, "Приносим свои извинения.", None),
+            Verdict::Warn
+        );
+        assert_eq!(
+            check(&default, "Здравствуйте, {{name}}!", None),
+            Verdict::Block
+        );
+        assert_eq!(
+            check(&default, "Здравствуйте, Ольга!", None),
+            Verdict::Block
+        );
+        // Info findings alone are sent.
+        assert_eq!(
+            check(
+                &default,
+                "Сейчас заказ на складе, он выйдет сегодня в 18:00.",
+                None
+            ),
+            Verdict::Send
+        );
+
+        let l = linter(
+            "[verdict]\nblock = [\"placeholder\", \"ru.cliche.prinosim-izvineniya\"]\n[verdict.channel.chat]\nwarn_on = \"never\"\nblock = []\n",
+        )
+        .unwrap();
+        assert_eq!(check(&l, "Приносим свои извинения.", None), Verdict::Block);
+        assert_eq!(
+            check(&l, "Приносим свои извинения.", Some("email")),
+            Verdict::Block
+        );
+        assert_eq!(
+            check(&l, "Приносим свои извинения.", Some("chat")),
+            Verdict::Send
+        );
+        // Name mismatch no longer listed: a warning-or-error finding warns.
+        assert_eq!(check(&l, "Здравствуйте, Ольга!", None), Verdict::Warn);
+
+        let text = "[verdict]\nblock = [\"placeholders\"]\nwarn_on = \"loud\"\n";
+        let errors = linter(text).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0]
+            .message
+            .contains("unknown category or rule id `placeholders`"));
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("did you mean `placeholder`?")
+        );
+        assert_eq!(errors[0].line_col(), (2, 10));
+        assert_eq!(errors[1].line_col(), (3, 11));
+        let e = linter("[verdict.channel.chat]\nwarn = \"error\"\n").unwrap_err();
+        assert!(
+            e[0].message.contains("unknown field `warn`"),
+            "{}",
+            e[0].message
+        );
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub mod pattern;
 pub mod request;
 pub mod rules;
 pub mod segment;
+pub mod verdict;
 
 pub use config::{Config, FailOn};
 pub use diagnostics::FileError;
@@ -47,6 +48,7 @@ pub use input::InputFormat;
 pub use request::{CheckRequest, RequestError};
 pub use rules::{Category, Rule, RuleBook, Severity};
 pub use segment::Language;
+pub use verdict::{Policy, Verdict};
 
 /// Which language's rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,6 +99,7 @@ pub struct Linter {
     book: RuleBook,
     engine: matcher::Engine,
     fail_on: FailOn,
+    policy: Policy,
 }
 
 impl Linter {
@@ -126,6 +129,7 @@ impl Linter {
             }
             config.apply(&mut book)?;
             book.validate()?;
+            let policy = config.policy(&book)?;
             let prebuilt = automaton.join().ok();
             let engine = matcher::Engine::compile_with(
                 &book,
@@ -135,6 +139,7 @@ impl Linter {
                 book,
                 engine,
                 fail_on: config.fail_on,
+                policy,
             })
         })
     }
@@ -146,6 +151,7 @@ impl Linter {
             book,
             engine,
             fail_on,
+            policy: Policy::default(),
         }
     }
 
@@ -196,6 +202,16 @@ impl Linter {
         let language =
             forced.unwrap_or_else(|| Language::dominant(norm.cyrillic_letters, norm.latin_letters));
         Report { language, findings }
+    }
+
+    /// The pre-send verdict on a report, by the configured policy.
+    pub fn verdict(&self, report: &Report, channel: Option<&str>) -> Verdict {
+        self.policy.verdict(&report.findings, channel)
+    }
+
+    /// The configured verdict policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
     /// Whether a report fails the run at the configured severity.

@@ -33,6 +33,40 @@ pub fn file_json(r: &FileResult<'_>) -> Value {
     })
 }
 
+/// The pre-send answer for one request (`apolint hook`, `apolint serve`):
+/// the verdict, the contract's findings, and the request's own ids echoed.
+pub fn verdict_json(
+    request: &crate::CheckRequest,
+    report: &Report,
+    verdict: crate::Verdict,
+    elapsed_us: u64,
+) -> Value {
+    let mut v = serde_json::Map::new();
+    if let Some(id) = &request.id {
+        v.insert("id".into(), id.clone());
+    }
+    if let Some(t) = &request.ticket_id {
+        v.insert("ticket_id".into(), t.clone());
+    }
+    v.insert("verdict".into(), verdict.name().into());
+    v.insert("language".into(), report.language.code().into());
+    v.insert(
+        "findings".into(),
+        report.findings.iter().map(finding_json).collect(),
+    );
+    v.insert("elapsed_us".into(), elapsed_us.into());
+    Value::Object(v)
+}
+
+/// A request error as JSON: `{"error": "...", "field": "..."}`.
+pub fn request_error_json(e: &crate::RequestError) -> Value {
+    let mut v = json!({ "error": e.to_string() });
+    if let (Some(f), Some(obj)) = (&e.field, v.as_object_mut()) {
+        obj.insert("field".into(), f.clone().into());
+    }
+    v
+}
+
 /// One finding as contract JSON.
 pub fn finding_json(f: &Finding) -> Value {
     let mut v = json!({

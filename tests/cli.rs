@@ -417,3 +417,81 @@ fn jsonl_on_files_is_one_object_per_file_in_order() {
     assert_eq!(lines[1]["path"], "a.txt");
     assert_eq!(lines[1]["findings"].as_array().map(Vec::len), Some(0));
 }
+
+/// `apolint hook`: one request in, the verdict out, exit 0 send / 1 warn /
+/// 3 block / 2 error; the policy comes from apolint.toml.
+#[test]
+fn hook_answers_with_a_verdict_and_its_exit_code() {
+    let dir = tempdir("hook");
+    let run = |req: &str| {
+        let out = apolint(&["hook"], req.as_bytes(), &dir);
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+        (out.status.code(), v)
+    };
+    let (code, v) = run(r#"{"text": "Спасибо, деньги вернули сегодня в 12:00."}"#);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(0), Some("send")),
+        "{v}"
+    );
+    let (code, v) = run(r#"{"text": "Приносим свои извинения.", "ticket_id": "T-1"}"#);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(1), Some("warn")),
+        "{v}"
+    );
+    assert_eq!(v["ticket_id"], "T-1");
+    assert_eq!(v["findings"][0]["rule"], "ru.cliche.prinosim-izvineniya");
+    assert!(v["elapsed_us"].as_u64().is_some());
+    let (code, v) =
+        run(r#"{"text": "Hi Bob, your refund is on its way.", "customer_name": "Maria"}"#);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(3), Some("block")),
+        "{v}"
+    );
+    let (code, v) = run(r#"{"text": "Hi {{first_name}}, done."}"#);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(3), Some("block")),
+        "{v}"
+    );
+    let (code, v) = run(r#"{"text": "x", "channel": 5}"#);
+    assert_eq!(code, Some(2));
+    assert_eq!(v["field"], "channel", "{v}");
+    let out = apolint(&["hook"], b"\xff\xfe{", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("invalid UTF-8"), "{}", stderr(&out));
+
+    // The channel policy from apolint.toml: chat only warns on errors.
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[verdict.channel.chat]\nwarn_on = \"error\"\n",
+    )
+    .unwrap();
+    let (code, v) = run(r#"{"text": "Приносим свои извинения.", "channel": "chat"}"#);
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(0), Some("send")),
+        "{v}"
+    );
+    let (code, _) = run(r#"{"text": "Приносим свои извинения.", "channel": "email"}"#);
+    assert_eq!(code, Some(1));
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[verdict]\nblock = [\"placeholdr\"]\n",
+    )
+    .unwrap();
+    let out = apolint(&["hook"], br#"{"text": "x"}"#, &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `placeholder`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "a config error writes nothing on stdout"
+    );
+}

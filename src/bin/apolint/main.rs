@@ -60,6 +60,22 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Pre-send hook: one JSON request on stdin, the verdict on stdout.
+    ///
+    /// Request: {"text": "…", "customer_name": "…", "language": "auto|ru|en",
+    /// "channel": "email|chat|…", "ticket_id": "…"}. Answer: {"verdict":
+    /// "send|warn|block", "findings": […], "elapsed_us": N}. The policy is
+    /// `[verdict]` in apolint.toml.
+    ///
+    /// Exit status: 0 send, 1 warn, 3 block, 2 error (bad request or config).
+    Hook {
+        /// Config file (otherwise apolint.toml is discovered upward).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Ignore any apolint.toml.
+        #[arg(long, conflicts_with = "config")]
+        no_config: bool,
+    },
     /// Run the language server on stdin/stdout (for editors).
     ///
     /// Publishes findings as diagnostics while you type, with quick fixes
@@ -189,6 +205,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Rules(args) => list_rules(&args),
+        Command::Hook { config, no_config } => hook(config.as_deref(), no_config),
         Command::Lsp => lsp::run()
             .map(|()| ExitCode::SUCCESS)
             .map_err(Failure::Message),
@@ -434,6 +451,49 @@ fn stream_requests(
     } else {
         0
     }))
+}
+
+/// The largest request `apolint hook` reads (the HTTP service has its own
+/// configurable cap).
+const HOOK_MAX_BYTES: u64 = 16 << 20;
+
+fn hook(config: Option<&Path>, no_config: bool) -> Result<ExitCode, Failure> {
+    let config = load_config(config, no_config)?;
+    let linter = linter(&config)?;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(HOOK_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+    let fail = |e: apolint::RequestError| {
+        let _ = writeln!(std::io::stdout(), "{}", output::request_error_json(&e));
+        Failure::Message(format!("bad request: {e}"))
+    };
+    if bytes.len() as u64 > HOOK_MAX_BYTES {
+        return Err(fail(apolint::RequestError {
+            field: None,
+            message: format!("request larger than {} MiB", HOOK_MAX_BYTES >> 20),
+            position: None,
+        }));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(apolint::RequestError {
+            field: None,
+            message: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+            position: None,
+        })
+    })?;
+    // As in the HTTP service: the time to parse and judge the request.
+    let started = std::time::Instant::now();
+    let request = apolint::CheckRequest::from_json(&text).map_err(fail)?;
+    let options = request.options().map_err(fail)?;
+    let report = linter.check(&request.text, &options);
+    let verdict = linter.verdict(&report, request.channel.as_deref());
+    let elapsed = started.elapsed().as_micros() as u64;
+    let answer = output::verdict_json(&request, &report, verdict, elapsed);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{answer}").and_then(|()| out.flush());
+    Ok(ExitCode::from(verdict.exit_code()))
 }
 
 /// Extensions of drafts picked up when recursing into a directory.
