@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use apolint::output::{self, FileResult};
 
 mod lsp;
+mod serve;
 
 // mimalloc: loading the rule packs is allocation-heavy and runs on two
 // threads; with glibc's allocator the second thread's fresh arena ate the
@@ -76,6 +77,11 @@ enum Command {
         #[arg(long, conflicts_with = "config")]
         no_config: bool,
     },
+    /// Run the pre-send HTTP service (and the browser playground at /).
+    ///
+    /// POST /v1/check, POST /v1/check/batch, GET /healthz, GET /metrics.
+    /// The bearer token, if any, comes from --token-file or APOLINT_TOKEN.
+    Serve(serve::ServeArgs),
     /// Run the language server on stdin/stdout (for editors).
     ///
     /// Publishes findings as diagnostics while you type, with quick fixes
@@ -206,6 +212,10 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rules(args) => list_rules(&args),
         Command::Hook { config, no_config } => hook(config.as_deref(), no_config),
+        Command::Serve(args) => load_config(args.config.as_deref(), args.no_config)
+            .and_then(|c| linter(&c))
+            .and_then(|l| serve::run(args, l).map_err(Failure::Message))
+            .map(|()| ExitCode::SUCCESS),
         Command::Lsp => lsp::run()
             .map(|()| ExitCode::SUCCESS)
             .map_err(Failure::Message),
