@@ -116,12 +116,9 @@ impl Metrics {
     fn new() -> Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<EndpointLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new(
-                [
-                    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0,
-                ]
-                .into_iter(),
-            )
+            Histogram::new([
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0,
+            ])
         });
         let findings = Family::<CategoryLabels, Counter>::default();
         let verdicts = Family::<VerdictLabels, Counter>::default();
