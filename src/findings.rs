@@ -96,7 +96,7 @@ pub fn build(
     rules: &[Rule],
     rule_tags: &[Vec<u32>],
     tag_names: &[String],
-    names: &[Vec<String>],
+    names: &NameIndex,
     draft: &Draft<'_>,
     mut matches: Vec<RawMatch>,
 ) -> Vec<Finding> {
@@ -218,7 +218,7 @@ fn addressee_mismatch(
     greeting: &RawMatch,
     skip: &[String],
     customer: &str,
-    names: &[Vec<String>],
+    names: &NameIndex,
 ) -> Option<(usize, usize)> {
     let norm = draft.norm.text.as_str();
     let (line_start, le) = line_bounds(norm.as_bytes(), greeting.start as usize);
@@ -226,20 +226,13 @@ fn addressee_mismatch(
         // Before the greeting any capitalised word can open a line
         // ("Коллеги, добрый день"), so only a known given name counts.
         name_before(draft, greeting, line_start)
-            .filter(|t| names.iter().any(|g| g.iter().any(|n| n == t.text(norm))))
+            .filter(|t| names.get().known.contains(t.text(norm)))
     })?;
     let written = t.text(norm);
     let customer_norm = crate::normalize::normalize(customer).text;
     // Equal, the same name in the other script ("Anna" / "Анна"), or forms
     // of one name ("Маша" / "Мария", "Bob" / "Robert").
-    let same = |a: &str, b: &str| {
-        a == b
-            || name_skeleton(a) == name_skeleton(b)
-            || names.iter().any(|g| {
-                g.iter().any(|x| name_skeleton(x) == name_skeleton(a))
-                    && g.iter().any(|x| name_skeleton(x) == name_skeleton(b))
-            })
-    };
+    let same = |a: &str, b: &str| a == b || names.get().same(a, b);
     let matches_customer = customer_norm
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -251,6 +244,61 @@ fn addressee_mismatch(
             draft.to_input(t.start as usize),
             draft.to_input(t.end as usize),
         ))
+    }
+}
+
+/// The name groups (diminutives, nicknames, spellings) indexed by
+/// skeleton, built on first use: only drafts with a customer name and a
+/// greeting need it, so start-up does not pay for it.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    groups: Vec<Vec<String>>,
+    built: std::sync::OnceLock<NameTable>,
+}
+
+#[derive(Debug, Default)]
+struct NameTable {
+    /// Every name as written in the groups (normalised).
+    known: std::collections::HashSet<String>,
+    /// Skeleton → the groups it belongs to.
+    by_skeleton: std::collections::HashMap<String, Vec<u32>>,
+}
+
+impl NameIndex {
+    /// An index over name groups (not built until needed).
+    pub fn new(groups: Vec<Vec<String>>) -> NameIndex {
+        NameIndex {
+            groups,
+            built: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &NameTable {
+        self.built.get_or_init(|| {
+            let mut t = NameTable::default();
+            for (i, g) in self.groups.iter().enumerate() {
+                for n in g {
+                    t.known.insert(n.clone());
+                    let groups = t.by_skeleton.entry(name_skeleton(n)).or_default();
+                    if groups.last() != Some(&(i as u32)) {
+                        groups.push(i as u32);
+                    }
+                }
+            }
+            t
+        })
+    }
+}
+
+impl NameTable {
+    /// The same name in either script, or forms of one name.
+    fn same(&self, a: &str, b: &str) -> bool {
+        let (sa, sb) = (name_skeleton(a), name_skeleton(b));
+        sa == sb
+            || match (self.by_skeleton.get(&sa), self.by_skeleton.get(&sb)) {
+                (Some(ga), Some(gb)) => ga.iter().any(|g| gb.contains(g)),
+                _ => false,
+            }
     }
 }
 

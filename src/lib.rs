@@ -98,6 +98,7 @@ pub struct Report {
 pub struct Linter {
     book: RuleBook,
     engine: matcher::Engine,
+    names: findings::NameIndex,
     fail_on: FailOn,
     policy: Policy,
 }
@@ -136,6 +137,7 @@ impl Linter {
                 prebuilt.as_ref().map(|(l, ac)| (l.as_slice(), ac.clone())),
             );
             Ok(Linter {
+                names: findings::NameIndex::new(book.names.clone()),
                 book,
                 engine,
                 fail_on: config.fail_on,
@@ -148,6 +150,7 @@ impl Linter {
     pub fn from_book(book: RuleBook, fail_on: FailOn) -> Linter {
         let engine = matcher::Engine::compile(&book);
         Linter {
+            names: findings::NameIndex::new(book.names.clone()),
             book,
             engine,
             fail_on,
@@ -195,7 +198,7 @@ impl Linter {
             &self.book.rules,
             &self.engine.rule_tags,
             &self.engine.tag_names,
-            &self.book.names,
+            &self.names,
             &draft,
             matches,
         );
