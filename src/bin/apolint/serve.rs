@@ -90,23 +90,23 @@ pub struct ServeArgs {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    endpoint: String,
+    endpoint: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct EndpointLabels {
-    endpoint: String,
+    endpoint: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CategoryLabels {
-    category: String,
+    category: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VerdictLabels {
-    verdict: String,
+    verdict: &'static str,
 }
 
 struct Metrics {
@@ -353,17 +353,12 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
     state
         .metrics
         .requests
-        .get_or_create(&RequestLabels {
-            endpoint: endpoint.to_owned(),
-            status,
-        })
+        .get_or_create(&RequestLabels { endpoint, status })
         .inc();
     state
         .metrics
         .latency
-        .get_or_create(&EndpointLabels {
-            endpoint: endpoint.to_owned(),
-        })
+        .get_or_create(&EndpointLabels { endpoint })
         .observe(elapsed.as_secs_f64());
     if state.access_log {
         let detail = response
@@ -466,7 +461,7 @@ fn judge(state: &AppState, request: &CheckRequest) -> Result<Value, RequestError
             .metrics
             .findings
             .get_or_create(&CategoryLabels {
-                category: f.category.name().to_owned(),
+                category: f.category.name(),
             })
             .inc();
     }
@@ -474,7 +469,7 @@ fn judge(state: &AppState, request: &CheckRequest) -> Result<Value, RequestError
         .metrics
         .verdicts
         .get_or_create(&VerdictLabels {
-            verdict: verdict.name().to_owned(),
+            verdict: verdict.name(),
         })
         .inc();
     Ok(output::verdict_json(request, &report, verdict, elapsed))
@@ -498,13 +493,18 @@ async fn check(State(state): State<Shared>, request: Request) -> Response {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let value = match parse_json(&bytes) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let req = match CheckRequest::from_value(value) {
-        Ok(r) => r,
-        Err(e) => return bad_request(&e),
+    let req = match std::str::from_utf8(&bytes) {
+        Ok(text) => match CheckRequest::from_json(text) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&e),
+        },
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("body is not UTF-8 (byte {})", e.valid_up_to()),
+                None,
+            )
+        }
     };
     let draft = state.log_drafts.then(|| req.text.clone());
     let st = Arc::clone(&state);
