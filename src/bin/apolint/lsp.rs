@@ -197,6 +197,9 @@ struct Document {
 struct CachedLinter {
     linter: Arc<Linter>,
     stamp: Option<SystemTime>,
+    /// Why the config failed to load (the linter is then the fallback);
+    /// shown again on every publish so the config's diagnostics stay up.
+    errors: Vec<FileError>,
 }
 
 struct Server<'c> {
@@ -513,6 +516,7 @@ impl<'c> Server<'c> {
             .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         if let Some(cached) = self.linters.get(&config) {
             if cached.stamp == stamp {
+                errors.extend(cached.errors.iter().cloned());
                 return Arc::clone(&cached.linter);
             }
         }
@@ -520,10 +524,11 @@ impl<'c> Server<'c> {
             Some(p) => Config::load(p).and_then(|c| Linter::with_config(&c)),
             None => Linter::builtin(),
         };
+        let mut failed = Vec::new();
         let linter = match built {
             Ok(l) => Arc::new(l),
-            Err(mut e) => {
-                errors.append(&mut e);
+            Err(e) => {
+                failed = e;
                 match self.linters.get(&None) {
                     Some(c) => Arc::clone(&c.linter),
                     None => match Linter::builtin() {
@@ -537,11 +542,13 @@ impl<'c> Server<'c> {
                 }
             }
         };
+        errors.extend(failed.iter().cloned());
         self.linters.insert(
             config,
             CachedLinter {
                 linter: Arc::clone(&linter),
                 stamp,
+                errors: failed,
             },
         );
         linter
