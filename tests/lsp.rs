@@ -284,7 +284,11 @@ fn broken_config_is_a_diagnostic_on_the_config_and_fixing_it_applies() {
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "Спасибо!!! Ждём."}]}),
     );
     assert_eq!(c.diagnostics(&uri).len(), 1);
-    assert_eq!(c.diagnostics(&file_uri(&config)).len(), 1, "config diagnostics cleared while still broken");
+    assert_eq!(
+        c.diagnostics(&file_uri(&config)).len(),
+        1,
+        "config diagnostics cleared while still broken"
+    );
 
     // Malformed messages do not take the server down.
     c.send_raw(r#"{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"bogus": 1}}"#);

@@ -679,14 +679,13 @@ impl<'c> Server<'c> {
         self.refresh(&uri);
         let doc = self.docs.get(&uri)?;
         let at = doc.text.offset(pos, encoding);
-        let found: Vec<&Finding> = doc
+        let mut found: Vec<&Finding> = doc
             .findings
             .iter()
             .filter(|f| f.span.start <= at && at < f.span.end.max(f.span.start + 1))
-            // Phrase findings before whole-draft ones: the narrow one is
-            // what the cursor is on.
             .collect();
-        let mut found = found;
+        // Narrowest first: the phrase under the cursor before a finding
+        // about the whole draft.
         found.sort_by_key(|f| f.span.end - f.span.start);
         let first = found.first()?;
         let config = doc.config.clone();
