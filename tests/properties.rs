@@ -1,0 +1,286 @@
+//! Properties that hold for any input, checked on generated drafts, rule
+//! files, configs and requests (proptest): no panic, spans inside the text
+//! and on character boundaries, line/column agreeing with the span,
+//! findings sorted and deterministic, loaders total with in-bounds errors.
+
+use apolint::{CheckOptions, CheckRequest, Config, InputFormat, LanguageChoice, Linter, RuleBook};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+fn linter() -> &'static Linter {
+    static L: OnceLock<Linter> = OnceLock::new();
+    L.get_or_init(|| Linter::builtin().expect("built-in rules load"))
+}
+
+/// Pieces drafts are made of: phrases the rules look for (and near
+/// misses), markup, quotes, placeholders, odd characters.
+const PIECES: &[&str] = &[
+    "Приносим свои извинения",
+    "за доставленные неудобства",
+    "Мы же вас предупреждали",
+    "вообще-то",
+    "курьерская служба",
+    "в ближайшее время",
+    "Здравствуйте, Ольга!",
+    "We apologize for any inconvenience",
+    "as I already mentioned",
+    "the courier",
+    "Hi {{first_name}},",
+    "[Agent Name]",
+    "%NAME%",
+    "!!!",
+    "?!",
+    "ВНИМАНИЕ",
+    "😀😀😀",
+    "> quoted line",
+    "-- \n",
+    "С уважением,\nАнна",
+    "On Mon, Jane wrote:",
+    "<p>",
+    "</p>",
+    "<div class=\"gmail_quote\">",
+    "**bold**",
+    "`code`",
+    "\"",
+    "«",
+    "»",
+    "\r\n",
+    "\n",
+    "\r",
+    " ",
+    "ё",
+    "\u{301}",
+    "\u{AD}",
+    "\u{200D}",
+    "\u{FEFF}",
+    "\0",
+    "\t",
+    "мы",
+    "же",
+    "вернём",
+    "деньги",
+    "сегодня до 18:00",
+    "refund",
+    "by Friday",
+    "Sorry if you were upset",
+];
+
+fn draft() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            3 => prop::sample::select(PIECES).prop_map(str::to_owned),
+            1 => any::<String>(),
+            1 => "[а-яА-Яa-zA-Z ,.!?]{0,40}",
+        ],
+        0..24,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn format() -> impl Strategy<Value = Option<InputFormat>> {
+    prop::sample::select(vec![
+        None,
+        Some(InputFormat::Plain),
+        Some(InputFormat::Markdown),
+        Some(InputFormat::Html),
+    ])
+}
+
+fn language() -> impl Strategy<Value = LanguageChoice> {
+    prop::sample::select(vec![
+        LanguageChoice::Auto,
+        LanguageChoice::Ru,
+        LanguageChoice::En,
+    ])
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// A small valid rule file, the seed the loader properties mutate.
+const RULE_FILE: &str = r#"
+[[lexicon]]
+name = "apology"
+patterns = ["извините", "sorry"]
+
+[[rule]]
+id = "ru.cliche.x"
+category = "cliche"
+severity = "warning"
+message = "m"
+explanation = "e"
+suggestions = ["s"]
+fixes = { "приносим извинения" = "простите" }
+patterns = ["(приносим|приношу) [свои] извинения", "мы* же ~2 предупрежд*"]
+unless_before = ["не"]
+fire = ["Приносим извинения"]
+quiet = ["нет"]
+
+[[rule]]
+id = "any.shouting.y"
+kind = "regex"
+category = "shouting"
+severity = "error"
+message = "m"
+explanation = "e"
+regex = '!{2,}'
+prefilter = ["!!"]
+fire = ["a!!"]
+quiet = ["a!"]
+
+[[rule]]
+id = "ru.over-apology.z"
+kind = "count"
+tag = "apology"
+min = 3
+category = "over-apology"
+severity = "info"
+message = "m"
+explanation = "e"
+fire = ["a"]
+quiet = ["b"]
+"#;
+
+const CONFIG_FILE: &str = r#"
+fail_on = "warning"
+languages = ["ru", "en"]
+[rules]
+disable = ["ru.hint.problema"]
+[categories]
+disable = ["hint"]
+[severity]
+shouting = "error"
+[verdict]
+block = ["placeholder"]
+warn_on = "warning"
+[verdict.channel.chat]
+warn_on = "error"
+[[phrase]]
+pattern = "уважаемый клиент"
+message = "По имени."
+"#;
+
+/// Small edits of a valid file: replace, insert or delete a few bytes
+/// (kept on character boundaries).
+fn mutated(seed: &'static str) -> impl Strategy<Value = String> {
+    let noise = prop::sample::select(vec![
+        "",
+        "\"",
+        "[",
+        "]",
+        "{",
+        "}",
+        "=",
+        "\n",
+        "*",
+        "(",
+        "|",
+        ")",
+        "~",
+        "~999",
+        "'",
+        "#",
+        "ё",
+        "\\",
+        "[[rule]]",
+        "kind = \"absent\"",
+        "min = 0",
+        "regex = '('",
+        "x",
+    ]);
+    prop::collection::vec((0..seed.len(), 0usize..6, noise), 1..4).prop_map(move |edits| {
+        let mut s = seed.to_owned();
+        for (at, del, ins) in edits {
+            let mut a = at.min(s.len());
+            while !s.is_char_boundary(a) {
+                a -= 1;
+            }
+            let mut b = (a + del).min(s.len());
+            while !s.is_char_boundary(b) {
+                b += 1;
+            }
+            s.replace_range(a..b, ins);
+        }
+        s
+    })
+}
+
+fn assert_errors_in_bounds(text: &str, errors: &[apolint::FileError]) {
+    assert!(!errors.is_empty(), "an error result must carry errors");
+    for e in errors {
+        assert!(
+            e.range.start <= e.range.end && e.range.end <= e.text.len(),
+            "{e:?}"
+        );
+        assert!(e.text.is_char_boundary(e.range.start) && e.text.is_char_boundary(e.range.end));
+        assert!(!e.message.is_empty());
+        if &*e.text == text {
+            let (l, c) = e.line_col();
+            assert!(l >= 1 && c >= 1);
+        }
+        // Rendering an error never panics either.
+        let _ = e.render(false);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn findings_have_valid_spans_in_order_and_are_deterministic(
+        text in draft(), format in format(), language in language(), name in prop::option::of("[А-Яа-яA-Za-z]{1,10}"),
+    ) {
+        let opts = CheckOptions { format, language, customer_name: name };
+        let report = linter().check(&text, &opts);
+        for f in &report.findings {
+            prop_assert!(f.span.start <= f.span.end && f.span.end <= text.len(), "{f:?}");
+            prop_assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end), "{f:?}");
+            prop_assert_eq!((f.span.line, f.span.column), line_col(&text, f.span.start), "{:?}", f);
+            prop_assert!(linter().rules().iter().any(|r| r.id == f.rule));
+            if let Some(fix) = &f.fix {
+                prop_assert!(!fix.contains('\0'));
+            }
+        }
+        let keys: Vec<_> = report.findings.iter().map(|f| (f.span.start, f.span.end, f.rule.clone())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        prop_assert_eq!(&keys, &sorted);
+        prop_assert_eq!(linter().check(&text, &opts), report);
+    }
+
+    #[test]
+    fn request_parsing_is_total(text in prop_oneof![
+        any::<String>(),
+        "\\{\"text\": \"[^\"]{0,20}\"(, \"[a-z_]{1,12}\": (\"[a-z]{0,5}\"|[0-9]{1,3}|null|\\[\\]))?\\}",
+    ]) {
+        match CheckRequest::from_json(&text) {
+            Ok(r) => { prop_assert!(r.options().is_ok()); }
+            Err(e) => { prop_assert!(!e.message.is_empty()); }
+        }
+    }
+
+    #[test]
+    fn rule_file_loading_is_total_with_pointed_errors(text in mutated(RULE_FILE)) {
+        let mut book = RuleBook::new();
+        match book.add_file("t.toml", &text).and_then(|()| book.validate()) {
+            Ok(()) => {
+                // Whatever loaded compiles and checks without panicking.
+                let linter = Linter::from_book(book, apolint::FailOn::Warning);
+                let _ = linter.check("Приносим извинения!! Извините, извините, sorry", &CheckOptions::default());
+            }
+            Err(errors) => assert_errors_in_bounds(&text, &errors),
+        }
+    }
+
+    #[test]
+    fn config_loading_is_total_with_pointed_errors(text in mutated(CONFIG_FILE)) {
+        match Config::parse("apolint.toml", &text, None).and_then(|c| Linter::with_config(&c)) {
+            Ok(l) => { let _ = l.check("Уважаемый клиент!!!", &CheckOptions::default()); }
+            Err(errors) => assert_errors_in_bounds(&text, &errors),
+        }
+    }
+}
