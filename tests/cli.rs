@@ -355,13 +355,15 @@ fn jsonl_stream_answers_each_request_as_it_arrives() {
         .expect("spawn apolint");
     let mut to = child.stdin.take().expect("stdin");
     let mut from = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut ask = |line: &str| -> serde_json::Value {
-        writeln!(to, "{line}").expect("write request");
+    let mut ask_bytes = |line: &[u8]| -> serde_json::Value {
+        to.write_all(line).expect("write request");
+        to.write_all(b"\n").expect("write request");
         to.flush().expect("flush");
         let mut answer = String::new();
         from.read_line(&mut answer).expect("read answer");
         serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer:?}"))
     };
+    let mut ask = |line: &str| ask_bytes(line.as_bytes());
     let a = ask(r#"{"id": 1, "text": "Приносим свои извинения. Мы же вас предупреждали!!!"}"#);
     assert_eq!(a["id"], 1);
     assert_eq!(a["language"], "ru");
@@ -390,6 +392,16 @@ fn jsonl_stream_answers_each_request_as_it_arrives() {
         "{c}"
     );
     let d = ask(r#"{"text": "Thanks, the refund was sent today."}"#);
+    // A line that is not UTF-8 gets its own error; the stream goes on.
+    let e = ask_bytes(b"{\"text\": \"\xff\"}");
+    assert_eq!(e["line"], 5);
+    assert!(
+        e["error"]
+            .as_str()
+            .expect("error")
+            .contains("invalid UTF-8"),
+        "{e}"
+    );
     assert_eq!(d["findings"].as_array().map(Vec::len), Some(0));
     drop(to);
     let status = child.wait().expect("wait");

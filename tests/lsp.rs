@@ -431,3 +431,37 @@ fn queued_requests_can_be_cancelled_and_languages_option_applies() {
     assert_eq!(r["error"]["code"], -32800, "{r}");
     c.shutdown();
 }
+
+/// A client that sends garbage gets a clear error and exit status 2, not a
+/// panic or a hang.
+#[test]
+fn garbage_on_stdin_ends_with_a_clear_error() {
+    for (input, expect) in [
+        (
+            &b"Content-Length: 5\r\n\r\n{bad}"[..],
+            "malformed LSP payload",
+        ),
+        (&b"garbage\r\n\r\n"[..], "malformed header"),
+        (
+            &b"Content-Length: 2\r\n\r\n\xff\xfe"[..],
+            "unreadable message",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
+            .arg("lsp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().expect("stdin").write_all(input)?;
+                child.wait_with_output()
+            })
+            .expect("run apolint lsp");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

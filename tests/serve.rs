@@ -278,6 +278,17 @@ fn bad_requests_get_a_json_error_that_names_the_problem() {
     assert_eq!(v["field"], "drafts[1].text", "{v}");
     let (status, v) = s.post("/v1/check/batch", &json!([1, 2]));
     assert_eq!((status, v["field"].as_str()), (400, Some("drafts")), "{v}");
+    // Hostile bodies: binary, deeply nested JSON, a lone surrogate escape,
+    // NUL characters.
+    let (status, _) = call(&[0u8, 0xff, 0x13, 0x37, b'{']);
+    assert_eq!(status, 400);
+    let nested = format!("{}{}", "[".repeat(900), "]".repeat(900));
+    let (status, v) = call(nested.as_bytes());
+    assert_eq!(status, 400, "{v}");
+    let (status, v) = call(br#"{"text": "a \ud800 c"}"#);
+    assert_eq!(status, 400, "a lone surrogate is not text: {v}");
+    let (status, v) = call(br#"{"text": "a\u0000b!!! {{x}}"}"#);
+    assert_eq!((status, v["verdict"].as_str()), (200, Some("block")), "{v}");
     // The server is still fine afterwards.
     assert_eq!(s.post("/v1/check", &json!({"text": "ok"})).0, 200);
 }
