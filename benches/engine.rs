@@ -1,7 +1,8 @@
 //! Engine benchmarks: rule loading and compilation, one short draft, ~1 MB
 //! of mixed drafts, and the whole `apolint check` process on one draft.
 //!
-//! Run with `cargo bench --bench engine`. Targets (issue #2): ≥ 100 MB/s on
+//! Run with `cargo bench --bench engine` (`-- scaling` for the 1 KB /
+//! 100 KB / 10 MB linear-scaling group only). Targets (issue #2): ≥ 100 MB/s on
 //! the 1 MB input, ≤ 2 ms to load and compile all rules, ≤ 10 ms for the
 //! whole process on one short draft.
 
@@ -75,6 +76,31 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(linter.check(black_box(&big), &opts)))
     });
     g.finish();
+
+    // Linear scaling (issue #6): the same drafts at 1 KB, 100 KB and 10 MB;
+    // time per byte should stay flat (throughput within a small factor).
+    let mut s = c.benchmark_group("scaling");
+    for (name, size) in [
+        ("1kb", 1usize << 10),
+        ("100kb", 100 << 10),
+        ("10mb", 10 << 20),
+    ] {
+        let mut text = String::with_capacity(size + 4096);
+        while text.len() < size {
+            text.push_str(&big[..big.len().min(size - text.len() + 4096)]);
+        }
+        let mut cut = size.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        s.throughput(Throughput::Bytes(text.len() as u64));
+        s.sample_size(if size > 1 << 20 { 10 } else { 30 });
+        s.bench_function(name, |b| {
+            b.iter(|| black_box(linter.check(black_box(&text), &opts)))
+        });
+    }
+    s.finish();
 
     let exe = env!("CARGO_BIN_EXE_apolint");
     let mut p = c.benchmark_group("process");

@@ -13,7 +13,9 @@
 //!
 //! [`output`] renders findings for people (ariadne) and programs (JSON).
 //! Rules are data ([`rules`]), configured by `apolint.toml` ([`config`]).
-//! Every front end (CLI, language server, HTTP hook) calls [`Linter::check`].
+//! Every front end (CLI, language server, HTTP hook) calls [`Linter::check`];
+//! the language server lives here ([`lsp`]) so that it can be driven over
+//! an in-memory connection by tests and the fuzzer.
 //!
 //! ```
 //! use apolint::{CheckOptions, Linter};
@@ -32,6 +34,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod findings;
 pub mod input;
+pub mod lsp;
 pub mod matcher;
 pub mod normalize;
 pub mod output;

@@ -507,3 +507,57 @@ fn hook_answers_with_a_verdict_and_its_exit_code() {
         "a config error writes nothing on stdout"
     );
 }
+
+#[test]
+fn lossy_reading_and_the_file_size_cap() {
+    let dir = tempdir("lossy");
+    let out = apolint(
+        &["check", "--format", "json", "-"],
+        b"Ok \xc3\x28 We apologize for any inconvenience.",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid UTF-8 at byte 3") && stderr(&out).contains("--lossy"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+    let out = apolint(
+        &["check", "--lossy", "--format", "json", "-"],
+        b"Ok \xff. We apologize for any inconvenience.",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("replaced with U+FFFD"),
+        "{}",
+        stderr(&out)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["files"][0]["findings"][0]["category"], "cliche");
+
+    std::fs::write(dir.join("big.txt"), "a".repeat(2048)).unwrap();
+    let out = apolint(&["check", "--max-file-size", "1000", "big.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("big.txt: larger than 1000 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+    let out = apolint(
+        &["check", "--max-file-size", "1000", "-"],
+        "б".repeat(600).as_bytes(),
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("-: larger than 1000 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(dir.join("empty.txt"), "").unwrap();
+    let out = apolint(&["check", "--format", "json", "empty.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use apolint::output::{self, FileResult};
 
-mod lsp;
 mod serve;
 
 // mimalloc: loading the rule packs is allocation-heavy and runs on two
@@ -126,6 +125,22 @@ struct CheckArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+    /// Replace invalid UTF-8 with U+FFFD (noted on stderr) instead of
+    /// failing; spans then refer to the repaired text.
+    #[arg(long)]
+    lossy: bool,
+    /// Refuse drafts larger than this many bytes (exit 2), so that a stray
+    /// 200 MB file cannot take the memory of a shared machine.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    max_file_size: u64,
+}
+
+/// How drafts are read.
+#[derive(Clone, Copy)]
+struct ReadOptions {
+    forced: Option<InputFormat>,
+    max_bytes: u64,
+    lossy: bool,
 }
 
 #[derive(clap::Args)]
@@ -216,7 +231,7 @@ fn main() -> ExitCode {
             .and_then(|c| linter(&c))
             .and_then(|l| serve::run(args, l).map_err(Failure::Message))
             .map(|()| ExitCode::SUCCESS),
-        Command::Lsp => lsp::run()
+        Command::Lsp => apolint::lsp::run()
             .map(|()| ExitCode::SUCCESS)
             .map_err(Failure::Message),
         Command::Explain { rule, config } => explain(&rule, config.as_deref()),
@@ -312,7 +327,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     };
     // Read everything first: a file that cannot be read fails the run before
     // anything is written to stdout.
-    let inputs = read_inputs(&args.paths, forced_format)?;
+    let read = ReadOptions {
+        forced: forced_format,
+        max_bytes: args.max_file_size,
+        lossy: args.lossy,
+    };
+    let inputs = read_inputs(&args.paths, read)?;
     let reports: Vec<Report> = inputs
         .iter()
         .map(|i| {
@@ -509,16 +529,18 @@ fn hook(config: Option<&Path>, no_config: bool) -> Result<ExitCode, Failure> {
 /// Extensions of drafts picked up when recursing into a directory.
 const DRAFT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "eml"];
 
-fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Input>, Failure> {
+fn read_inputs(paths: &[PathBuf], opts: ReadOptions) -> Result<Vec<Input>, Failure> {
     let stdin = || -> Result<Input, Failure> {
         let mut bytes = Vec::new();
         std::io::stdin()
+            .take(opts.max_bytes + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+        check_size("-", bytes.len() as u64, opts.max_bytes)?;
         Ok(Input {
             path: "-".into(),
-            text: decode("-", bytes)?,
-            format: forced,
+            text: decode("-", bytes, opts.lossy)?,
+            format: opts.forced,
         })
     };
     if paths.is_empty() {
@@ -535,35 +557,55 @@ fn read_inputs(paths: &[PathBuf], forced: Option<InputFormat>) -> Result<Vec<Inp
             })?;
             files.sort();
             for f in files {
-                let bytes = read_file(&f)?;
+                let bytes = read_file(&f, opts.max_bytes)?;
                 if looks_binary(&bytes) {
                     eprintln!("apolint: skipping {}: binary file", f.display());
                     continue;
                 }
                 let name = f.display().to_string();
-                let text = decode(&name, bytes)?;
+                let text = decode(&name, bytes, opts.lossy)?;
                 inputs.push(Input {
                     path: name,
                     text,
-                    format: forced.or_else(|| InputFormat::from_path(&f)),
+                    format: opts.forced.or_else(|| InputFormat::from_path(&f)),
                 });
             }
         } else {
-            let bytes = read_file(p)?;
+            let bytes = read_file(p, opts.max_bytes)?;
             let name = p.display().to_string();
-            let text = decode(&name, bytes)?;
+            let text = decode(&name, bytes, opts.lossy)?;
             inputs.push(Input {
                 path: name,
                 text,
-                format: forced.or_else(|| InputFormat::from_path(p)),
+                format: opts.forced.or_else(|| InputFormat::from_path(p)),
             });
         }
     }
     Ok(inputs)
 }
 
-fn read_file(p: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(p).map_err(|e| Failure::Message(format!("cannot read {}: {e}", p.display())))
+fn check_size(name: &str, len: u64, max: u64) -> Result<(), Failure> {
+    if len > max {
+        return Err(Failure::Message(format!(
+            "{name}: larger than {max} bytes (--max-file-size); a reply is never this long — split the file, or raise the limit"
+        )));
+    }
+    Ok(())
+}
+
+fn read_file(p: &Path, max: u64) -> Result<Vec<u8>, Failure> {
+    let name = p.display().to_string();
+    let cannot = |e: std::io::Error| Failure::Message(format!("cannot read {name}: {e}"));
+    let file = std::fs::File::open(p).map_err(cannot)?;
+    if let Ok(meta) = file.metadata() {
+        check_size(&name, meta.len(), max)?;
+    }
+    // Read at most one byte past the cap: a file that grows while being
+    // read (or a pipe given as a path) is still bounded.
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    check_size(&name, bytes.len() as u64, max)?;
+    Ok(bytes)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -600,7 +642,7 @@ fn has_utf16_bom(bytes: &[u8]) -> bool {
 /// Decodes a draft: UTF-8 (a BOM is kept, so offsets stay those of the
 /// bytes as read), or UTF-16 with a BOM. Anything else is an error that
 /// names the file and the first bad byte.
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
+fn decode(name: &str, bytes: Vec<u8>, lossy: bool) -> Result<String, Failure> {
     if has_utf16_bom(&bytes) {
         let le = bytes[0] == 0xFF;
         let units: Vec<u16> = bytes[2..]
@@ -617,16 +659,20 @@ fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Failure> {
         return String::from_utf16(&units)
             .map_err(|_| Failure::Message(format!("{name}: invalid UTF-16 text")));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let (line, col) = apolint::diagnostics::line_col(
-            std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or(""),
-            at,
-        );
-        Failure::Message(format!(
-            "{name}: invalid UTF-8 at byte {at} (line {line}, column {col}); apolint reads UTF-8 or UTF-16 with a BOM — convert the file, e.g. `iconv -f cp1251 -t utf-8`"
-        ))
-    })
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok(text),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    if lossy {
+        eprintln!("apolint: {name}: invalid UTF-8 from byte {at} replaced with U+FFFD (--lossy)");
+        return Ok(String::from_utf8_lossy(e.as_bytes()).into_owned());
+    }
+    let (line, col) =
+        apolint::diagnostics::line_col(std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or(""), at);
+    Err(Failure::Message(format!(
+        "{name}: invalid UTF-8 at byte {at} (line {line}, column {col}); apolint reads UTF-8 or UTF-16 with a BOM — convert the file (e.g. `iconv -f cp1251 -t utf-8`) or pass --lossy"
+    )))
 }
 
 fn list_rules(args: &RulesArgs) -> Result<ExitCode, Failure> {

@@ -14,7 +14,7 @@
 //! reloaded whenever its modification time changes; a broken one is shown
 //! as diagnostics on that file and the built-in rules are used meanwhile.
 
-mod text;
+pub mod text;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ use lsp_types::{
 };
 use serde_json::{json, Value};
 
-use apolint::{CheckOptions, Config, FileError, Finding, InputFormat, LanguageChoice, Linter};
+use crate::{CheckOptions, Config, FileError, Finding, InputFormat, LanguageChoice, Linter};
 
 use text::{DocText, Encoding};
 
@@ -535,8 +535,8 @@ impl<'c> Server<'c> {
                         Ok(l) => Arc::new(l),
                         // The built-in packs are validated at build time.
                         Err(_) => Arc::new(Linter::from_book(
-                            apolint::RuleBook::default(),
-                            apolint::FailOn::Warning,
+                            crate::RuleBook::default(),
+                            crate::FailOn::Warning,
                         )),
                     },
                 }
@@ -649,7 +649,7 @@ impl<'c> Server<'c> {
                     let base = root
                         .clone()
                         .or_else(|| uri.to_file_path().ok()?.parent().map(Path::to_path_buf))?;
-                    Some(base.join(apolint::config::FILE_NAME))
+                    Some(base.join(crate::config::FILE_NAME))
                 });
                 let edit = target.and_then(|t| {
                     let open = Url::from_file_path(&t)
@@ -732,9 +732,9 @@ fn invalid_params(id: RequestId, e: &serde_json::Error) -> Response {
 /// in `data` for clients that want them.
 fn diagnostic(text: &DocText, f: &Finding, encoding: Encoding) -> Diagnostic {
     let severity = match f.severity {
-        apolint::Severity::Error => DiagnosticSeverity::ERROR,
-        apolint::Severity::Warning => DiagnosticSeverity::WARNING,
-        apolint::Severity::Info => DiagnosticSeverity::INFORMATION,
+        crate::Severity::Error => DiagnosticSeverity::ERROR,
+        crate::Severity::Warning => DiagnosticSeverity::WARNING,
+        crate::Severity::Info => DiagnosticSeverity::INFORMATION,
     };
     let mut message = format!("{} [{}]", f.message, f.category);
     if let Some(s) = f.suggestions.first() {
