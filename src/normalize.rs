@@ -266,17 +266,26 @@ pub fn normalize(source: &str) -> Normalized {
             }
         }
         let before = out.len();
+        let mut expanded = false;
         match fold_char(c) {
             Fold::Keep => out.extend_from_slice(&bytes[i..i + len]),
             Fold::Char(f) => {
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(f.encode_utf8(&mut buf).as_bytes());
             }
-            Fold::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Fold::Str(s) => {
+                out.extend_from_slice(s.as_bytes());
+                // Offsets inside an expansion ("…" → "...") map to the
+                // start of the source character, never into its bytes.
+                for (k, _) in s.char_indices().skip(1) {
+                    map.push(before + k, i);
+                    expanded = true;
+                }
+            }
             Fold::Remove => {}
         }
         i += len;
-        if out.len() - before != len {
+        if expanded || out.len() - before != len {
             map.push(out.len(), i);
         }
     }
@@ -292,6 +301,21 @@ pub fn normalize(source: &str) -> Normalized {
 
 #[cfg(test)]
 mod tests {
+
+    /// Found by the property test: "…" becomes "..." of the same byte
+    /// length, and the offsets inside it mapped into the middle of "…".
+    #[test]
+    fn offsets_inside_an_expansion_map_to_the_source_character_start() {
+        let n = normalize("а…б");
+        assert_eq!(n.text, "а...б");
+        let start = "а".len();
+        for d in start..start + 3 {
+            assert_eq!(n.map.to_source(d), start, "derived {d}");
+        }
+        assert_eq!(n.map.to_source(start + 3), start + "…".len());
+        assert_eq!(n.map.to_source(n.text.len()), "а…б".len());
+    }
+
     use super::*;
 
     #[test]

@@ -284,3 +284,116 @@ proptest! {
         }
     }
 }
+
+/// Pieces of plain prose only: no signature, quote, reply header or markup,
+/// which by design change how the text after them is read.
+const PROSE: &[&str] = &[
+    "Приносим свои извинения",
+    "за доставленные неудобства",
+    "Мы же вас предупреждали",
+    "вообще-то",
+    "курьерская служба",
+    "в ближайшее время",
+    "Здравствуйте, Ольга!",
+    "We apologize for any inconvenience",
+    "as I already mentioned",
+    "the courier",
+    "Hi {{first_name}},",
+    "!!!",
+    "ВНИМАНИЕ",
+    "😀😀😀",
+    "«",
+    "»",
+    " ",
+    ". ",
+    "ё",
+    "мы",
+    "же",
+    "вернём",
+    "деньги",
+    "сегодня до 18:00",
+    "refund",
+    "by Friday",
+    "Sorry if you were upset",
+    "Простите",
+    "Мария",
+    "\u{301}",
+    "\u{AD}",
+];
+
+fn prose() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => prop::sample::select(PROSE).prop_map(str::to_owned),
+            1 => "[а-яА-Яa-zA-Z ,.!?]{0,30}",
+        ],
+        0..16,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+fn phrase_findings(text: &str, shift: usize) -> Vec<(String, usize, usize)> {
+    let opts = CheckOptions {
+        format: Some(InputFormat::Plain),
+        ..CheckOptions::default()
+    };
+    let rules = linter().rules();
+    linter()
+        .check(text, &opts)
+        .findings
+        .into_iter()
+        .filter(|f| {
+            rules
+                .iter()
+                .any(|r| r.id == f.rule && !r.kind.is_document_level())
+        })
+        .map(|f| (f.rule, f.span.start + shift, f.span.end + shift))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// A quoted `>` block (the customer's previous message) changes nothing:
+    /// the same findings at the same places.
+    #[test]
+    fn a_quoted_block_changes_no_finding(text in prose(), quoted in prop::collection::vec(prose(), 1..4)) {
+        let opts = CheckOptions { format: Some(InputFormat::Plain), customer_name: Some("Мария".into()), ..CheckOptions::default() };
+        let base = linter().check(&text, &opts).findings;
+        let block: String = quoted.iter().map(|l| format!("\n> {}", l.replace(['\n', '\r'], " "))).collect();
+        let with = linter().check(&format!("{text}\n{block}\n"), &opts).findings;
+        prop_assert_eq!(base, with);
+    }
+
+    /// Normalisation maps every offset of its text back to a character
+    /// boundary of the source, in order, its end to the source's end.
+    #[test]
+    fn normalisation_maps_back_to_source_boundaries(text in draft()) {
+        let n = apolint::normalize::normalize(&text);
+        // (Offset 0 may map past characters normalisation removed, such as
+        // a leading stress mark: the first kept character is where it starts.)
+        prop_assert_eq!(n.map.to_source(n.text.len()), text.len());
+        let mut last = 0;
+        for (i, _) in n.text.char_indices() {
+            let s = n.map.to_source(i);
+            prop_assert!(s <= text.len() && text.is_char_boundary(s), "{} → {}", i, s);
+            prop_assert!(s >= last, "not monotonic at {}", i);
+            last = s;
+        }
+    }
+
+    /// Phrase rules look within a paragraph: two paragraphs checked together
+    /// give exactly the phrase findings of each checked alone.
+    #[test]
+    fn phrase_findings_do_not_cross_paragraphs(a in prose(), b in prose()) {
+        let a = a.replace(['\n', '\r'], " ");
+        let b = b.replace(['\n', '\r'], " ");
+        let joined = format!("{a}\n\n{b}");
+        let mut expected = phrase_findings(&a, 0);
+        expected.extend(phrase_findings(&b, a.len() + 2));
+        expected.sort_by_key(|(r, s, e)| (*s, *e, r.clone()));
+        let mut got = phrase_findings(&joined, 0);
+        got.sort_by_key(|(r, s, e)| (*s, *e, r.clone()));
+        prop_assert_eq!(got, expected);
+    }
+}
