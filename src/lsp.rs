@@ -496,11 +496,7 @@ impl<'c> Server<'c> {
             customer_name: self.settings.customer_name.clone(),
         };
         let report = linter.check(doc.text.as_str(), &options);
-        let diagnostics = report
-            .findings
-            .iter()
-            .map(|f| diagnostic(&doc.text, f, self.encoding))
-            .collect();
+        let diagnostics = diagnostics(&doc.text, &report.findings, self.encoding);
         doc.findings = report.findings;
         doc.config = config_path;
         doc.dirty = false;
@@ -624,7 +620,7 @@ impl<'c> Server<'c> {
             if f.span.start > want.end || f.span.end < want.start {
                 continue;
             }
-            let diag = diagnostic(&doc.text, f, encoding);
+            let diag = diagnostic(doc.text.range(f.span.start, f.span.end, encoding), f);
             if let Some(fix) = &f.fix {
                 let edit = TextEdit::new(diag.range, fix.clone());
                 let title = if fix.is_empty() {
@@ -728,9 +724,41 @@ fn invalid_params(id: RequestId, e: &serde_json::Error) -> Response {
     )
 }
 
+/// Most diagnostics published for one document: beyond this an editor
+/// slows down and nobody reads them; the rest are summarised in one note.
+const MAX_DIAGNOSTICS: usize = 1000;
+
+/// A document's findings as diagnostics, positions computed in one sweep.
+fn diagnostics(text: &DocText, findings: &[Finding], encoding: Encoding) -> Vec<Diagnostic> {
+    let shown = &findings[..findings.len().min(MAX_DIAGNOSTICS)];
+    let offsets: Vec<usize> = shown
+        .iter()
+        .flat_map(|f| [f.span.start, f.span.end])
+        .collect();
+    let positions = text.positions(&offsets, encoding);
+    let mut out: Vec<Diagnostic> = shown
+        .iter()
+        .zip(positions.chunks(2))
+        .map(|(f, p)| diagnostic(Range::new(p[0], p[1]), f))
+        .collect();
+    if let Some(next) = findings.get(MAX_DIAGNOSTICS) {
+        out.push(Diagnostic {
+            range: text.range(next.span.start, next.span.start, encoding),
+            severity: Some(DiagnosticSeverity::INFORMATION),
+            source: Some("apolint".into()),
+            message: format!(
+                "{} more findings in this document are not shown",
+                findings.len() - MAX_DIAGNOSTICS
+            ),
+            ..Default::default()
+        });
+    }
+    out
+}
+
 /// A finding as an LSP diagnostic: rule id as the code, category and fix
 /// in `data` for clients that want them.
-fn diagnostic(text: &DocText, f: &Finding, encoding: Encoding) -> Diagnostic {
+fn diagnostic(range: Range, f: &Finding) -> Diagnostic {
     let severity = match f.severity {
         crate::Severity::Error => DiagnosticSeverity::ERROR,
         crate::Severity::Warning => DiagnosticSeverity::WARNING,
@@ -742,7 +770,7 @@ fn diagnostic(text: &DocText, f: &Finding, encoding: Encoding) -> Diagnostic {
         message.push_str(s);
     }
     Diagnostic {
-        range: text.range(f.span.start, f.span.end, encoding),
+        range,
         severity: Some(severity),
         code: Some(NumberOrString::String(f.rule.clone())),
         source: Some("apolint".into()),
