@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of the library's entry points with cargo fuzz
-# (libFuzzer + AddressSanitizer): drafts (`check`), rule files, configs and
-# JSON requests. Not part of the default test run.
+# (libFuzzer + AddressSanitizer): drafts as raw bytes (`check`) and as mixes
+# of Cyrillic, Latin, emoji, combining and bidi marks, controls and markup
+# (`check_mix`), rule files, configs, JSON requests, and editor sessions
+# against the language server (`lsp`). Not part of the default test run.
 #   cargo install cargo-fuzz --locked      # once
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET ...]
 # Seeds come from the repository (corpus drafts, rule packs, sample config
@@ -12,7 +14,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(check rule_file config request)
+[ ${#targets[@]} -gt 0 ] || targets=(check check_mix rule_file config request lsp)
 export RUSTC_BOOTSTRAP=1
 cd "$here"
 seed() {
@@ -24,6 +26,8 @@ seed() {
     rule_file) cp rules/*/*.toml "$dir/" 2>/dev/null || true
                for f in rules/*/*.toml; do cp "$f" "$dir/$(dirname "$f" | tr / _)-$(basename "$f")"; done ;;
     config) printf 'fail_on = "warning"\n[rules]\ndisable = ["ru.hint.problema"]\n[verdict]\nblock = ["placeholder"]\n[verdict.channel.chat]\nwarn_on = "error"\n[[phrase]]\npattern = "уважаемый клиент"\nmessage = "m"\n' > "$dir/seed.toml" ;;
+    check_mix) head -c 4096 /dev/urandom > "$dir/random" ;;
+    lsp) head -c 4096 /dev/urandom > "$dir/random" ;;
     request) printf '{"text": "Приносим извинения", "customer_name": "Мария", "language": "ru", "channel": "chat", "ticket_id": 7}' > "$dir/seed.json" ;;
   esac
 }

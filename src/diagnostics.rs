@@ -55,6 +55,31 @@ impl FileError {
 
     /// Renders the error with the offending line underlined.
     pub fn render(&self, color: bool) -> String {
+        // ariadne prints whole lines; a machine-written file can have one of
+        // megabytes. Such a line is shown as an excerpt around the problem.
+        let line_start = self.text[..self.range.start]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line_end = self.text[self.range.start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| self.range.start + i);
+        if line_end - line_start > 400 {
+            let from = floor_char_boundary(
+                &self.text,
+                self.range.start.saturating_sub(60).max(line_start),
+            );
+            let to = floor_char_boundary(&self.text, (self.range.start + 60).min(line_end));
+            let caret = self.text[from..self.range.start].chars().count() + 6;
+            let mut out = format!(
+                "error: {self}\n  | …{}…\n{:>caret$}\n",
+                &self.text[from..to],
+                "^"
+            );
+            if let Some(h) = &self.help {
+                out.push_str(&format!("  = help: {h}\n"));
+            }
+            return out;
+        }
         let id = self.file.as_str();
         let mut report = Report::build(ReportKind::Error, (id, self.range.clone()))
             .with_config(

@@ -561,3 +561,24 @@ fn lossy_reading_and_the_file_size_cap() {
     let out = apolint(&["check", "--format", "json", "empty.txt"], b"", &dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Deeply nested TOML is refused with a pointed error (the TOML parser's
+/// recursion limit), shown as a short excerpt rather than a 40 KB line.
+#[test]
+fn deeply_nested_rule_file_is_a_short_pointed_error() {
+    let dir = tempdir("deep-toml");
+    std::fs::create_dir_all(dir.join("team-rules")).unwrap();
+    std::fs::write(
+        dir.join("team-rules/deep.toml"),
+        format!("a = {}{}\n", "[".repeat(20_000), "]".repeat(20_000)),
+    )
+    .unwrap();
+    std::fs::write(dir.join("apolint.toml"), "rule_dirs = [\"team-rules\"]\n").unwrap();
+    let out = apolint(&["check", "-"], "Привет".as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("deep.toml:1:"), "{err}");
+    assert!(err.contains("recursion"), "{err}");
+    assert!(err.len() < 2_000, "{} bytes of error output", err.len());
+    assert!(out.stdout.is_empty());
+}
