@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
-# Browser end-to-end test of the playground (see playground.mjs).
-# Needs Debian's chromium: apt-get install -y chromium
+# Browser end-to-end tests in Debian's Chromium (playwright-core, no
+# browser download): the playground served by `apolint serve`, and an
+# `apolint audit` HTML report. Needs: apt-get install -y chromium
+#   e2e/run.sh            # both
+#   e2e/run.sh playground # or: report
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ -x /usr/bin/chromium ] || { echo "chromium not found: apt-get install -y chromium" >&2; exit 2; }
 cargo build --release --quiet --manifest-path "$here/../Cargo.toml"
 cd "$here"
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
-node playground.mjs
+what=${1:-all}
+if [ "$what" = all ] || [ "$what" = playground ]; then
+  node playground.mjs
+fi
+if [ "$what" = all ] || [ "$what" = report ]; then
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  python3 ../scripts/synth-export.py --records 20000 --out "$work/export.jsonl"
+  ../target/release/apolint audit "$work/export.jsonl" --html "$work/report.html" --json "$work/summary.json" \
+    --title "Synthetic help desk, 2026" --quiet
+  node report.mjs "$work/report.html"
+fi

@@ -242,9 +242,13 @@ fn is_sign_off(bytes: &[u8], start: usize, end: usize) -> bool {
         return false;
     }
     let rest = &bytes[(end + 1).min(bytes.len())..];
+    // At most four short lines may follow; looking at five is enough to
+    // know (collecting every line to the end made each sign-off cost the
+    // rest of the draft: quadratic on long inputs).
     let lines: Vec<&[u8]> = rest
         .split(|&b| b == b'\n')
         .filter(|l| !trim_ascii_start(l).is_empty())
+        .take(5)
         .collect();
     lines.len() <= 4 && lines.iter().all(|l| l.len() <= 120)
 }

@@ -15,12 +15,19 @@ fn apolint(args: &[&str], stdin: &[u8], cwd: &Path) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn apolint");
-    // The process may exit before reading stdin (a config error): a broken
-    // pipe here is expected, not a test failure.
-    if let Some(mut pipe) = child.stdin.take() {
-        let _ = pipe.write_all(stdin);
-    }
-    child.wait_with_output().expect("wait")
+    // Written from another thread: a streaming command answers while it
+    // reads, and its output must be drained meanwhile. The process may exit
+    // before reading stdin (a config error): a broken pipe is expected.
+    let pipe = child.stdin.take();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.write_all(&input);
+        }
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    out
 }
 
 /// A fresh empty directory (no apolint.toml above it in the temp dir).
@@ -581,4 +588,52 @@ fn deeply_nested_rule_file_is_a_short_pointed_error() {
     assert!(err.contains("recursion"), "{err}");
     assert!(err.len() < 2_000, "{} bytes of error output", err.len());
     assert!(out.stdout.is_empty());
+}
+
+/// `check --format jsonl` keeps the input order over a long stream (what a
+/// Spark `RDD.pipe` or `parallel --pipe --keep-order` step relies on), and
+/// `audit` reads the same lines.
+#[test]
+fn jsonl_stream_preserves_order_over_thousands_of_lines() {
+    let dir = tempdir("jsonl-order");
+    let texts = [
+        "Приносим свои извинения.",
+        "Thanks, refunded today at 10:00.",
+        "Мы же вас предупреждали!!!",
+        "Hi {{first_name}},",
+    ];
+    let input: String = (0..3000)
+        .map(|i| {
+            format!(
+                "{}\n",
+                serde_json::json!({"id": i, "text": texts[i % texts.len()]})
+            )
+        })
+        .collect();
+    let out = apolint(&["check", "--format", "jsonl"], input.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let answers: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(answers.len(), 3000);
+    for (i, a) in answers.iter().enumerate() {
+        assert_eq!(a["id"], i);
+        let clean = a["findings"].as_array().map_or(0, Vec::len) == 0;
+        assert_eq!(clean, i % texts.len() == 1, "{a}");
+    }
+
+    std::fs::write(dir.join("export.jsonl"), &input).unwrap();
+    let out = apolint(
+        &["audit", "export.jsonl", "--quiet", "--html", "report.html"],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+    assert_eq!(summary["replies"], 3000);
+    assert_eq!(summary["clean"], 750);
+    assert_eq!(summary["bad_records"], 0);
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report written");
+    assert!(html.contains("<svg id=\"by-category\""));
 }

@@ -1,0 +1,1028 @@
+//! `apolint audit`: what a whole team sends. Reads help-desk exports (JSON
+//! Lines, CSV, folders of text files) as a stream of batches, checks the
+//! replies of each batch on all cores (rayon), and folds the findings into
+//! a [`Summary`] whose size does not grow with the number of replies:
+//! counts per category, rule, agent, channel and month, the most frequent
+//! phrases, the canned responses that produce the most findings, a few
+//! sample replies. [`report`] renders it as one self-contained HTML page.
+
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{CheckOptions, Finding, InputFormat, Linter, Severity};
+
+/// Which field (JSONL) or column (CSV) holds what.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// The reply text (required).
+    pub text: String,
+    /// The agent who wrote it.
+    pub agent: Option<String>,
+    /// The channel (email, chat, …).
+    pub channel: Option<String>,
+    /// A date or timestamp; its `YYYY-MM` prefix is the month.
+    pub date: Option<String>,
+    /// The ticket id.
+    pub ticket: Option<String>,
+    /// The canned response (macro) the reply came from.
+    pub canned: Option<String>,
+    /// The customer's name (enables name-mismatch).
+    pub customer: Option<String>,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            text: "text".into(),
+            agent: Some("agent".into()),
+            channel: Some("channel".into()),
+            date: Some("date".into()),
+            ticket: Some("ticket".into()),
+            canned: Some("macro".into()),
+            customer: Some("customer_name".into()),
+        }
+    }
+}
+
+/// One reply to check, with what the export says about it.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    /// The reply.
+    pub text: String,
+    /// Agent, channel, month (`YYYY-MM`), ticket, canned response, customer.
+    pub agent: Option<String>,
+    /// Channel.
+    pub channel: Option<String>,
+    /// Month, `YYYY-MM`.
+    pub month: Option<String>,
+    /// Ticket id.
+    pub ticket: Option<String>,
+    /// Canned response id or name.
+    pub canned: Option<String>,
+    /// Customer's name.
+    pub customer: Option<String>,
+}
+
+/// An input line or row that could not be used.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BadRecord {
+    /// The input it came from.
+    pub source: String,
+    /// 1-based line (of the record's start, for CSV).
+    pub line: u64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// A unit of work: raw JSON lines, or records already parsed (CSV, files).
+#[derive(Debug)]
+pub enum Batch {
+    /// JSON Lines: (line number, bytes), parsed on the worker threads.
+    JsonLines {
+        /// Input name.
+        source: String,
+        /// Lines with their numbers.
+        lines: Vec<(u64, Vec<u8>)>,
+    },
+    /// Parsed records.
+    Records(Vec<Record>),
+    /// Rows that could not be parsed by the reader itself.
+    Bad(Vec<BadRecord>),
+}
+
+impl Batch {
+    /// Input bytes in the batch (for progress).
+    pub fn bytes(&self) -> u64 {
+        match self {
+            Batch::JsonLines { lines, .. } => lines.iter().map(|(_, l)| l.len() as u64 + 1).sum(),
+            Batch::Records(r) => r.iter().map(|r| r.text.len() as u64).sum(),
+            Batch::Bad(_) => 0,
+        }
+    }
+}
+
+/// Bytes of input per batch: large enough to keep both cores busy, small
+/// enough that memory stays flat.
+pub const BATCH_BYTES: usize = 4 << 20;
+
+/// Most phrase and canned-response entries kept; beyond this the rarest
+/// are dropped (the summary stays bounded on any archive).
+const MAX_PHRASES: usize = 50_000;
+/// (Each keeps a 300-byte excerpt: ~25 MB at the cap. A response sent only
+/// a few times among millions of unique replies may be pruned before it
+/// repeats; the macros that matter are sent far more often.)
+const MAX_CANNED: usize = 60_000;
+/// Bad records listed (all are counted).
+const MAX_BAD_LISTED: usize = 200;
+/// Sample replies kept for the report.
+const SAMPLES: usize = 8;
+
+/// Counts for one agent, channel or month.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct GroupStat {
+    /// Replies.
+    pub replies: u64,
+    /// Findings (warning and error).
+    pub findings: u64,
+    /// Replies without a warning or error.
+    pub clean: u64,
+    /// Findings by category.
+    pub by_category: BTreeMap<&'static str, u64>,
+}
+
+/// One rule's count.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RuleStat {
+    /// Findings.
+    pub count: u64,
+    /// Category.
+    pub category: &'static str,
+    /// The rule's message.
+    pub message: String,
+}
+
+/// A matched phrase and how often it recurs.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PhraseStat {
+    /// Occurrences.
+    pub count: u64,
+    /// The rule.
+    pub rule: String,
+    /// Its category.
+    pub category: &'static str,
+    /// The phrase as first seen (original case).
+    pub example: String,
+}
+
+/// A canned response (by macro id, or identical text) and its findings.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CannedStat {
+    /// Times it was sent.
+    pub sent: u64,
+    /// Findings in one copy.
+    pub findings: u64,
+    /// The macro id, when the export has one.
+    pub canned: Option<String>,
+    /// Its text (start).
+    pub text: String,
+    /// Categories found in it.
+    pub categories: Vec<&'static str>,
+}
+
+/// A reply shown in the report with its findings highlighted.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Sample {
+    /// The reply.
+    pub text: String,
+    /// Agent, if known.
+    pub agent: Option<String>,
+    /// Findings: (start, end, category, message) in bytes of `text`.
+    pub findings: Vec<(usize, usize, &'static str, String)>,
+    #[serde(skip)]
+    score: (usize, usize, u64),
+}
+
+/// Everything the audit learns; merges associatively, so batches and
+/// threads can be folded in any grouping.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Replies checked.
+    pub replies: u64,
+    /// Bytes of reply text checked.
+    pub bytes: u64,
+    /// Replies with no warning or error.
+    pub clean: u64,
+    /// Replies with no finding at all (hints included).
+    pub spotless: u64,
+    /// Findings at warning or error.
+    pub findings: u64,
+    /// Findings by category (warning and error).
+    pub by_category: BTreeMap<&'static str, u64>,
+    /// Replies with at least one finding of the category.
+    pub replies_by_category: BTreeMap<&'static str, u64>,
+    /// Findings by rule id.
+    pub by_rule: BTreeMap<String, RuleStat>,
+    /// By agent, channel, month.
+    pub by_agent: BTreeMap<String, GroupStat>,
+    /// By channel.
+    pub by_channel: BTreeMap<String, GroupStat>,
+    /// By month (`YYYY-MM`).
+    pub by_month: BTreeMap<String, GroupStat>,
+    /// Matched phrases, keyed by rule and normalised phrase.
+    #[serde(skip)]
+    pub phrases: HashMap<(String, String), PhraseStat>,
+    /// Canned responses by macro id or text hash.
+    #[serde(skip)]
+    pub canned: HashMap<String, CannedStat>,
+    /// Sample replies.
+    #[serde(skip)]
+    pub samples: Vec<Sample>,
+    /// Records that could not be used.
+    pub bad_records: u64,
+    /// The first of them.
+    pub bad: Vec<BadRecord>,
+}
+
+/// Parses one JSON line into a record.
+pub fn parse_json_line(line: &[u8], fields: &Fields) -> Result<Record, String> {
+    let text = std::str::from_utf8(line)
+        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+    let Value::Object(mut obj) = value else {
+        return Err("not a JSON object".into());
+    };
+    let reply = match obj.remove(&fields.text) {
+        Some(Value::String(s)) => s,
+        Some(other) => {
+            return Err(format!(
+                "field `{}` is {}, not a string",
+                fields.text,
+                match other {
+                    Value::Null => "null",
+                    Value::Bool(_) => "a boolean",
+                    Value::Number(_) => "a number",
+                    Value::Array(_) => "an array",
+                    _ => "an object",
+                }
+            ))
+        }
+        None => return Err(format!("no `{}` field", fields.text)),
+    };
+    let mut take = |name: &Option<String>| -> Option<String> {
+        match obj.remove(name.as_deref()?)? {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    };
+    Ok(Record {
+        text: reply,
+        agent: take(&fields.agent),
+        channel: take(&fields.channel),
+        month: take(&fields.date).and_then(|d| month_of(&d)),
+        ticket: take(&fields.ticket),
+        canned: take(&fields.canned),
+        customer: take(&fields.customer),
+    })
+}
+
+/// `YYYY-MM` from a date or timestamp (`2026-03-14`, `2026-03-14T10:00Z`,
+/// `2026/03/14`, `14.03.2026`).
+pub fn month_of(date: &str) -> Option<String> {
+    let d = date.trim();
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+    };
+    if digits(0..4) && matches!(b.get(4), Some(b'-' | b'/' | b'.')) && digits(5..7) {
+        return Some(format!("{}-{}", &d[0..4], &d[5..7]));
+    }
+    if digits(0..2)
+        && b.get(2) == Some(&b'.')
+        && digits(3..5)
+        && b.get(5) == Some(&b'.')
+        && digits(6..10)
+    {
+        return Some(format!("{}-{}", &d[6..10], &d[3..5]));
+    }
+    None
+}
+
+/// Streams an input as batches: JSON Lines (`.jsonl`, `.ndjson`, `.json`,
+/// or `-`), CSV (`.csv`), or a directory of text files.
+pub fn read_batches(
+    path: &Path,
+    fields: &Fields,
+    mut emit: impl FnMut(Batch) -> bool,
+) -> Result<(), String> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        return read_dir(path, &mut emit);
+    }
+    let is_csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let reader: Box<dyn std::io::Read + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?)
+    };
+    if is_csv {
+        read_csv(&name, reader, fields, &mut emit)
+    } else {
+        read_jsonl(&name, reader, &mut emit)
+    }
+}
+
+fn read_jsonl(
+    name: &str,
+    reader: Box<dyn std::io::Read + Send>,
+    emit: &mut impl FnMut(Batch) -> bool,
+) -> Result<(), String> {
+    let mut r = std::io::BufReader::with_capacity(1 << 20, reader);
+    let mut lines = Vec::new();
+    let (mut size, mut line_no) = (0usize, 0u64);
+    loop {
+        let mut buf = Vec::new();
+        let n = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        }
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        size += buf.len();
+        lines.push((line_no, buf));
+        if size >= BATCH_BYTES {
+            let batch = Batch::JsonLines {
+                source: name.to_owned(),
+                lines: std::mem::take(&mut lines),
+            };
+            size = 0;
+            if !emit(batch) {
+                return Ok(());
+            }
+        }
+    }
+    if !lines.is_empty() {
+        emit(Batch::JsonLines {
+            source: name.to_owned(),
+            lines,
+        });
+    }
+    Ok(())
+}
+
+fn read_csv(
+    name: &str,
+    reader: Box<dyn std::io::Read + Send>,
+    fields: &Fields,
+    emit: &mut impl FnMut(Batch) -> bool,
+) -> Result<(), String> {
+    let mut r = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+    let headers = r
+        .headers()
+        .map_err(|e| format!("{name}: cannot read the CSV header: {e}"))?
+        .clone();
+    let col = |f: &Option<String>| {
+        f.as_ref()
+            .and_then(|n| headers.iter().position(|h| h.trim() == n))
+    };
+    let Some(text_col) = headers.iter().position(|h| h.trim() == fields.text) else {
+        let have: Vec<&str> = headers.iter().collect();
+        return Err(format!(
+            "{name}: no `{}` column (columns: {}); choose one with --text-field",
+            fields.text,
+            have.join(", ")
+        ));
+    };
+    let (agent, channel, date, ticket, canned, customer) = (
+        col(&fields.agent),
+        col(&fields.channel),
+        col(&fields.date),
+        col(&fields.ticket),
+        col(&fields.canned),
+        col(&fields.customer),
+    );
+    let mut records = Vec::new();
+    let mut bad = Vec::new();
+    let mut size = 0usize;
+    let mut row = csv::StringRecord::new();
+    loop {
+        let line = r.position().line();
+        match r.read_record(&mut row) {
+            Ok(false) => break,
+            Ok(true) => {
+                let get = |c: Option<usize>| {
+                    c.and_then(|c| row.get(c))
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                };
+                match row.get(text_col) {
+                    Some(t) => {
+                        size += t.len();
+                        records.push(Record {
+                            text: t.to_owned(),
+                            agent: get(agent),
+                            channel: get(channel),
+                            month: get(date).and_then(|d| month_of(&d)),
+                            ticket: get(ticket),
+                            canned: get(canned),
+                            customer: get(customer),
+                        });
+                    }
+                    None => bad.push(BadRecord {
+                        source: name.to_owned(),
+                        line: row.position().map_or(line, |p| p.line()),
+                        reason: format!(
+                            "{} columns, no `{}` (column {})",
+                            row.len(),
+                            fields.text,
+                            text_col + 1
+                        ),
+                    }),
+                }
+            }
+            Err(e) => {
+                let at = e.position().map_or(line, |p| p.line());
+                let reason = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_owned(),
+                    _ => e.to_string(),
+                };
+                bad.push(BadRecord {
+                    source: name.to_owned(),
+                    line: at,
+                    reason,
+                });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    return Err(format!("cannot read {name}: {e}"));
+                }
+            }
+        }
+        if size >= BATCH_BYTES {
+            size = 0;
+            if !bad.is_empty() && !emit(Batch::Bad(std::mem::take(&mut bad))) {
+                return Ok(());
+            }
+            if !emit(Batch::Records(std::mem::take(&mut records))) {
+                return Ok(());
+            }
+        }
+    }
+    if !bad.is_empty() {
+        emit(Batch::Bad(bad));
+    }
+    if !records.is_empty() {
+        emit(Batch::Records(records));
+    }
+    Ok(())
+}
+
+fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), String> {
+    let mut files = Vec::new();
+    collect_files(dir, &mut files).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    files.sort();
+    let mut records = Vec::new();
+    let mut bad = Vec::new();
+    let mut size = 0;
+    for f in files {
+        match std::fs::read(&f) {
+            Ok(bytes) if bytes.contains(&0) => bad.push(BadRecord {
+                source: f.display().to_string(),
+                line: 1,
+                reason: "binary file".into(),
+            }),
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    size += text.len();
+                    records.push(Record {
+                        text,
+                        ..Record::default()
+                    });
+                }
+                Err(e) => bad.push(BadRecord {
+                    source: f.display().to_string(),
+                    line: 1,
+                    reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
+                }),
+            },
+            Err(e) => bad.push(BadRecord {
+                source: f.display().to_string(),
+                line: 1,
+                reason: format!("cannot read: {e}"),
+            }),
+        }
+        if size >= BATCH_BYTES {
+            size = 0;
+            if !emit(Batch::Records(std::mem::take(&mut records))) {
+                return Ok(());
+            }
+        }
+    }
+    if !bad.is_empty() {
+        emit(Batch::Bad(bad));
+    }
+    if !records.is_empty() {
+        emit(Batch::Records(records));
+    }
+    Ok(())
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            collect_files(&path, out)?;
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "txt" | "text" | "md" | "html" | "htm" | "eml"
+            )
+        }) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl Summary {
+    /// Checks a batch on all cores and adds it to the summary.
+    pub fn add_batch(&mut self, linter: &Linter, fields: &Fields, batch: Batch) {
+        let part = match batch {
+            Batch::Bad(bad) => {
+                let mut s = Summary::default();
+                for b in bad {
+                    s.add_bad(b);
+                }
+                s
+            }
+            Batch::Records(records) => records
+                .into_par_iter()
+                .fold(Summary::default, |mut s, r| {
+                    s.add_record(linter, &r);
+                    s
+                })
+                .reduce(Summary::default, Summary::merge),
+            Batch::JsonLines { source, lines } => lines
+                .into_par_iter()
+                .fold(Summary::default, |mut s, (line, bytes)| {
+                    match parse_json_line(&bytes, fields) {
+                        Ok(r) => s.add_record(linter, &r),
+                        Err(reason) => s.add_bad(BadRecord {
+                            source: source.clone(),
+                            line,
+                            reason,
+                        }),
+                    }
+                    s
+                })
+                .reduce(Summary::default, Summary::merge),
+        };
+        let me = std::mem::take(self);
+        *self = me.merge(part);
+    }
+
+    fn add_bad(&mut self, b: BadRecord) {
+        self.bad_records += 1;
+        if self.bad.len() < MAX_BAD_LISTED {
+            self.bad.push(b);
+        }
+    }
+
+    /// Checks one reply and counts it.
+    pub fn add_record(&mut self, linter: &Linter, r: &Record) {
+        let opts = CheckOptions {
+            format: None::<InputFormat>,
+            customer_name: r.customer.clone(),
+            ..CheckOptions::default()
+        };
+        let report = linter.check(&r.text, &opts);
+        let serious: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Warning)
+            .collect();
+        self.replies += 1;
+        self.bytes += r.text.len() as u64;
+        self.findings += serious.len() as u64;
+        if serious.is_empty() {
+            self.clean += 1;
+        }
+        if report.findings.is_empty() {
+            self.spotless += 1;
+        }
+        let mut seen: Vec<&'static str> = Vec::new();
+        for f in &serious {
+            let cat = f.category.name();
+            *self.by_category.entry(cat).or_default() += 1;
+            if !seen.contains(&cat) {
+                seen.push(cat);
+            }
+            let rs = self
+                .by_rule
+                .entry(f.rule.clone())
+                .or_insert_with(|| RuleStat {
+                    count: 0,
+                    category: cat,
+                    message: f.message.clone(),
+                });
+            rs.count += 1;
+            if !whole_draft(f.category) {
+                let phrase = r.text.get(f.span.start..f.span.end).unwrap_or("").trim();
+                if !phrase.is_empty() && phrase.len() <= 120 {
+                    let key = (f.rule.clone(), crate::rules::fix_key(phrase));
+                    let p = self.phrases.entry(key).or_insert_with(|| PhraseStat {
+                        count: 0,
+                        rule: f.rule.clone(),
+                        category: cat,
+                        example: phrase.to_owned(),
+                    });
+                    p.count += 1;
+                }
+            }
+        }
+        for c in &seen {
+            *self.replies_by_category.entry(c).or_default() += 1;
+        }
+        let group = |g: &mut GroupStat| {
+            g.replies += 1;
+            g.findings += serious.len() as u64;
+            if serious.is_empty() {
+                g.clean += 1;
+            }
+            for f in &serious {
+                *g.by_category.entry(f.category.name()).or_default() += 1;
+            }
+        };
+        if let Some(a) = &r.agent {
+            group(self.by_agent.entry(a.clone()).or_default());
+        }
+        if let Some(c) = &r.channel {
+            group(self.by_channel.entry(c.clone()).or_default());
+        }
+        if let Some(m) = &r.month {
+            group(self.by_month.entry(m.clone()).or_default());
+        }
+        // Canned responses: by macro id when the export has one, otherwise
+        // identical texts (a macro sent unchanged).
+        let key = match &r.canned {
+            Some(m) => format!("macro:{m}"),
+            None => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                r.text.trim().hash(&mut h);
+                format!("text:{:016x}", h.finish())
+            }
+        };
+        let entry = self.canned.entry(key).or_insert_with(|| CannedStat {
+            sent: 0,
+            findings: serious.len() as u64,
+            canned: r.canned.clone(),
+            text: excerpt(&r.text, 300),
+            categories: seen.clone(),
+        });
+        entry.sent += 1;
+        // Samples: replies with the most different problems.
+        if seen.len() >= 2 && r.text.len() <= 3000 {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            r.text.hash(&mut h);
+            let score = (seen.len(), serious.len(), h.finish());
+            if self.samples.len() < SAMPLES || self.samples.iter().any(|s| s.score < score) {
+                self.samples.push(Sample {
+                    text: r.text.clone(),
+                    agent: r.agent.clone(),
+                    findings: serious
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.span.start,
+                                f.span.end,
+                                f.category.name(),
+                                f.message.clone(),
+                            )
+                        })
+                        .collect(),
+                    score,
+                });
+                self.trim_samples();
+            }
+        }
+        if self.phrases.len() > MAX_PHRASES {
+            prune(&mut self.phrases, MAX_PHRASES / 2, |p| p.count);
+        }
+        if self.canned.len() > MAX_CANNED {
+            prune(&mut self.canned, MAX_CANNED / 2, |c| c.sent);
+        }
+    }
+
+    fn trim_samples(&mut self) {
+        self.samples.sort_by_key(|s| std::cmp::Reverse(s.score));
+        self.samples.dedup_by(|a, b| a.score == b.score);
+        self.samples.truncate(SAMPLES);
+    }
+
+    /// Combines two summaries (associative).
+    pub fn merge(mut self, other: Summary) -> Summary {
+        self.replies += other.replies;
+        self.bytes += other.bytes;
+        self.clean += other.clean;
+        self.spotless += other.spotless;
+        self.findings += other.findings;
+        for (k, v) in other.by_category {
+            *self.by_category.entry(k).or_default() += v;
+        }
+        for (k, v) in other.replies_by_category {
+            *self.replies_by_category.entry(k).or_default() += v;
+        }
+        for (k, v) in other.by_rule {
+            let e = self.by_rule.entry(k).or_insert_with(|| RuleStat {
+                count: 0,
+                ..v.clone()
+            });
+            e.count += v.count;
+        }
+        for (mine, theirs) in [
+            (&mut self.by_agent, other.by_agent),
+            (&mut self.by_channel, other.by_channel),
+            (&mut self.by_month, other.by_month),
+        ] {
+            for (k, v) in theirs {
+                let e = mine.entry(k).or_default();
+                e.replies += v.replies;
+                e.findings += v.findings;
+                e.clean += v.clean;
+                for (c, n) in v.by_category {
+                    *e.by_category.entry(c).or_default() += n;
+                }
+            }
+        }
+        for (k, v) in other.phrases {
+            let e = self.phrases.entry(k).or_insert_with(|| PhraseStat {
+                count: 0,
+                ..v.clone()
+            });
+            e.count += v.count;
+        }
+        for (k, v) in other.canned {
+            match self.canned.get_mut(&k) {
+                Some(e) => e.sent += v.sent,
+                None => {
+                    self.canned.insert(k, v);
+                }
+            }
+        }
+        self.samples.extend(other.samples);
+        self.trim_samples();
+        self.bad_records += other.bad_records;
+        for b in other.bad {
+            if self.bad.len() < MAX_BAD_LISTED {
+                self.bad.push(b);
+            }
+        }
+        if self.phrases.len() > MAX_PHRASES {
+            prune(&mut self.phrases, MAX_PHRASES / 2, |p| p.count);
+        }
+        if self.canned.len() > MAX_CANNED {
+            prune(&mut self.canned, MAX_CANNED / 2, |c| c.sent);
+        }
+        self
+    }
+
+    /// The most frequent phrases, most frequent first.
+    pub fn top_phrases(&self, n: usize) -> Vec<&PhraseStat> {
+        let mut v: Vec<&PhraseStat> = self.phrases.values().collect();
+        v.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.example.cmp(&b.example))
+        });
+        v.truncate(n);
+        v
+    }
+
+    /// Canned responses (sent at least twice, or named by a macro id) by
+    /// findings × times sent: where one fix helps most.
+    pub fn top_canned(&self, n: usize) -> Vec<&CannedStat> {
+        let mut v: Vec<&CannedStat> = self
+            .canned
+            .values()
+            .filter(|c| c.findings > 0 && (c.sent >= 2 || c.canned.is_some()) && !c.text.is_empty())
+            .collect();
+        v.sort_by(|a, b| {
+            (b.findings * b.sent)
+                .cmp(&(a.findings * a.sent))
+                .then_with(|| a.text.cmp(&b.text))
+        });
+        v.truncate(n);
+        v
+    }
+
+    /// The JSON summary: totals, shares, per category / rule / agent /
+    /// channel / month, top phrases, canned responses, bad records.
+    pub fn to_json(&self) -> Value {
+        let share = |n: u64| {
+            if self.replies == 0 {
+                0.0
+            } else {
+                n as f64 / self.replies as f64
+            }
+        };
+        let mut v = serde_json::to_value(self).unwrap_or(Value::Null);
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert("share_clean".into(), round(share(self.clean)).into());
+            obj.insert(
+                "share_without_any_finding".into(),
+                round(share(self.spotless)).into(),
+            );
+            obj.insert(
+                "findings_per_reply".into(),
+                round(if self.replies == 0 {
+                    0.0
+                } else {
+                    self.findings as f64 / self.replies as f64
+                })
+                .into(),
+            );
+            obj.insert(
+                "top_phrases".into(),
+                serde_json::to_value(self.top_phrases(30)).unwrap_or(Value::Null),
+            );
+            obj.insert(
+                "top_canned_responses".into(),
+                serde_json::to_value(self.top_canned(15)).unwrap_or(Value::Null),
+            );
+        }
+        v
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Keeps the `keep` entries with the highest counts.
+fn prune<K: Clone + Eq + Hash, V>(map: &mut HashMap<K, V>, keep: usize, count: impl Fn(&V) -> u64) {
+    let mut counts: Vec<u64> = map.values().map(&count).collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let threshold = counts.get(keep).copied().unwrap_or(0);
+    map.retain(|_, v| count(v) > threshold);
+}
+
+/// The start of a text, at most `max` bytes, cut at a character boundary.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let t = text.trim();
+    if t.len() <= max {
+        return t.to_owned();
+    }
+    let mut end = max;
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &t[..end])
+}
+
+/// Whether findings of a category concern the whole draft (their span is a
+/// sentence or the draft), so their text is not a "phrase".
+fn whole_draft(c: crate::Category) -> bool {
+    matches!(
+        c,
+        crate::Category::MissingDeadline
+            | crate::Category::MissingCompensation
+            | crate::Category::OverApology
+            | crate::Category::NameMismatch
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linter() -> Linter {
+        Linter::builtin().unwrap()
+    }
+
+    #[test]
+    fn json_lines_bad_records_are_counted_with_line_numbers() {
+        let input = "{\"text\": \"Приносим свои извинения.\", \"agent\": \"Анна\", \"date\": \"2026-03-04\"}\n\
+                     not json\n\
+                     \n\
+                     {\"agent\": \"Анна\"}\n\
+                     {\"text\": 5}\n\
+                     [1, 2]\n\
+                     {\"text\": \"Thanks, refunded today.\", \"channel\": \"chat\", \"date\": \"04.03.2026\"}\n";
+        let path = std::env::temp_dir().join(format!("apolint-audit-{}.jsonl", std::process::id()));
+        std::fs::write(&path, input).unwrap();
+        let fields = Fields::default();
+        let l = linter();
+        let mut s = Summary::default();
+        read_batches(&path, &fields, |b| {
+            s.add_batch(&l, &fields, b);
+            true
+        })
+        .unwrap();
+        assert_eq!(s.replies, 2);
+        assert_eq!(s.bad_records, 4);
+        let mut lines: Vec<(u64, String)> =
+            s.bad.iter().map(|b| (b.line, b.reason.clone())).collect();
+        lines.sort();
+        assert_eq!(lines[0].0, 2);
+        assert!(lines[0].1.starts_with("malformed JSON"), "{lines:?}");
+        assert_eq!(lines[1], (4, "no `text` field".into()));
+        assert_eq!(
+            lines[2],
+            (5, "field `text` is a number, not a string".into())
+        );
+        assert_eq!(lines[3], (6, "not a JSON object".into()));
+        assert_eq!(s.by_agent["Анна"].replies, 1);
+        assert_eq!(s.by_month["2026-03"].replies, 2);
+        assert_eq!(s.by_category["cliche"], 1);
+        assert_eq!(s.clean, 1);
+    }
+
+    #[test]
+    fn csv_with_quoted_newlines_and_malformed_rows() {
+        let input = "ticket,agent,text,date\n\
+                     1,Анна,\"Приносим свои извинения.\nМы же вас предупреждали!\",2026-01-10\n\
+                     2,Bob,\"unterminated quote\n";
+        let path = std::env::temp_dir().join(format!("apolint-audit-{}.csv", std::process::id()));
+        std::fs::write(&path, input).unwrap();
+        let fields = Fields::default();
+        let l = linter();
+        let mut s = Summary::default();
+        read_batches(&path, &fields, |b| {
+            s.add_batch(&l, &fields, b);
+            true
+        })
+        .unwrap();
+        assert_eq!(s.replies, 2, "{:?}", s.bad);
+        assert_eq!(s.by_agent["Анна"].replies, 1);
+        assert!(s.by_category["passive-aggression"] >= 1);
+        // A text column that is missing is an error naming the columns.
+        std::fs::write(&path, "a,b\n1,2\n").unwrap();
+        let e = read_batches(&path, &fields, |_| true).unwrap_err();
+        assert!(e.contains("no `text` column (columns: a, b)"), "{e}");
+        // Short rows are bad records with their line.
+        std::fs::write(&path, "agent,text\nАнна,ok\nBob\n").unwrap();
+        let mut s = Summary::default();
+        read_batches(&path, &fields, |b| {
+            s.add_batch(&l, &fields, b);
+            true
+        })
+        .unwrap();
+        assert_eq!((s.replies, s.bad_records), (1, 1));
+        assert_eq!(s.bad[0].line, 3);
+    }
+
+    #[test]
+    fn merge_is_the_same_in_any_grouping() {
+        let l = linter();
+        let texts = [
+            "Приносим свои извинения. Мы же вас предупреждали!!!",
+            "Thanks, the refund was sent today at 10:00.",
+            "We apologize for any inconvenience. As I already mentioned, the courier failed.",
+            "Приносим свои извинения. Мы же вас предупреждали!!!",
+        ];
+        let records: Vec<Record> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Record {
+                text: (*t).to_owned(),
+                agent: Some(format!("a{}", i % 2)),
+                month: Some("2026-05".into()),
+                ..Record::default()
+            })
+            .collect();
+        let mut one = Summary::default();
+        for r in &records {
+            one.add_record(&l, r);
+        }
+        let mut a = Summary::default();
+        let mut b = Summary::default();
+        a.add_record(&l, &records[0]);
+        a.add_record(&l, &records[1]);
+        b.add_record(&l, &records[2]);
+        b.add_record(&l, &records[3]);
+        let two = b.merge(a);
+        assert_eq!(one.to_json(), two.to_json());
+        let top = one.top_canned(5);
+        assert_eq!(
+            top[0].sent, 2,
+            "the repeated reply is the top canned response"
+        );
+        assert_eq!(one.top_phrases(1)[0].count, 2);
+    }
+
+    #[test]
+    fn months_from_common_date_forms() {
+        assert_eq!(month_of("2026-03-14T10:00:00Z").as_deref(), Some("2026-03"));
+        assert_eq!(month_of("2026/03/14").as_deref(), Some("2026-03"));
+        assert_eq!(month_of("14.03.2026").as_deref(), Some("2026-03"));
+        assert_eq!(month_of("March 14"), None);
+        assert_eq!(month_of("2026"), None);
+    }
+}
