@@ -219,8 +219,11 @@ mark{{border-radius:3px;padding:0 1px}} .legend span{{margin-right:14px;font-siz
     );
 
     // Findings per category.
+    // Sorted by what the bars show: the share of replies affected.
     let mut cats: Vec<(&str, u64)> = s.by_category.iter().map(|(k, v)| (*k, *v)).collect();
-    cats.sort_by_key(|c| std::cmp::Reverse(c.1));
+    cats.sort_by_key(|c| {
+        std::cmp::Reverse((s.replies_by_category.get(c.0).copied().unwrap_or(0), c.1))
+    });
     let rows: Vec<(String, f64, &str, String)> = cats
         .iter()
         .map(|(c, n)| {
