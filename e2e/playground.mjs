@@ -4,7 +4,7 @@
 // the verdict, applies a quick fix, and saves a screenshot.
 //
 //   apt-get install -y chromium && (cd e2e && npm ci) && e2e/run.sh
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 import { spawn } from "node:child_process";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -26,11 +26,7 @@ const base = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error("apolint serve did not start: " + log)), 20000);
 });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 let failed = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });

@@ -4,7 +4,7 @@
 // with no console errors or failed requests, and saves a screenshot.
 //
 //   e2e/run.sh report       (builds apolint, makes a synthetic export, audits it)
-import { chromium } from "playwright-core";
+import { launchChromium } from "./browser.mjs";
 import assert from "node:assert/strict";
 import path from "node:path";
 
@@ -12,11 +12,7 @@ const report = process.argv[2];
 const screenshot = process.env.SCREENSHOT ?? path.resolve("../docs/audit-report.png");
 assert.ok(report, "usage: node report.mjs REPORT.html");
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 let failed = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1800 } });

@@ -65,16 +65,31 @@ const PIECES: &[&str] = &[
     "Sorry if you were upset",
 ];
 
-fn draft() -> impl Strategy<Value = String> {
+/// Drafts as runs of pieces, optionally mixed with arbitrary strings, and
+/// letters-and-punctuation filler.
+fn from_pieces(
+    pieces: &'static [&'static str],
+    arbitrary: bool,
+    max_parts: usize,
+) -> impl Strategy<Value = String> {
+    let other = if arbitrary {
+        any::<String>().boxed()
+    } else {
+        Just(String::new()).boxed()
+    };
     prop::collection::vec(
         prop_oneof![
-            3 => prop::sample::select(PIECES).prop_map(str::to_owned),
-            1 => any::<String>(),
+            4 => prop::sample::select(pieces).prop_map(str::to_owned),
+            1 => other,
             1 => "[а-яА-Яa-zA-Z ,.!?]{0,40}",
         ],
-        0..24,
+        0..max_parts,
     )
     .prop_map(|parts| parts.concat())
+}
+
+fn draft() -> impl Strategy<Value = String> {
+    from_pieces(PIECES, true, 24)
 }
 
 fn format() -> impl Strategy<Value = Option<InputFormat>> {
@@ -322,14 +337,7 @@ const PROSE: &[&str] = &[
 ];
 
 fn prose() -> impl Strategy<Value = String> {
-    prop::collection::vec(
-        prop_oneof![
-            4 => prop::sample::select(PROSE).prop_map(str::to_owned),
-            1 => "[а-яА-Яa-zA-Z ,.!?]{0,30}",
-        ],
-        0..16,
-    )
-    .prop_map(|parts| parts.concat())
+    from_pieces(PROSE, false, 16)
 }
 
 fn phrase_findings(text: &str, shift: usize) -> Vec<(String, usize, usize)> {
