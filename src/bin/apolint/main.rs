@@ -139,7 +139,7 @@ struct CheckArgs {
     lossy: bool,
     /// Refuse drafts larger than this many bytes (exit 2), so that a stray
     /// 200 MB file cannot take the memory of a shared machine.
-    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = MAX_DRAFT_BYTES)]
     max_file_size: u64,
 }
 
@@ -653,26 +653,26 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         })
 }
 
-/// The largest request `apolint hook` reads (the HTTP service has its own
-/// configurable cap).
-const HOOK_MAX_BYTES: u64 = 16 << 20;
+/// The largest draft `check` reads by default and the largest request
+/// `apolint hook` reads (the HTTP service has its own configurable cap).
+const MAX_DRAFT_BYTES: u64 = 16 << 20;
 
 fn hook(config: Option<&Path>, no_config: bool) -> Result<ExitCode, Failure> {
     let config = load_config(config, no_config)?;
     let linter = linter(&config)?;
     let mut bytes = Vec::new();
     std::io::stdin()
-        .take(HOOK_MAX_BYTES + 1)
+        .take(MAX_DRAFT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
     let fail = |e: apolint::RequestError| {
         let _ = writeln!(std::io::stdout(), "{}", output::request_error_json(&e));
         Failure::Message(format!("bad request: {e}"))
     };
-    if bytes.len() as u64 > HOOK_MAX_BYTES {
+    if bytes.len() as u64 > MAX_DRAFT_BYTES {
         return Err(fail(apolint::RequestError {
             field: None,
-            message: format!("request larger than {} MiB", HOOK_MAX_BYTES >> 20),
+            message: format!("request larger than {} MiB", MAX_DRAFT_BYTES >> 20),
             position: None,
         }));
     }
