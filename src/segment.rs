@@ -67,6 +67,188 @@ fn is_word_char(c: char) -> bool {
         || (!c.is_ascii() && c.is_alphanumeric())
 }
 
+/// Turns one UAX #29 word segment (at `off` within the line starting at
+/// `start`) into tokens.
+fn push_segment(
+    tokens: &mut Vec<Token>,
+    in_quotes: &mut bool,
+    start: usize,
+    off: usize,
+    seg: &str,
+) {
+    let Some(first) = seg.chars().next() else {
+        return;
+    };
+    let s = (start + off) as u32;
+    if is_word_char(first) {
+        tokens.push(Token {
+            start: s,
+            end: s + seg.len() as u32,
+            kind: TokenKind::Word,
+            in_quotes: *in_quotes,
+            script: script_of(first),
+        });
+    } else if !first.is_whitespace() {
+        // UAX #29 keeps some runs together (emoji sequences); split
+        // ASCII punctuation so `!!` and `...` are countable.
+        for (k, c) in seg.char_indices() {
+            if c.is_whitespace() {
+                continue;
+            }
+            if c == '"' {
+                *in_quotes = !*in_quotes;
+            }
+            let ts = s + k as u32;
+            tokens.push(Token {
+                start: ts,
+                end: ts + c.len_utf8() as u32,
+                kind: TokenKind::Punct,
+                in_quotes: *in_quotes && c != '"',
+                script: Script::Other,
+            });
+            if !c.is_ascii() {
+                // A non-ASCII cluster (emoji with modifiers) stays one token.
+                if let Some(last) = tokens.last_mut() {
+                    last.end = s + seg.len() as u32;
+                }
+                break;
+            }
+        }
+    }
+}
+
+/// Word-break classes (UAX #29) of the characters the fast segmenter knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wb {
+    Letter,
+    Numeric,
+    /// `:` (MidLetter) — joins letters only.
+    MidLetter,
+    /// `.` (MidNumLet) and `'` (Single_Quote) — join letters or digits.
+    MidNumLet,
+    /// `,` `;` (MidNum) — join digits only.
+    MidNum,
+    /// `_` (ExtendNumLet).
+    ExtendNumLet,
+    /// ASCII space (WSegSpace).
+    Space,
+    Other,
+}
+
+/// Word-break classes of ASCII bytes; `None` for controls other than tab
+/// and for DEL.
+const ASCII_WB: [Option<Wb>; 128] = {
+    let mut t = [None; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Some(Wb::Letter),
+            b'0'..=b'9' => Some(Wb::Numeric),
+            b':' => Some(Wb::MidLetter),
+            b'.' | b'\'' => Some(Wb::MidNumLet),
+            b',' | b';' => Some(Wb::MidNum),
+            b'_' => Some(Wb::ExtendNumLet),
+            b' ' => Some(Wb::Space),
+            b'\t' | b'!'..=b'~' => Some(Wb::Other),
+            _ => None,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether every character of `b` is one the fast segmenter knows: tab,
+/// printable ASCII, or basic Cyrillic (U+0400–U+045F, all letters: UTF-8
+/// `D0 80`–`D0 BF` and `D1 80`–`D1 9F`).
+fn fast_alphabet(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if ASCII_WB[c as usize].is_none() {
+                return false;
+            }
+            i += 1;
+        } else {
+            if !matches!(
+                (c, b.get(i + 1)),
+                (0xD0, Some(0x80..=0xBF)) | (0xD1, Some(0x80..=0x9F))
+            ) {
+                return false;
+            }
+            i += 2;
+        }
+    }
+    true
+}
+
+/// The class and byte length of the character at `i` of a line that passed
+/// [`fast_alphabet`].
+#[inline]
+fn class_at(b: &[u8], i: usize) -> (Wb, usize) {
+    let c = b[i];
+    if c < 0x80 {
+        (ASCII_WB[c as usize].unwrap_or(Wb::Other), 1)
+    } else {
+        (Wb::Letter, 2)
+    }
+}
+
+/// Whether UAX #29 keeps `b` with `a`, given the character before `a`
+/// (`prev`) and after `b` (`next`). Rules WB3d–WB13b restricted to the
+/// classes above (no Extend/Format/ZWJ, Hebrew, Katakana or regional
+/// indicators can occur).
+fn wb_joins(prev: Option<Wb>, a: Wb, b: Wb, next: Option<Wb>) -> bool {
+    use Wb::*;
+    match (a, b) {
+        (Space, Space) => true,                                             // WB3d
+        (Letter, Letter) => true,                                           // WB5
+        (Letter, MidLetter | MidNumLet) => next == Some(Letter),            // WB6
+        (MidLetter | MidNumLet, Letter) => prev == Some(Letter),            // WB7
+        (Numeric, Numeric) | (Letter, Numeric) | (Numeric, Letter) => true, // WB8–10
+        (MidNum | MidNumLet, Numeric) => prev == Some(Numeric),             // WB11
+        (Numeric, MidNum | MidNumLet) => next == Some(Numeric),             // WB12
+        (Letter | Numeric | ExtendNumLet, ExtendNumLet) => true,            // WB13a
+        (ExtendNumLet, Letter | Numeric) => true,                           // WB13b
+        _ => false,                                                         // WB999
+    }
+}
+
+/// Splits `line` into UAX #29 word segments without the general Unicode
+/// tables, calling `f(offset, segment)` for each, when every character is
+/// one the fast alphabet holds; returns `false` (having called nothing) otherwise.
+/// Normalised drafts are almost always such lines, and this is several
+/// times faster than the table-driven segmenter; `tests/properties.rs`
+/// checks the two agree.
+pub fn fast_segments<'a>(line: &'a str, f: &mut impl FnMut(usize, &'a str)) -> bool {
+    let b = line.as_bytes();
+    if !fast_alphabet(b) {
+        return false;
+    }
+    if b.is_empty() {
+        return true;
+    }
+    let (mut cur, first_len) = class_at(b, 0);
+    let mut prev: Option<Wb> = None;
+    let mut seg_start = 0;
+    let mut i = first_len;
+    let mut next = (i < b.len()).then(|| class_at(b, i));
+    while let Some((class, len)) = next {
+        let after = i + len;
+        // The character after this one, for the rules that look two ahead.
+        next = (after < b.len()).then(|| class_at(b, after));
+        if !wb_joins(prev, cur, class, next.map(|n| n.0)) {
+            f(seg_start, &line[seg_start..i]);
+            seg_start = i;
+        }
+        prev = Some(cur);
+        cur = class;
+        i = after;
+    }
+    f(seg_start, &line[seg_start..]);
+    true
+}
+
 /// A tokenized line of the normalised text.
 #[derive(Debug, Clone, Default)]
 pub struct Line {
@@ -83,45 +265,12 @@ impl Line {
     pub fn tokenize(norm: &str, start: usize, end: usize) -> Line {
         let mut tokens = Vec::new();
         let mut in_quotes = false;
-        for (off, seg) in norm[start..end].split_word_bound_indices() {
-            let Some(first) = seg.chars().next() else {
-                continue;
-            };
-            let s = (start + off) as u32;
-            if is_word_char(first) {
-                tokens.push(Token {
-                    start: s,
-                    end: s + seg.len() as u32,
-                    kind: TokenKind::Word,
-                    in_quotes,
-                    script: script_of(first),
-                });
-            } else if !first.is_whitespace() {
-                // UAX #29 keeps some runs together (emoji sequences); split
-                // ASCII punctuation so `!!` and `...` are countable.
-                for (k, c) in seg.char_indices() {
-                    if c.is_whitespace() {
-                        continue;
-                    }
-                    if c == '"' {
-                        in_quotes = !in_quotes;
-                    }
-                    let ts = s + k as u32;
-                    tokens.push(Token {
-                        start: ts,
-                        end: ts + c.len_utf8() as u32,
-                        kind: TokenKind::Punct,
-                        in_quotes: in_quotes && c != '"',
-                        script: Script::Other,
-                    });
-                    if !c.is_ascii() {
-                        // A non-ASCII cluster (emoji with modifiers) stays one token.
-                        if let Some(last) = tokens.last_mut() {
-                            last.end = s + seg.len() as u32;
-                        }
-                        break;
-                    }
-                }
+        let mut push =
+            |off: usize, seg: &str| push_segment(&mut tokens, &mut in_quotes, start, off, seg);
+        let line = &norm[start..end];
+        if !fast_segments(line, &mut push) {
+            for (off, seg) in line.split_word_bound_indices() {
+                push(off, seg);
             }
         }
         Line { start, end, tokens }
@@ -263,6 +412,47 @@ mod tests {
                 "!"
             ]
         );
+    }
+
+    fn uax29(line: &str) -> Vec<(usize, &str)> {
+        line.split_word_bound_indices().collect()
+    }
+
+    fn fast(line: &str) -> Option<Vec<(usize, &str)>> {
+        let mut v = Vec::new();
+        fast_segments(line, &mut |o, s| v.push((o, s))).then_some(v)
+    }
+
+    #[test]
+    fn fast_segmenter_agrees_with_uax29_on_every_short_string() {
+        // Every string of up to 5 characters over one representative of
+        // each class (and a few look-alikes), compared segment by segment.
+        let alphabet = [
+            'a', 'я', 'Z', '7', ':', '.', '\'', ',', ';', '_', ' ', '"', '-', '\t',
+        ];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &strings {
+                for c in alphabet {
+                    let mut t = s.clone();
+                    t.push(c);
+                    assert_eq!(fast(&t).as_deref(), Some(uax29(&t).as_slice()), "{t:?}");
+                    next.push(t);
+                }
+            }
+            strings = next;
+        }
+    }
+
+    #[test]
+    fn fast_segmenter_defers_outside_its_alphabet() {
+        assert_eq!(fast("ok 😀"), None);
+        assert_eq!(fast("№ 5"), None);
+        assert_eq!(fast("a\u{301}"), None);
+        let mixed = "e.g. don't 3,5 мы:же a_b";
+        assert_eq!(fast(mixed), Some(uax29(mixed)));
+        assert_eq!(fast(mixed).map(|v| v.len()), Some(10));
     }
 
     #[test]

@@ -405,3 +405,26 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The fast word segmenter (printable ASCII, tab and basic Cyrillic)
+    /// splits exactly as UAX #29 does, and defers on anything else.
+    #[test]
+    fn fast_word_segments_equal_uax29(
+        text in "[a-zA-Zа-яА-ЯёЁ0-9:.',;_ \t\"!?()\\-«»№😀\u{301}\u{a0}]{0,40}"
+    ) {
+        use unicode_segmentation::UnicodeSegmentation;
+        let mut fast = Vec::new();
+        let handled = apolint::segment::fast_segments(&text, &mut |o, s| fast.push((o, s)));
+        let in_alphabet = text.chars().all(|c| {
+            c == '\t' || (' '..='~').contains(&c) || ('\u{400}'..='\u{45f}').contains(&c)
+        });
+        prop_assert_eq!(handled, in_alphabet);
+        if handled {
+            let uax: Vec<(usize, &str)> = text.split_word_bound_indices().collect();
+            prop_assert_eq!(fast, uax);
+        }
+    }
+}
