@@ -13,7 +13,7 @@ use std::sync::Arc;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::normalize::Normalized;
-use crate::pattern::{Elem, Matcher, Variant};
+use crate::pattern::{first_literals, Dir, Elem, Matcher, Variant};
 use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use crate::segment::{Language, Line};
 
@@ -44,6 +44,10 @@ struct Phrase {
     owner: Owner,
     elems: std::sync::Arc<[Elem]>,
     anchor: usize,
+    /// What the tokens right before and after the anchor must match, when
+    /// that is a short list (see [`crate::pattern::first_literals`]).
+    left: Option<Box<[Elem]>>,
+    right: Option<Box<[Elem]>>,
     /// Index into `Engine::contexts` (lexicon patterns have none).
     context: Option<usize>,
     lang: RuleLang,
@@ -54,6 +58,43 @@ struct RegexRule {
     owner: Owner,
     spec: RegexSpec,
     lang: RuleLang,
+}
+
+/// Regexes with no literal prefilter that run on the same lines of the same
+/// text (same classes, same case sensitivity). A line is first tried against
+/// all of them at once with a [`regex::RegexSet`], and only the members that
+/// match there run to find their spans: most lines with a digit hold no
+/// date, time or amount, and one set pass costs about what one regex does.
+#[derive(Debug)]
+struct UnfilteredGroup {
+    classes: Vec<crate::rules::LineClass>,
+    case_sensitive: bool,
+    members: Vec<u32>,
+    /// Built on first use, like the member regexes; `None` if over the size
+    /// limits, and then every member runs.
+    set: std::sync::OnceLock<Option<regex::RegexSet>>,
+}
+
+impl UnfilteredGroup {
+    fn set(&self, regexes: &[RegexRule]) -> Option<&regex::RegexSet> {
+        self.set
+            .get_or_init(|| {
+                if self.members.len() < 2 {
+                    return None;
+                }
+                regex::RegexSetBuilder::new(
+                    self.members
+                        .iter()
+                        .map(|&ri| regexes[ri as usize].spec.regex.as_str()),
+                )
+                .size_limit(4 << 20)
+                .dfa_size_limit(4 << 20)
+                .nest_limit(64)
+                .build()
+                .ok()
+            })
+            .as_ref()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,9 +111,10 @@ pub struct Engine {
     targets: Vec<Vec<Target>>,
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
-    /// Regexes with no literal prefilter: run once over the whole draft, or
-    /// over the lines of their prefilter classes.
-    unfiltered: Vec<u32>,
+    /// Regexes with no literal prefilter, grouped by the line classes they
+    /// need: run once over the whole draft, or over the lines of their
+    /// classes.
+    unfiltered: Vec<UnfilteredGroup>,
     contexts: Vec<Arc<Context>>,
     /// Lexicon names, indexed by tag id.
     pub tag_names: Vec<String>,
@@ -164,10 +206,14 @@ impl Engine {
                 } in patterns.iter().cloned()
                 {
                     let idx = e.phrases.len() as u32;
+                    let left = first_literals(&elems[..anchor], Dir::Backward).map(Into::into);
+                    let right = first_literals(&elems[anchor + 1..], Dir::Forward).map(Into::into);
                     e.phrases.push(Phrase {
                         owner,
                         elems,
                         anchor,
+                        left,
+                        right,
                         context,
                         lang,
                     });
@@ -225,7 +271,22 @@ impl Engine {
         for (owner, spec, lang) in regex_specs {
             let idx = e.regexes.len() as u32;
             if spec.prefilter.is_empty() {
-                e.unfiltered.push(idx);
+                let mut classes = spec.classes.clone();
+                classes.sort_unstable_by_key(|c| *c as usize);
+                classes.dedup();
+                match e
+                    .unfiltered
+                    .iter_mut()
+                    .find(|g| g.classes == classes && g.case_sensitive == spec.case_sensitive)
+                {
+                    Some(g) => g.members.push(idx),
+                    None => e.unfiltered.push(UnfilteredGroup {
+                        classes,
+                        case_sensitive: spec.case_sensitive,
+                        members: vec![idx],
+                        set: std::sync::OnceLock::new(),
+                    }),
+                }
             }
             for lit in &spec.prefilter {
                 // Case-sensitive regexes run on original text, but their
@@ -246,6 +307,24 @@ impl Engine {
         };
         e.literals = literals;
         e
+    }
+
+    /// Rebuilds the anchor automaton as a full DFA: about four times the
+    /// build time (~9 ms instead of ~2 ms for the built-in packs) and 4 MB
+    /// instead of 0.2 MB, for a scan nearly twice as fast. Worth it when
+    /// many drafts will be checked (a batch, a server), not for one.
+    pub fn use_dfa(&mut self) {
+        if self.literals.is_empty() {
+            return;
+        }
+        if let Ok(ac) = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(&self.literals)
+        {
+            self.ac = Some(ac);
+        }
     }
 
     /// Number of distinct literals in the automaton.
@@ -295,24 +374,24 @@ impl Engine {
                 }
             }
         }
-        for &ri in &self.unfiltered {
-            let classes = &self.regexes[ri as usize].spec.classes;
-            if classes.is_empty() {
-                self.run_regex(ri, norm, cased, 0, text.len(), forced, &mut out);
+        for group in &self.unfiltered {
+            if group.classes.is_empty() {
+                self.run_group(group, norm, cased, 0, text.len(), forced, &mut out);
                 continue;
             }
             // Run on the lines that have any of the classes, once each.
-            let mut lines: Vec<u32> = classes
+            let mut lines: Vec<u32> = group
+                .classes
                 .iter()
                 .flat_map(|c| norm.lines_with(*c).iter().copied())
                 .collect();
-            if classes.len() > 1 {
+            if group.classes.len() > 1 {
                 lines.sort_unstable();
                 lines.dedup();
             }
             for ls in lines {
                 let (ls, le) = line_bounds(bytes, ls as usize);
-                self.run_regex(ri, norm, cased, ls, le, forced, &mut out);
+                self.run_group(group, norm, cased, ls, le, forced, &mut out);
             }
         }
         out
@@ -335,6 +414,17 @@ impl Engine {
             norm: text,
             tokens: &line.tokens,
         };
+        if phrase
+            .left
+            .as_ref()
+            .is_some_and(|l| !m.token_matches_any(l, at as isize - 1))
+            || phrase
+                .right
+                .as_ref()
+                .is_some_and(|r| !m.token_matches_any(r, at as isize + 1))
+        {
+            return;
+        }
         let Some((a, b)) = m.match_around(&phrase.elems, phrase.anchor, at) else {
             return;
         };
@@ -373,6 +463,36 @@ impl Engine {
             end: line.tokens[b].end,
             lang,
         });
+    }
+
+    /// Runs the members of `group` that match somewhere in `[ls, le)`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_group(
+        &self,
+        group: &UnfilteredGroup,
+        norm: &Normalized,
+        cased: &str,
+        ls: usize,
+        le: usize,
+        forced: Option<Language>,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let Some(set) = group.set(&self.regexes) else {
+            for &ri in &group.members {
+                self.run_regex(ri, norm, cased, ls, le, forced, out);
+            }
+            return;
+        };
+        let hay = if group.case_sensitive {
+            cased
+                .get(norm.map.to_source(ls)..norm.map.to_source(le))
+                .unwrap_or("")
+        } else {
+            &norm.text[ls..le]
+        };
+        for k in set.matches(hay).iter() {
+            self.run_regex(group.members[k], norm, cased, ls, le, forced, out);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
