@@ -325,6 +325,31 @@ fn best_anchor(seq: &[Elem]) -> Option<(usize, Vec<Anchor>)> {
     best.map(|(i, a, _)| (i, a))
 }
 
+/// The literal elements one of which the first token matched by `elems`
+/// (walking in `dir`) must match, or `None` when no such short list exists
+/// (the sequence can be empty, or starts with a gap). A cheap test that
+/// rejects most anchor hits before the backtracking walk.
+pub fn first_literals(elems: &[Elem], dir: Dir) -> Option<Vec<Elem>> {
+    let (first, rest) = match dir {
+        Dir::Forward => elems.split_first()?,
+        Dir::Backward => elems.split_last()?,
+    };
+    match first {
+        Elem::Word(_) | Elem::Prefix(_) | Elem::Punct(_) => Some(vec![first.clone()]),
+        Elem::Gap(_) => None,
+        Elem::Group { alts, optional } => {
+            let mut out = Vec::new();
+            for alt in alts {
+                out.extend(first_literals(alt, dir)?);
+            }
+            if *optional {
+                out.extend(first_literals(rest, dir)?);
+            }
+            (out.len() <= 64).then_some(out)
+        }
+    }
+}
+
 /// Direction of a walk over tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dir {
@@ -343,6 +368,15 @@ pub struct Matcher<'t> {
 }
 
 impl Matcher<'_> {
+    /// Whether the token at `idx` (which may be out of the line) matches one
+    /// of `lits` (from [`first_literals`]).
+    pub fn token_matches_any(&self, lits: &[Elem], idx: isize) -> bool {
+        let Some(t) = usize::try_from(idx).ok().and_then(|i| self.tokens.get(i)) else {
+            return false;
+        };
+        lits.iter().any(|e| self.elem_matches_token(e, t))
+    }
+
     fn elem_matches_token(&self, e: &Elem, t: &Token) -> bool {
         match e {
             Elem::Word(w) => t.kind == TokenKind::Word && t.text(self.norm) == w,
