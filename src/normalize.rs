@@ -202,9 +202,7 @@ fn is_emoji_range(c: char) -> bool {
 /// binary-ish source must not split words on them.
 pub fn normalize(source: &str) -> Normalized {
     let bytes = source.as_bytes();
-    // Built as bytes: every push is a complete UTF-8 sequence; validating once
-    // at the end is cheap and keeps the crate free of `unsafe`.
-    let mut out: Vec<u8> = Vec::with_capacity(source.len());
+    let mut out = String::with_capacity(source.len());
     let mut map = OffsetMap::identity();
     let mut cyrillic = 0usize;
     let mut latin = 0usize;
@@ -218,6 +216,15 @@ pub fn normalize(source: &str) -> Normalized {
         let b = bytes[i];
         if b < 0x80 {
             let class = ASCII_CLASS[b as usize];
+            // The common case (lowercase letters, spaces, punctuation) in
+            // one predictable branch.
+            if class & !LOWER == 0 {
+                latin += (class == LOWER) as usize;
+                classes.caps_run = 0;
+                out.push(b as char);
+                i += 1;
+                continue;
+            }
             match class {
                 0 => classes.caps_run = 0,
                 LOWER => {
@@ -243,9 +250,33 @@ pub fn normalize(source: &str) -> Normalized {
                     continue;
                 }
             }
-            out.push(b.to_ascii_lowercase());
+            out.push(b.to_ascii_lowercase() as char);
             i += 1;
             continue;
+        }
+        // Basic Russian letters, the bulk of a Russian draft, decided from
+        // their two bytes: lowercase kept, А–Я and Ё/ё folded (same length,
+        // so the offset map is untouched).
+        if let (0xD0 | 0xD1, Some(&b2)) = (b, bytes.get(i + 1)) {
+            let code = (((b & 0x1F) as u32) << 6) | (b2 & 0x3F) as u32;
+            let folded = match code {
+                0x430..=0x44F => Some((code, false)),
+                0x410..=0x42F => Some((code + 0x20, true)),
+                0x451 => Some((0x435, false)),
+                0x401 => Some((0x435, true)),
+                _ => None,
+            };
+            if let Some(ch) = folded.and_then(|(f, up)| char::from_u32(f).map(|c| (c, up))) {
+                cyrillic += 1;
+                if ch.1 {
+                    classes.upper();
+                } else {
+                    classes.caps_run = 0;
+                }
+                out.push(ch.0);
+                i += 2;
+                continue;
+            }
         }
         let c = match source[i..].chars().next() {
             Some(c) => c,
@@ -268,13 +299,10 @@ pub fn normalize(source: &str) -> Normalized {
         let before = out.len();
         let mut expanded = false;
         match fold_char(c) {
-            Fold::Keep => out.extend_from_slice(&bytes[i..i + len]),
-            Fold::Char(f) => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(f.encode_utf8(&mut buf).as_bytes());
-            }
+            Fold::Keep => out.push(c),
+            Fold::Char(f) => out.push(f),
             Fold::Str(s) => {
-                out.extend_from_slice(s.as_bytes());
+                out.push_str(s);
                 // Offsets inside an expansion ("…" → "...") map to the
                 // start of the source character, never into its bytes.
                 for (k, _) in s.char_indices().skip(1) {
@@ -290,8 +318,7 @@ pub fn normalize(source: &str) -> Normalized {
         }
     }
     Normalized {
-        text: String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        text: out,
         map,
         cyrillic_letters: cyrillic,
         latin_letters: latin,
