@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{dfa, nfa, Anchored, MatchKind};
 
 use crate::normalize::Normalized;
 use crate::pattern::{first_literals, Dir, Elem, Matcher, Variant};
@@ -107,7 +108,7 @@ enum Target {
 /// off its hits.
 #[derive(Debug)]
 pub struct Engine {
-    ac: Option<AhoCorasick>,
+    ac: Option<Anchors>,
     targets: Vec<Vec<Target>>,
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
@@ -124,25 +125,75 @@ pub struct Engine {
     pub literals: Vec<String>,
 }
 
+/// The anchor automaton, kept as its concrete type so that the scan loop
+/// ([`Anchors::for_each_hit`]) is compiled for it, with no dynamic dispatch
+/// or iterator state per byte (the library's overlapping iterator cost ~20%
+/// more per byte, measured).
+#[derive(Debug, Clone)]
+pub enum Anchors {
+    /// The default: quick to build.
+    Nfa(nfa::contiguous::NFA),
+    /// Fallback when the contiguous NFA cannot hold the literals.
+    SparseNfa(nfa::noncontiguous::NFA),
+    /// Built on request for volume ([`Engine::use_dfa`]).
+    Dfa(dfa::DFA),
+}
+
+impl Anchors {
+    /// Calls `f(start, end, literal)` for every occurrence of every literal
+    /// in `hay`, overlapping ones included, in order of their ends.
+    pub fn for_each_hit(&self, hay: &[u8], f: impl FnMut(usize, usize, usize)) {
+        match self {
+            Anchors::Nfa(a) => hits(a, hay, f),
+            Anchors::SparseNfa(a) => hits(a, hay, f),
+            Anchors::Dfa(a) => hits(a, hay, f),
+        }
+    }
+}
+
+/// The overlapping search of `aho-corasick`'s `try_find_overlapping_fwd`,
+/// without its resumable state: every match state reports every literal
+/// ending there (`MatchKind::Standard` keeps suffix matches).
+#[inline(always)]
+fn hits<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
+    let Ok(mut sid) = a.start_state(Anchored::No) else {
+        return;
+    };
+    for (i, &b) in hay.iter().enumerate() {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) {
+            if a.is_dead(sid) {
+                return;
+            }
+            for k in 0..a.match_len(sid) {
+                let pid = a.match_pattern(sid, k);
+                f(i + 1 - a.pattern_len(pid), i + 1, pid.as_usize());
+            }
+        }
+    }
+}
+
 /// Builds the anchor automaton.
 ///
-/// A contiguous NFA builds in a third of a DFA's time for our ~1600 anchors
-/// and scans as fast in overlapping mode; a prefilter costs 30% of the build
-/// and gains nothing with this many patterns (measured: benches/ and the
-/// issue #2 note).
-pub fn build_automaton<P: AsRef<[u8]>>(literals: &[P]) -> Option<AhoCorasick> {
+/// A contiguous NFA builds in a quarter of a DFA's time for our ~1600
+/// anchors (2 ms against 8.5 ms), which is what a one-draft run pays for; a
+/// prefilter costs 30% of the build and gains nothing with this many
+/// patterns (measured: benches/ and the issue #2 note).
+pub fn build_automaton<P: AsRef<[u8]>>(literals: &[P]) -> Option<Anchors> {
     if literals.is_empty() {
         return None;
     }
-    AhoCorasick::builder()
+    nfa::contiguous::NFA::builder()
         .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::ContiguousNFA))
         .prefilter(false)
         .build(literals)
+        .map(Anchors::Nfa)
         .or_else(|_| {
-            AhoCorasick::builder()
+            nfa::noncontiguous::NFA::builder()
                 .match_kind(MatchKind::Standard)
+                .prefilter(false)
                 .build(literals)
+                .map(Anchors::SparseNfa)
         })
         .ok()
 }
@@ -156,10 +207,7 @@ impl Engine {
     /// Compiles a rule book, using `prebuilt` — an automaton built (e.g. on
     /// another thread, while the book was being decoded) from the literal
     /// list given with it — when that list is exactly this book's.
-    pub fn compile_with(
-        book: &RuleBook,
-        prebuilt: Option<(&[&str], Option<AhoCorasick>)>,
-    ) -> Engine {
+    pub fn compile_with(book: &RuleBook, prebuilt: Option<(&[&str], Option<Anchors>)>) -> Engine {
         let lexicons = book.merged_lexicons();
         let tag_names: Vec<String> = lexicons.keys().map(|s| (*s).to_owned()).collect();
         let tag_id: HashMap<&str, u32> = tag_names
@@ -317,13 +365,12 @@ impl Engine {
         if self.literals.is_empty() {
             return;
         }
-        if let Ok(ac) = AhoCorasick::builder()
+        if let Ok(dfa) = dfa::DFA::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
             .prefilter(false)
             .build(&self.literals)
         {
-            self.ac = Some(ac);
+            self.ac = Some(Anchors::Dfa(dfa));
         }
     }
 
@@ -346,13 +393,14 @@ impl Engine {
         let mut line: Option<Line> = None;
         let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
         if let Some(ac) = &self.ac {
-            for hit in ac.find_overlapping_iter(text) {
-                let (start, end) = (hit.start(), hit.end());
+            ac.for_each_hit(bytes, |start, end, literal| {
                 if !(bounds.0..=bounds.1).contains(&start) {
                     bounds = line_bounds(bytes, start);
                     line = None;
                 }
-                for target in &self.targets[hit.pattern().as_usize()] {
+                // Word edges, decided once per hit and only if a phrase asks.
+                let mut edges: Option<(bool, bool)> = None;
+                for target in &self.targets[literal] {
                     match *target {
                         Target::Regex(ri) => {
                             if regex_done_at[ri as usize] != bounds.0 {
@@ -363,7 +411,11 @@ impl Engine {
                             }
                         }
                         Target::Phrase { idx, prefix } => {
-                            if !word_start(text, start) || (!prefix && !word_end(text, end)) {
+                            let (starts, ends) = *edges.get_or_insert_with(|| {
+                                let starts = word_start(text, start);
+                                (starts, starts && word_end(text, end))
+                            });
+                            if !starts || (!prefix && !ends) {
                                 continue;
                             }
                             let line = line
@@ -372,7 +424,7 @@ impl Engine {
                         }
                     }
                 }
-            }
+            });
         }
         for group in &self.unfiltered {
             if group.classes.is_empty() {
