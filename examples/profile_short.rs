@@ -1,7 +1,13 @@
 //! Profiling aid: checks the corpus drafts (short replies) in a loop.
 //! `cargo run --release --example profile_short -- 20` then perf.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
-    let linter = apolint::Linter::builtin().expect("rules");
+    let mut linter = apolint::Linter::builtin().expect("rules");
+    if std::env::var_os("DFA").is_some() {
+        linter = linter.tuned_for_volume();
+    }
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -232,18 +232,24 @@ pub fn fast_segments<'a>(line: &'a str, f: &mut impl FnMut(usize, &'a str)) -> b
     let mut prev: Option<Wb> = None;
     let mut seg_start = 0;
     let mut i = first_len;
-    let mut next = (i < b.len()).then(|| class_at(b, i));
-    while let Some((class, len)) = next {
-        let after = i + len;
-        // The character after this one, for the rules that look two ahead.
-        next = (after < b.len()).then(|| class_at(b, after));
-        if !wb_joins(prev, cur, class, next.map(|n| n.0)) {
+    while i < b.len() {
+        let (class, len) = class_at(b, i);
+        let joins = match (cur, class) {
+            // Inside a word (WB5, WB8–WB10): the bulk of any line.
+            (Wb::Letter | Wb::Numeric, Wb::Letter | Wb::Numeric) => true,
+            // The rules that look one character further ahead need it.
+            _ => {
+                let next = (i + len < b.len()).then(|| class_at(b, i + len).0);
+                wb_joins(prev, cur, class, next)
+            }
+        };
+        if !joins {
             f(seg_start, &line[seg_start..i]);
             seg_start = i;
         }
         prev = Some(cur);
         cur = class;
-        i = after;
+        i += len;
     }
     f(seg_start, &line[seg_start..]);
     true
