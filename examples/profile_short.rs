@@ -4,10 +4,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let mut linter = apolint::Linter::builtin().expect("rules");
-    if std::env::var_os("DFA").is_some() {
-        linter = linter.tuned_for_volume();
-    }
+    let linter = apolint::Linter::builtin().expect("rules");
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())

@@ -149,14 +149,6 @@ impl Linter {
         })
     }
 
-    /// Prepares for checking many drafts: trades a few milliseconds of
-    /// set-up and a few megabytes for a faster per-draft scan (see
-    /// [`matcher::Engine::use_dfa`]). The batch audit and the server call it.
-    pub fn tuned_for_volume(mut self) -> Linter {
-        self.engine.use_dfa();
-        self
-    }
-
     /// Compiles an already loaded and validated rule book.
     pub fn from_book(book: RuleBook, fail_on: FailOn) -> Linter {
         let engine = matcher::Engine::compile(&book);

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
-use aho_corasick::{dfa, nfa, Anchored, MatchKind};
+use aho_corasick::{nfa, Anchored, MatchKind};
 
 use crate::normalize::Normalized;
 use crate::pattern::{first_literals, Dir, Elem, Matcher, Variant};
@@ -135,8 +135,6 @@ pub enum Anchors {
     Nfa(nfa::contiguous::NFA),
     /// Fallback when the contiguous NFA cannot hold the literals.
     SparseNfa(nfa::noncontiguous::NFA),
-    /// Built on request for volume ([`Engine::use_dfa`]).
-    Dfa(dfa::DFA),
 }
 
 impl Anchors {
@@ -146,7 +144,6 @@ impl Anchors {
         match self {
             Anchors::Nfa(a) => hits(a, hay, f),
             Anchors::SparseNfa(a) => hits(a, hay, f),
-            Anchors::Dfa(a) => hits(a, hay, f),
         }
     }
 }
@@ -176,9 +173,11 @@ fn hits<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize, usize))
 /// Builds the anchor automaton.
 ///
 /// A contiguous NFA builds in a quarter of a DFA's time for our ~1600
-/// anchors (2 ms against 8.5 ms), which is what a one-draft run pays for; a
-/// prefilter costs 30% of the build and gains nothing with this many
-/// patterns (measured: benches/ and the issue #2 note).
+/// anchors (2 ms against 8.5 ms), which is what a one-draft run pays for,
+/// and with the loop below a DFA scanned no faster in whole checks (audit
+/// of 100 MB: 2.4 s either way); a prefilter costs 30% of the build and
+/// gains nothing with this many patterns (measured: benches/ and the issue
+/// #2 note).
 pub fn build_automaton<P: AsRef<[u8]>>(literals: &[P]) -> Option<Anchors> {
     if literals.is_empty() {
         return None;
@@ -355,23 +354,6 @@ impl Engine {
         };
         e.literals = literals;
         e
-    }
-
-    /// Rebuilds the anchor automaton as a full DFA: about four times the
-    /// build time (~9 ms instead of ~2 ms for the built-in packs) and 4 MB
-    /// instead of 0.2 MB, for a scan nearly twice as fast. Worth it when
-    /// many drafts will be checked (a batch, a server), not for one.
-    pub fn use_dfa(&mut self) {
-        if self.literals.is_empty() {
-            return;
-        }
-        if let Ok(dfa) = dfa::DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(&self.literals)
-        {
-            self.ac = Some(Anchors::Dfa(dfa));
-        }
     }
 
     /// Number of distinct literals in the automaton.
