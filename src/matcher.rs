@@ -369,6 +369,11 @@ impl Engine {
     /// language the caller imposed, if any.
     pub fn scan(&self, norm: &Normalized, cased: &str, forced: Option<Language>) -> Vec<RawMatch> {
         let text = norm.text.as_str();
+        let draft = DraftText {
+            norm,
+            cased,
+            forced,
+        };
         let bytes = text.as_bytes();
         let mut out = Vec::new();
         // The line around the current hit, and its tokens once a phrase
@@ -390,9 +395,7 @@ impl Engine {
                         Target::Regex(ri) => {
                             if regex_done_at[ri as usize] != bounds.0 {
                                 regex_done_at[ri as usize] = bounds.0;
-                                self.run_regex(
-                                    ri, norm, cased, bounds.0, bounds.1, forced, &mut out,
-                                );
+                                self.run_regex(ri, &draft, bounds.0, bounds.1, &mut out);
                             }
                         }
                         Target::Phrase { idx, prefix } => {
@@ -413,7 +416,7 @@ impl Engine {
         }
         for group in &self.unfiltered {
             if group.classes.is_empty() {
-                self.run_group(group, norm, cased, 0, text.len(), forced, &mut out);
+                self.run_group(group, &draft, 0, text.len(), &mut out);
                 continue;
             }
             // Run on the lines that have any of the classes, once each.
@@ -428,7 +431,7 @@ impl Engine {
             }
             for ls in lines {
                 let (ls, le) = line_bounds(bytes, ls as usize);
-                self.run_group(group, norm, cased, ls, le, forced, &mut out);
+                self.run_group(group, &draft, ls, le, &mut out);
             }
         }
         out
@@ -503,56 +506,38 @@ impl Engine {
     }
 
     /// Runs the members of `group` that match somewhere in `[ls, le)`.
-    #[allow(clippy::too_many_arguments)]
     fn run_group(
         &self,
         group: &UnfilteredGroup,
-        norm: &Normalized,
-        cased: &str,
+        draft: &DraftText<'_>,
         ls: usize,
         le: usize,
-        forced: Option<Language>,
         out: &mut Vec<RawMatch>,
     ) {
         let Some(set) = group.set(&self.regexes) else {
             for &ri in &group.members {
-                self.run_regex(ri, norm, cased, ls, le, forced, out);
+                self.run_regex(ri, draft, ls, le, out);
             }
             return;
         };
-        let hay = if group.case_sensitive {
-            cased
-                .get(norm.map.to_source(ls)..norm.map.to_source(le))
-                .unwrap_or("")
-        } else {
-            &norm.text[ls..le]
-        };
+        let (hay, _) = draft.line(group.case_sensitive, ls, le);
         for k in set.matches(hay).iter() {
-            self.run_regex(group.members[k], norm, cased, ls, le, forced, out);
+            self.run_regex(group.members[k], draft, ls, le, out);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn run_regex(
         &self,
         ri: u32,
-        norm: &Normalized,
-        cased: &str,
+        draft: &DraftText<'_>,
         ls: usize,
         le: usize,
-        forced: Option<Language>,
         out: &mut Vec<RawMatch>,
     ) {
         let rule = &self.regexes[ri as usize];
         let spec = &rule.spec;
-        // Case-sensitive regexes see the text before normalisation.
-        let (hay, base) = if spec.case_sensitive {
-            let cs = norm.map.to_source(ls);
-            let ce = norm.map.to_source(le);
-            (cased.get(cs..ce).unwrap_or(""), cs)
-        } else {
-            (&norm.text[ls..le], ls)
-        };
+        let (norm, forced) = (draft.norm, draft.forced);
+        let (hay, base) = draft.line(spec.case_sensitive, ls, le);
         let Some(regex) = spec.regex.get() else {
             return;
         };
@@ -587,6 +572,28 @@ impl Engine {
                 end: e as u32,
                 lang,
             });
+        }
+    }
+}
+
+/// The draft as the regexes see it.
+struct DraftText<'a> {
+    norm: &'a Normalized,
+    /// The text before normalisation, for case-sensitive regexes.
+    cased: &'a str,
+    /// The language the caller imposed, if any.
+    forced: Option<Language>,
+}
+
+impl DraftText<'_> {
+    /// The normalised line `[ls, le)`, or for case-sensitive regexes the
+    /// same line before normalisation; with its start offset in that text.
+    fn line(&self, case_sensitive: bool, ls: usize, le: usize) -> (&str, usize) {
+        if case_sensitive {
+            let (cs, ce) = (self.norm.map.to_source(ls), self.norm.map.to_source(le));
+            (self.cased.get(cs..ce).unwrap_or(""), cs)
+        } else {
+            (&self.norm.text[ls..le], ls)
         }
     }
 }
