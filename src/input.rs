@@ -87,7 +87,7 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted {
     // from slices of valid text needs no UTF-8 re-validation (which showed
     // in profiles) and no `unsafe`.
     let mut masks = Masks::default();
-    mask_thread_and_signature(text.as_bytes(), &mut masks);
+    mask_thread_and_signature(&text, &mut masks);
     mask_urls_and_emails(&text, &mut masks);
     Extracted {
         text: masks.apply(&text),
@@ -193,7 +193,8 @@ fn quote_header_re() -> Option<&'static Regex> {
 /// - everything from a reply header ("On … wrote:", "… написал(а):",
 ///   "-----Original Message-----", an Outlook "From:" block) to the end;
 /// - everything after a signature delimiter line (`-- `).
-fn mask_thread_and_signature(bytes: &[u8], masks: &mut Masks) {
+fn mask_thread_and_signature(text: &str, masks: &mut Masks) {
+    let bytes = text.as_bytes();
     {
         let mut line_start = 0;
         while line_start < bytes.len() {
@@ -202,10 +203,10 @@ fn mask_thread_and_signature(bytes: &[u8], masks: &mut Masks) {
             let trimmed = trim_ascii_start(line);
             if trimmed.first() == Some(&b'>') {
                 masks.add(line_start, line_end);
-            } else if is_quote_header(bytes, line_start, line_end) {
+            } else if is_quote_header(text, line_start, line_end) {
                 masks.add(line_start, bytes.len());
                 return;
-            } else if is_signature_delimiter(line) || is_sign_off(bytes, line_start, line_end) {
+            } else if is_signature_delimiter(line) || is_sign_off(text, line_start, line_end) {
                 // The signature is not prose, but an unfilled template slot
                 // in it ("{{agent_name}}") is still shown to the customer;
                 // a quoted thread after it is masked whole.
@@ -214,7 +215,7 @@ fn mask_thread_and_signature(bytes: &[u8], masks: &mut Masks) {
                     let next_end = memchr_newline(bytes, sig_end + 1);
                     let l = &bytes[(sig_end + 1).min(bytes.len())..next_end];
                     if trim_ascii_start(l).first() == Some(&b'>')
-                        || is_quote_header(bytes, sig_end + 1, next_end)
+                        || is_quote_header(text, sig_end + 1, next_end)
                     {
                         break;
                     }
@@ -289,15 +290,13 @@ const SIGN_OFFS: &[&str] = &[
 
 /// A sign-off line ("С уважением," / "Best regards,") followed by at most
 /// four short lines to the end: the signature, not the reply.
-fn is_sign_off(bytes: &[u8], start: usize, end: usize) -> bool {
-    // Cheap length test first, on bytes: this runs on every line. The
-    // longest sign-off is 46 bytes; 64 leaves room for spaces and commas.
-    if bytes[start..end].trim_ascii().len() > 64 + 8 {
-        return false;
-    }
-    let Ok(line) = std::str::from_utf8(&bytes[start..end]) else {
+fn is_sign_off(text: &str, start: usize, end: usize) -> bool {
+    // Lines end at `\n`, so this slice needs no UTF-8 re-validation (which
+    // showed in profiles: this runs on every line).
+    let Some(line) = text.get(start..end) else {
         return false;
     };
+    let bytes = text.as_bytes();
     let t = line.trim().trim_end_matches([',', '.', '!']).trim();
     if t.is_empty() || t.len() > 64 {
         return false;
@@ -338,7 +337,8 @@ fn is_signature_delimiter(line: &[u8]) -> bool {
     line == b"-- " || line == b"--"
 }
 
-fn is_quote_header(bytes: &[u8], start: usize, end: usize) -> bool {
+fn is_quote_header(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
     let line = &bytes[start..end];
     let trimmed = trim_ascii_start(line);
     let cheap = trimmed.ends_with(b":")
@@ -349,7 +349,7 @@ fn is_quote_header(bytes: &[u8], start: usize, end: usize) -> bool {
     if !cheap {
         return false;
     }
-    let Ok(line) = std::str::from_utf8(line) else {
+    let Some(line) = text.get(start..end) else {
         return false;
     };
     if !quote_header_re().is_some_and(|re| re.is_match(line)) {
@@ -750,6 +750,12 @@ mod tests {
         // A "regards" line with a long letter after it is not a signature.
         let long = "Regards,\nline one\nline two\nline three\nline four\nline five";
         assert!(lintable(long, InputFormat::Plain).contains("line five"));
+        // Padding after the sign-off (pasted `&nbsp;`, a row of `!`) is
+        // trimmed before the length test.
+        let padded = format!("Thanks.\n\nRegards{}\nAnna Smith", "\u{a0}".repeat(33));
+        assert!(!lintable(&padded, InputFormat::Plain).contains("Anna"));
+        let shouted = format!("Thanks.\n\nCheers{}\nAnna Smith", "!".repeat(67));
+        assert!(!lintable(&shouted, InputFormat::Plain).contains("Anna"));
     }
 
     #[test]

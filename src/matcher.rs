@@ -150,7 +150,8 @@ impl Anchors {
 
 /// The overlapping search of `aho-corasick`'s `try_find_overlapping_fwd`,
 /// without its resumable state: every match state reports every literal
-/// ending there (`MatchKind::Standard` keeps suffix matches).
+/// ending there (`MatchKind::Standard` keeps suffix matches). The start
+/// state is never a match state because no literal is empty.
 #[inline(always)]
 fn hits<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
     let Ok(mut sid) = a.start_state(Anchored::No) else {
@@ -231,6 +232,11 @@ impl Engine {
         let mut anchors: HashMap<String, u32> = HashMap::new();
         let mut literals: Vec<String> = Vec::new();
         let mut add_anchor = |text: &str, target: Target, targets: &mut Vec<Vec<Target>>| {
+            // The loaders reject empty literals; [`hits`] relies on there
+            // being none (it never looks at the start state).
+            if text.is_empty() {
+                return;
+            }
             let id = match anchors.get(text) {
                 Some(&id) => id,
                 None => {
