@@ -306,16 +306,7 @@ fn bearer_token_from_env_or_file_guards_the_api() {
     );
     assert_eq!(status, 401);
     assert_eq!(header(&head, "www-authenticate"), Some("Bearer"));
-    assert_eq!(
-        s.call(
-            "POST",
-            "/v1/check",
-            &[("Authorization", "Bearer s3cret")],
-            body
-        )
-        .0,
-        200
-    );
+    assert_eq!(bearer_status(&s, "s3cret", body), 200);
     assert_eq!(s.call("GET", "/metrics", &[], b"").0, 401);
     assert_eq!(
         s.call("GET", "/healthz", &[], b"").0,
@@ -327,26 +318,8 @@ fn bearer_token_from_env_or_file_guards_the_api() {
     let file = std::env::temp_dir().join(format!("apolint-token-{}", std::process::id()));
     std::fs::write(&file, "from-file\n").expect("token file");
     let s = Server::start(&["--token-file", file.to_str().expect("path")], &[]);
-    assert_eq!(
-        s.call(
-            "POST",
-            "/v1/check",
-            &[("Authorization", "Bearer from-file")],
-            body
-        )
-        .0,
-        200
-    );
-    assert_eq!(
-        s.call(
-            "POST",
-            "/v1/check",
-            &[("Authorization", "Bearer s3cret")],
-            body
-        )
-        .0,
-        401
-    );
+    assert_eq!(bearer_status(&s, "from-file", body), 200);
+    assert_eq!(bearer_status(&s, "s3cret", body), 401);
     assert!(s.log_text().contains("auth on"));
     drop(s);
 
@@ -499,4 +472,16 @@ fn draft_texts_stay_out_of_the_log_unless_asked_for() {
     assert_eq!(s.post("/v1/check", &body).0, 200);
     std::thread::sleep(Duration::from_millis(100));
     assert!(s.log_text().contains(marker), "{}", s.log_text());
+}
+
+/// The status of a check request sent with `token` as its bearer token.
+fn bearer_status(s: &Server, token: &str, body: &[u8]) -> u16 {
+    let auth = format!("Bearer {token}");
+    s.call(
+        "POST",
+        "/v1/check",
+        &[("Authorization", auth.as_str())],
+        body,
+    )
+    .0
 }
