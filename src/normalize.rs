@@ -225,12 +225,8 @@ pub fn normalize(source: &str) -> Normalized {
                 i += 1;
                 continue;
             }
+            // The rest: capitals, digits, line breaks, NUL.
             match class {
-                0 => classes.caps_run = 0,
-                LOWER => {
-                    latin += 1;
-                    classes.caps_run = 0;
-                }
                 UPPER => {
                     latin += 1;
                     classes.upper();
