@@ -10,7 +10,6 @@ pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -85,12 +84,15 @@ pub struct BadRecord {
 /// A unit of work: raw JSON lines, or records already parsed (CSV, files).
 #[derive(Debug)]
 pub enum Batch {
-    /// JSON Lines: (line number, bytes), parsed on the worker threads.
+    /// JSON Lines: a run of whole lines as read, split and parsed on the
+    /// worker threads (one buffer per batch, not one per line).
     JsonLines {
         /// Input name.
         source: String,
-        /// Lines with their numbers.
-        lines: Vec<(u64, Vec<u8>)>,
+        /// 1-based number of the first line in `bytes`.
+        first_line: u64,
+        /// Whole lines, each ending in `\n` except perhaps the input's last.
+        bytes: Vec<u8>,
     },
     /// Parsed records.
     Records(Vec<Record>),
@@ -102,7 +104,7 @@ impl Batch {
     /// Input bytes in the batch (for progress).
     pub fn bytes(&self) -> u64 {
         match self {
-            Batch::JsonLines { lines, .. } => lines.iter().map(|(_, l)| l.len() as u64 + 1).sum(),
+            Batch::JsonLines { bytes, .. } => bytes.len() as u64,
             Batch::Records(r) => r.iter().map(|r| r.text.len() as u64).sum(),
             Batch::Bad(_) => 0,
         }
@@ -232,14 +234,26 @@ pub struct Summary {
 }
 
 /// Parses one JSON line into a record.
+///
+/// Only the fields named in `fields` are kept; the others are skipped
+/// without being built (no map of every key), which is most of the cost of
+/// reading an export. UTF-8 is checked in the fields that are used.
 pub fn parse_json_line(line: &[u8], fields: &Fields) -> Result<Record, String> {
-    let text = std::str::from_utf8(line)
-        .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
-    let Value::Object(mut obj) = value else {
-        return Err("not a JSON object".into());
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let parsed = serde::de::DeserializeSeed::deserialize(RecordSeed(fields), &mut de)
+        .and_then(|values| de.end().map(|()| values));
+    let values = match parsed {
+        Ok(Some(values)) => values,
+        Ok(None) => return Err("not a JSON object".into()),
+        Err(e) => {
+            return Err(match std::str::from_utf8(line) {
+                Err(u) => format!("invalid UTF-8 at byte {}", u.valid_up_to()),
+                Ok(_) => format!("malformed JSON: {e}"),
+            })
+        }
     };
-    let reply = match obj.remove(&fields.text) {
+    let [text, agent, channel, date, ticket, canned, customer] = values;
+    let reply = match text {
         Some(Value::String(s)) => s,
         Some(other) => {
             return Err(format!(
@@ -256,8 +270,8 @@ pub fn parse_json_line(line: &[u8], fields: &Fields) -> Result<Record, String> {
         }
         None => return Err(format!("no `{}` field", fields.text)),
     };
-    let mut take = |name: &Option<String>| -> Option<String> {
-        match obj.remove(name.as_deref()?)? {
+    let take = |v: Option<Value>| -> Option<String> {
+        match v? {
             Value::String(s) => Some(s),
             Value::Null => None,
             other => Some(other.to_string()),
@@ -265,13 +279,109 @@ pub fn parse_json_line(line: &[u8], fields: &Fields) -> Result<Record, String> {
     };
     Ok(Record {
         text: reply,
-        agent: take(&fields.agent),
-        channel: take(&fields.channel),
-        month: take(&fields.date).and_then(|d| month_of(&d)),
-        ticket: take(&fields.ticket),
-        canned: take(&fields.canned),
-        customer: take(&fields.customer),
+        agent: take(agent),
+        channel: take(channel),
+        month: take(date).and_then(|d| month_of(&d)),
+        ticket: take(ticket),
+        canned: take(canned),
+        customer: take(customer),
     })
+}
+
+/// The values of the text, agent, channel, date, ticket, canned and
+/// customer fields of a JSON object (the last of a repeated key wins, as in
+/// a JSON map); `None` for a value that is not an object.
+type FieldValues = Option<[Option<Value>; 7]>;
+
+struct RecordSeed<'f>(&'f Fields);
+
+impl RecordSeed<'_> {
+    /// Which of the seven fields `key` names (the first, if several do).
+    fn slot(&self, key: &str) -> Option<usize> {
+        let f = self.0;
+        if key == f.text {
+            return Some(0);
+        }
+        [
+            &f.agent,
+            &f.channel,
+            &f.date,
+            &f.ticket,
+            &f.canned,
+            &f.customer,
+        ]
+        .iter()
+        .position(|n| n.as_deref() == Some(key))
+        .map(|i| i + 1)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = FieldValues;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<FieldValues, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Reads an object key as the slot it fills, without allocating.
+struct KeySeed<'a, 'f>(&'a RecordSeed<'f>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_, '_> {
+    type Value = Option<usize>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed<'_, '_> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.slot(key))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
+    type Value = FieldValues;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FieldValues, A::Error> {
+        let mut values: [Option<Value>; 7] = Default::default();
+        while let Some(slot) = map.next_key_seed(KeySeed(&self))? {
+            match slot {
+                Some(i) => values[i] = Some(map.next_value()?),
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Some(values))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<FieldValues, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<FieldValues, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<FieldValues, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<FieldValues, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<FieldValues, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<FieldValues, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<FieldValues, E> {
+        Ok(None)
+    }
 }
 
 /// `YYYY-MM` from a date or timestamp (`2026-03-14`, `2026-03-14T10:00Z`,
@@ -320,56 +430,86 @@ pub fn read_batches(
     if is_csv {
         read_csv(&name, reader, fields, &mut emit)
     } else {
-        read_jsonl(&name, reader, &mut emit)
+        read_jsonl(&name, reader, BATCH_BYTES, &mut emit)
     }
 }
 
 fn read_jsonl(
     name: &str,
-    reader: Box<dyn std::io::Read + Send>,
+    mut reader: impl std::io::Read,
+    batch_bytes: usize,
     emit: &mut impl FnMut(Batch) -> bool,
 ) -> Result<(), String> {
-    let mut r = std::io::BufReader::with_capacity(1 << 20, reader);
-    let mut lines = Vec::new();
-    let (mut size, mut line_no) = (0usize, 0u64);
+    use std::io::Read;
+    let mut line_no = 1u64;
+    // The part of the last read after its last newline: the start of the
+    // next batch's first line.
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        let mut buf = Vec::new();
-        let n = r
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| format!("cannot read {name}: {e}"))?;
-        if n == 0 {
-            break;
+        let mut buf = std::mem::take(&mut carry);
+        buf.reserve(batch_bytes + batch_bytes / 16);
+        let mut eof = false;
+        // Fill to a batch's size, then on to the end of a line (a line
+        // longer than a batch makes a longer batch). `last_newline` is
+        // searched for in new bytes only, so a huge line stays linear.
+        let mut last_newline = memchr::memrchr(b'\n', &buf);
+        while buf.len() < batch_bytes || last_newline.is_none() {
+            let want = batch_bytes
+                .saturating_sub(buf.len())
+                .max(1 + batch_bytes / 16) as u64;
+            let old = buf.len();
+            let n = (&mut reader)
+                .take(want)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read {name}: {e}"))?;
+            if n == 0 {
+                eof = true;
+                break;
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &buf[old..]) {
+                last_newline = Some(old + i);
+            }
         }
-        line_no += 1;
-        if buf.last() == Some(&b'\n') {
-            buf.pop();
+        if let (false, Some(last)) = (eof, last_newline) {
+            carry = buf.split_off(last + 1);
         }
-        if buf.last() == Some(&b'\r') {
-            buf.pop();
-        }
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        size += buf.len();
-        lines.push((line_no, buf));
-        if size >= BATCH_BYTES {
+        if !buf.is_empty() {
+            let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
             let batch = Batch::JsonLines {
                 source: name.to_owned(),
-                lines: std::mem::take(&mut lines),
+                first_line: line_no,
+                bytes: buf,
             };
-            size = 0;
+            line_no += lines;
             if !emit(batch) {
                 return Ok(());
             }
         }
+        if eof {
+            return Ok(());
+        }
     }
-    if !lines.is_empty() {
-        emit(Batch::JsonLines {
-            source: name.to_owned(),
-            lines,
-        });
+}
+
+/// The non-blank lines of a JSON Lines batch with their numbers, without
+/// line ends.
+fn json_lines(bytes: &[u8], first_line: u64) -> Vec<(u64, &[u8])> {
+    let mut out = Vec::with_capacity(bytes.len() / 256);
+    let mut from = 0;
+    let mut no = first_line;
+    while from < bytes.len() {
+        let to = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i);
+        let mut line = &bytes[from..to];
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            out.push((no, line));
+        }
+        no += 1;
+        from = to + 1;
     }
-    Ok(())
+    out
 }
 
 fn read_csv(
@@ -564,15 +704,22 @@ impl Summary {
             }
             Batch::Records(records) => records
                 .into_par_iter()
+                .with_min_len(64)
                 .fold(Summary::default, |mut s, r| {
                     s.add_record(linter, &r);
                     s
                 })
                 .reduce(Summary::default, Summary::merge),
-            Batch::JsonLines { source, lines } => lines
+            Batch::JsonLines {
+                source,
+                first_line,
+                bytes,
+            } => json_lines(&bytes, first_line)
                 .into_par_iter()
+                // Few partial summaries per batch: merging them is not free.
+                .with_min_len(256)
                 .fold(Summary::default, |mut s, (line, bytes)| {
-                    match parse_json_line(&bytes, fields) {
+                    match parse_json_line(bytes, fields) {
                         Ok(r) => s.add_record(linter, &r),
                         Err(reason) => s.add_bad(BadRecord {
                             source: source.clone(),
@@ -942,6 +1089,84 @@ mod tests {
         assert_eq!(s.by_month["2026-03"].replies, 2);
         assert_eq!(s.by_category["cliche"], 1);
         assert_eq!(s.clean, 1);
+    }
+
+    #[test]
+    fn json_lines_batches_keep_every_line_and_its_number() {
+        let long = format!("{{\"text\": \"{}\"}}", "а".repeat(5000));
+        let input = format!("{{\"a\":1}}\r\n\n  \n{long}\n{{\"b\":2}}\n\n{{\"c\":3}}");
+        let expected: Vec<(u64, Vec<u8>)> = vec![
+            (1, b"{\"a\":1}".to_vec()),
+            (4, long.clone().into_bytes()),
+            (5, b"{\"b\":2}".to_vec()),
+            (7, b"{\"c\":3}".to_vec()),
+        ];
+        for batch in [1, 2, 3, 7, 64, 4999, 5001, 1 << 20] {
+            let mut got = Vec::new();
+            let mut batches = 0;
+            read_jsonl("t", input.as_bytes(), batch, &mut |b| {
+                let Batch::JsonLines {
+                    first_line, bytes, ..
+                } = b
+                else {
+                    panic!("not JSON lines")
+                };
+                batches += 1;
+                got.extend(
+                    json_lines(&bytes, first_line)
+                        .into_iter()
+                        .map(|(n, l)| (n, l.to_vec())),
+                );
+                true
+            })
+            .unwrap();
+            assert_eq!(got, expected, "batch size {batch}");
+            assert!(
+                batch < 1 << 20 || batches == 1,
+                "batch size {batch}: {batches} batches"
+            );
+            assert!(
+                batch > 3 || batches >= 5,
+                "batch size {batch}: {batches} batches"
+            );
+        }
+    }
+
+    #[test]
+    fn json_records_keep_only_the_named_fields() {
+        let fields = Fields {
+            agent: Some("who".into()),
+            ..Fields::default()
+        };
+        let r = parse_json_line(
+            br#"{"x": {"deep": [1, "t\u00e9"]}, "who": "Bob", "text": "first", "text": "Hi \"you\"\n", "date": "2026-04-01", "ticket": 42, "channel": null}"#,
+            &fields,
+        )
+        .unwrap();
+        assert_eq!(r.text, "Hi \"you\"\n", "the last of a repeated key wins");
+        assert_eq!(r.agent.as_deref(), Some("Bob"));
+        assert_eq!(r.month.as_deref(), Some("2026-04"));
+        assert_eq!(r.ticket.as_deref(), Some("42"));
+        assert_eq!(r.channel, None);
+        for (line, reason) in [
+            (
+                &b"{\"text\": \"ok\"} trailing"[..],
+                "malformed JSON: trailing characters at line 1 column 16",
+            ),
+            (b"[1, {\"text\": \"x\"}]", "not a JSON object"),
+            (b"\"just a string\"", "not a JSON object"),
+            (
+                b"{\"text\": [\"x\"]}",
+                "field `text` is an array, not a string",
+            ),
+            (b"{\"text\": \"caf\xff\"}", "invalid UTF-8 at byte 13"),
+            (
+                b"{\"text\": \"x\",}",
+                "malformed JSON: trailing comma at line 1 column 14",
+            ),
+        ] {
+            assert_eq!(parse_json_line(line, &fields).unwrap_err(), reason);
+        }
     }
 
     #[test]
