@@ -1,6 +1,6 @@
 //! `apolint audit`: what a whole team sends. Reads help-desk exports (JSON
 //! Lines, CSV, folders of text files) as a stream of batches, checks the
-//! replies of each batch on all cores (rayon), and folds the findings into
+//! batches on all cores, and folds the findings into
 //! a [`Summary`] whose size does not grow with the number of replies:
 //! counts per category, rule, agent, channel and month, the most frequent
 //! phrases, the canned responses that produce the most findings, a few
@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -407,6 +406,59 @@ pub fn month_of(date: &str) -> Option<String> {
     None
 }
 
+/// Checks a stream of batches on `threads` worker threads, each taking
+/// whole batches (no barrier between batches, so every core stays busy),
+/// and folds their summaries on this thread in input order, so the summary
+/// is the same on any number of threads. `progress(batch bytes, summary so
+/// far)` is called after each batch is folded in. Memory stays bounded by
+/// the batches in flight: about two per thread plus what `batches` holds.
+///
+/// Plain scoped threads, not a rayon pool: the workers block on the input
+/// and this thread blocks on their results, which a work-stealing pool
+/// must not do (a one-thread pool would deadlock).
+pub fn summarize(
+    linter: &Linter,
+    fields: &Fields,
+    batches: impl Iterator<Item = Batch> + Send,
+    threads: usize,
+    mut progress: impl FnMut(u64, &Summary),
+) -> Summary {
+    let source = std::sync::Mutex::new(batches.enumerate());
+    let (tx, results) = std::sync::mpsc::channel::<(usize, u64, Summary)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            let (tx, source) = (tx.clone(), &source);
+            scope.spawn(move || loop {
+                // The lock is held while waiting for the reader: only one
+                // thread can take the next batch anyway.
+                let next = match source.lock() {
+                    Ok(mut batches) => batches.next(),
+                    Err(_) => None,
+                };
+                let Some((seq, batch)) = next else { break };
+                let bytes = batch.bytes();
+                let part = Summary::of_batch(linter, fields, batch);
+                if tx.send((seq, bytes, part)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut total = Summary::default();
+        let mut waiting: BTreeMap<usize, (u64, Summary)> = BTreeMap::new();
+        let mut next = 0;
+        for (seq, bytes, part) in results {
+            waiting.insert(seq, (bytes, part));
+            while let Some((bytes, part)) = waiting.remove(&next) {
+                total = total.merge(part);
+                next += 1;
+                progress(bytes, &total);
+            }
+        }
+        total
+    })
+}
+
 /// Streams an input as batches: JSON Lines (`.jsonl`, `.ndjson`, `.json`,
 /// or `-`), CSV (`.csv`), or a directory of text files.
 pub fn read_batches(
@@ -692,33 +744,24 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 impl Summary {
-    /// Checks a batch on all cores and adds it to the summary.
+    /// Checks a batch (on this thread) and adds it to the summary.
     pub fn add_batch(&mut self, linter: &Linter, fields: &Fields, batch: Batch) {
-        let part = match batch {
-            Batch::Bad(bad) => {
-                let mut s = Summary::default();
-                for b in bad {
-                    s.add_bad(b);
-                }
-                s
-            }
-            Batch::Records(records) => records
-                .into_par_iter()
-                .with_min_len(64)
-                .fold(Summary::default, |mut s, r| {
-                    s.add_record(linter, &r);
-                    s
-                })
-                .reduce(Summary::default, Summary::merge),
+        let me = std::mem::take(self);
+        *self = me.merge(Summary::of_batch(linter, fields, batch));
+    }
+
+    /// The summary of one batch, checked on this thread.
+    pub fn of_batch(linter: &Linter, fields: &Fields, batch: Batch) -> Summary {
+        let mut s = Summary::default();
+        match batch {
+            Batch::Bad(bad) => bad.into_iter().for_each(|b| s.add_bad(b)),
+            Batch::Records(records) => records.iter().for_each(|r| s.add_record(linter, r)),
             Batch::JsonLines {
                 source,
                 first_line,
                 bytes,
-            } => json_lines(&bytes, first_line)
-                .into_par_iter()
-                // Few partial summaries per batch: merging them is not free.
-                .with_min_len(256)
-                .fold(Summary::default, |mut s, (line, bytes)| {
+            } => {
+                for (line, bytes) in json_lines(&bytes, first_line) {
                     match parse_json_line(bytes, fields) {
                         Ok(r) => s.add_record(linter, &r),
                         Err(reason) => s.add_bad(BadRecord {
@@ -727,12 +770,10 @@ impl Summary {
                             reason,
                         }),
                     }
-                    s
-                })
-                .reduce(Summary::default, Summary::merge),
-        };
-        let me = std::mem::take(self);
-        *self = me.merge(part);
+                }
+            }
+        }
+        s
     }
 
     fn add_bad(&mut self, b: BadRecord) {
@@ -947,6 +988,7 @@ impl Summary {
             b.count
                 .cmp(&a.count)
                 .then_with(|| a.example.cmp(&b.example))
+                .then_with(|| a.rule.cmp(&b.rule))
         });
         v.truncate(n);
         v
@@ -964,6 +1006,9 @@ impl Summary {
             (b.findings * b.sent)
                 .cmp(&(a.findings * a.sent))
                 .then_with(|| a.text.cmp(&b.text))
+                // Ties in full, or the order would follow the hash map's.
+                .then_with(|| a.canned.cmp(&b.canned))
+                .then_with(|| b.sent.cmp(&a.sent))
         });
         v.truncate(n);
         v
@@ -1129,6 +1174,55 @@ mod tests {
                 batch > 3 || batches >= 5,
                 "batch size {batch}: {batches} batches"
             );
+        }
+    }
+
+    #[test]
+    fn summary_is_the_same_on_any_number_of_threads() {
+        let texts = [
+            "Приносим свои извинения. Мы же вас предупреждали!!!",
+            "Thanks, the refund was sent today at 10:00.",
+            "We apologize for any inconvenience. As I already mentioned, the courier failed.",
+        ];
+        let mut input = String::new();
+        for i in 0..120 {
+            if i % 17 == 5 {
+                input.push_str("not json\n");
+                continue;
+            }
+            let rec = serde_json::json!({
+                "text": texts[i % 3],
+                "agent": format!("a{}", i % 4),
+                "macro": (i % 5 == 0).then(|| format!("m{}", i % 2)),
+                "date": format!("2026-0{}-01", 1 + i % 6),
+            });
+            input.push_str(&format!("{rec}\n"));
+        }
+        let batches = || {
+            let mut v = Vec::new();
+            read_jsonl("t.jsonl", input.as_bytes(), 700, &mut |b| {
+                v.push(b);
+                true
+            })
+            .unwrap();
+            assert!(v.len() > 8, "{} batches", v.len());
+            v
+        };
+        let (l, fields) = (linter(), Fields::default());
+        let mut one_by_one = Summary::default();
+        for b in batches() {
+            one_by_one.add_batch(&l, &fields, b);
+        }
+        for threads in [1, 2, 3] {
+            let mut folded = 0;
+            let s = summarize(&l, &fields, batches().into_iter(), threads, |_, so_far| {
+                folded += 1;
+                assert!(so_far.replies + so_far.bad_records > 0);
+            });
+            assert_eq!(folded, batches().len());
+            assert_eq!(s.to_json(), one_by_one.to_json(), "{threads} threads");
+            let lines: Vec<u64> = s.bad.iter().map(|b| b.line).collect();
+            assert_eq!(lines, [6, 23, 40, 57, 74, 91, 108], "in input order");
         }
     }
 

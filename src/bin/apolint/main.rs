@@ -542,15 +542,9 @@ fn stream_requests(
 }
 
 fn audit(args: AuditArgs) -> Result<ExitCode, Failure> {
-    use apolint::audit::{read_batches, Batch, Fields, Summary};
+    use apolint::audit::{read_batches, summarize, Batch, Fields};
     let config = load_config(args.config.as_deref(), args.no_config)?;
     let linter = linter(&config)?;
-    if let Some(n) = args.jobs {
-        // Only fails if a pool exists already; then that one is used.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global();
-    }
     let fields = Fields {
         text: args.text_field.clone(),
         agent: Some(args.agent_field.clone()),
@@ -588,9 +582,8 @@ fn audit(args: AuditArgs) -> Result<ExitCode, Failure> {
         b
     };
     let started = std::time::Instant::now();
-    let mut summary = Summary::default();
-    // A reader thread parses the input into batches while the rayon pool
-    // checks the previous ones; the bounded channel keeps memory flat.
+    // A reader thread cuts the input into batches while the workers check
+    // the previous ones; the bounded channel keeps memory flat.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
     let inputs = args.inputs.clone();
     let reader_fields = fields.clone();
@@ -600,11 +593,19 @@ fn audit(args: AuditArgs) -> Result<ExitCode, Failure> {
         }
         Ok(())
     });
-    for batch in rx {
-        bar.inc(batch.bytes());
-        summary.add_batch(&linter, &fields, batch);
-        bar.set_message(format!("{} replies", summary.replies));
-    }
+    let threads = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    let summary = summarize(
+        &linter,
+        &fields,
+        rx.into_iter(),
+        threads,
+        |bytes, so_far| {
+            bar.inc(bytes);
+            bar.set_message(format!("{} replies", so_far.replies));
+        },
+    );
     let read = reader
         .join()
         .map_err(|_| Failure::Message("the reader thread failed".into()))?;
