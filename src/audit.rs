@@ -110,9 +110,12 @@ impl Batch {
     }
 }
 
-/// Bytes of input per batch: large enough to keep both cores busy, small
-/// enough that memory stays flat.
-pub const BATCH_BYTES: usize = 4 << 20;
+/// Bytes of input per batch. Each worker takes whole batches, so a batch
+/// is small enough that a few megabytes of input already keep every core
+/// busy and memory stays flat, and large enough that folding the batch
+/// summaries (~1,000 per GB) costs nothing measurable (1 MB and 4 MB gave
+/// the same time on a 100 MB export).
+pub const BATCH_BYTES: usize = 1 << 20;
 
 /// Most phrase and canned-response entries kept; beyond this the rarest
 /// are dropped (the summary stays bounded on any archive).
