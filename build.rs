@@ -9,8 +9,6 @@
 
 #[path = "src/diagnostics.rs"]
 mod diagnostics;
-#[path = "src/matcher.rs"]
-mod matcher;
 #[path = "src/normalize.rs"]
 mod normalize;
 #[path = "src/pattern.rs"]
@@ -19,6 +17,8 @@ mod pattern;
 mod rules;
 #[path = "src/segment.rs"]
 mod segment;
+#[path = "src/vocab.rs"]
+mod vocab;
 
 use std::path::{Path, PathBuf};
 
@@ -42,11 +42,11 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
     for m in [
         "diagnostics",
-        "matcher",
         "normalize",
         "pattern",
         "rules",
         "segment",
+        "vocab",
     ] {
         println!("cargo:rerun-if-changed=src/{m}.rs");
     }
@@ -72,10 +72,4 @@ fn main() {
     let bytes = postcard::to_stdvec(&book).expect("the rule book serialises");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out_dir.join("builtin_book.bin"), bytes).expect("write builtin_book.bin");
-    // The automaton's literals in the order the engine will number them, so
-    // start-up can build the automaton on a second thread while the book
-    // is decoded (the engine checks the list still matches).
-    let literals = matcher::Engine::compile(&book).literals.join("\n");
-    std::fs::write(out_dir.join("builtin_literals.txt"), literals)
-        .expect("write builtin_literals.txt");
 }

@@ -11,9 +11,6 @@ use std::sync::Arc;
 use crate::diagnostics::FileError;
 use crate::rules::RuleBook;
 
-/// The built-in book's automaton literals, one per line, in engine order.
-pub(crate) static LITERALS: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_literals.txt"));
-
 /// The serialised built-in book (postcard).
 static BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book.bin"));
 

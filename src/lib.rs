@@ -44,6 +44,7 @@ pub mod request;
 pub mod rules;
 pub mod segment;
 pub mod verdict;
+pub mod vocab;
 
 pub use config::{Config, FailOn};
 pub use diagnostics::FileError;
@@ -115,37 +116,23 @@ impl Linter {
 
     /// The built-in packs adjusted by a configuration.
     pub fn with_config(config: &Config) -> Result<Linter, Vec<FileError>> {
-        // The anchor automaton of the built-in packs is built on a second
-        // thread from the literal list the build recorded, while this one
-        // decodes the book and applies the configuration; the engine uses it
-        // only if the final book still has exactly those literals.
-        std::thread::scope(|s| {
-            let automaton = s.spawn(|| {
-                let literals: Vec<&str> = builtin::LITERALS.split('\n').collect();
-                let ac = matcher::build_automaton(&literals);
-                (literals, ac)
+        let mut book = RuleBook::builtin()?;
+        if !config.languages.is_empty() {
+            book.rules.retain(|r| {
+                r.lang == rules::RuleLang::Any
+                    || config.languages.iter().any(|l| l == r.lang.code())
             });
-            let mut book = RuleBook::builtin()?;
-            if !config.languages.is_empty() {
-                book.rules.retain(|r| {
-                    r.lang == rules::RuleLang::Any
-                        || config.languages.iter().any(|l| l == r.lang.code())
-                });
-            }
-            config.apply(&mut book)?;
-            book.validate()?;
-            let policy = config.policy(&book)?;
-            let engine = match automaton.join() {
-                Ok((literals, ac)) => matcher::Engine::compile_with(&book, Some((&literals, ac))),
-                Err(_) => matcher::Engine::compile(&book),
-            };
-            Ok(Linter {
-                names: findings::NameIndex::new(book.names.clone()),
-                book,
-                engine,
-                fail_on: config.fail_on,
-                policy,
-            })
+        }
+        config.apply(&mut book)?;
+        book.validate()?;
+        let policy = config.policy(&book)?;
+        let engine = matcher::Engine::compile(&book);
+        Ok(Linter {
+            names: findings::NameIndex::new(book.names.clone()),
+            book,
+            engine,
+            fail_on: config.fail_on,
+            policy,
         })
     }
 

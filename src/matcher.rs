@@ -1,22 +1,22 @@
 //! Stage 4: matches.
 //!
-//! One Aho-Corasick automaton holds the anchor literal of every phrase
-//! pattern and the prefilter literals of every regex. A single overlapping
-//! pass over the normalised draft yields candidate hits; a hit whose edges
-//! are not word boundaries is dropped on the spot, the rest are verified
-//! against their full pattern on the tokens of their line (tokenized once,
-//! lazily), and regexes run only on lines where their prefilter hit.
+//! Phrase patterns are anchored on one word (or prefix) each. Every word of
+//! a line is looked up once in the patterns' vocabulary ([`crate::vocab`]);
+//! a word some phrase is anchored on has that phrase verified around it,
+//! on the interned ids of the line's tokens. Regexes run only on lines
+//! where one of their literals was found by a small Aho-Corasick automaton
+//! (or, for those with none, on the lines of their character classes).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::{nfa, Anchored, MatchKind};
 
 use crate::normalize::Normalized;
-use crate::pattern::{first_literals, Dir, Elem, Matcher, Variant};
+use crate::pattern::{compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant};
 use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use crate::segment::{Language, Line};
+use crate::vocab::{TokenIds, Vocab, NO_WORD};
 
 /// Who a match belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,20 +38,6 @@ pub struct RawMatch {
     pub end: u32,
     /// Language of the sentence it is in.
     pub lang: Language,
-}
-
-#[derive(Debug)]
-struct Phrase {
-    owner: Owner,
-    elems: std::sync::Arc<[Elem]>,
-    anchor: usize,
-    /// What the tokens right before and after the anchor must match, when
-    /// that is a short list (see [`crate::pattern::first_literals`]).
-    left: Option<Box<[Elem]>>,
-    right: Option<Box<[Elem]>>,
-    /// Index into `Engine::contexts` (lexicon patterns have none).
-    context: Option<usize>,
-    lang: RuleLang,
 }
 
 #[derive(Debug)]
@@ -98,119 +84,239 @@ impl UnfilteredGroup {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Target {
-    Phrase { idx: u32, prefix: bool },
-    Regex(u32),
+/// A phrase pattern variant, compiled.
+#[derive(Debug)]
+struct Phrase {
+    owner: Owner,
+    elems: Box<[CElem]>,
+    anchor: usize,
+    /// What the tokens right before and after the anchor must be, when that
+    /// is a short list (see [`crate::pattern::first_literals`]).
+    left: Option<TokenSet>,
+    right: Option<TokenSet>,
+    /// Index into `Engine::contexts` (lexicon patterns have none).
+    context: Option<usize>,
+    lang: RuleLang,
 }
 
-/// The compiled form of a rule book: the automaton and everything hanging
-/// off its hits.
+/// A phrase rule's (or lexicon's) context, compiled.
+#[derive(Debug)]
+struct CompiledContext {
+    unless_before: Vec<Box<[CElem]>>,
+    unless_after: Vec<Box<[CElem]>>,
+    unless_sentence: Vec<Box<[CElem]>>,
+    clause_start: bool,
+    in_quotes: bool,
+}
+
+impl CompiledContext {
+    fn new(c: &Context, vocab: &mut Vocab) -> CompiledContext {
+        let all = |ps: &[Vec<Elem>], vocab: &mut Vocab| -> Vec<Box<[CElem]>> {
+            ps.iter().map(|p| compile(p, vocab)).collect()
+        };
+        CompiledContext {
+            unless_before: all(&c.unless_before, vocab),
+            unless_after: all(&c.unless_after, vocab),
+            unless_sentence: all(&c.unless_sentence, vocab),
+            clause_start: c.clause_start,
+            in_quotes: c.in_quotes,
+        }
+    }
+}
+
+/// The phrases anchored on each word (or prefix) id, as one flat list.
+#[derive(Debug, Default)]
+struct AnchorIndex {
+    /// Id `i`'s phrases are `phrases[start[i]..start[i + 1]]`.
+    start: Vec<u32>,
+    phrases: Vec<u32>,
+}
+
+impl AnchorIndex {
+    /// From `(id, phrase)` pairs over ids `0..ids`.
+    fn new(ids: usize, mut pairs: Vec<(u32, u32)>) -> AnchorIndex {
+        pairs.sort_by_key(|&(id, _)| id);
+        let mut start = Vec::with_capacity(ids + 1);
+        let mut k = 0;
+        for id in 0..=ids {
+            start.push(k as u32);
+            while k < pairs.len() && pairs[k].0 as usize == id {
+                k += 1;
+            }
+        }
+        AnchorIndex {
+            start,
+            phrases: pairs.into_iter().map(|(_, p)| p).collect(),
+        }
+    }
+
+    /// The phrases anchored on `id`.
+    #[inline]
+    fn of(&self, id: u32) -> &[u32] {
+        let id = id as usize;
+        match (self.start.get(id), self.start.get(id + 1)) {
+            (Some(&a), Some(&b)) => &self.phrases[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// Number of ids with at least one phrase.
+    fn anchored(&self) -> usize {
+        self.start.windows(2).filter(|w| w[1] > w[0]).count()
+    }
+}
+
+/// The compiled form of a rule book: the vocabulary, the phrases anchored
+/// on its words, and the regexes with the automaton of their literals.
 #[derive(Debug)]
 pub struct Engine {
-    ac: Option<Anchors>,
-    targets: Vec<Vec<Target>>,
+    vocab: Vocab,
+    word_anchors: AnchorIndex,
+    prefix_anchors: AnchorIndex,
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
+    /// Literals of the regexes that have some (normalised).
+    regex_literals: Option<LiteralScanner>,
+    /// The regexes each of those literals triggers.
+    regex_targets: Vec<Vec<u32>>,
     /// Regexes with no literal prefilter, grouped by the line classes they
     /// need: run once over the whole draft, or over the lines of their
     /// classes.
     unfiltered: Vec<UnfilteredGroup>,
-    contexts: Vec<Arc<Context>>,
+    contexts: Vec<CompiledContext>,
     /// Lexicon names, indexed by tag id.
     pub tag_names: Vec<String>,
     /// Tag ids each rule's matches also count toward.
     pub rule_tags: Vec<Vec<u32>>,
-    /// The automaton's literals, in pattern-id order.
-    pub literals: Vec<String>,
 }
 
-/// The anchor automaton, kept as its concrete type so that the scan loop
-/// ([`Anchors::for_each_hit`]) is compiled for it, with no dynamic dispatch
-/// or iterator state per byte (the library's overlapping iterator cost ~20%
-/// more per byte, measured).
-#[derive(Debug, Clone)]
-pub enum Anchors {
-    /// The default: quick to build.
-    Nfa(nfa::contiguous::NFA),
-    /// Fallback when the contiguous NFA cannot hold the literals.
-    SparseNfa(nfa::noncontiguous::NFA),
+/// The regexes' literals (`{{`, `%`, `!!`…) as a dense automaton over byte
+/// classes: a handful of states, so the table stays in L1 and the scan is
+/// one load per byte. Built by tabulating an Aho-Corasick automaton's
+/// transitions, failure links included; `MatchKind::Standard` keeps every
+/// literal that ends at a position, overlapping ones too.
+#[derive(Debug)]
+struct LiteralScanner {
+    /// Bytes that occur in some literal have a class of their own; all
+    /// others share class 0 (they lead every state back to the start).
+    class: [u8; 256],
+    classes: usize,
+    /// `next[state + class]`, states premultiplied by `classes` (one add,
+    /// no multiply, on the per-byte dependency chain); state 0 is the start.
+    next: Vec<u32>,
+    /// States from this one (premultiplied) on end at least one literal.
+    first_match: u32,
+    /// Per match state: `(literal, length)` of each literal ending there.
+    ends: Vec<Vec<(u32, u32)>>,
 }
 
-impl Anchors {
-    /// Calls `f(start, end, literal)` for every occurrence of every literal
-    /// in `hay`, overlapping ones included, in order of their ends.
-    pub fn for_each_hit(&self, hay: &[u8], f: impl FnMut(usize, usize, usize)) {
-        match self {
-            Anchors::Nfa(a) => hits(a, hay, f),
-            Anchors::SparseNfa(a) => hits(a, hay, f),
-        }
-    }
-}
-
-/// The overlapping search of `aho-corasick`'s `try_find_overlapping_fwd`,
-/// without its resumable state: every match state reports every literal
-/// ending there (`MatchKind::Standard` keeps suffix matches). The start
-/// state is never a match state because no literal is empty.
-#[inline(always)]
-fn hits<A: Automaton>(a: &A, hay: &[u8], mut f: impl FnMut(usize, usize, usize)) {
-    let Ok(mut sid) = a.start_state(Anchored::No) else {
-        return;
-    };
-    for (i, &b) in hay.iter().enumerate() {
-        sid = a.next_state(Anchored::No, sid, b);
-        if a.is_special(sid) {
-            if a.is_dead(sid) {
-                return;
-            }
-            for k in 0..a.match_len(sid) {
-                let pid = a.match_pattern(sid, k);
-                f(i + 1 - a.pattern_len(pid), i + 1, pid.as_usize());
+impl LiteralScanner {
+    fn new(literals: &[String]) -> Option<LiteralScanner> {
+        let nfa = nfa::noncontiguous::NFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(literals)
+            .ok()?;
+        // Literals are UTF-8, which never uses 13 of the 256 byte values,
+        // so every byte that occurs gets a class of its own within a u8.
+        let mut class = [0u8; 256];
+        let mut reps = vec![0u8];
+        for b in literals.iter().flat_map(|l| l.bytes()) {
+            if class[b as usize] == 0 && reps.len() < 256 {
+                class[b as usize] = reps.len() as u8;
+                reps.push(b);
             }
         }
-    }
-}
-
-/// Builds the anchor automaton.
-///
-/// A contiguous NFA builds in a quarter of a DFA's time for our ~1600
-/// anchors (2 ms against 8.5 ms), which is what a one-draft run pays for,
-/// and with the loop below a DFA scanned no faster in whole checks (audit
-/// of 100 MB: 2.4 s either way); a prefilter costs 30% of the build and
-/// gains nothing with this many patterns (measured: benches/ and the issue
-/// #2 note).
-pub fn build_automaton<P: AsRef<[u8]>>(literals: &[P]) -> Option<Anchors> {
-    if literals.is_empty() {
-        return None;
-    }
-    nfa::contiguous::NFA::builder()
-        .match_kind(MatchKind::Standard)
-        .prefilter(false)
-        // Dense transitions for the first four bytes of every literal (two
-        // by default): 9% faster scanning, same build time, 0.46 MB.
-        .dense_depth(4)
-        .build(literals)
-        .map(Anchors::Nfa)
-        .or_else(|_| {
-            nfa::noncontiguous::NFA::builder()
-                .match_kind(MatchKind::Standard)
-                .prefilter(false)
-                .build(literals)
-                .map(Anchors::SparseNfa)
+        // A representative byte for class 0, if any byte is in it.
+        reps[0] = (0..=255u8).find(|&b| class[b as usize] == 0).unwrap_or(0);
+        let classes = reps.len();
+        // The automaton's states, breadth-first from the start.
+        let start = nfa.start_state(Anchored::No).ok()?;
+        let mut order = vec![start];
+        let mut seen = std::collections::HashSet::from([start]);
+        let mut k = 0;
+        while k < order.len() {
+            let sid = order[k];
+            k += 1;
+            for &b in &reps {
+                let to = nfa.next_state(Anchored::No, sid, b);
+                if seen.insert(to) {
+                    order.push(to);
+                }
+            }
+        }
+        // Match states last, so one comparison per byte finds them.
+        let (plain, matching): (Vec<_>, Vec<_>) = order.iter().partition(|&&s| !nfa.is_match(s));
+        let renumbered: Vec<_> = plain.iter().chain(&matching).copied().collect();
+        let new_id: HashMap<_, u32> = renumbered
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| (s, i as u32))
+            .collect();
+        let mut next = Vec::with_capacity(renumbered.len() * classes);
+        for &sid in &renumbered {
+            for &b in &reps {
+                let to = new_id[&nfa.next_state(Anchored::No, sid, b)] as usize;
+                next.push(u32::try_from(to * classes).ok()?);
+            }
+        }
+        let ends = matching
+            .iter()
+            .map(|&sid| {
+                (0..nfa.match_len(sid))
+                    .map(|i| {
+                        let pid = nfa.match_pattern(sid, i);
+                        (pid.as_u32(), nfa.pattern_len(pid) as u32)
+                    })
+                    .collect()
+            })
+            .collect();
+        Some(LiteralScanner {
+            class,
+            classes,
+            next,
+            first_match: u32::try_from(plain.len() * classes).ok()?,
+            ends,
         })
-        .ok()
+    }
+
+    /// Every occurrence of every literal: `(start, literal)`, in order of
+    /// their ends.
+    fn hits(&self, hay: &[u8]) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        let (mut pos, mut state) = (0, 0);
+        while pos < hay.len() {
+            (pos, state) = self.run_to_match(hay, pos, state);
+            if state >= self.first_match {
+                let m = (state - self.first_match) as usize / self.classes;
+                for &(lit, len) in &self.ends[m] {
+                    out.push((pos as u32 - len, lit));
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs from `pos` in `state` up to the end of the next literal (or of
+    /// `hay`): `(position after it, state)`. A loop with no calls in it, so
+    /// its state stays in registers (with the pushes inside, it did not).
+    #[inline(always)]
+    fn run_to_match(&self, hay: &[u8], pos: usize, state: u32) -> (usize, u32) {
+        let (next, class, first_match) = (&self.next[..], &self.class, self.first_match);
+        let mut state = state;
+        for (i, &b) in hay.iter().enumerate().skip(pos) {
+            state = next[state as usize + class[b as usize] as usize];
+            if state >= first_match {
+                return (i + 1, state);
+            }
+        }
+        (hay.len(), state)
+    }
 }
 
 impl Engine {
     /// Compiles a validated rule book.
     pub fn compile(book: &RuleBook) -> Engine {
-        Self::compile_with(book, None)
-    }
-
-    /// Compiles a rule book, using `prebuilt` — an automaton built (e.g. on
-    /// another thread, while the book was being decoded) from the literal
-    /// list given with it — when that list is exactly this book's.
-    pub fn compile_with(book: &RuleBook, prebuilt: Option<(&[&str], Option<Anchors>)>) -> Engine {
         let lexicons = book.merged_lexicons();
         let tag_names: Vec<String> = lexicons.keys().map(|s| (*s).to_owned()).collect();
         let tag_id: HashMap<&str, u32> = tag_names
@@ -218,70 +324,44 @@ impl Engine {
             .enumerate()
             .map(|(i, n)| (n.as_str(), i as u32))
             .collect();
-        let mut e = Engine {
-            ac: None,
-            targets: Vec::new(),
-            phrases: Vec::new(),
-            regexes: Vec::new(),
-            unfiltered: Vec::new(),
-            contexts: Vec::new(),
-            tag_names: tag_names.clone(),
-            rule_tags: Vec::new(),
-            literals: Vec::new(),
-        };
-        let mut anchors: HashMap<String, u32> = HashMap::new();
-        let mut literals: Vec<String> = Vec::new();
-        let mut add_anchor = |text: &str, target: Target, targets: &mut Vec<Vec<Target>>| {
-            // The loaders reject empty literals; [`hits`] relies on there
-            // being none (it never looks at the start state).
-            if text.is_empty() {
-                return;
-            }
-            let id = match anchors.get(text) {
-                Some(&id) => id,
-                None => {
-                    let id = literals.len() as u32;
-                    literals.push(text.to_owned());
-                    targets.push(Vec::new());
-                    anchors.insert(text.to_owned(), id);
-                    id
-                }
-            };
-            targets[id as usize].push(target);
-        };
-        let mut add_phrases = |e: &mut Engine,
+        let mut vocab = Vocab::default();
+        let mut phrases: Vec<Phrase> = Vec::new();
+        let mut contexts: Vec<CompiledContext> = Vec::new();
+        let mut rule_tags = Vec::new();
+        // (word or prefix id, phrase index)
+        let mut word_pairs: Vec<(u32, u32)> = Vec::new();
+        let mut prefix_pairs: Vec<(u32, u32)> = Vec::new();
+        let mut add_phrases = |vocab: &mut Vocab,
                                owner: Owner,
                                patterns: &[Variant],
                                context: Option<usize>,
                                lang: RuleLang| {
-            {
-                for Variant {
-                    elems,
-                    anchor,
-                    anchors: lits,
-                } in patterns.iter().cloned()
-                {
-                    let idx = e.phrases.len() as u32;
-                    let left = first_literals(&elems[..anchor], Dir::Backward).map(Into::into);
-                    let right = first_literals(&elems[anchor + 1..], Dir::Forward).map(Into::into);
-                    e.phrases.push(Phrase {
-                        owner,
-                        elems,
-                        anchor,
-                        left,
-                        right,
-                        context,
-                        lang,
-                    });
-                    for lit in lits {
-                        add_anchor(
-                            &lit.text,
-                            Target::Phrase {
-                                idx,
-                                prefix: lit.prefix,
-                            },
-                            &mut e.targets,
-                        );
+            for v in patterns {
+                let idx = phrases.len() as u32;
+                let before = &v.elems[..v.anchor];
+                let after = &v.elems[v.anchor + 1..];
+                let left =
+                    first_literals(before, Dir::Backward).and_then(|l| TokenSet::of(&l, vocab));
+                let right =
+                    first_literals(after, Dir::Forward).and_then(|l| TokenSet::of(&l, vocab));
+                phrases.push(Phrase {
+                    owner,
+                    elems: compile(&v.elems, vocab),
+                    anchor: v.anchor,
+                    left,
+                    right,
+                    context,
+                    lang,
+                });
+                for lit in &v.anchors {
+                    // The loaders reject empty literals; no token is empty.
+                    if lit.text.is_empty() {
+                        continue;
+                    }
+                    if lit.prefix {
+                        prefix_pairs.push((vocab.prefix(&lit.text), idx));
+                    } else {
+                        word_pairs.push((vocab.word(&lit.text), idx));
                     }
                 }
             }
@@ -289,7 +369,7 @@ impl Engine {
         let mut regex_specs: Vec<(Owner, RegexSpec, RuleLang)> = Vec::new();
         for (i, rule) in book.rules.iter().enumerate() {
             let owner = Owner::Rule(i as u32);
-            e.rule_tags.push(
+            rule_tags.push(
                 rule.tags
                     .iter()
                     .filter_map(|t| tag_id.get(t.as_str()).copied())
@@ -297,9 +377,9 @@ impl Engine {
             );
             match &rule.kind {
                 RuleKind::Phrase { patterns, context } => {
-                    e.contexts.push(Arc::clone(context));
-                    let ctx = e.contexts.len() - 1;
-                    add_phrases(&mut e, owner, patterns, Some(ctx), rule.lang);
+                    contexts.push(CompiledContext::new(context, &mut vocab));
+                    let ctx = contexts.len() - 1;
+                    add_phrases(&mut vocab, owner, patterns, Some(ctx), rule.lang);
                 }
                 RuleKind::Regex(spec) => regex_specs.push((owner, spec.clone(), rule.lang)),
                 _ => {}
@@ -315,28 +395,32 @@ impl Engine {
                 {
                     None
                 } else {
-                    e.contexts.push(Arc::clone(c));
-                    Some(e.contexts.len() - 1)
+                    contexts.push(CompiledContext::new(c, &mut vocab));
+                    Some(contexts.len() - 1)
                 };
-                add_phrases(&mut e, owner, &lex.patterns, ctx, lex.lang);
+                add_phrases(&mut vocab, owner, &lex.patterns, ctx, lex.lang);
                 for spec in &lex.regexes {
                     regex_specs.push((owner, spec.clone(), RuleLang::Any));
                 }
             }
         }
+        let mut regexes: Vec<RegexRule> = Vec::new();
+        let mut unfiltered: Vec<UnfilteredGroup> = Vec::new();
+        let mut literal_ids: HashMap<String, usize> = HashMap::new();
+        let mut regex_literals: Vec<String> = Vec::new();
+        let mut regex_targets: Vec<Vec<u32>> = Vec::new();
         for (owner, spec, lang) in regex_specs {
-            let idx = e.regexes.len() as u32;
+            let idx = regexes.len() as u32;
             if spec.prefilter.is_empty() {
                 let mut classes = spec.classes.clone();
                 classes.sort_unstable_by_key(|c| *c as usize);
                 classes.dedup();
-                match e
-                    .unfiltered
+                match unfiltered
                     .iter_mut()
                     .find(|g| g.classes == classes && g.case_sensitive == spec.case_sensitive)
                 {
                     Some(g) => g.members.push(idx),
-                    None => e.unfiltered.push(UnfilteredGroup {
+                    None => unfiltered.push(UnfilteredGroup {
                         classes,
                         case_sensitive: spec.case_sensitive,
                         members: vec![idx],
@@ -348,26 +432,37 @@ impl Engine {
                 // Case-sensitive regexes run on original text, but their
                 // prefilter is found in the normalised text.
                 let lit = crate::normalize::normalize(lit).text;
-                add_anchor(&lit, Target::Regex(idx), &mut e.targets);
+                if lit.is_empty() {
+                    continue;
+                }
+                let id = *literal_ids.entry(lit.clone()).or_insert_with(|| {
+                    regex_literals.push(lit);
+                    regex_targets.push(Vec::new());
+                    regex_targets.len() - 1
+                });
+                regex_targets[id].push(idx);
             }
-            e.regexes.push(RegexRule { owner, spec, lang });
+            regexes.push(RegexRule { owner, spec, lang });
         }
-        e.ac = match prebuilt {
-            Some((lits, ac))
-                if lits.len() == literals.len()
-                    && lits.iter().zip(&literals).all(|(a, b)| a == b) =>
-            {
-                ac
-            }
-            _ => build_automaton(&literals),
-        };
-        e.literals = literals;
-        e
+        Engine {
+            word_anchors: AnchorIndex::new(vocab.word_count(), word_pairs),
+            prefix_anchors: AnchorIndex::new(vocab.prefix_count(), prefix_pairs),
+            vocab,
+            phrases,
+            regexes,
+            regex_literals: LiteralScanner::new(&regex_literals),
+            regex_targets,
+            unfiltered,
+            contexts,
+            tag_names,
+            rule_tags,
+        }
     }
 
-    /// Number of distinct literals in the automaton.
+    /// Number of distinct anchors: words and prefixes that phrases are
+    /// anchored on, and regex literals.
     pub fn anchor_count(&self) -> usize {
-        self.targets.len()
+        self.word_anchors.anchored() + self.prefix_anchors.anchored() + self.regex_targets.len()
     }
 
     /// Finds every verified match in a normalised draft. `cased` is the text
@@ -382,43 +477,37 @@ impl Engine {
         };
         let bytes = text.as_bytes();
         let mut out = Vec::new();
-        // The line around the current hit, and its tokens once a phrase
-        // hit there survives the boundary check. Hits arrive in text order,
-        // so each line is delimited and tokenized at most once.
-        let mut bounds = (usize::MAX, usize::MAX);
-        let mut line: Option<Line> = None;
-        let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
-        if let Some(ac) = &self.ac {
-            ac.for_each_hit(bytes, |start, end, literal| {
+        if let Some(ac) = &self.regex_literals {
+            // Each regex runs at most once per line, however many of its
+            // literals the line holds.
+            let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
+            let mut bounds = (usize::MAX, usize::MAX);
+            for (start, literal) in ac.hits(bytes) {
+                let start = start as usize;
                 if !(bounds.0..=bounds.1).contains(&start) {
                     bounds = line_bounds(bytes, start);
-                    line = None;
                 }
-                // Word edges, decided once per hit and only if a phrase asks.
-                let mut edges: Option<(bool, bool)> = None;
-                for target in &self.targets[literal] {
-                    match *target {
-                        Target::Regex(ri) => {
-                            if regex_done_at[ri as usize] != bounds.0 {
-                                regex_done_at[ri as usize] = bounds.0;
-                                self.run_regex(ri, &draft, bounds.0, bounds.1, &mut out);
-                            }
-                        }
-                        Target::Phrase { idx, prefix } => {
-                            let (starts, ends) = *edges.get_or_insert_with(|| {
-                                let starts = word_start(text, start);
-                                (starts, starts && word_end(text, end))
-                            });
-                            if !starts || (!prefix && !ends) {
-                                continue;
-                            }
-                            let line = line
-                                .get_or_insert_with(|| Line::tokenize(text, bounds.0, bounds.1));
-                            self.verify(idx, line, text, start, forced, &mut out);
-                        }
+                for &ri in &self.regex_targets[literal as usize] {
+                    if regex_done_at[ri as usize] != bounds.0 {
+                        regex_done_at[ri as usize] = bounds.0;
+                        self.run_regex(ri, &draft, bounds.0, bounds.1, &mut out);
                     }
                 }
-            });
+            }
+        }
+        // Phrases, line by line: no rule matches across a line break. The
+        // buffers are reused from line to line.
+        let mut line = Line::default();
+        let mut ids = TokenIds::default();
+        let mut ls = 0;
+        while ls < bytes.len() {
+            let le = memchr::memchr(b'\n', &bytes[ls..]).map_or(bytes.len(), |p| ls + p);
+            line.retokenize(text, ls, le);
+            if !line.tokens.is_empty() {
+                self.vocab.resolve_into(text, &line.tokens, &mut ids);
+                self.scan_line(text, &line, &ids, forced, &mut out);
+            }
+            ls = le + 1;
         }
         for group in &self.unfiltered {
             if group.classes.is_empty() {
@@ -443,31 +532,69 @@ impl Engine {
         out
     }
 
+    /// Verifies the phrases anchored on each word of one tokenized line.
+    fn scan_line(
+        &self,
+        text: &str,
+        line: &Line,
+        ids: &TokenIds,
+        forced: Option<Language>,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let m = Matcher {
+            norm: text,
+            tokens: &line.tokens,
+            ids,
+        };
+        for (i, t) in line.tokens.iter().enumerate() {
+            let w = ids.words[i];
+            let exact = if w == NO_WORD {
+                &[][..]
+            } else {
+                self.word_anchors.of(w)
+            };
+            let prefixes = ids.prefixes_of(i);
+            if exact.is_empty() && prefixes.is_empty() {
+                continue;
+            }
+            // A word token can start right after a letter of a script that
+            // does not join with it (`カabc`); anchors need a word edge.
+            let (s, e) = (t.start as usize, t.end as usize);
+            if !word_start(text, s) {
+                continue;
+            }
+            if !exact.is_empty() && word_end(text, e) {
+                for &p in exact {
+                    self.verify(p, &m, line, i, forced, out);
+                }
+            }
+            for &pid in prefixes {
+                for &p in self.prefix_anchors.of(pid) {
+                    self.verify(p, &m, line, i, forced, out);
+                }
+            }
+        }
+    }
+
     fn verify(
         &self,
         idx: u32,
+        m: &Matcher<'_>,
         line: &Line,
-        text: &str,
-        start: usize,
+        at: usize,
         forced: Option<Language>,
         out: &mut Vec<RawMatch>,
     ) {
         let phrase = &self.phrases[idx as usize];
-        let Some(at) = line.token_starting_at(start) else {
-            return;
-        };
-        let m = Matcher {
-            norm: text,
-            tokens: &line.tokens,
-        };
+        let text = m.norm;
         if phrase
             .left
             .as_ref()
-            .is_some_and(|l| !m.token_matches_any(l, at as isize - 1))
+            .is_some_and(|l| !m.token_in(l, at as isize - 1))
             || phrase
                 .right
                 .as_ref()
-                .is_some_and(|r| !m.token_matches_any(r, at as isize + 1))
+                .is_some_and(|r| !m.token_in(r, at as isize + 1))
         {
             return;
         }
@@ -657,4 +784,52 @@ fn word_end(text: &str, pos: usize) -> bool {
         .chars()
         .next()
         .is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `(start, literal)` by brute force, in order of ends.
+    fn naive(literals: &[String], hay: &[u8]) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        for end in 1..=hay.len() {
+            for (id, l) in literals.iter().enumerate() {
+                let l = l.as_bytes();
+                if end >= l.len() && &hay[end - l.len()..end] == l {
+                    out.push(((end - l.len()) as u32, id as u32));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn literal_scanner_finds_every_overlapping_occurrence() {
+        let literals: Vec<String> = ["{{", "{", "{$", "${", " ,", "!!", "!", "хх", "xх", "___"]
+            .map(String::from)
+            .to_vec();
+        let scanner = LiteralScanner::new(&literals).unwrap();
+        // Every string of up to 5 characters over an alphabet that holds
+        // each literal's characters and one byte outside them all.
+        let alphabet = ["{", "$", " ", ",", "!", "х", "x", "_", "a"];
+        let mut strings = vec![String::new()];
+        let mut last = strings.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(last.iter().cloned());
+        }
+        assert_eq!(strings.len(), (0..=5).map(|n| 9usize.pow(n)).sum::<usize>());
+        for s in &strings {
+            let mut got = scanner.hits(s.as_bytes());
+            let mut want = naive(&literals, s.as_bytes());
+            // Literals ending at the same byte may come in any order.
+            got.sort_by_key(|&(start, lit)| (start + literals[lit as usize].len() as u32, lit));
+            want.sort_by_key(|&(start, lit)| (start + literals[lit as usize].len() as u32, lit));
+            assert_eq!(got, want, "{s:?}");
+        }
+    }
 }

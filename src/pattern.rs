@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::segment::{is_sentence_end, Token, TokenKind};
+use crate::vocab::{TokenIds, Vocab, NO_WORD};
 
 /// One element of a pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,32 +360,159 @@ pub enum Dir {
     Backward,
 }
 
+/// A pattern element with its words interned in a [`Vocab`]: what the
+/// engine matches against a line's [`TokenIds`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CElem {
+    /// A whole word (word id).
+    Word(u32),
+    /// A word starting with a prefix (prefix id).
+    Prefix(u32),
+    /// A punctuation token.
+    Punct(Box<str>),
+    /// A group whose alternatives are each one word, prefix or punctuation
+    /// mark: one set test instead of a walk per alternative (they all
+    /// continue at the same token). `optional` allows none.
+    OneOf(Box<TokenSet>, bool),
+    /// One of several sequences; `optional` allows none.
+    Group {
+        /// The alternatives.
+        alts: Box<[Box<[CElem]>]>,
+        /// Whether the group may match nothing.
+        optional: bool,
+    },
+    /// Up to this many words (or commas) of anything.
+    Gap(u8),
+}
+
+/// A set of single-token alternatives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenSet {
+    /// Word ids, sorted.
+    words: Box<[u32]>,
+    /// Prefix ids, sorted.
+    prefixes: Box<[u32]>,
+    /// Punctuation texts.
+    puncts: Box<[Box<str>]>,
+}
+
+impl TokenSet {
+    /// The set of `elems`, if each is a word, prefix or punctuation mark.
+    pub fn of(elems: &[Elem], vocab: &mut Vocab) -> Option<TokenSet> {
+        let (mut words, mut prefixes, mut puncts) = (Vec::new(), Vec::new(), Vec::new());
+        for e in elems {
+            match e {
+                Elem::Word(w) => words.push(vocab.word(w)),
+                Elem::Prefix(p) => prefixes.push(vocab.prefix(p)),
+                Elem::Punct(p) => puncts.push(p.as_str().into()),
+                Elem::Group { .. } | Elem::Gap(_) => return None,
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        Some(TokenSet {
+            words: words.into(),
+            prefixes: prefixes.into(),
+            puncts: puncts.into(),
+        })
+    }
+
+    #[inline]
+    fn matches(&self, m: &Matcher<'_>, i: usize) -> bool {
+        let w = m.ids.words[i];
+        if w != NO_WORD && contains(&self.words, w) {
+            return true;
+        }
+        if !self.prefixes.is_empty()
+            && m.ids
+                .prefixes_of(i)
+                .iter()
+                .any(|&p| contains(&self.prefixes, p))
+        {
+            return true;
+        }
+        !self.puncts.is_empty() && {
+            let t = &m.tokens[i];
+            t.kind == TokenKind::Punct && self.puncts.iter().any(|p| **p == *t.text(m.norm))
+        }
+    }
+}
+
+#[inline]
+fn contains(sorted: &[u32], x: u32) -> bool {
+    if sorted.len() <= 8 {
+        sorted.contains(&x)
+    } else {
+        sorted.binary_search(&x).is_ok()
+    }
+}
+
+/// Interns a parsed pattern's words.
+pub fn compile(elems: &[Elem], vocab: &mut Vocab) -> Box<[CElem]> {
+    elems.iter().map(|e| compile_elem(e, vocab)).collect()
+}
+
+fn compile_elem(e: &Elem, vocab: &mut Vocab) -> CElem {
+    match e {
+        Elem::Word(w) => CElem::Word(vocab.word(w)),
+        Elem::Prefix(p) => CElem::Prefix(vocab.prefix(p)),
+        Elem::Punct(p) => CElem::Punct(p.as_str().into()),
+        Elem::Gap(n) => CElem::Gap(*n),
+        Elem::Group { alts, optional } => {
+            let singles: Option<Vec<Elem>> = alts
+                .iter()
+                .map(|a| match a.as_slice() {
+                    [one @ (Elem::Word(_) | Elem::Prefix(_) | Elem::Punct(_))] => Some(one.clone()),
+                    _ => None,
+                })
+                .collect();
+            match singles.and_then(|s| TokenSet::of(&s, vocab)) {
+                Some(set) => CElem::OneOf(Box::new(set), *optional),
+                None => CElem::Group {
+                    alts: alts.iter().map(|a| compile(a, vocab)).collect(),
+                    optional: *optional,
+                },
+            }
+        }
+    }
+}
+
 /// Token-level matcher over one line.
 pub struct Matcher<'t> {
     /// The normalised text the tokens point into.
     pub norm: &'t str,
     /// The line's tokens.
     pub tokens: &'t [Token],
+    /// Their ids in the patterns' vocabulary.
+    pub ids: &'t TokenIds,
 }
 
 impl Matcher<'_> {
-    /// Whether the token at `idx` (which may be out of the line) matches one
-    /// of `lits` (from [`first_literals`]).
-    pub fn token_matches_any(&self, lits: &[Elem], idx: isize) -> bool {
-        let Some(t) = usize::try_from(idx).ok().and_then(|i| self.tokens.get(i)) else {
-            return false;
-        };
-        lits.iter().any(|e| self.elem_matches_token(e, t))
+    /// Whether the token at `idx` (which may be out of the line) is in `set`.
+    pub fn token_in(&self, set: &TokenSet, idx: isize) -> bool {
+        usize::try_from(idx)
+            .ok()
+            .filter(|&i| i < self.tokens.len())
+            .is_some_and(|i| set.matches(self, i))
     }
 
-    fn elem_matches_token(&self, e: &Elem, t: &Token) -> bool {
+    /// Whether a single-token element (or a group of them) matches token `i`.
+    #[inline]
+    fn elem_matches_token(&self, e: &CElem, i: usize) -> bool {
         match e {
-            Elem::Word(w) => t.kind == TokenKind::Word && t.text(self.norm) == w,
-            Elem::Prefix(p) => {
-                t.kind == TokenKind::Word && t.text(self.norm).starts_with(p.as_str())
+            CElem::Word(w) => self.ids.words[i] == *w,
+            CElem::Prefix(p) => self.ids.prefixes_of(i).contains(p),
+            CElem::Punct(p) => {
+                let t = &self.tokens[i];
+                t.kind == TokenKind::Punct && *t.text(self.norm) == **p
             }
-            Elem::Punct(p) => t.kind == TokenKind::Punct && t.text(self.norm) == p,
-            _ => false,
+            CElem::OneOf(set, _) => set.matches(self, i),
+            CElem::Group { alts, .. } => alts
+                .iter()
+                .any(|a| a.len() == 1 && self.elem_matches_token(&a[0], i)),
+            CElem::Gap(_) => false,
         }
     }
 
@@ -393,7 +521,7 @@ impl Matcher<'_> {
     /// position after the match; stops at the first `done` that returns true.
     pub fn walk(
         &self,
-        elems: &[Elem],
+        elems: &[CElem],
         dir: Dir,
         pos: isize,
         done: &mut dyn FnMut(isize) -> bool,
@@ -409,12 +537,12 @@ impl Matcher<'_> {
             },
         };
         let step: isize = if dir == Dir::Forward { 1 } else { -1 };
-        let token = |p: isize| -> Option<&Token> {
-            usize::try_from(p).ok().and_then(|p| self.tokens.get(p))
+        let index = |p: isize| -> Option<usize> {
+            usize::try_from(p).ok().filter(|&p| p < self.tokens.len())
         };
         match first {
-            Elem::Group { alts, optional } => {
-                for alt in alts {
+            CElem::Group { alts, optional } => {
+                for alt in alts.iter() {
                     let found = self.walk(alt, dir, pos, &mut |after| {
                         self.walk(rest, dir, after, done)
                     });
@@ -424,7 +552,15 @@ impl Matcher<'_> {
                 }
                 *optional && self.walk(rest, dir, pos, done)
             }
-            Elem::Gap(n) => {
+            CElem::OneOf(set, optional) => {
+                if index(pos).is_some_and(|i| set.matches(self, i))
+                    && self.walk(rest, dir, pos + step, done)
+                {
+                    return true;
+                }
+                *optional && self.walk(rest, dir, pos, done)
+            }
+            CElem::Gap(n) => {
                 let mut p = pos;
                 for skipped in 0..=*n {
                     if self.walk(rest, dir, p, done) {
@@ -433,7 +569,7 @@ impl Matcher<'_> {
                     if skipped == *n {
                         break;
                     }
-                    match token(p) {
+                    match index(p).map(|i| &self.tokens[i]) {
                         Some(t) if t.kind == TokenKind::Word || t.text(self.norm) == "," => {
                             p += step
                         }
@@ -442,8 +578,8 @@ impl Matcher<'_> {
                 }
                 false
             }
-            lit => match token(pos) {
-                Some(t) if self.elem_matches_token(lit, t) => {
+            lit => match index(pos) {
+                Some(i) if self.elem_matches_token(lit, i) => {
                     self.walk(rest, dir, pos + step, done)
                 }
                 _ => false,
@@ -452,19 +588,24 @@ impl Matcher<'_> {
     }
 
     /// Whether `elems` match the tokens right before `pos` (ending at `pos - 1`).
-    pub fn matches_before(&self, elems: &[Elem], pos: usize) -> bool {
+    pub fn matches_before(&self, elems: &[CElem], pos: usize) -> bool {
         self.walk(elems, Dir::Backward, pos as isize - 1, &mut |_| true)
     }
 
     /// Whether `elems` match the tokens starting right at `pos`.
-    pub fn matches_at(&self, elems: &[Elem], pos: usize) -> bool {
+    pub fn matches_at(&self, elems: &[CElem], pos: usize) -> bool {
         self.walk(elems, Dir::Forward, pos as isize, &mut |_| true)
     }
 
     /// Matches a whole anchored pattern whose element `anchor` matched the
     /// token at `at`: returns the first and last token index of the match.
-    pub fn match_around(&self, elems: &[Elem], anchor: usize, at: usize) -> Option<(usize, usize)> {
-        if !self.elem_matches_token_or_group(&elems[anchor], &self.tokens[at]) {
+    pub fn match_around(
+        &self,
+        elems: &[CElem],
+        anchor: usize,
+        at: usize,
+    ) -> Option<(usize, usize)> {
+        if !self.elem_matches_token(&elems[anchor], at) {
             return None;
         }
         let mut result = None;
@@ -477,15 +618,6 @@ impl Matcher<'_> {
             })
         });
         result
-    }
-
-    fn elem_matches_token_or_group(&self, e: &Elem, t: &Token) -> bool {
-        match e {
-            Elem::Group { alts, .. } => alts
-                .iter()
-                .any(|a| a.len() == 1 && self.elem_matches_token(&a[0], t)),
-            other => self.elem_matches_token(other, t),
-        }
     }
 
     /// Whether the token at `idx` starts a line, a sentence or a clause.
@@ -511,13 +643,21 @@ mod tests {
         let elems = parse(pattern).unwrap();
         let norm = crate::normalize::normalize(text).text;
         let line = Line::tokenize(&norm, 0, norm.len());
+        let mut vocab = Vocab::default();
+        let variants: Vec<(Box<[CElem]>, usize)> = anchored_variants(&elems)
+            .unwrap()
+            .into_iter()
+            .map(|v| (compile(&v.elems, &mut vocab), v.anchor))
+            .collect();
+        let ids = vocab.resolve(&norm, &line.tokens);
         let m = Matcher {
             norm: &norm,
             tokens: &line.tokens,
+            ids: &ids,
         };
-        for v in anchored_variants(&elems).unwrap() {
+        for (elems, anchor) in &variants {
             for at in 0..line.tokens.len() {
-                if let Some((a, b)) = m.match_around(&v.elems, v.anchor, at) {
+                if let Some((a, b)) = m.match_around(elems, *anchor, at) {
                     return Some(
                         norm[line.tokens[a].start as usize..line.tokens[b].end as usize].to_owned(),
                     );

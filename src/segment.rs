@@ -315,12 +315,21 @@ pub struct Line {
 impl Line {
     /// Tokenizes the line `norm[start..end]`.
     pub fn tokenize(norm: &str, start: usize, end: usize) -> Line {
-        let mut tokens = Vec::new();
-        if tokenize_fast(&norm[start..end], start, &mut tokens) {
-            return Line { start, end, tokens };
-        }
+        let mut line = Line::default();
+        line.retokenize(norm, start, end);
+        line
+    }
+
+    /// Makes this the line `norm[start..end]`, reusing the token buffer.
+    pub fn retokenize(&mut self, norm: &str, start: usize, end: usize) {
+        let mut tokens = std::mem::take(&mut self.tokens);
         tokens.clear();
-        Self::tokenize_general(norm, start, end, tokens)
+        *self = if tokenize_fast(&norm[start..end], start, &mut tokens) {
+            Line { start, end, tokens }
+        } else {
+            tokens.clear();
+            Self::tokenize_general(norm, start, end, tokens)
+        };
     }
 
     /// Tokenizes with the UAX #29 tables: the reference the fast path is

@@ -503,3 +503,19 @@ fn an_invitation_is_not_a_promise() {
     );
     assert_fires("Мы разберёмся и вернём деньги.", "missing-deadline");
 }
+
+#[test]
+fn anchors_need_a_word_edge_even_where_the_tokenizer_splits() {
+    // UAX #29 splits a katakana or han letter from a Latin or Cyrillic word
+    // next to it, but a phrase's anchor word must have a word edge on both
+    // sides (a prefix anchor, at its start): glued to such a letter, it is
+    // part of a longer word, not the phrase.
+    assert_fires("We apologize for any inconvenience 中.", "cliche");
+    assert_quiet("We apologize for any inconvenience中.", "cliche");
+    assert_quiet("We apologize for any カinconvenience.", "cliche");
+    assert_fires("Приносим извинения за неудобства.", "cliche");
+    assert_quiet("Приносим カизвинения за неудобства.", "cliche");
+    // `неудобств*` is a prefix anchor: only its start needs the edge.
+    assert_fires("Приносим カизвинения за неудобства中.", "hint");
+    assert_quiet("Приносим извинения за カнеудобства.", "hint");
+}
