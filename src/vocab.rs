@@ -15,9 +15,10 @@ use crate::segment::{Token, TokenKind};
 /// The id of a token that is no pattern's word.
 pub const NO_WORD: u32 = u32::MAX;
 
-/// How many leading characters key the prefix buckets: a prefix of up to
-/// this many characters is its own key, a longer one is filed under its
-/// first `PREFIX_KEY_CHARS` characters and checked in full.
+/// How many leading characters key the prefix buckets: a prefix of this
+/// many characters or more is filed under its first `PREFIX_KEY_CHARS`
+/// characters and checked in full; a shorter one (rare: `эт*`) is on a
+/// short list tried against every word.
 const PREFIX_KEY_CHARS: usize = 3;
 
 /// The words and prefixes of a rule book's patterns.
@@ -26,10 +27,10 @@ pub struct Vocab {
     words: HashMap<Box<str>, u32, FixedState>,
     prefixes: Vec<Box<str>>,
     prefix_ids: HashMap<Box<str>, u32, FixedState>,
-    /// Prefix ids by key (see [`PREFIX_KEY_CHARS`]).
+    /// Prefix ids by their first [`PREFIX_KEY_CHARS`] characters.
     buckets: HashMap<Box<str>, Vec<u32>, FixedState>,
-    /// Bit `n` set: some bucket key has `n` characters.
-    key_lengths: u8,
+    /// Prefixes shorter than a bucket key.
+    short_prefixes: Vec<u32>,
 }
 
 impl Vocab {
@@ -47,16 +48,10 @@ impl Vocab {
         let id = self.prefixes.len() as u32;
         self.prefixes.push(p.into());
         self.prefix_ids.insert(p.into(), id);
-        let key_end = p
-            .char_indices()
-            .nth(PREFIX_KEY_CHARS)
-            .map_or(p.len(), |(i, _)| i);
-        let key_chars = p[..key_end].chars().count();
-        self.key_lengths |= 1 << key_chars;
-        self.buckets
-            .entry(p[..key_end].into())
-            .or_default()
-            .push(id);
+        match key_end(p) {
+            Some(end) => self.buckets.entry(p[..end].into()).or_default().push(id),
+            None => self.short_prefixes.push(id),
+        }
         id
     }
 
@@ -79,21 +74,16 @@ impl Vocab {
     /// Calls `f` with every prefix id whose prefix starts `text`.
     #[inline]
     pub fn for_each_prefix(&self, text: &str, mut f: impl FnMut(u32)) {
-        let mut chars = 0;
-        for (i, c) in text.char_indices() {
-            chars += 1;
-            if chars > PREFIX_KEY_CHARS {
-                break;
+        for &id in &self.short_prefixes {
+            if text.starts_with(&*self.prefixes[id as usize]) {
+                f(id);
             }
-            if self.key_lengths & (1 << chars) == 0 {
-                continue;
-            }
-            let key = &text[..i + c.len_utf8()];
-            if let Some(ids) = self.buckets.get(key) {
-                for &id in ids {
-                    if text.starts_with(&*self.prefixes[id as usize]) {
-                        f(id);
-                    }
+        }
+        let Some(end) = key_end(text) else { return };
+        if let Some(ids) = self.buckets.get(&text[..end]) {
+            for &id in ids {
+                if text.starts_with(&*self.prefixes[id as usize]) {
+                    f(id);
                 }
             }
         }
@@ -123,6 +113,15 @@ impl Vocab {
             ids.prefix_start.push(ids.prefixes.len() as u32);
         }
     }
+}
+
+/// The byte length of the first [`PREFIX_KEY_CHARS`] characters of `text`,
+/// if it has that many.
+#[inline]
+fn key_end(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let _ = chars.nth(PREFIX_KEY_CHARS - 1)?;
+    Some(chars.next().map_or(text.len(), |(i, _)| i))
 }
 
 /// The ids of one line's tokens, by token index.
