@@ -36,8 +36,12 @@ fn draft_5kb() -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir = std::env::temp_dir().join(format!("apolint-lsp-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    // Removed when the benchmark ends.
+    let temp = tempfile::Builder::new()
+        .prefix("apolint-lsp-bench-")
+        .tempdir()
+        .expect("temp dir");
+    let dir = temp.path().canonicalize().expect("canonical temp dir");
     let text = draft_5kb();
     let lines = text.lines().count() as u64;
     let uri = format!("file://{}/draft.txt", dir.display());

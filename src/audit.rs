@@ -1110,7 +1110,8 @@ mod tests {
                      {\"text\": 5}\n\
                      [1, 2]\n\
                      {\"text\": \"Thanks, refunded today.\", \"channel\": \"chat\", \"date\": \"04.03.2026\"}\n";
-        let path = std::env::temp_dir().join(format!("apolint-audit-{}.jsonl", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.jsonl");
         std::fs::write(&path, input).unwrap();
         let fields = Fields::default();
         let l = linter();
@@ -1271,7 +1272,8 @@ mod tests {
         let input = "ticket,agent,text,date\n\
                      1,Анна,\"Приносим свои извинения.\nМы же вас предупреждали!\",2026-01-10\n\
                      2,Bob,\"unterminated quote\n";
-        let path = std::env::temp_dir().join(format!("apolint-audit-{}.csv", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.csv");
         std::fs::write(&path, input).unwrap();
         let fields = Fields::default();
         let l = linter();

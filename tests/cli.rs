@@ -2,7 +2,7 @@
 //! output, human output, errors in config and rule files, hostile input.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn apolint(args: &[&str], stdin: &[u8], cwd: &Path) -> Output {
@@ -30,12 +30,12 @@ fn apolint(args: &[&str], stdin: &[u8], cwd: &Path) -> Output {
     out
 }
 
-/// A fresh empty directory (no apolint.toml above it in the temp dir).
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("apolint-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
+#[path = "support/temp.rs"]
+mod temp;
+
+/// A fresh empty directory (no apolint.toml above it), removed when dropped.
+fn tempdir(name: &str) -> temp::TempDir {
+    temp::TempDir::new(&format!("cli-{name}"))
 }
 
 fn stdout(o: &Output) -> String {

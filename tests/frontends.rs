@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 mod support {
     pub mod lsp_client;
+    pub mod temp;
 }
 
 /// Drafts meant to break things, by name.
@@ -106,9 +107,7 @@ fn no_panic(stderr: &[u8]) {
 
 #[test]
 fn check_on_files_and_the_jsonl_stream() {
-    let dir = std::env::temp_dir().join(format!("apolint-frontends-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = support::temp::TempDir::new("frontends");
     let drafts: Vec<(String, String)> = hostile().into_iter().chain(corpus()).collect();
     for (i, (_, text)) in drafts.iter().enumerate() {
         std::fs::write(dir.join(format!("{i:04}.txt")), text).expect("write draft");

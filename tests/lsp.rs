@@ -2,13 +2,14 @@
 //! with real LSP messages (Content-Length framing, JSON-RPC), asserting the
 //! exact diagnostic ranges the editor would draw.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
 mod support {
     pub mod lsp_client;
+    pub mod temp;
 }
 use support::lsp_client::Client;
 
@@ -16,11 +17,8 @@ fn start(cwd: &Path) -> Client {
     Client::start(Path::new(env!("CARGO_BIN_EXE_apolint")), cwd)
 }
 
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("apolint-lsp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir.canonicalize().expect("canonical temp dir")
+fn tempdir(name: &str) -> support::temp::TempDir {
+    support::temp::TempDir::new(&format!("lsp-{name}"))
 }
 
 fn file_uri(p: &Path) -> String {

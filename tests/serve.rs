@@ -315,7 +315,8 @@ fn bearer_token_from_env_or_file_guards_the_api() {
     );
     drop(s);
 
-    let file = std::env::temp_dir().join(format!("apolint-token-{}", std::process::id()));
+    let token_dir = tempfile::tempdir().expect("temp dir");
+    let file = token_dir.path().join("token");
     std::fs::write(&file, "from-file\n").expect("token file");
     let s = Server::start(&["--token-file", file.to_str().expect("path")], &[]);
     assert_eq!(bearer_status(&s, "from-file", body), 200);
