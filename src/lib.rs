@@ -6,9 +6,11 @@
 //!    signatures masked; offsets kept).
 //! 2. [`normalize`]: → lowercase, folded text for matching, with an
 //!    [`normalize::OffsetMap`] back.
-//! 3. [`segment`]: words, sentences and language (lazily, per line).
-//! 4. [`matcher`]: one Aho-Corasick pass over the normalised text, each hit
-//!    verified against its rule's token pattern.
+//! 3. [`segment`]: words, sentences and language, per line.
+//! 4. [`matcher`]: every word looked up once in the patterns' vocabulary
+//!    ([`vocab`]) to find the phrases anchored on it, each verified against
+//!    its pattern; regexes run on the lines where one Aho-Corasick pass found
+//!    one of their literals.
 //! 5. [`findings`]: document-level rules, merging, spans in the original.
 //!
 //! [`output`] renders findings for people (ariadne) and programs (JSON).
@@ -163,7 +165,8 @@ impl Linter {
         self.fail_on
     }
 
-    /// Number of distinct literals in the Aho-Corasick automaton.
+    /// Number of distinct anchors: words and prefixes phrases are anchored
+    /// on, and the regexes' literals.
     pub fn anchor_count(&self) -> usize {
         self.engine.anchor_count()
     }

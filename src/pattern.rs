@@ -3,7 +3,8 @@
 //! A pattern is a sequence of elements: words (`извинения`), word prefixes
 //! (`извин*`), punctuation (`,`), groups of alternatives (`(a|b c)`),
 //! optional groups (`[a|b]`) and bounded gaps (`~3`). Matching starts from an
-//! anchor token found by Aho-Corasick and walks outwards in both directions.
+//! anchor token (see [`crate::matcher`]) and walks outwards in both
+//! directions, on the interned ids of the line's tokens ([`CElem`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -205,7 +206,7 @@ impl Parser<'_> {
     }
 }
 
-/// A literal the Aho-Corasick pass can look for.
+/// A word or prefix a pattern can be anchored on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchor {
     /// The normalised text to find.

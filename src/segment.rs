@@ -1,9 +1,9 @@
 //! Stage 3: words, sentences and language.
 //!
-//! Segmentation follows Unicode (UAX #29, via `unicode-segmentation`), and is
-//! done lazily: only the lines where an anchor hit survives the cheap word
-//! boundary check are tokenized, once each. Lines are the unit because a line
-//! break is a sentence boundary in UAX #29 and no rule matches across one.
+//! Segmentation follows Unicode (UAX #29, via `unicode-segmentation`); each
+//! line is tokenized once, and sentences are looked at only around a match.
+//! Lines are the unit because a line break is a sentence boundary in UAX #29
+//! and no rule matches across one.
 
 use unicode_segmentation::UnicodeSegmentation;
 
