@@ -9,8 +9,6 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-
 use crate::normalize::Normalized;
 use crate::pattern::{compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant};
 use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
@@ -175,7 +173,7 @@ pub struct Engine {
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
     /// Literals of the regexes that have some (normalised).
-    regex_literals: Option<AhoCorasick>,
+    regex_literals: Option<LiteralFinder>,
     /// The regexes each of those literals triggers.
     regex_targets: Vec<Vec<u32>>,
     /// Regexes with no literal prefilter, grouped by the line classes they
@@ -189,19 +187,88 @@ pub struct Engine {
     pub rule_tags: Vec<Vec<u32>>,
 }
 
-/// Builds the automaton of the regexes' literals: a handful of short
-/// strings (`{{`, `%`, `!!`…), so a DFA is tiny and quick to build, and its
-/// prefilter skips stretches that cannot start one. (A hand-made dense
-/// table scanned no faster, measured.)
-fn build_regex_automaton(literals: &[String]) -> Option<AhoCorasick> {
-    if literals.is_empty() {
-        return None;
+/// Finds the regexes' literals (`{{`, `%`, `!!`, ` ,`, `хх`…): each literal
+/// is keyed by its rarest byte in prose, the text is scanned for key bytes
+/// (one table lookup per byte, no state to carry), and the literal is
+/// compared where its key occurs. An Aho-Corasick automaton (its prefilter
+/// included) spent a tenth of a check here, as a space starts ` ,` and
+/// `x`/`х` start the `xx` placeholders: its state changed on most bytes.
+#[derive(Debug)]
+struct LiteralFinder {
+    /// Whether a byte is some literal's key.
+    is_key: [bool; 256],
+    /// Per key byte: `(literal, offset of the key in it)`.
+    by_key: Vec<Vec<(u32, u32)>>,
+    literals: Vec<Box<[u8]>>,
+}
+
+impl LiteralFinder {
+    fn new(literals: &[String]) -> Option<LiteralFinder> {
+        if literals.is_empty() {
+            return None;
+        }
+        let mut f = LiteralFinder {
+            is_key: [false; 256],
+            by_key: vec![Vec::new(); 256],
+            literals: literals.iter().map(|l| l.as_bytes().into()).collect(),
+        };
+        for (id, lit) in literals.iter().enumerate() {
+            let Some((offset, &key)) = lit
+                .as_bytes()
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, &b)| prose_rank(b))
+            else {
+                continue;
+            };
+            f.is_key[key as usize] = true;
+            f.by_key[key as usize].push((id as u32, offset as u32));
+        }
+        Some(f)
     }
-    AhoCorasick::builder()
-        .kind(Some(AhoCorasickKind::DFA))
-        .match_kind(MatchKind::Standard)
-        .build(literals)
-        .ok()
+
+    /// Every occurrence of every literal, overlapping ones included:
+    /// `(start, literal)`, by start.
+    fn hits(&self, hay: &[u8]) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        for (pos, &b) in hay.iter().enumerate() {
+            if !self.is_key[b as usize] {
+                continue;
+            }
+            for &(id, offset) in &self.by_key[b as usize] {
+                let Some(start) = pos.checked_sub(offset as usize) else {
+                    continue;
+                };
+                if hay[start..].starts_with(&self.literals[id as usize]) {
+                    out.push((start as u32, id));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// How common a byte is in reply text (lower: rarer), to pick each
+/// literal's key byte: spaces and letters (Latin by English frequency,
+/// Cyrillic's two bytes) are common, punctuation and symbols rare.
+fn prose_rank(b: u8) -> u8 {
+    const LETTERS_BY_FREQUENCY: &[u8] = b"zqjxkvbpygfwmucldrhsnioate";
+    match b {
+        b' ' | b'\n' | 0xD0 | 0xD1 => 255,
+        b'a'..=b'z' => {
+            let i = LETTERS_BY_FREQUENCY
+                .iter()
+                .position(|&l| l == b)
+                .unwrap_or(0);
+            100 + 5 * i as u8
+        }
+        b'A'..=b'Z' => prose_rank(b.to_ascii_lowercase()),
+        0x80..=0xBF => 200,
+        b'0'..=b'9' => 90,
+        b'.' | b',' => 80,
+        _ => 10,
+    }
 }
 
 impl Engine {
@@ -340,7 +407,7 @@ impl Engine {
             vocab,
             phrases,
             regexes,
-            regex_literals: build_regex_automaton(&regex_literals),
+            regex_literals: LiteralFinder::new(&regex_literals),
             regex_targets,
             unfiltered,
             contexts,
@@ -367,13 +434,13 @@ impl Engine {
         };
         let bytes = text.as_bytes();
         let mut out = Vec::new();
-        if let Some(ac) = &self.regex_literals {
+        if let Some(finder) = &self.regex_literals {
             // Each regex runs at most once per line, however many of its
-            // literals the line holds. Overlapping: `{{` must not hide `{`.
+            // literals the line holds (`{{` holds `{` too).
             let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
             let mut bounds = (usize::MAX, usize::MAX);
-            for m in ac.find_overlapping_iter(bytes) {
-                let (start, literal) = (m.start(), m.pattern().as_u32());
+            for (start, literal) in finder.hits(bytes) {
+                let start = start as usize;
                 if !(bounds.0..=bounds.1).contains(&start) {
                     bounds = line_bounds(bytes, start);
                 }
@@ -674,4 +741,63 @@ fn word_end(text: &str, pos: usize) -> bool {
         .chars()
         .next()
         .is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `(start, literal)` by brute force, by start.
+    fn naive(literals: &[String], hay: &[u8]) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        for start in 0..hay.len() {
+            for (id, l) in literals.iter().enumerate() {
+                if hay[start..].starts_with(l.as_bytes()) {
+                    out.push((start as u32, id as u32));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn literal_finder_finds_every_overlapping_occurrence() {
+        let literals: Vec<String> = [
+            "{{", "{", "{$", "${", " ,", "!!", "!", "хх", "xх", "___", "regrets", "$",
+        ]
+        .map(String::from)
+        .to_vec();
+        let finder = LiteralFinder::new(&literals).unwrap();
+        // Every string of up to 5 characters over an alphabet that holds
+        // each literal's characters (but `regrets`) and one outside them all.
+        let alphabet = ["{", "$", " ", ",", "!", "х", "x", "_", "a"];
+        let mut strings = vec!["regrets!".to_owned(), "rregrets".to_owned()];
+        let mut last = vec![String::new()];
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(last.iter().cloned());
+        }
+        assert_eq!(
+            strings.len(),
+            2 + (1..=5).map(|n| 9usize.pow(n)).sum::<usize>()
+        );
+        for s in &strings {
+            assert_eq!(
+                finder.hits(s.as_bytes()),
+                naive(&literals, s.as_bytes()),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn literal_keys_are_the_rare_bytes() {
+        let literals: Vec<String> = [" ,", "хх", "pologizes", "{{"].map(String::from).to_vec();
+        let f = LiteralFinder::new(&literals).unwrap();
+        let keys: Vec<u8> = (0..=255u8).filter(|&b| f.is_key[b as usize]).collect();
+        assert_eq!(keys, [b',', b'z', b'{', 0x85]);
+    }
 }
