@@ -9,8 +9,7 @@
 //! 3. [`segment`]: words, sentences and language, per line.
 //! 4. [`matcher`]: every word looked up once in the patterns' vocabulary
 //!    ([`vocab`]) to find the phrases anchored on it, each verified against
-//!    its pattern; regexes run on the lines where one Aho-Corasick pass found
-//!    one of their literals.
+//!    its pattern; regexes run on the lines that hold one of their literals.
 //! 5. [`findings`]: document-level rules, merging, spans in the original.
 //!
 //! [`output`] renders findings for people (ariadne) and programs (JSON).

@@ -4,8 +4,8 @@
 //! a line is looked up once in the patterns' vocabulary ([`crate::vocab`]);
 //! a word some phrase is anchored on has that phrase verified around it,
 //! on the interned ids of the line's tokens. Regexes run only on lines
-//! where one of their literals was found by a small Aho-Corasick automaton
-//! (or, for those with none, on the lines of their character classes).
+//! where one of their literals occurs (found by its rarest byte) or, for those
+//! with none, on the lines of their character classes.
 
 use std::collections::HashMap;
 
