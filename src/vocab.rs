@@ -36,8 +36,15 @@ pub struct Vocab {
 impl Vocab {
     /// The id of a word literal, adding it if new.
     pub fn word(&mut self, w: &str) -> u32 {
-        let next = self.words.len() as u32;
-        *self.words.entry(w.into()).or_insert(next)
+        // Looked up first: most calls are for a word already in (each
+        // pattern's words recur across the packs), and `entry` would
+        // allocate the key every time.
+        if let Some(&id) = self.words.get(w) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.words.insert(w.into(), id);
+        id
     }
 
     /// The id of a prefix literal, adding it if new.
