@@ -9,7 +9,7 @@
 pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -166,6 +166,16 @@ pub struct PhraseStat {
     pub example: String,
 }
 
+/// What identifies a canned response: the export's macro id, or else the
+/// hash of the reply's trimmed text (a macro sent unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CannedKey {
+    /// Named by the export.
+    Macro(String),
+    /// Identical text.
+    Text(u64),
+}
+
 /// A canned response (by macro id, or identical text) and its findings.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct CannedStat {
@@ -225,7 +235,7 @@ pub struct Summary {
     pub phrases: HashMap<(String, String), PhraseStat>,
     /// Canned responses by macro id or text hash.
     #[serde(skip)]
-    pub canned: HashMap<String, CannedStat>,
+    pub canned: HashMap<CannedKey, CannedStat>,
     /// Sample replies.
     #[serde(skip)]
     pub samples: Vec<Sample>,
@@ -815,15 +825,21 @@ impl Summary {
             if !seen.contains(&cat) {
                 seen.push(cat);
             }
-            let rs = self
-                .by_rule
-                .entry(f.rule.clone())
-                .or_insert_with(|| RuleStat {
-                    count: 0,
-                    category: cat,
-                    message: f.message.clone(),
-                });
-            rs.count += 1;
+            // Looked up before inserting: the key is cloned only once per
+            // rule, not once per finding.
+            match self.by_rule.get_mut(&f.rule) {
+                Some(rs) => rs.count += 1,
+                None => {
+                    self.by_rule.insert(
+                        f.rule.clone(),
+                        RuleStat {
+                            count: 1,
+                            category: cat,
+                            message: f.message.clone(),
+                        },
+                    );
+                }
+            }
             if !whole_draft(f.category) {
                 let phrase = r.text.get(f.span.start..f.span.end).unwrap_or("").trim();
                 if !phrase.is_empty() && phrase.len() <= 120 {
@@ -841,7 +857,11 @@ impl Summary {
         for c in &seen {
             *self.replies_by_category.entry(c).or_default() += 1;
         }
-        let group = |g: &mut GroupStat| {
+        let group = |map: &mut BTreeMap<String, GroupStat>, key: &str| {
+            if !map.contains_key(key) {
+                map.insert(key.to_owned(), GroupStat::default());
+            }
+            let Some(g) = map.get_mut(key) else { return };
             g.replies += 1;
             g.findings += serious.len() as u64;
             if serious.is_empty() {
@@ -852,23 +872,21 @@ impl Summary {
             }
         };
         if let Some(a) = &r.agent {
-            group(self.by_agent.entry(a.clone()).or_default());
+            group(&mut self.by_agent, a);
         }
         if let Some(c) = &r.channel {
-            group(self.by_channel.entry(c.clone()).or_default());
+            group(&mut self.by_channel, c);
         }
         if let Some(m) = &r.month {
-            group(self.by_month.entry(m.clone()).or_default());
+            group(&mut self.by_month, m);
         }
         // Canned responses: by macro id when the export has one, otherwise
         // identical texts (a macro sent unchanged).
         let key = match &r.canned {
-            Some(m) => format!("macro:{m}"),
-            None => {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                r.text.trim().hash(&mut h);
-                format!("text:{:016x}", h.finish())
-            }
+            Some(m) => CannedKey::Macro(m.clone()),
+            None => CannedKey::Text(
+                foldhash::quality::FixedState::with_seed(0xca77ed).hash_one(r.text.trim()),
+            ),
         };
         let entry = self.canned.entry(key).or_insert_with(|| CannedStat {
             sent: 0,
