@@ -164,7 +164,7 @@ impl AnchorIndex {
 }
 
 /// The compiled form of a rule book: the vocabulary, the phrases anchored
-/// on its words, and the regexes with the automaton of their literals.
+/// on its words, and the regexes with the finder of their literals.
 #[derive(Debug)]
 pub struct Engine {
     vocab: Vocab,
@@ -172,9 +172,9 @@ pub struct Engine {
     prefix_anchors: AnchorIndex,
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
-    /// Literals of the regexes that have some (normalised).
+    /// The literals (normalised) of the regexes that have some.
     regex_literals: Option<LiteralFinder>,
-    /// The regexes each of those literals triggers.
+    /// The regexes each literal triggers, by literal id.
     regex_targets: Vec<Vec<u32>>,
     /// Regexes with no literal prefilter, grouped by the line classes they
     /// need: run once over the whole draft, or over the lines of their
