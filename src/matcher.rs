@@ -13,7 +13,7 @@ use crate::normalize::Normalized;
 use crate::pattern::{compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant};
 use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use crate::segment::{Language, Line};
-use crate::vocab::{TokenIds, Vocab, NO_WORD};
+use crate::vocab::{TokenIds, Vocab};
 
 /// Who a match belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -504,12 +504,8 @@ impl Engine {
             ids,
         };
         for (i, t) in line.tokens.iter().enumerate() {
-            let w = ids.words[i];
-            let exact = if w == NO_WORD {
-                &[][..]
-            } else {
-                self.word_anchors.of(w)
-            };
+            // `NO_WORD` is past every id, so it has no phrases.
+            let exact = self.word_anchors.of(ids.words[i]);
             let prefixes = ids.prefixes_of(i);
             if exact.is_empty() && prefixes.is_empty() {
                 continue;
