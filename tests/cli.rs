@@ -637,3 +637,94 @@ fn jsonl_stream_preserves_order_over_thousands_of_lines() {
     let html = std::fs::read_to_string(dir.join("report.html")).expect("report written");
     assert!(html.contains("<svg id=\"by-category\""));
 }
+
+#[test]
+fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
+    let dir = tempdir("audit-outputs");
+    let export = "{\"text\": \"Приносим свои извинения за доставленные неудобства.\"}\n";
+    std::fs::write(dir.join("export.jsonl"), export).unwrap();
+
+    // `--json -` is stdout, as `-` is stdin for the inputs; no file named `-`.
+    let out = apolint(
+        &["audit", "export.jsonl", "--quiet", "--json", "-"],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary JSON");
+    assert_eq!(summary["replies"], 1);
+    assert!(!dir.join("-").exists(), "wrote a file named -");
+    assert!(stderr(&out).contains("1 reply ("), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 bad records"), "{}", stderr(&out));
+
+    // `--html -` puts the page on stdout; the summary then needs a file.
+    let out = apolint(
+        &[
+            "audit",
+            "export.jsonl",
+            "--quiet",
+            "--html",
+            "-",
+            "--json",
+            "s.json",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .to_ascii_lowercase()
+            .starts_with("<!doctype html>"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(dir.join("s.json").is_file());
+    let out = apolint(
+        &["audit", "export.jsonl", "--quiet", "--html", "-"],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("give --json a file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    // A report that cannot be written is said before reading anything: the
+    // input here would never end.
+    for (args, why) in [
+        (
+            ["--html", "no/such/dir/r.html"],
+            "its folder does not exist",
+        ),
+        (["--json", "."], "it is a folder"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+            .args(["audit", "-", "--quiet"])
+            .args(args)
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Stdin stays open: only failing early ends the run.
+        let stdin = child.stdin.take();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while child.try_wait().expect("poll").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{args:?}: still reading after 30 s instead of failing first");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        drop(stdin);
+        let out = child.wait_with_output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty());
+    }
+}

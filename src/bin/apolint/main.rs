@@ -177,10 +177,10 @@ struct AuditArgs {
     /// Field or column with the customer's name (enables name-mismatch).
     #[arg(long, default_value = "customer_name", value_name = "NAME")]
     customer_field: String,
-    /// Write the JSON summary here (default: stdout).
+    /// Write the JSON summary here (default, or `-`: stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Write the HTML report here.
+    /// Write the HTML report here (`-`: stdout, instead of the summary).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
     /// Title of the report.
@@ -562,6 +562,20 @@ fn audit(args: AuditArgs) -> Result<ExitCode, Failure> {
             )));
         }
     }
+    let to_stdout = |p: &Option<PathBuf>| p.as_ref().is_none_or(|p| p.as_os_str() == "-");
+    let html_to_stdout = args.html.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if html_to_stdout && to_stdout(&args.json) {
+        return Err(Failure::Message(
+            "--html - and the JSON summary would both go to stdout: give --json a file".into(),
+        ));
+    }
+    // An archive can take minutes: a report that cannot be written is
+    // said before the run, not after it.
+    for out in [&args.json, &args.html].into_iter().flatten() {
+        if out.as_os_str() != "-" {
+            check_writable(out)?;
+        }
+    }
     let total: u64 = args
         .inputs
         .iter()
@@ -622,25 +636,59 @@ fn audit(args: AuditArgs) -> Result<ExitCode, Failure> {
     let json_text = serde_json::to_string_pretty(&json).unwrap_or_default() + "\n";
     if let Some(path) = &args.html {
         let page = apolint::audit::report::render(&summary, &args.title);
-        write_atomically(path, page.as_bytes())?;
-    }
-    match &args.json {
-        Some(path) => write_atomically(path, json_text.as_bytes())?,
-        None => {
-            let _ = std::io::stdout().write_all(json_text.as_bytes());
+        if html_to_stdout {
+            let _ = std::io::stdout().write_all(page.as_bytes());
+        } else {
+            write_atomically(path, page.as_bytes())?;
         }
     }
+    if to_stdout(&args.json) {
+        let _ = std::io::stdout().write_all(json_text.as_bytes());
+    } else if let Some(path) = &args.json {
+        write_atomically(path, json_text.as_bytes())?;
+    }
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "apolint audit: {} replies ({:.1} MB) in {:.1} s ({:.0} MB/s); {:.0}% with nothing to fix; {} bad records{}",
-        summary.replies,
+        "apolint audit: {} ({:.1} MB) in {:.1} s ({:.0} MB/s); {:.0}% with nothing to fix; {}{}",
+        plural(summary.replies, "reply", "replies"),
         summary.bytes as f64 / 1e6,
         elapsed,
         total.max(summary.bytes) as f64 / 1e6 / elapsed.max(1e-9),
-        if summary.replies == 0 { 0.0 } else { 100.0 * summary.clean as f64 / summary.replies as f64 },
-        summary.bad_records,
-        args.html.as_ref().map_or(String::new(), |p| format!("; report: {}", p.display()))
+        if summary.replies == 0 {
+            0.0
+        } else {
+            100.0 * summary.clean as f64 / summary.replies as f64
+        },
+        plural(summary.bad_records, "bad record", "bad records"),
+        args.html
+            .as_ref()
+            .filter(|_| !html_to_stdout)
+            .map_or(String::new(), |p| format!("; report: {}", p.display()))
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails, saying why, if `path` could not be written: its folder is
+/// missing or not a folder, or `path` itself is a folder.
+fn check_writable(path: &Path) -> Result<(), Failure> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let problem = if path.is_dir() {
+        Some("it is a folder")
+    } else if !parent.is_dir() {
+        Some("its folder does not exist")
+    } else {
+        None
+    };
+    match problem {
+        Some(why) => Err(Failure::Message(format!(
+            "cannot write {}: {why}",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Writes a file whole or not at all (a temporary file renamed into place).
