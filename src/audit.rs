@@ -92,6 +92,8 @@ pub enum Batch {
         first_line: u64,
         /// Whole lines, each ending in `\n` except perhaps the input's last.
         bytes: Vec<u8>,
+        /// Lines longer than this are bad records, not parsed.
+        max_line: usize,
     },
     /// Parsed records.
     Records(Vec<Record>),
@@ -116,6 +118,13 @@ impl Batch {
 /// summaries (~1,000 per GB) costs nothing measurable (1 MB and 4 MB gave
 /// the same time on a 100 MB export).
 pub const BATCH_BYTES: usize = 1 << 20;
+
+/// The longest reply (JSON line, CSV text field, text file) an audit
+/// checks. Past this it is no reply but a pasted log or an attachment, and
+/// checking it would take a worker's memory many times its size: it is
+/// counted as a bad record and skipped (a JSON line without being held in
+/// memory). A draft checked on its own (`apolint check`) may be larger.
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
 
 /// Most phrase and canned-response entries kept; beyond this the rarest
 /// are dropped (the summary stays bounded on any archive).
@@ -495,7 +504,7 @@ pub fn read_batches(
     if is_csv {
         read_csv(&name, reader, fields, &mut emit)
     } else {
-        read_jsonl(&name, reader, BATCH_BYTES, &mut emit)
+        read_jsonl(&name, reader, BATCH_BYTES, MAX_REPLY_BYTES, &mut emit)
     }
 }
 
@@ -503,6 +512,7 @@ fn read_jsonl(
     name: &str,
     mut reader: impl std::io::Read,
     batch_bytes: usize,
+    max_line: usize,
     emit: &mut impl FnMut(Batch) -> bool,
 ) -> Result<(), String> {
     use std::io::Read;
@@ -515,10 +525,18 @@ fn read_jsonl(
         buf.reserve(batch_bytes + batch_bytes / 16);
         let mut eof = false;
         // Fill to a batch's size, then on to the end of a line (a line
-        // longer than a batch makes a longer batch). `last_newline` is
-        // searched for in new bytes only, so a huge line stays linear.
+        // longer than a batch makes a longer batch, up to `max_line`).
+        // `last_newline` is searched for in new bytes only, so a long line
+        // stays linear.
         let mut last_newline = memchr::memrchr(b'\n', &buf);
+        let mut oversized = false;
         while buf.len() < batch_bytes || last_newline.is_none() {
+            let line_start = last_newline.map_or(0, |i| i + 1);
+            if buf.len() - line_start > max_line {
+                oversized = true;
+                buf.truncate(line_start);
+                break;
+            }
             let want = batch_bytes
                 .saturating_sub(buf.len())
                 .max(1 + batch_bytes / 16) as u64;
@@ -535,7 +553,7 @@ fn read_jsonl(
                 last_newline = Some(old + i);
             }
         }
-        if let (false, Some(last)) = (eof, last_newline) {
+        if let (false, false, Some(last)) = (eof, oversized, last_newline) {
             carry = buf.split_off(last + 1);
         }
         if !buf.is_empty() {
@@ -544,13 +562,42 @@ fn read_jsonl(
                 source: name.to_owned(),
                 first_line: line_no,
                 bytes: buf,
+                max_line,
             };
             line_no += lines;
             if !emit(batch) {
                 return Ok(());
             }
         }
-        if eof {
+        if oversized {
+            // Read past the rest of the line without keeping it.
+            let mut chunk = vec![0u8; 64 << 10];
+            loop {
+                let n = match reader.read(&mut chunk) {
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(format!("cannot read {name}: {e}")),
+                };
+                if n == 0 {
+                    eof = true;
+                    break;
+                }
+                if let Some(i) = memchr::memchr(b'\n', &chunk[..n]) {
+                    carry = chunk[i + 1..n].to_vec();
+                    break;
+                }
+            }
+            let bad = BadRecord {
+                source: name.to_owned(),
+                line: line_no,
+                reason: line_too_long(max_line),
+            };
+            line_no += 1;
+            if !emit(Batch::Bad(vec![bad])) {
+                return Ok(());
+            }
+        }
+        if eof && carry.is_empty() {
             return Ok(());
         }
     }
@@ -626,6 +673,11 @@ fn read_csv(
                         .map(str::to_owned)
                 };
                 match row.get(text_col) {
+                    Some(t) if t.len() > MAX_REPLY_BYTES => bad.push(BadRecord {
+                        source: name.to_owned(),
+                        line: row.position().map_or(line, |p| p.line()),
+                        reason: too_long(),
+                    }),
                     Some(t) => {
                         size += t.len();
                         records.push(Record {
@@ -693,6 +745,14 @@ fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), Stri
     let mut bad = Vec::new();
     let mut size = 0;
     for f in files {
+        if std::fs::metadata(&f).is_ok_and(|m| m.len() > MAX_REPLY_BYTES as u64) {
+            bad.push(BadRecord {
+                source: f.display().to_string(),
+                line: 1,
+                reason: too_long(),
+            });
+            continue;
+        }
         match std::fs::read(&f) {
             Ok(bytes) if bytes.contains(&0) => bad.push(BadRecord {
                 source: f.display().to_string(),
@@ -735,6 +795,31 @@ fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), Stri
     Ok(())
 }
 
+/// Why a JSON line over `max` bytes is a bad record.
+fn line_too_long(max: usize) -> String {
+    format!(
+        "line longer than {} (a pasted log or attachment?): not checked",
+        size_text(max)
+    )
+}
+
+/// `1 MiB`, `64 KiB`, `1000 bytes`.
+fn size_text(n: usize) -> String {
+    match n {
+        _ if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        _ if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        _ => format!("{n} bytes"),
+    }
+}
+
+/// Why a reply over [`MAX_REPLY_BYTES`] is a bad record.
+fn too_long() -> String {
+    format!(
+        "reply longer than {} (a pasted log or attachment?): not checked",
+        size_text(MAX_REPLY_BYTES)
+    )
+}
+
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -773,9 +858,18 @@ impl Summary {
                 source,
                 first_line,
                 bytes,
+                max_line,
             } => {
                 for (line, bytes) in json_lines(&bytes, first_line) {
-                    match parse_json_line(bytes, fields) {
+                    // The reader skips a line still open past the limit
+                    // without keeping it; one that ended within a single
+                    // read arrives whole and is turned down here.
+                    let parsed = if bytes.len() > max_line {
+                        Err(line_too_long(max_line))
+                    } else {
+                        parse_json_line(bytes, fields)
+                    };
+                    match parsed {
                         Ok(r) => s.add_record(linter, &r),
                         Err(reason) => s.add_bad(BadRecord {
                             source: source.clone(),
@@ -1171,7 +1265,7 @@ mod tests {
         for batch in [1, 2, 3, 7, 64, 4999, 5001, 1 << 20] {
             let mut got = Vec::new();
             let mut batches = 0;
-            read_jsonl("t", input.as_bytes(), batch, &mut |b| {
+            read_jsonl("t", input.as_bytes(), batch, usize::MAX, &mut |b| {
                 let Batch::JsonLines {
                     first_line, bytes, ..
                 } = b
@@ -1199,6 +1293,72 @@ mod tests {
         }
     }
 
+    /// A reader that hands out at most `step` bytes per call, as a pipe does.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn json_lines_longer_than_the_limit_are_bad_records_and_never_held_whole() {
+        let rec = |t: &str| format!("{{\"text\": \"{t}\"}}");
+        let long = rec(&"я".repeat(3000));
+        let short = rec("Приносим свои извинения.");
+        // Long lines in the middle, back to back, and last without a newline.
+        let input = format!("{short}\n{long}\n{short}\n{long}\n{long}\n\n{short}\n{long}");
+        let (l, fields) = (linter(), Fields::default());
+        for (batch, step) in [
+            (64, 7),
+            (64, 1 << 20),
+            (700, 13),
+            (4096, 5000),
+            (1 << 20, 1 << 20),
+        ] {
+            let mut s = Summary::default();
+            let mut largest = 0;
+            let data = Trickle {
+                data: input.as_bytes(),
+                step,
+            };
+            read_jsonl("t.jsonl", data, batch, 1000, &mut |b| {
+                if let Batch::JsonLines { bytes, .. } = &b {
+                    largest = largest.max(bytes.capacity());
+                }
+                s.add_batch(&l, &fields, b);
+                true
+            })
+            .unwrap();
+            let at = format!("batch {batch}, reads of {step}");
+            assert_eq!(s.replies, 3, "{at}");
+            let bad: Vec<(u64, &str)> = s.bad.iter().map(|b| (b.line, b.reason.as_str())).collect();
+            assert_eq!(
+                bad,
+                [2, 4, 5, 8].map(|n| (
+                    n,
+                    "line longer than 1000 bytes (a pasted log or attachment?): not checked"
+                )),
+                "{at}"
+            );
+            // Held: a batch and at most one limit's worth of a long line
+            // (plus a read), not the whole 6 KB line, when reads are small.
+            if step < 1000 {
+                assert!(
+                    largest < batch + batch / 16 + 1000 + step + 64,
+                    "{at}: {largest}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn summary_is_the_same_on_any_number_of_threads() {
         let texts = [
@@ -1222,7 +1382,7 @@ mod tests {
         }
         let batches = || {
             let mut v = Vec::new();
-            read_jsonl("t.jsonl", input.as_bytes(), 700, &mut |b| {
+            read_jsonl("t.jsonl", input.as_bytes(), 700, usize::MAX, &mut |b| {
                 v.push(b);
                 true
             })
@@ -1318,6 +1478,34 @@ mod tests {
         .unwrap();
         assert_eq!((s.replies, s.bad_records), (1, 1));
         assert_eq!(s.bad[0].line, 3);
+    }
+
+    #[test]
+    fn overlong_replies_in_csv_and_folders_are_bad_records() {
+        let huge = "Приносим свои извинения. ".repeat(MAX_REPLY_BYTES / 40);
+        assert!(huge.len() > MAX_REPLY_BYTES);
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("export.csv");
+        std::fs::write(&csv, format!("agent,text\nАнна,\"{huge}\"\nBob,ok\n")).unwrap();
+        let texts = dir.path().join("replies");
+        std::fs::create_dir(&texts).unwrap();
+        std::fs::write(texts.join("a.txt"), &huge).unwrap();
+        std::fs::write(texts.join("b.txt"), "Приносим свои извинения.").unwrap();
+        let (l, fields) = (linter(), Fields::default());
+        for (path, line) in [(&csv, 2), (&texts, 1)] {
+            let mut s = Summary::default();
+            read_batches(path, &fields, |b| {
+                s.add_batch(&l, &fields, b);
+                true
+            })
+            .unwrap();
+            assert_eq!((s.replies, s.bad_records), (1, 1), "{path:?}");
+            assert_eq!(s.bad[0].line, line);
+            assert_eq!(
+                s.bad[0].reason,
+                "reply longer than 1 MiB (a pasted log or attachment?): not checked"
+            );
+        }
     }
 
     #[test]
