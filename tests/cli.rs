@@ -728,3 +728,39 @@ fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn jsonl_stream_turns_down_an_overlong_line_and_goes_on() {
+    let dir = tempdir("jsonl-long");
+    let long = serde_json::json!({"id": 2, "text": "Приносим свои извинения. ".repeat(40)});
+    let input = format!(
+        "{}\n{long}\n{}\n{long}",
+        serde_json::json!({"id": 1, "text": "Мы же вас предупреждали!"}),
+        serde_json::json!({"id": 3, "text": "Приносим свои извинения."}),
+    );
+    let out = apolint(
+        &["check", "--format", "jsonl", "--max-file-size", "300", "-"],
+        input.as_bytes(),
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let answers: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(answers.len(), 4, "{}", stdout(&out));
+    assert_eq!(answers[0]["id"], 1);
+    assert!(!answers[0]["findings"].as_array().unwrap().is_empty());
+    for (a, line) in [(&answers[1], 2), (&answers[3], 4)] {
+        assert_eq!(a["line"], line);
+        assert!(
+            a["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("request longer than 300 bytes"),
+            "{a}"
+        );
+    }
+    assert_eq!(answers[2]["id"], 3, "the stream goes on after it");
+    assert_eq!(answers[2]["line"], 3);
+}

@@ -375,7 +375,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     };
     let stdin_only = args.paths.iter().all(|p| p.as_os_str() == "-") && args.paths.len() <= 1;
     if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
-        return stream_requests(&linter, language, args.customer_name.as_deref());
+        return stream_requests(
+            &linter,
+            language,
+            args.customer_name.as_deref(),
+            args.max_file_size,
+        );
     }
     let forced_format = match args.input_format {
         InFormat::Auto => None,
@@ -462,27 +467,55 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
 /// `check --format jsonl` on stdin: one JSON request per line in, one JSON
 /// answer per line out, in order, each flushed at once. A bad line gets an
 /// error object (with its line number) and the stream goes on; the exit
-/// status is then 2.
+/// status is then 2. A line longer than `max_line` (`--max-file-size`) is
+/// such a bad line, read past without being held.
 fn stream_requests(
     linter: &Linter,
     language: LanguageChoice,
     customer_name: Option<&str>,
+    max_line: u64,
 ) -> Result<ExitCode, Failure> {
     use std::io::BufRead;
     let mut input = std::io::stdin().lock();
     let mut out = std::io::stdout().lock();
     let mut buf = Vec::new();
     let (mut line_no, mut failed, mut bad) = (0usize, false, false);
+    let cannot_read = |e: std::io::Error| Failure::Message(format!("cannot read stdin: {e}"));
     loop {
         buf.clear();
-        let n = input
+        let n = (&mut input)
+            .take(max_line.saturating_add(1))
             .read_until(b'\n', &mut buf)
-            .map_err(|e| Failure::Message(format!("cannot read stdin: {e}")))?;
+            .map_err(cannot_read)?;
         if n == 0 {
             break;
         }
         line_no += 1;
+        let too_long = buf.len() as u64 > max_line && buf.last() != Some(&b'\n');
+        if too_long {
+            buf.clear();
+            // The rest of the line, up to and with its newline, unkept.
+            loop {
+                let chunk = input.fill_buf().map_err(cannot_read)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                match memchr::memchr(b'\n', chunk) {
+                    Some(i) => {
+                        input.consume(i + 1);
+                        break;
+                    }
+                    None => {
+                        let all = chunk.len();
+                        input.consume(all);
+                    }
+                }
+            }
+        }
         let answer = match std::str::from_utf8(&buf) {
+            _ if too_long => Err(format!(
+                "request longer than {max_line} bytes (--max-file-size); a reply is never this long"
+            )),
             Err(e) => Err(format!(
                 "invalid UTF-8 at byte {} of the line",
                 e.valid_up_to()
