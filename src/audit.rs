@@ -532,7 +532,10 @@ fn read_jsonl(
         let mut oversized = false;
         while buf.len() < batch_bytes || last_newline.is_none() {
             let line_start = last_newline.map_or(0, |i| i + 1);
-            if buf.len() - line_start > max_line {
+            // One byte more than the limit may be the `\r` of a `\r\n`
+            // not read yet: the line's length is judged (without its line
+            // end) by the worker, and only a line surely too long skipped.
+            if buf.len() - line_start > max_line.saturating_add(1) {
                 oversized = true;
                 buf.truncate(line_start);
                 break;
@@ -604,8 +607,9 @@ fn read_jsonl(
 }
 
 /// The non-blank lines of a JSON Lines batch with their numbers, without
-/// line ends.
-fn json_lines(bytes: &[u8], first_line: u64) -> Vec<(u64, &[u8])> {
+/// line ends; a line longer than `max_line` is kept even if blank (it is
+/// a bad record, as it is when the reader skips it).
+fn json_lines(bytes: &[u8], first_line: u64, max_line: usize) -> Vec<(u64, &[u8])> {
     let mut out = Vec::with_capacity(bytes.len() / 256);
     let mut from = 0;
     let mut no = first_line;
@@ -615,7 +619,7 @@ fn json_lines(bytes: &[u8], first_line: u64) -> Vec<(u64, &[u8])> {
         if let [rest @ .., b'\r'] = line {
             line = rest;
         }
-        if !line.iter().all(u8::is_ascii_whitespace) {
+        if line.len() > max_line || !line.iter().all(u8::is_ascii_whitespace) {
             out.push((no, line));
         }
         no += 1;
@@ -860,7 +864,7 @@ impl Summary {
                 bytes,
                 max_line,
             } => {
-                for (line, bytes) in json_lines(&bytes, first_line) {
+                for (line, bytes) in json_lines(&bytes, first_line, max_line) {
                     // The reader skips a line still open past the limit
                     // without keeping it; one that ended within a single
                     // read arrives whole and is turned down here.
@@ -1274,7 +1278,7 @@ mod tests {
                 };
                 batches += 1;
                 got.extend(
-                    json_lines(&bytes, first_line)
+                    json_lines(&bytes, first_line, usize::MAX)
                         .into_iter()
                         .map(|(n, l)| (n, l.to_vec())),
                 );
@@ -1478,6 +1482,52 @@ mod tests {
         .unwrap();
         assert_eq!((s.replies, s.bad_records), (1, 1));
         assert_eq!(s.bad[0].line, 3);
+    }
+
+    /// At the limit, whatever the line end and wherever a read stops: the
+    /// verdict is on the line without its `\n` or `\r\n`.
+    #[test]
+    fn json_lines_at_the_limit_are_judged_the_same_wherever_reads_stop() {
+        let rec = |n: usize| format!("{{\"text\":\"{}\"}}", "x".repeat(n - 11));
+        assert_eq!(rec(100).len(), 100);
+        let blank = " ".repeat(150);
+        // (line, line end, is it a reply)
+        let cases = [
+            (rec(100), "\r\n", true),
+            (rec(100), "\n", true),
+            (rec(100), "", true),
+            (rec(101), "\r\n", false),
+            (rec(101), "\n", false),
+            (rec(101), "", false),
+            (blank, "\n", false),
+        ];
+        let (l, fields) = (linter(), Fields::default());
+        for (line, end, ok) in &cases {
+            for lead in 0..100 {
+                for batch in [16, 64, 100, 101, 102, 4096] {
+                    let tail = if end.is_empty() {
+                        ""
+                    } else {
+                        "{\"text\":\"ok\"}\n"
+                    };
+                    let input = format!("{}\n{line}{end}{tail}", " ".repeat(lead));
+                    let mut s = Summary::default();
+                    read_jsonl("t", input.as_bytes(), batch, 100, &mut |b| {
+                        s.add_batch(&l, &fields, b);
+                        true
+                    })
+                    .unwrap();
+                    let at = format!(
+                        "{} bytes, end {end:?}, lead {lead}, batch {batch}",
+                        line.len()
+                    );
+                    let replies = u64::from(*ok) + u64::from(!tail.is_empty());
+                    assert_eq!(s.replies, replies, "{at}");
+                    let bad: Vec<u64> = s.bad.iter().map(|b| b.line).collect();
+                    assert_eq!(bad, if *ok { vec![] } else { vec![2] }, "{at}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -701,6 +701,7 @@ fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
             "its folder does not exist",
         ),
         (["--json", "."], "it is a folder"),
+        (["--json", "nodir/"], "it is a folder"),
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
             .args(["audit", "-", "--quiet"])
@@ -763,4 +764,32 @@ fn jsonl_stream_turns_down_an_overlong_line_and_goes_on() {
     }
     assert_eq!(answers[2]["id"], 3, "the stream goes on after it");
     assert_eq!(answers[2]["line"], 3);
+
+    // The limit is on the request, not its line end: exactly 300 bytes
+    // pass with `\n`, `\r\n` or none, 301 do not.
+    let exact = |n: usize| format!("{{\"text\":\"{}\"}}", "x".repeat(n - 11));
+    for (input, answers_ok) in [
+        (
+            format!("{}\n{}\n", exact(300), exact(301)),
+            [true, false].as_slice(),
+        ),
+        (
+            format!("{}\r\n{}\r\n", exact(300), exact(301)),
+            &[true, false],
+        ),
+        (exact(300), &[true]),
+        (exact(301), &[false]),
+    ] {
+        let out = apolint(
+            &["check", "--format", "jsonl", "--max-file-size", "300", "-"],
+            input.as_bytes(),
+            &dir,
+        );
+        let answers: Vec<serde_json::Value> = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        let got: Vec<bool> = answers.iter().map(|a| a["findings"].is_array()).collect();
+        assert_eq!(got, answers_ok, "{input:?}: {answers:?}");
+    }
 }

@@ -483,17 +483,24 @@ fn stream_requests(
     let cannot_read = |e: std::io::Error| Failure::Message(format!("cannot read stdin: {e}"));
     loop {
         buf.clear();
+        // Two bytes past the limit: a line of exactly the limit still fits
+        // with its `\r\n`.
         let n = (&mut input)
-            .take(max_line.saturating_add(1))
+            .take(max_line.saturating_add(2))
             .read_until(b'\n', &mut buf)
             .map_err(cannot_read)?;
         if n == 0 {
             break;
         }
         line_no += 1;
-        let too_long = buf.len() as u64 > max_line && buf.last() != Some(&b'\n');
+        let complete = buf.last() == Some(&b'\n');
+        let content = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        let too_long = content.len() as u64 > max_line;
         if too_long {
             buf.clear();
+        }
+        if too_long && !complete {
             // The rest of the line, up to and with its newline, unkept.
             loop {
                 let chunk = input.fill_buf().map_err(cannot_read)?;
@@ -701,26 +708,37 @@ fn audit(args: AuditArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fails, saying why, if `path` could not be written: its folder is
-/// missing or not a folder, or `path` itself is a folder.
+/// Fails, saying why, if `path` could not be written: it names a folder,
+/// its folder is missing, or a file cannot be created there.
 fn check_writable(path: &Path) -> Result<(), Failure> {
+    let fail = |why: String| Failure::Message(format!("cannot write {}: {why}", path.display()));
+    let names_folder = path
+        .as_os_str()
+        .to_string_lossy()
+        .ends_with(['/', std::path::MAIN_SEPARATOR]);
+    if path.is_dir() || names_folder {
+        return Err(fail("it is a folder; give a file name".into()));
+    }
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let problem = if path.is_dir() {
-        Some("it is a folder")
-    } else if !parent.is_dir() {
-        Some("its folder does not exist")
-    } else {
-        None
-    };
-    match problem {
-        Some(why) => Err(Failure::Message(format!(
-            "cannot write {}: {why}",
-            path.display()
-        ))),
-        None => Ok(()),
+    if !parent.is_dir() {
+        return Err(fail("its folder does not exist".into()));
+    }
+    // The same kind of file the result is written through, made and removed.
+    let probe = parent.join(format!(".apolint-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(fail(format!("cannot create a file in its folder ({e})"))),
     }
 }
 
