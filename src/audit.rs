@@ -593,7 +593,7 @@ fn read_jsonl(
             let bad = BadRecord {
                 source: name.to_owned(),
                 line: line_no,
-                reason: line_too_long(max_line),
+                reason: too_long("line", max_line),
             };
             line_no += 1;
             if !emit(Batch::Bad(vec![bad])) {
@@ -680,7 +680,7 @@ fn read_csv(
                     Some(t) if t.len() > MAX_REPLY_BYTES => bad.push(BadRecord {
                         source: name.to_owned(),
                         line: row.position().map_or(line, |p| p.line()),
-                        reason: too_long(),
+                        reason: too_long("reply", MAX_REPLY_BYTES),
                     }),
                     Some(t) => {
                         size += t.len();
@@ -753,7 +753,7 @@ fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), Stri
             bad.push(BadRecord {
                 source: f.display().to_string(),
                 line: 1,
-                reason: too_long(),
+                reason: too_long("reply", MAX_REPLY_BYTES),
             });
             continue;
         }
@@ -799,10 +799,10 @@ fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), Stri
     Ok(())
 }
 
-/// Why a JSON line over `max` bytes is a bad record.
-fn line_too_long(max: usize) -> String {
+/// Why a reply (`what`: a line, a reply) over `max` bytes is a bad record.
+fn too_long(what: &str, max: usize) -> String {
     format!(
-        "line longer than {} (a pasted log or attachment?): not checked",
+        "{what} longer than {} (a pasted log or attachment?): not checked",
         size_text(max)
     )
 }
@@ -814,14 +814,6 @@ fn size_text(n: usize) -> String {
         _ if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
         _ => format!("{n} bytes"),
     }
-}
-
-/// Why a reply over [`MAX_REPLY_BYTES`] is a bad record.
-fn too_long() -> String {
-    format!(
-        "reply longer than {} (a pasted log or attachment?): not checked",
-        size_text(MAX_REPLY_BYTES)
-    )
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -869,7 +861,7 @@ impl Summary {
                     // without keeping it; one that ended within a single
                     // read arrives whole and is turned down here.
                     let parsed = if bytes.len() > max_line {
-                        Err(line_too_long(max_line))
+                        Err(too_long("line", max_line))
                     } else {
                         parse_json_line(bytes, fields)
                     };
