@@ -2,11 +2,12 @@
 //!
 //! Rules are written in lowercase with `е` for `ё` and plain ASCII quotes and
 //! dashes; the draft is folded the same way so that a word of the draft is
-//! the same string as the pattern word it should match. Most characters fold to a character of the same UTF-8 length
-//! (ASCII and Cyrillic case, `ё`→`е`), so the normalised text usually has the
-//! same byte offsets as its source; where a fold changes the length (`«`→`"`,
-//! `—`→`-`, a removed stress mark) an [`OffsetMap`] records the shift, so every
-//! span found in the normalised text maps back exactly.
+//! the same string as the pattern word it should match. Most characters
+//! fold to a character of the same UTF-8 length (ASCII and Cyrillic case,
+//! `ё`→`е`), so the normalised text usually has the same byte offsets as its
+//! source; where a fold changes the length (`«`→`"`, `—`→`-`, a removed
+//! stress mark) an [`OffsetMap`] records the shift, so every span found in
+//! the normalised text maps back exactly.
 
 use crate::rules::LineClass;
 

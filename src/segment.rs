@@ -346,13 +346,6 @@ impl Line {
         Line { start, end, tokens }
     }
 
-    /// Index of the token starting exactly at `pos`, if any.
-    pub fn token_starting_at(&self, pos: usize) -> Option<usize> {
-        let pos = pos as u32;
-        let idx = self.tokens.partition_point(|t| t.start < pos);
-        (self.tokens.get(idx)?.start == pos).then_some(idx)
-    }
-
     /// Token range `[from, to)` of the sentence around token `idx`: between
     /// the nearest sentence-ending punctuation marks on either side, and at
     /// most [`SENTENCE_WINDOW`] tokens each way (so a megabyte line without
