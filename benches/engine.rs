@@ -5,12 +5,13 @@
 //! 100 KB / 10 MB linear-scaling group only). Targets (issue #2): ≥ 100 MB/s on
 //! the 1 MB input, ≤ 2 ms to load and compile all rules, ≤ 10 ms for the
 //! whole process on one short draft.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::hint::black_box;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use apolint::{CheckOptions, Linter};
+use apolint_core::{CheckOptions, Linter};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 // The same allocator as the `apolint` binary, so the figures are the CLI's.

@@ -4,6 +4,7 @@
 //!
 //! Run with `cargo bench --bench lsp`. Target (issue #4): median ≤ 5 ms.
 //! Criterion's median is in target/criterion/lsp/didchange_to_diagnostics_5kb/new/estimates.json.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,10 +1,11 @@
 //! Profiling aid: checks the corpus drafts (short replies) in a loop.
 //! `cargo run --release --example profile_short -- 20` then perf.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let linter = apolint::Linter::builtin().expect("rules");
+    let linter = apolint_core::Linter::builtin().expect("rules");
     let rounds: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
@@ -25,7 +26,7 @@ fn main() {
     for _ in 0..rounds {
         for d in &drafts {
             findings += linter
-                .check(d, &apolint::CheckOptions::default())
+                .check(d, &apolint_core::CheckOptions::default())
                 .findings
                 .len();
         }
@@ -36,7 +37,7 @@ fn main() {
     let mut jf = 0;
     for _ in 0..rounds {
         jf += linter
-            .check(&joined, &apolint::CheckOptions::default())
+            .check(&joined, &apolint_core::CheckOptions::default())
             .findings
             .len();
     }

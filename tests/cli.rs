@@ -1,5 +1,6 @@
 //! The `apolint` binary as users and scripts run it: exit codes, JSON
 //! output, human output, errors in config and rule files, hostile input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::io::Write;
 use std::path::Path;

@@ -2,11 +2,12 @@
 //! the labelled corpus (`corpus/<lang>/labels*.toml`), per language and per
 //! category. `apolint eval corpus --misses` shows the same table and every
 //! disagreement.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::path::Path;
 
-use apolint::eval::{evaluate, load_corpus, render, shortfalls, Thresholds};
-use apolint::Linter;
+use apolint_core::eval::{evaluate, load_corpus, render, shortfalls, Thresholds};
+use apolint_core::Linter;
 
 #[test]
 fn corpus_is_big_enough_and_at_least_40_percent_clean() {

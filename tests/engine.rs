@@ -1,8 +1,9 @@
 //! Behaviour of the engine with the built-in packs: every category in both
 //! languages (positive and negative), inflected Russian, the precision traps
 //! of `domain.md`, quoted-thread masking, spans on character boundaries.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use apolint::{Category, CheckOptions, InputFormat, LanguageChoice, Linter, Report};
+use apolint_core::{Category, CheckOptions, InputFormat, LanguageChoice, Linter, Report};
 
 fn linter() -> &'static Linter {
     static L: std::sync::OnceLock<Linter> = std::sync::OnceLock::new();
@@ -254,10 +255,9 @@ fn placeholders_in_all_styles() {
         assert_quiet(t, "placeholder");
     }
     let r = check("Hi {{first_name}},");
-    assert!(r
-        .findings
-        .iter()
-        .any(|f| f.category == Category::Placeholder && f.severity == apolint::Severity::Error));
+    assert!(r.findings.iter().any(
+        |f| f.category == Category::Placeholder && f.severity == apolint_core::Severity::Error
+    ));
 }
 
 #[test]
@@ -320,7 +320,9 @@ fn hints_are_info() {
         "{:?}",
         summary("Извините за неудобства, проблема решена.", &r)
     );
-    assert!(hints.iter().all(|f| f.severity == apolint::Severity::Info));
+    assert!(hints
+        .iter()
+        .all(|f| f.severity == apolint_core::Severity::Info));
     assert_fires("Sorry for the wait.", "hint");
 }
 
@@ -479,7 +481,7 @@ fn k_sozhaleniyu_is_at_most_a_hint() {
         assert!(
             r.findings
                 .iter()
-                .all(|f| f.severity == apolint::Severity::Info),
+                .all(|f| f.severity == apolint_core::Severity::Info),
             "{:?}",
             summary(t, &r)
         );

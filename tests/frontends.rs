@@ -2,6 +2,7 @@
 //! front end — `check` on files, the `jsonl` stream, `hook`, the HTTP
 //! service and the language server — with no panic and only the exit codes
 //! and statuses each protocol defines.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! `apolint lsp` as an editor runs it: a real process spoken to over stdio
 //! with real LSP messages (Content-Length framing, JSON-RPC), asserting the
 //! exact diagnostic ranges the editor would draw.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::path::Path;
 use std::time::Duration;

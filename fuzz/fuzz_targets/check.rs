@@ -3,7 +3,7 @@
 //! boundaries with the right line and column.
 #![no_main]
 
-use apolint::{CheckOptions, InputFormat, LanguageChoice, Linter};
+use apolint_core::{CheckOptions, InputFormat, LanguageChoice, Linter};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

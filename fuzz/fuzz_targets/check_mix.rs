@@ -4,7 +4,7 @@
 //! breaks, so that the fuzzer spends its time inside the matcher.
 #![no_main]
 
-use apolint::{CheckOptions, InputFormat, Linter};
+use apolint_core::{CheckOptions, InputFormat, Linter};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -1,7 +1,7 @@
 //! Any text as apolint.toml: a linter or pointed errors, never a panic.
 #![no_main]
 
-use apolint::{CheckOptions, Config, Linter};
+use apolint_core::{CheckOptions, Config, Linter};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -46,7 +46,7 @@ fn pos((line, ch): (u8, u16)) -> Value {
 
 fuzz_target!(|s: Session| {
     let (server, client) = Connection::memory();
-    let handle = std::thread::spawn(move || apolint::lsp::serve(server));
+    let handle = std::thread::spawn(move || apolint_lsp::serve(server));
     let mut next = 0i32;
     let mut request = |client: &Connection, method: &str, params: Value| {
         next += 1;

@@ -2,7 +2,7 @@
 //! a message, never a panic.
 #![no_main]
 
-use apolint::CheckRequest;
+use apolint_core::CheckRequest;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! loads compiles and checks a draft without panicking.
 #![no_main]
 
-use apolint::{CheckOptions, FailOn, Linter, RuleBook};
+use apolint_core::{CheckOptions, FailOn, Linter, RuleBook};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -7,13 +7,14 @@
 //! `--log-drafts` is given. SIGTERM (or Ctrl-C) stops accepting and lets
 //! in-flight requests finish.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 // Handlers return `Result<_, Response>` so that an error is an early
 // `return` of the finished reply (axum's idiom); the size is irrelevant
 // next to a network round trip.
 #![allow(clippy::result_large_err)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,11 +31,13 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use apolint::{output, CheckRequest, Linter, RequestError};
+use apolint_core::request::{Answer, ErrorAnswer, RequestDefaults};
+use apolint_core::{CheckRequest, Linter, RequestError};
+use serde::Serialize;
 
 /// The playground page: one self-contained file, no external assets.
 const PLAYGROUND: &str = include_str!("playground.html");
@@ -43,49 +46,48 @@ const PLAYGROUND: &str = include_str!("playground.html");
 /// huge draft cannot stall the request threads.
 const INLINE_CHECK_BYTES: usize = 64 * 1024;
 
-/// `apolint serve` options.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ServeArgs {
+/// How the service runs: limits, access control, logging. The command
+/// line's `apolint serve` flags map onto this one to one.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
     /// Address to listen on (port 0: any free port, printed at start).
-    #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: SocketAddr,
-    /// Config file (otherwise apolint.toml is discovered upward).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Ignore any apolint.toml.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
     /// Largest request body accepted, in bytes (larger: 413).
-    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
     pub max_body: usize,
     /// Most drafts in one /v1/check/batch request.
-    #[arg(long, default_value_t = 100, value_name = "N")]
     pub max_batch: usize,
     /// Time limit per request, body upload included (exceeded: 408).
-    #[arg(long, default_value_t = 10_000, value_name = "MS")]
     pub timeout_ms: u64,
     /// Requests handled at once; more get 503 straight away.
-    #[arg(long, default_value_t = 1024, value_name = "N")]
     pub max_concurrent: usize,
-    /// Browser origin allowed to call the API (CORS); repeat for several,
-    /// `*` for any. None: same-origin only.
-    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    /// Browser origins allowed to call the API (CORS); `*` for any. None:
+    /// same-origin only.
     pub cors_origins: Vec<String>,
-    /// Read the bearer token from this file. Otherwise the APOLINT_TOKEN
-    /// environment variable, if set, is the token. (Never a command-line
-    /// argument: those are visible to every user of the machine.)
-    #[arg(long, value_name = "FILE")]
-    pub token_file: Option<PathBuf>,
-    /// Write draft texts into the access log. They hold customer data:
-    /// off unless asked for.
-    #[arg(long)]
+    /// The bearer token every API request must carry (`None`: no auth).
+    pub token: Option<String>,
+    /// Write draft texts into the access log (they hold customer data).
     pub log_drafts: bool,
-    /// No access log line per request.
-    #[arg(long)]
-    pub no_access_log: bool,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N")]
+    /// One access log line per request.
+    pub access_log: bool,
+    /// Worker threads (`None`: one per core).
     pub workers: Option<usize>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            max_body: 1 << 20,
+            max_batch: 100,
+            timeout_ms: 10_000,
+            max_concurrent: 1024,
+            cors_origins: Vec::new(),
+            token: None,
+            log_drafts: false,
+            access_log: true,
+            workers: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -169,9 +171,8 @@ struct AppState {
 type Shared = Arc<AppState>;
 
 /// Runs the service until SIGTERM or Ctrl-C.
-pub fn run(args: ServeArgs, linter: Linter) -> Result<(), String> {
-    let token = read_token(&args)?;
-    let workers = args
+pub fn run(options: ServeOptions, linter: Linter) -> Result<(), String> {
+    let workers = options
         .workers
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(2)
@@ -181,31 +182,19 @@ pub fn run(args: ServeArgs, linter: Linter) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let state = Arc::new(AppState {
-        linter,
-        token,
-        max_body: args.max_body,
-        max_batch: args.max_batch.max(1),
-        timeout: Duration::from_millis(args.timeout_ms.max(1)),
-        permits: Arc::new(Semaphore::new(args.max_concurrent.max(1))),
-        log_drafts: args.log_drafts,
-        access_log: !args.no_access_log,
-        metrics: Metrics::new(),
-    });
+    let rules = linter.rules().len();
+    let auth = if options.token.is_some() { "on" } else { "off" };
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(options.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+            .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
         let local = listener
             .local_addr()
             .map_err(|e| format!("cannot read the bound address: {e}"))?;
         eprintln!(
-            "apolint serve: listening on http://{local} ({} rules, auth {}, {} workers)",
-            state.linter.rules().len(),
-            if state.token.is_some() { "on" } else { "off" },
-            workers
+            "apolint serve: listening on http://{local} ({rules} rules, auth {auth}, {workers} workers)"
         );
-        let app = router(Arc::clone(&state), &args.cors_origins)?;
+        let app = router(&options, linter)?;
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
@@ -215,8 +204,11 @@ pub fn run(args: ServeArgs, linter: Linter) -> Result<(), String> {
     })
 }
 
-fn read_token(args: &ServeArgs) -> Result<Option<String>, String> {
-    let token = match &args.token_file {
+/// The bearer token from a file, or else from the `APOLINT_TOKEN`
+/// environment variable (never from the command line: arguments are
+/// visible to every user of the machine). `None`: no auth.
+pub fn read_token(file: Option<&Path>) -> Result<Option<String>, String> {
+    let token = match file {
         Some(p) => Some(
             std::fs::read_to_string(p)
                 .map_err(|e| format!("cannot read token file {}: {e}", p.display()))?,
@@ -254,7 +246,22 @@ async fn shutdown_signal() {
     eprintln!("apolint serve: shutting down, finishing in-flight requests");
 }
 
-fn router(state: Shared, cors_origins: &[String]) -> Result<Router, String> {
+/// The service's routes, with every limit and the auth of `options`
+/// (`listen` and `workers` aside): what [`run`] serves, and what tests
+/// drive in-process.
+pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, String> {
+    let state = Arc::new(AppState {
+        linter,
+        token: options.token.clone(),
+        max_body: options.max_body,
+        max_batch: options.max_batch.max(1),
+        timeout: Duration::from_millis(options.timeout_ms.max(1)),
+        permits: Arc::new(Semaphore::new(options.max_concurrent.max(1))),
+        log_drafts: options.log_drafts,
+        access_log: options.access_log,
+        metrics: Metrics::new(),
+    });
+    let cors_origins = &options.cors_origins;
     let api = Router::new()
         .route("/v1/check", post(check))
         .route("/v1/check/batch", post(check_batch))
@@ -295,19 +302,16 @@ fn router(state: Shared, cors_origins: &[String]) -> Result<Router, String> {
 
 /// A JSON error response.
 fn error(status: StatusCode, message: impl Into<String>, field: Option<String>) -> Response {
-    let mut body = json!({ "error": message.into() });
-    if let (Some(f), Some(obj)) = (field, body.as_object_mut()) {
-        obj.insert("field".into(), f.into());
-    }
+    let body = ErrorAnswer {
+        line: None,
+        error: message.into(),
+        field,
+    };
     (status, axum::Json(body)).into_response()
 }
 
 fn bad_request(e: &RequestError) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        axum::Json(output::request_error_json(e)),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, axum::Json(ErrorAnswer::from(e))).into_response()
 }
 
 /// Outermost layer for every route: concurrency permit (503 when none is
@@ -449,14 +453,12 @@ fn parse_json(bytes: &[u8]) -> Result<Value, Response> {
     })
 }
 
-/// Checks one parsed request and counts its findings and verdict.
-fn judge(state: &AppState, request: &CheckRequest) -> Result<Value, RequestError> {
-    let started = Instant::now();
-    let options = request.options()?;
-    let report = state.linter.check(&request.text, &options);
-    let verdict = state.linter.verdict(&report, request.channel.as_deref());
-    let elapsed = started.elapsed().as_micros() as u64;
-    for f in &report.findings {
+/// Judges one parsed request and counts its findings and verdict.
+fn judge(state: &AppState, request: &CheckRequest) -> Result<Answer, RequestError> {
+    let answer = state
+        .linter
+        .judge(request, &RequestDefaults::default(), Instant::now())?;
+    for f in &answer.findings {
         state
             .metrics
             .findings
@@ -469,10 +471,10 @@ fn judge(state: &AppState, request: &CheckRequest) -> Result<Value, RequestError
         .metrics
         .verdicts
         .get_or_create(&VerdictLabels {
-            verdict: verdict.name(),
+            verdict: answer.verdict.name(),
         })
         .inc();
-    Ok(output::verdict_json(request, &report, verdict, elapsed))
+    Ok(answer)
 }
 
 /// Runs `work` inline for small drafts, on the blocking pool for big ones.
@@ -515,8 +517,8 @@ async fn check(State(state): State<Shared>, request: Request) -> Response {
     };
     let detail = format!(
         " verdict={} findings={}{}",
-        answer["verdict"].as_str().unwrap_or(""),
-        answer["findings"].as_array().map_or(0, Vec::len),
+        answer.verdict.name(),
+        answer.findings.len(),
         draft.map_or_else(String::new, |d| format!(" draft={}", Value::from(d)))
     );
     let mut r = axum::Json(answer).into_response();
@@ -586,10 +588,10 @@ async fn check_batch(State(state): State<Shared>, request: Request) -> Response 
     .await;
     match results {
         Ok(Ok(results)) => {
-            let mut r = axum::Json(json!({
-                "results": results,
-                "elapsed_us": started.elapsed().as_micros() as u64,
-            }))
+            let mut r = axum::Json(BatchAnswer {
+                results,
+                elapsed_us: started.elapsed().as_micros() as u64,
+            })
             .into_response();
             r.extensions_mut()
                 .insert(LogDetail(format!(" drafts={count}")));
@@ -600,12 +602,27 @@ async fn check_batch(State(state): State<Shared>, request: Request) -> Response 
     }
 }
 
+/// The answer to `/v1/check/batch`: one answer per draft, in order.
+#[derive(Serialize)]
+struct BatchAnswer {
+    results: Vec<Answer>,
+    elapsed_us: u64,
+}
+
+/// The answer to `/healthz`.
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    rules: usize,
+}
+
 async fn healthz(State(state): State<Shared>) -> Response {
-    axum::Json(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "rules": state.linter.rules().len(),
-    }))
+    axum::Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        rules: state.linter.rules().len(),
+    })
     .into_response()
 }
 

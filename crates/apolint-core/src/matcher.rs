@@ -9,11 +9,13 @@
 
 use std::collections::HashMap;
 
-use crate::normalize::Normalized;
-use crate::pattern::{compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant};
-use crate::rules::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
-use crate::segment::{Language, Line};
-use crate::vocab::{TokenIds, Vocab};
+use apolint_rules::book::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
+use apolint_rules::normalize::Normalized;
+use apolint_rules::pattern::{
+    compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant,
+};
+use apolint_rules::segment::{Language, Line};
+use apolint_rules::vocab::{TokenIds, Vocab};
 
 /// Who a match belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,7 +53,7 @@ struct RegexRule {
 /// date, time or amount, and one set pass costs about what one regex does.
 #[derive(Debug)]
 struct UnfilteredGroup {
-    classes: Vec<crate::rules::LineClass>,
+    classes: Vec<apolint_rules::normalize::LineClass>,
     case_sensitive: bool,
     members: Vec<u32>,
     /// Built on first use, like the member regexes; `None` if over the size
@@ -88,7 +90,7 @@ struct Phrase {
     elems: Box<[CElem]>,
     anchor: usize,
     /// What the tokens right before and after the anchor must be, when that
-    /// is a short list (see [`crate::pattern::first_literals`]).
+    /// is a short list (see [`apolint_rules::pattern::first_literals`]).
     left: Option<TokenSet>,
     right: Option<TokenSet>,
     /// Index into `Engine::contexts` (lexicon patterns have none).
@@ -388,7 +390,7 @@ impl Engine {
             for lit in &spec.prefilter {
                 // Case-sensitive regexes run on original text, but their
                 // prefilter is found in the normalised text.
-                let lit = crate::normalize::normalize(lit).text;
+                let lit = apolint_rules::normalize::normalize(lit).text;
                 if lit.is_empty() {
                     continue;
                 }

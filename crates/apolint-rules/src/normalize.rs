@@ -9,7 +9,33 @@
 //! stress mark) an [`OffsetMap`] records the shift, so every span found in
 //! the normalised text maps back exactly.
 
-use crate::rules::LineClass;
+use serde::{Deserialize, Serialize};
+
+/// A property of a line that the normaliser records as it goes, so a regex
+/// with no literal to look for still runs only on lines that can match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LineClass {
+    /// Three or more capital letters in a row.
+    Caps,
+    /// A pictographic (emoji-range) character.
+    Emoji,
+    /// An ASCII digit.
+    Digit,
+}
+
+impl LineClass {
+    /// Every class, in index order.
+    pub const ALL: [LineClass; 3] = [LineClass::Caps, LineClass::Emoji, LineClass::Digit];
+
+    /// Its name in rule files.
+    pub fn name(self) -> &'static str {
+        match self {
+            LineClass::Caps => "caps",
+            LineClass::Emoji => "emoji",
+            LineClass::Digit => "digit",
+        }
+    }
+}
 
 /// A monotone map from byte offsets in a derived text back to byte offsets in
 /// the text it was derived from.

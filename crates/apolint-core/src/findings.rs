@@ -5,15 +5,15 @@
 //! `name-mismatch`) evaluated over lexicon matches, spans mapped back to the
 //! original input with line and column.
 
-use crate::diagnostics::floor_char_boundary;
 use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
-use crate::normalize::Normalized;
-use crate::rules::{Category, Rule, RuleKind, Severity};
-use crate::segment::{sentences, Line, Token, TokenKind};
+use apolint_rules::book::{Category, Rule, RuleKind, Severity};
+use apolint_rules::diagnostics::floor_char_boundary;
+use apolint_rules::normalize::Normalized;
+use apolint_rules::segment::{sentences, Line, Token, TokenKind};
 
 /// Where a finding is, in the input exactly as read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Span {
     /// Byte offset of the start.
     pub start: usize,
@@ -43,6 +43,31 @@ pub struct Finding {
     /// A replacement for exactly the span's text that removes the problem
     /// (from the rule's `fixes`), safe to apply without reading further.
     pub fix: Option<String>,
+}
+
+/// The contract's JSON shape: names for category and severity, and `fix`
+/// only where there is one, so the documented shape stays as it was for
+/// every other finding.
+impl serde::Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        #[derive(serde::Serialize)]
+        struct Fix<'a> {
+            replacement: &'a str,
+        }
+        let mut st = s.serialize_struct("Finding", 6 + usize::from(self.fix.is_some()))?;
+        st.serialize_field("rule", &self.rule)?;
+        st.serialize_field("category", self.category.name())?;
+        st.serialize_field("severity", self.severity.name())?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("span", &self.span)?;
+        st.serialize_field("suggestions", &self.suggestions)?;
+        if let Some(fix) = &self.fix {
+            st.serialize_field("fix", &Fix { replacement: fix })?;
+        }
+        st.end()
+    }
 }
 
 /// Everything the findings stage needs to know about one draft.
@@ -229,7 +254,7 @@ fn addressee_mismatch(
             .filter(|t| names.get().known.contains(t.text(norm)))
     })?;
     let written = t.text(norm);
-    let customer_norm = crate::normalize::normalize(customer).text;
+    let customer_norm = apolint_rules::normalize::normalize(customer).text;
     // Equal, the same name in the other script ("Anna" / "Анна"), or forms
     // of one name ("Маша" / "Мария", "Bob" / "Robert").
     let same = |a: &str, b: &str| a == b || names.get().same(a, b);
@@ -362,8 +387,10 @@ fn name_after(
     let norm = draft.norm.text.as_str();
     // The name is within a few words of the greeting: tokenize just that.
     let ls = greeting.start as usize;
-    let le =
-        crate::diagnostics::floor_char_boundary(norm, line_end.min(greeting.end as usize + 256));
+    let le = apolint_rules::diagnostics::floor_char_boundary(
+        norm,
+        line_end.min(greeting.end as usize + 256),
+    );
     let line = Line::tokenize(norm, ls, le);
     let mut i = line.tokens.partition_point(|t| t.end <= greeting.end);
     let mut after_title = false;
@@ -387,7 +414,7 @@ fn name_after(
 fn name_before(draft: &Draft<'_>, greeting: &RawMatch, line_start: usize) -> Option<Token> {
     let norm = draft.norm.text.as_str();
     let ls = line_start.max((greeting.start as usize).saturating_sub(64));
-    let ls = crate::diagnostics::floor_char_boundary(norm, ls);
+    let ls = apolint_rules::diagnostics::floor_char_boundary(norm, ls);
     let line = Line::tokenize(norm, ls, greeting.start as usize);
     match line.tokens.as_slice() {
         [name, comma]

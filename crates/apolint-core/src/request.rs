@@ -10,10 +10,12 @@
 //! Only `text` is required. Unknown fields are refused, so that a typo such
 //! as `customer_nme` does not silently switch a check off.
 
-use serde::Deserialize;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{CheckOptions, InputFormat, LanguageChoice};
+use crate::{CheckOptions, Finding, Language, LanguageChoice, Linter, Verdict};
 
 /// One draft to check, as sent by a program.
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +65,17 @@ impl std::fmt::Display for RequestError {
 }
 
 impl CheckRequest {
+    /// The fields a request may have; any other is refused.
+    pub const FIELDS: &'static [&'static str] = &[
+        "text",
+        "customer_name",
+        "language",
+        "format",
+        "channel",
+        "ticket_id",
+        "id",
+    ];
+
     /// Parses one request from JSON text.
     pub fn from_json(text: &str) -> Result<CheckRequest, RequestError> {
         // Fast path: a well-formed request deserialises in one pass; only a
@@ -99,24 +112,25 @@ impl CheckRequest {
                 position: None,
             });
         }
+        if let Some(unknown) = obj.keys().find(|k| !Self::FIELDS.contains(&k.as_str())) {
+            let expected: Vec<String> = Self::FIELDS.iter().map(|f| format!("`{f}`")).collect();
+            return Err(RequestError {
+                field: Some(unknown.clone()),
+                message: format!(
+                    "unknown field `{unknown}`, expected one of {}",
+                    expected.join(", ")
+                ),
+                position: None,
+            });
+        }
+        // Every key is known and `text` is there: what is left is a value
+        // of the wrong type, and the path names its field.
         let request: CheckRequest = serde_path_to_error::deserialize(value).map_err(|e| {
             let inner = strip_position(&e.inner().to_string());
-            let path = e.path().to_string();
-            // An unknown field has no path of its own; serde names it.
-            let field = if path == "." {
-                field_named_in(&inner)
-            } else {
-                Some(path)
-            };
-            let message = match &field {
-                Some(f) if !inner.contains('`') || !inner.starts_with("unknown field") => {
-                    format!("field `{f}`: {inner}")
-                }
-                _ => inner,
-            };
+            let field = e.path().to_string();
             RequestError {
-                field,
-                message,
+                message: format!("field `{field}`: {inner}"),
+                field: Some(field),
                 position: None,
             }
         })?;
@@ -126,37 +140,117 @@ impl CheckRequest {
 
     /// The check options this request asks for.
     pub fn options(&self) -> Result<CheckOptions, RequestError> {
-        let language = match self.language.as_deref().unwrap_or("auto") {
-            "auto" | "" => LanguageChoice::Auto,
-            "ru" => LanguageChoice::Ru,
-            "en" => LanguageChoice::En,
-            other => {
-                return Err(RequestError {
-                    field: Some("language".into()),
-                    message: format!("field `language`: expected auto, ru or en, got {other:?}"),
-                    position: None,
-                })
-            }
+        let language = match self.language.as_deref() {
+            None => LanguageChoice::Auto,
+            Some(l) => l.parse().map_err(|e| RequestError {
+                field: Some("language".into()),
+                message: format!("field `language`: {e}"),
+                position: None,
+            })?,
         };
         let format = match self.format.as_deref() {
             None | Some("auto") | Some("") => None,
-            Some("plain") | Some("text") => Some(InputFormat::Plain),
-            Some("markdown") | Some("md") => Some(InputFormat::Markdown),
-            Some("html") => Some(InputFormat::Html),
-            Some(other) => {
-                return Err(RequestError {
-                    field: Some("format".into()),
-                    message: format!(
-                        "field `format`: expected plain, markdown or html, got {other:?}"
-                    ),
-                    position: None,
-                })
-            }
+            Some(f) => Some(f.parse().map_err(|e| RequestError {
+                field: Some("format".into()),
+                message: format!("field `format`: {e}"),
+                position: None,
+            })?),
         };
         Ok(CheckOptions {
             format,
             language,
             customer_name: self.customer_name.clone(),
+        })
+    }
+}
+
+/// What a front end assumes for a request that does not say: the
+/// command line's `--lang` and `--customer-name` for the JSON Lines stream.
+#[derive(Debug, Clone, Default)]
+pub struct RequestDefaults {
+    /// The language when the request has no `language`.
+    pub language: LanguageChoice,
+    /// The customer's name when the request has no `customer_name`.
+    pub customer_name: Option<String>,
+}
+
+/// The answer to one request: the request's own ids echoed, the verdict,
+/// the language and the contract's findings. The same type answers the
+/// JSON Lines stream, `apolint hook` and `apolint serve`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The caller's `id`, echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    /// The caller's `ticket_id`, echoed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<Value>,
+    /// The request's line number, on a JSON Lines stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// Whether the reply may go out, by the configured policy.
+    pub verdict: Verdict,
+    /// The draft's dominant language.
+    pub language: Language,
+    /// What was found.
+    pub findings: Vec<Finding>,
+    /// Time to parse and judge the request, in microseconds (`hook` and
+    /// `serve`; the stream leaves it out so its output is reproducible).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elapsed_us: Option<u64>,
+}
+
+/// The answer to a request that could not be judged.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorAnswer {
+    /// The request's line number, on a JSON Lines stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// What is wrong, and what to send instead.
+    pub error: String,
+    /// The offending field, when it is one field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl From<&RequestError> for ErrorAnswer {
+    fn from(e: &RequestError) -> Self {
+        ErrorAnswer {
+            line: None,
+            error: e.to_string(),
+            field: e.field.clone(),
+        }
+    }
+}
+
+impl Linter {
+    /// Judges one request: checks its draft with its options (or the
+    /// front end's `defaults`) and gives the verdict by the configured
+    /// policy for its channel. `started` is when the front end began on
+    /// the request, for `elapsed_us`.
+    pub fn judge(
+        &self,
+        request: &CheckRequest,
+        defaults: &RequestDefaults,
+        started: Instant,
+    ) -> Result<Answer, RequestError> {
+        let mut options = request.options()?;
+        if request.language.is_none() {
+            options.language = defaults.language;
+        }
+        if options.customer_name.is_none() {
+            options.customer_name.clone_from(&defaults.customer_name);
+        }
+        let report = self.check(&request.text, &options);
+        let verdict = self.verdict(&report, request.channel.as_deref());
+        Ok(Answer {
+            id: request.id.clone(),
+            ticket_id: request.ticket_id.clone(),
+            line: None,
+            verdict,
+            language: report.language,
+            findings: report.findings,
+            elapsed_us: Some(started.elapsed().as_micros() as u64),
         })
     }
 }
@@ -168,14 +262,6 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
     }
-}
-
-/// The field a serde message is about: "unknown field `x`…", "invalid type
-/// … for `x`" — serde names it between the first pair of backticks.
-fn field_named_in(message: &str) -> Option<String> {
-    let start = message.find('`')? + 1;
-    let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_owned())
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -192,6 +278,7 @@ fn kind_of(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::InputFormat;
 
     #[test]
     fn minimal_and_full_requests_parse() {

@@ -2,9 +2,9 @@
 //! underlined) and for programs (the contract's JSON).
 
 use ariadne::{Color, Config, IndexType, Label, Report as AReport, ReportKind, Source};
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use crate::{Finding, Report, Severity};
+use crate::{Finding, Language, Report, Severity};
 
 /// One checked file, as the output stage sees it.
 pub struct FileResult<'a> {
@@ -16,78 +16,45 @@ pub struct FileResult<'a> {
     pub report: &'a Report,
 }
 
-/// The contract's JSON document for a run.
-pub fn json(results: &[FileResult<'_>]) -> Value {
-    json!({
-        "version": 1,
-        "files": results.iter().map(file_json).collect::<Vec<_>>(),
-    })
+/// The contract's JSON document for a run (`--format json`).
+#[derive(Serialize)]
+pub struct RunJson<'a> {
+    /// The contract's version: 1.
+    pub version: u32,
+    /// One entry per checked file, in the order given.
+    pub files: Vec<FileJson<'a>>,
+}
+
+impl<'a> RunJson<'a> {
+    /// The document for these results.
+    pub fn new(results: &'a [FileResult<'a>]) -> Self {
+        RunJson {
+            version: 1,
+            files: results.iter().map(FileJson::new).collect(),
+        }
+    }
 }
 
 /// One file's entry of the contract's JSON (also one line of `jsonl`).
-pub fn file_json(r: &FileResult<'_>) -> Value {
-    json!({
-        "path": r.path,
-        "language": r.report.language.code(),
-        "findings": r.report.findings.iter().map(finding_json).collect::<Vec<_>>(),
-    })
+#[derive(Serialize)]
+pub struct FileJson<'a> {
+    /// The path as given (`-` for stdin).
+    pub path: &'a str,
+    /// The draft's dominant language.
+    pub language: Language,
+    /// Its findings, in the contract's shape.
+    pub findings: &'a [Finding],
 }
 
-/// The pre-send answer for one request (`apolint hook`, `apolint serve`):
-/// the verdict, the contract's findings, and the request's own ids echoed.
-pub fn verdict_json(
-    request: &crate::CheckRequest,
-    report: &Report,
-    verdict: crate::Verdict,
-    elapsed_us: u64,
-) -> Value {
-    let mut v = serde_json::Map::new();
-    if let Some(id) = &request.id {
-        v.insert("id".into(), id.clone());
+impl<'a> FileJson<'a> {
+    /// The entry for one result.
+    pub fn new(r: &FileResult<'a>) -> Self {
+        FileJson {
+            path: r.path,
+            language: r.report.language,
+            findings: &r.report.findings,
+        }
     }
-    if let Some(t) = &request.ticket_id {
-        v.insert("ticket_id".into(), t.clone());
-    }
-    v.insert("verdict".into(), verdict.name().into());
-    v.insert("language".into(), report.language.code().into());
-    v.insert(
-        "findings".into(),
-        report.findings.iter().map(finding_json).collect(),
-    );
-    v.insert("elapsed_us".into(), elapsed_us.into());
-    Value::Object(v)
-}
-
-/// A request error as JSON: `{"error": "...", "field": "..."}`.
-pub fn request_error_json(e: &crate::RequestError) -> Value {
-    let mut v = json!({ "error": e.to_string() });
-    if let (Some(f), Some(obj)) = (&e.field, v.as_object_mut()) {
-        obj.insert("field".into(), f.clone().into());
-    }
-    v
-}
-
-/// One finding as contract JSON.
-pub fn finding_json(f: &Finding) -> Value {
-    let mut v = json!({
-        "rule": f.rule,
-        "category": f.category.name(),
-        "severity": f.severity.name(),
-        "message": f.message,
-        "span": {
-            "start": f.span.start,
-            "end": f.span.end,
-            "line": f.span.line,
-            "column": f.span.column,
-        },
-        "suggestions": f.suggestions,
-    });
-    // Only findings with a machine-applicable fix carry the field, so the
-    // contract's documented shape stays exactly as it was for the rest.
-    if let (Some(fix), Some(obj)) = (&f.fix, v.as_object_mut()) {
-        obj.insert("fix".into(), json!({ "replacement": fix }));
-    }
-    v
 }
 
 /// Human-readable findings for one file: each finding with its line of the
@@ -165,8 +132,9 @@ fn long_line_excerpt(text: &str, line_starts: &[usize], f: &Finding) -> Option<S
     if le - ls <= LONG_LINE {
         return None;
     }
-    let from = crate::diagnostics::floor_char_boundary(text, start.saturating_sub(60).max(ls));
-    let to = crate::diagnostics::floor_char_boundary(text, (f.span.end + 60).min(le));
+    let from =
+        apolint_rules::diagnostics::floor_char_boundary(text, start.saturating_sub(60).max(ls));
+    let to = apolint_rules::diagnostics::floor_char_boundary(text, (f.span.end + 60).min(le));
     let to = to.max(from);
     Some(format!(
         "{}{}{}",
@@ -211,6 +179,47 @@ pub fn summary(results: &[FileResult<'_>]) -> String {
             counts[0],
         )
     }
+}
+
+/// How [`explain`] renders a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocStyle {
+    /// Plain text for a terminal (`apolint explain`).
+    Terminal,
+    /// Markdown (the editor's hover).
+    Markdown,
+}
+
+/// A rule explained: why it fires, what to write instead, its automatic
+/// fix and its examples. `apolint explain` shows it after the rule's
+/// header; the language server's hover after the finding's message.
+pub fn explain(rule: &crate::Rule, style: DocStyle) -> String {
+    let mut out = format!("{}\n", rule.explanation);
+    let (instead, fixed, fired, quiet) = match style {
+        DocStyle::Terminal => ("  • ", "  ", "  ✗ ", "  ✓ "),
+        DocStyle::Markdown => ("- ", "- ", "- ✗ ", "- ✓ "),
+    };
+    let mut section = |title: &str, bullet: &str, items: &mut dyn Iterator<Item = String>| {
+        let mut items = items.peekable();
+        if items.peek().is_some() {
+            out.push_str(&format!("\n{title}:\n"));
+            for item in items {
+                out.push_str(&format!("{bullet}{item}\n"));
+            }
+        }
+    };
+    section("Instead", instead, &mut rule.suggestions.iter().cloned());
+    section(
+        "Automatic fix (editors and `--format json` offer it)",
+        fixed,
+        &mut rule
+            .fixes
+            .iter()
+            .map(|(from, to)| format!("«{from}» → «{to}»")),
+    );
+    section("Reported", fired, &mut rule.fire.iter().cloned());
+    section("Not reported", quiet, &mut rule.quiet.iter().cloned());
+    out
 }
 
 /// The rules reference (`docs/rules.md`), generated from the loaded rules so

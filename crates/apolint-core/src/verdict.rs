@@ -4,9 +4,47 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::FailOn;
-use crate::rules::{Category, Severity};
 use crate::Finding;
+use apolint_rules::book::{Category, Severity};
+
+/// At which severity a finding fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FailOn {
+    /// Only errors.
+    Error,
+    /// Warnings and errors (the default).
+    #[default]
+    Warning,
+    /// Everything, hints included.
+    Info,
+    /// Nothing fails the run.
+    Never,
+}
+
+impl FailOn {
+    /// Parses the config/CLI spelling.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(Self::Error),
+            "warning" => Ok(Self::Warning),
+            "info" => Ok(Self::Info),
+            "never" => Ok(Self::Never),
+            _ => Err(format!(
+                "unknown failing severity `{s}`; expected error, warning, info or never"
+            )),
+        }
+    }
+
+    /// Whether a finding of this severity fails the run.
+    pub fn fails(self, s: Severity) -> bool {
+        match self {
+            Self::Error => s >= Severity::Error,
+            Self::Warning => s >= Severity::Warning,
+            Self::Info => true,
+            Self::Never => false,
+        }
+    }
+}
 
 /// The answer to "may this reply go out?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,6 +74,13 @@ impl Verdict {
             Verdict::Warn => 1,
             Verdict::Block => 3,
         }
+    }
+}
+
+/// Serialised as its name (`send`, `warn`, `block`).
+impl serde::Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 

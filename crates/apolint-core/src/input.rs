@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::normalize::OffsetMap;
+use apolint_rules::normalize::OffsetMap;
 
 /// The format of a draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -23,6 +23,21 @@ pub enum InputFormat {
     Markdown,
     /// HTML, as rich-text help-desk editors send it.
     Html,
+}
+
+/// `plain` (or `text`), `markdown` (or `md`) or `html`, as the command
+/// line and requests spell them.
+impl std::str::FromStr for InputFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "plain" | "text" => Ok(InputFormat::Plain),
+            "markdown" | "md" => Ok(InputFormat::Markdown),
+            "html" => Ok(InputFormat::Html),
+            other => Err(format!("expected plain, markdown or html, got {other:?}")),
+        }
+    }
 }
 
 impl InputFormat {

@@ -435,6 +435,13 @@ impl Language {
     }
 }
 
+/// Serialised as its contract code (`ru`, `en`, `mixed`).
+impl serde::Serialize for Language {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
 /// Byte ranges of the UAX #29 sentences of `text` (cased text: sentence
 /// boundaries depend on capital letters).
 pub fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {

@@ -42,51 +42,12 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diagnostics::{closest, from_toml, FileError};
-use crate::rules::{Category, RuleBook, Severity};
-use crate::verdict::{Policy, Selector, VerdictRules};
+use crate::verdict::{FailOn, Policy, Selector, VerdictRules};
+use apolint_rules::book::{Category, RuleBook, Severity};
+use apolint_rules::diagnostics::{closest, from_toml, FileError};
 
 /// The file name looked for.
 pub const FILE_NAME: &str = "apolint.toml";
-
-/// At which severity a finding fails the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FailOn {
-    /// Only errors.
-    Error,
-    /// Warnings and errors (the default).
-    #[default]
-    Warning,
-    /// Everything, hints included.
-    Info,
-    /// Nothing fails the run.
-    Never,
-}
-
-impl FailOn {
-    /// Parses the config/CLI spelling.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "error" => Ok(Self::Error),
-            "warning" => Ok(Self::Warning),
-            "info" => Ok(Self::Info),
-            "never" => Ok(Self::Never),
-            _ => Err(format!(
-                "unknown failing severity `{s}`; expected error, warning, info or never"
-            )),
-        }
-    }
-
-    /// Whether a finding of this severity fails the run.
-    pub fn fails(self, s: Severity) -> bool {
-        match self {
-            Self::Error => s >= Severity::Error,
-            Self::Warning => s >= Severity::Warning,
-            Self::Info => true,
-            Self::Never => false,
-        }
-    }
-}
 
 /// A loaded configuration.
 #[derive(Debug, Clone, Default)]
@@ -181,7 +142,38 @@ struct RawPhrase {
     suggestions: Vec<String>,
 }
 
+/// Why the configuration a front end asked for could not be had.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// `--config FILE` names no file.
+    NotFound(PathBuf),
+    /// The file (or a rule file it names) has errors, each pointed at.
+    Invalid(Vec<FileError>),
+}
+
 impl Config {
+    /// The configuration a front end runs with: `explicit` (which must
+    /// exist) if given, the defaults if `disabled`, else the
+    /// `apolint.toml` found upward from `start`, else the defaults.
+    pub fn resolve(
+        explicit: Option<&Path>,
+        disabled: bool,
+        start: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
+        if disabled {
+            return Ok(Config::default());
+        }
+        let path = match explicit {
+            Some(p) if !p.is_file() => return Err(ConfigError::NotFound(p.to_path_buf())),
+            Some(p) => Some(p.to_path_buf()),
+            None => start.and_then(Config::discover),
+        };
+        match path {
+            Some(p) => Config::load(&p).map_err(ConfigError::Invalid),
+            None => Ok(Config::default()),
+        }
+    }
+
     /// Looks for `apolint.toml` in `start` and its ancestors.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         start

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::diagnostics::{closest, from_toml, FileError};
+use crate::normalize::LineClass;
 use crate::pattern::{self, Elem, Variant};
 
 /// The contract's categories (`contract.md`), plus `hint`.
@@ -276,32 +277,6 @@ impl LazyRegex {
     /// The source pattern.
     pub fn as_str(&self) -> &str {
         &self.pattern
-    }
-}
-
-/// A property of a line that the normaliser records as it goes, so a regex
-/// with no literal to look for still runs only on lines that can match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum LineClass {
-    /// Three or more capital letters in a row.
-    Caps,
-    /// A pictographic (emoji-range) character.
-    Emoji,
-    /// An ASCII digit.
-    Digit,
-}
-
-impl LineClass {
-    /// Every class, in index order.
-    pub const ALL: [LineClass; 3] = [LineClass::Caps, LineClass::Emoji, LineClass::Digit];
-
-    /// Its name in rule files.
-    pub fn name(self) -> &'static str {
-        match self {
-            LineClass::Caps => "caps",
-            LineClass::Emoji => "emoji",
-            LineClass::Digit => "digit",
-        }
     }
 }
 
@@ -741,10 +716,7 @@ impl RuleBook {
 
     /// Adds every `*.toml` file under `dir` (sorted, recursively).
     pub fn add_dir(&mut self, dir: &std::path::Path) -> Result<(), Vec<FileError>> {
-        let mut files = Vec::new();
-        collect_toml(dir, &mut files)
-            .map_err(|e| vec![io_error(&dir.display().to_string(), &e)])?;
-        files.sort();
+        let files = rule_files(dir).map_err(|e| vec![e])?;
         let mut errors = Vec::new();
         for f in files {
             let name = f.display().to_string();
@@ -1073,16 +1045,22 @@ impl RuleBook {
     }
 }
 
-fn collect_toml(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_toml(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
+/// The rule files (`*.toml`) under `dir`, in path order. Symbolic links
+/// are followed (a team may link a shared pack in), and a link that loops
+/// back is an error instead of an endless walk.
+pub fn rule_files(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, FileError> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+        let entry = entry.map_err(|e| {
+            let at = e.path().unwrap_or(dir).display().to_string();
+            FileError::new(&at, &Arc::from(""), 0..0, format!("cannot read: {e}"))
+        })?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "toml") {
+            files.push(entry.into_path());
         }
     }
-    Ok(())
+    files.sort();
+    Ok(files)
 }
 
 fn io_error(name: &str, e: &std::io::Error) -> FileError {

@@ -1,60 +1,54 @@
-//! apolint: a fast linter for customer-facing apology messages.
+//! apolint's linter: a draft in, findings out.
 //!
-//! The pipeline has one module per stage:
+//! The pipeline has one module per stage; the rule data model and the
+//! stages that rule files share (normalisation, segmentation, patterns)
+//! live in [`apolint_rules`], re-exported here as [`rules`]:
 //!
 //! 1. [`input`]: the input as read → the agent's own words (markup, quotes,
 //!    signatures masked; offsets kept).
-//! 2. [`normalize`]: → lowercase, folded text for matching, with an
-//!    [`normalize::OffsetMap`] back.
-//! 3. [`segment`]: words, sentences and language, per line.
-//! 4. [`matcher`]: every word looked up once in the patterns' vocabulary
-//!    ([`vocab`]) to find the phrases anchored on it, each verified against
+//! 2. `rules::normalize`: → lowercase, folded text for matching, with an
+//!    offset map back.
+//! 3. `rules::segment`: words, sentences and language, per line.
+//! 4. `matcher` (private): every word looked up once in the patterns'
+//!    vocabulary to find the phrases anchored on it, each verified against
 //!    its pattern; regexes run on the lines that hold one of their literals.
 //! 5. [`findings`]: document-level rules, merging, spans in the original.
 //!
-//! [`output`] renders findings for people (ariadne) and programs (JSON).
-//! Rules are data ([`rules`]), configured by `apolint.toml` ([`config`]).
-//! Every front end (CLI, language server, HTTP hook) calls [`Linter::check`];
-//! the language server lives here ([`lsp`]) so that it can be driven over
-//! an in-memory connection by tests and the fuzzer.
+//! Around it, the use cases every front end shares: [`files`] (reading and
+//! decoding drafts), [`config`] (`apolint.toml` → a [`Linter`]),
+//! [`request`] (a JSON request → an [`request::Answer`] with a
+//! [`Verdict`]), [`output`] (renderings for people and programs), and
+//! [`eval`] (precision and recall on a labelled corpus). No async runtime,
+//! HTTP, LSP, CSV or terminal dependency: the front ends are crates of
+//! their own.
 //!
 //! ```
-//! use apolint::{CheckOptions, Linter};
+//! use apolint_core::{CheckOptions, Linter};
 //! let linter = Linter::builtin().expect("built-in rules load");
 //! let report = linter.check("Приносим свои извинения за задержку.", &CheckOptions::default());
 //! assert!(report.findings.iter().any(|f| f.category.name() == "cliche"));
 //! ```
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
-#![warn(missing_docs)]
 
-pub mod audit;
 mod builtin;
 pub mod config;
-pub mod diagnostics;
 pub mod eval;
+pub mod files;
 pub mod findings;
 pub mod input;
-pub mod lsp;
-pub mod matcher;
-pub mod normalize;
+mod matcher;
 pub mod output;
-pub mod pattern;
 pub mod request;
-pub mod rules;
-pub mod segment;
 pub mod verdict;
-pub mod vocab;
 
-pub use config::{Config, FailOn};
-pub use diagnostics::FileError;
+pub use apolint_rules as rules;
+pub use apolint_rules::{Category, FileError, Language, Rule, RuleBook, Severity};
+pub use config::Config;
 pub use findings::{Finding, Span};
 pub use input::InputFormat;
 pub use request::{CheckRequest, RequestError};
-pub use rules::{Category, Rule, RuleBook, Severity};
-pub use segment::Language;
-pub use verdict::{Policy, Verdict};
+pub use verdict::{FailOn, Policy, Verdict};
 
 /// Which language's rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +60,21 @@ pub enum LanguageChoice {
     Ru,
     /// English only.
     En,
+}
+
+/// `auto` (or empty), `ru` or `en`: the spelling of the command line, the
+/// requests, `apolint.toml` and the language server's settings alike.
+impl std::str::FromStr for LanguageChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" | "" => Ok(LanguageChoice::Auto),
+            "ru" => Ok(LanguageChoice::Ru),
+            "en" => Ok(LanguageChoice::En),
+            other => Err(format!("expected auto, ru or en, got {other:?}")),
+        }
+    }
 }
 
 impl LanguageChoice {
@@ -117,10 +126,10 @@ impl Linter {
 
     /// The built-in packs adjusted by a configuration.
     pub fn with_config(config: &Config) -> Result<Linter, Vec<FileError>> {
-        let mut book = RuleBook::builtin()?;
+        let mut book = builtin::book()?;
         if !config.languages.is_empty() {
             book.rules.retain(|r| {
-                r.lang == rules::RuleLang::Any
+                r.lang == apolint_rules::RuleLang::Any
                     || config.languages.iter().any(|l| l == r.lang.code())
             });
         }
@@ -135,6 +144,15 @@ impl Linter {
             fail_on: config.fail_on,
             policy,
         })
+    }
+
+    /// The linter for a config file (`None`: the built-in packs with
+    /// default settings).
+    pub fn from_config_file(path: Option<&std::path::Path>) -> Result<Linter, Vec<FileError>> {
+        match path {
+            Some(p) => Config::load(p).and_then(|c| Self::with_config(&c)),
+            None => Self::builtin(),
+        }
     }
 
     /// Compiles an already loaded and validated rule book.
@@ -174,7 +192,7 @@ impl Linter {
     pub fn check(&self, input: &str, options: &CheckOptions) -> Report {
         let format = options.format.unwrap_or_else(|| InputFormat::sniff(input));
         let extracted = input::extract(input, format);
-        let norm = normalize::normalize(&extracted.text);
+        let norm = apolint_rules::normalize::normalize(&extracted.text);
         let forced = options.language.forced();
         let matches = self.engine.scan(&norm, &extracted.text, forced);
         let draft = findings::Draft {

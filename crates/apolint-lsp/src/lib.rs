@@ -14,6 +14,8 @@
 //! reloaded whenever its modification time changes; a broken one is shown
 //! as diagnostics on that file and the built-in rules are used meanwhile.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod text;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -37,7 +39,8 @@ use lsp_types::{
 };
 use serde_json::{json, Value};
 
-use crate::{CheckOptions, Config, FileError, Finding, InputFormat, LanguageChoice, Linter};
+use apolint_core::output::{self, DocStyle};
+use apolint_core::{CheckOptions, Config, FileError, Finding, InputFormat, LanguageChoice, Linter};
 
 use text::{DocText, Encoding};
 
@@ -160,17 +163,14 @@ impl Settings {
         if let Some(langs) = v.get("languages").and_then(Value::as_array) {
             let langs: Vec<&str> = langs.iter().filter_map(Value::as_str).collect();
             self.language = match langs.as_slice() {
-                ["ru"] => LanguageChoice::Ru,
-                ["en"] => LanguageChoice::En,
+                [one] => one.parse().unwrap_or_default(),
                 _ => LanguageChoice::Auto,
             };
         }
         if let Some(l) = v.get("language").and_then(Value::as_str) {
-            self.language = match l {
-                "ru" => LanguageChoice::Ru,
-                "en" => LanguageChoice::En,
-                _ => LanguageChoice::Auto,
-            };
+            // An unknown spelling is auto, as a client's typo should not
+            // switch a language off.
+            self.language = l.parse().unwrap_or_default();
         }
         if let Some(n) = v.get("customerName") {
             self.customer_name = n.as_str().map(str::to_owned).filter(|s| !s.is_empty());
@@ -516,10 +516,7 @@ impl<'c> Server<'c> {
                 return Arc::clone(&cached.linter);
             }
         }
-        let built = match &config {
-            Some(p) => Config::load(p).and_then(|c| Linter::with_config(&c)),
-            None => Linter::builtin(),
-        };
+        let built = Linter::from_config_file(config.as_deref());
         let mut failed = Vec::new();
         let linter = match built {
             Ok(l) => Arc::new(l),
@@ -531,8 +528,8 @@ impl<'c> Server<'c> {
                         Ok(l) => Arc::new(l),
                         // The built-in packs are validated at build time.
                         Err(_) => Arc::new(Linter::from_book(
-                            crate::RuleBook::default(),
-                            crate::FailOn::Warning,
+                            apolint_core::RuleBook::default(),
+                            apolint_core::FailOn::Warning,
                         )),
                     },
                 }
@@ -645,7 +642,7 @@ impl<'c> Server<'c> {
                     let base = root
                         .clone()
                         .or_else(|| uri.to_file_path().ok()?.parent().map(Path::to_path_buf))?;
-                    Some(base.join(crate::config::FILE_NAME))
+                    Some(base.join(apolint_core::config::FILE_NAME))
                 });
                 let edit = target.and_then(|t| {
                     let open = Url::from_file_path(&t)
@@ -692,18 +689,13 @@ impl<'c> Server<'c> {
                 continue;
             };
             md.push_str(&format!(
-                "**{}** · `{}` · {} · {}\n\n{}\n",
-                f.message, rule.id, rule.category, rule.severity, rule.explanation
+                "**{}** · `{}` · {} · {}\n\n",
+                f.message, rule.id, rule.category, rule.severity
             ));
             if let Some(fix) = &f.fix {
-                md.push_str(&format!("\nFix: «{fix}»\n"));
+                md.push_str(&format!("Fix: «{fix}»\n\n"));
             }
-            if !rule.suggestions.is_empty() {
-                md.push_str("\nInstead:\n");
-                for s in &rule.suggestions {
-                    md.push_str(&format!("- {s}\n"));
-                }
-            }
+            md.push_str(&output::explain(rule, DocStyle::Markdown));
             md.push_str("\n---\n");
         }
         Some(Hover {
@@ -760,9 +752,9 @@ fn diagnostics(text: &DocText, findings: &[Finding], encoding: Encoding) -> Vec<
 /// in `data` for clients that want them.
 fn diagnostic(range: Range, f: &Finding) -> Diagnostic {
     let severity = match f.severity {
-        crate::Severity::Error => DiagnosticSeverity::ERROR,
-        crate::Severity::Warning => DiagnosticSeverity::WARNING,
-        crate::Severity::Info => DiagnosticSeverity::INFORMATION,
+        apolint_core::Severity::Error => DiagnosticSeverity::ERROR,
+        apolint_core::Severity::Warning => DiagnosticSeverity::WARNING,
+        apolint_core::Severity::Info => DiagnosticSeverity::INFORMATION,
     };
     let mut message = format!("{} [{}]", f.message, f.category);
     if let Some(s) = f.suggestions.first() {

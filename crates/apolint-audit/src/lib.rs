@@ -6,16 +6,19 @@
 //! phrases, the canned responses that produce the most findings, a few
 //! sample replies. [`report`] renders it as one self-contained HTML page.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{CheckOptions, Finding, InputFormat, Linter, Severity};
+use apolint_core::files::{self, ReadError};
+use apolint_core::{CheckOptions, Finding, InputFormat, Linter, Severity};
 
 /// Which field (JSONL) or column (CSV) holds what.
 #[derive(Debug, Clone)]
@@ -67,6 +70,8 @@ pub struct Record {
     pub canned: Option<String>,
     /// Customer's name.
     pub customer: Option<String>,
+    /// The draft's format, where its file name says (folders of drafts).
+    pub format: Option<InputFormat>,
 }
 
 /// An input line or row that could not be used.
@@ -306,6 +311,7 @@ pub fn parse_json_line(line: &[u8], fields: &Fields) -> Result<Record, String> {
         ticket: take(ticket),
         canned: take(canned),
         customer: take(customer),
+        format: None,
     })
 }
 
@@ -692,6 +698,7 @@ fn read_csv(
                             ticket: get(ticket),
                             canned: get(canned),
                             customer: get(customer),
+                            format: None,
                         });
                     }
                     None => bad.push(BadRecord {
@@ -741,47 +748,39 @@ fn read_csv(
     Ok(())
 }
 
+/// A folder of replies, one per draft file, read as `apolint check` reads
+/// them (UTF-16 decoded, Markdown and HTML by their extension).
 fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), String> {
-    let mut files = Vec::new();
-    collect_files(dir, &mut files).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    files.sort();
+    let files = files::draft_files(dir).map_err(|e| e.to_string())?;
     let mut records = Vec::new();
     let mut bad = Vec::new();
     let mut size = 0;
     for f in files {
-        if std::fs::metadata(&f).is_ok_and(|m| m.len() > MAX_REPLY_BYTES as u64) {
-            bad.push(BadRecord {
-                source: f.display().to_string(),
-                line: 1,
-                reason: too_long("reply", MAX_REPLY_BYTES),
-            });
-            continue;
-        }
-        match std::fs::read(&f) {
-            Ok(bytes) if bytes.contains(&0) => bad.push(BadRecord {
-                source: f.display().to_string(),
-                line: 1,
-                reason: "binary file".into(),
-            }),
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    size += text.len();
-                    records.push(Record {
-                        text,
-                        ..Record::default()
-                    });
-                }
-                Err(e) => bad.push(BadRecord {
-                    source: f.display().to_string(),
-                    line: 1,
-                    reason: format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-                }),
-            },
-            Err(e) => bad.push(BadRecord {
-                source: f.display().to_string(),
-                line: 1,
-                reason: format!("cannot read: {e}"),
-            }),
+        let bad_record = |reason: String| BadRecord {
+            source: f.display().to_string(),
+            line: 1,
+            reason,
+        };
+        match files::read_draft(&f, MAX_REPLY_BYTES as u64, false) {
+            Ok(draft) => {
+                size += draft.text.len();
+                records.push(Record {
+                    text: draft.text,
+                    format: draft.format,
+                    ..Record::default()
+                });
+            }
+            Err(ReadError::TooLarge { .. }) => {
+                bad.push(bad_record(too_long("reply", MAX_REPLY_BYTES)))
+            }
+            Err(ReadError::Binary { .. }) => bad.push(bad_record("binary file".into())),
+            Err(ReadError::InvalidUtf8 { at, .. }) => {
+                bad.push(bad_record(format!("invalid UTF-8 at byte {at}")))
+            }
+            Err(ReadError::Io { source, .. }) => {
+                bad.push(bad_record(format!("cannot read: {source}")))
+            }
+            Err(e) => bad.push(bad_record(e.to_string())),
         }
         if size >= BATCH_BYTES {
             size = 0;
@@ -814,27 +813,6 @@ fn size_text(n: usize) -> String {
         _ if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
         _ => format!("{n} bytes"),
     }
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            collect_files(&path, out)?;
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-            matches!(
-                e.to_ascii_lowercase().as_str(),
-                "txt" | "text" | "md" | "html" | "htm" | "eml"
-            )
-        }) {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 impl Summary {
@@ -889,7 +867,7 @@ impl Summary {
     /// Checks one reply and counts it.
     pub fn add_record(&mut self, linter: &Linter, r: &Record) {
         let opts = CheckOptions {
-            format: None::<InputFormat>,
+            format: r.format,
             customer_name: r.customer.clone(),
             ..CheckOptions::default()
         };
@@ -933,7 +911,7 @@ impl Summary {
             if !whole_draft(f.category) {
                 let phrase = r.text.get(f.span.start..f.span.end).unwrap_or("").trim();
                 if !phrase.is_empty() && phrase.len() <= 120 {
-                    let key = (f.rule.clone(), crate::rules::fix_key(phrase));
+                    let key = (f.rule.clone(), apolint_core::rules::book::fix_key(phrase));
                     let p = self.phrases.entry(key).or_insert_with(|| PhraseStat {
                         count: 0,
                         rule: f.rule.clone(),
@@ -1191,13 +1169,13 @@ pub fn excerpt(text: &str, max: usize) -> String {
 
 /// Whether findings of a category concern the whole draft (their span is a
 /// sentence or the draft), so their text is not a "phrase".
-fn whole_draft(c: crate::Category) -> bool {
+fn whole_draft(c: apolint_core::Category) -> bool {
     matches!(
         c,
-        crate::Category::MissingDeadline
-            | crate::Category::MissingCompensation
-            | crate::Category::OverApology
-            | crate::Category::NameMismatch
+        apolint_core::Category::MissingDeadline
+            | apolint_core::Category::MissingCompensation
+            | apolint_core::Category::OverApology
+            | apolint_core::Category::NameMismatch
     )
 }
 

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diagnostics::{from_toml, FileError};
 use crate::{Category, CheckOptions, Linter, Severity};
+use apolint_rules::diagnostics::{from_toml, FileError};
 
 /// One labelled draft.
 #[derive(Debug, Clone)]

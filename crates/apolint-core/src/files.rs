@@ -1,0 +1,311 @@
+//! Reading drafts from disk, the same way for every front end: which files
+//! in a folder are drafts, reading one within a size limit, and decoding
+//! it (UTF-8, or UTF-16 with a byte-order mark). `apolint check` and the
+//! audit's folders of replies both go through here, so a draft reads the
+//! same wherever it is checked.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::InputFormat;
+
+/// Extensions of the files taken as drafts when a folder is read.
+pub const DRAFT_EXTENSIONS: &[&str] = &["txt", "text", "md", "markdown", "html", "htm", "eml"];
+
+/// Why a draft could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The operating system refused (missing file, no permission…).
+    Io {
+        /// The path as given.
+        name: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// Larger than the limit.
+    TooLarge {
+        /// The path as given.
+        name: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// NUL bytes in its first 8 KiB and no UTF-16 byte-order mark.
+    Binary {
+        /// The path as given.
+        name: String,
+    },
+    /// Not UTF-8 (and no UTF-16 byte-order mark).
+    InvalidUtf8 {
+        /// The path as given.
+        name: String,
+        /// Offset of the first bad byte.
+        at: usize,
+        /// 1-based line of that byte.
+        line: usize,
+        /// 1-based column of that byte, in characters.
+        column: usize,
+    },
+    /// A UTF-16 byte-order mark, then no valid UTF-16.
+    InvalidUtf16 {
+        /// The path as given.
+        name: String,
+    },
+    /// A folder could not be listed.
+    Folder {
+        /// The folder.
+        name: String,
+        /// What went wrong.
+        source: walkdir::Error,
+    },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io { name, source } => write!(f, "cannot read {name}: {source}"),
+            ReadError::TooLarge { name, limit } => write!(
+                f,
+                "{name}: larger than {limit} bytes (--max-file-size); a reply is never this long — split the file, or raise the limit"
+            ),
+            ReadError::Binary { name } => write!(f, "{name}: binary file"),
+            ReadError::InvalidUtf8 {
+                name,
+                at,
+                line,
+                column,
+            } => write!(
+                f,
+                "{name}: invalid UTF-8 at byte {at} (line {line}, column {column}); apolint reads UTF-8 or UTF-16 with a BOM — convert the file (e.g. `iconv -f cp1251 -t utf-8`) or pass --lossy"
+            ),
+            ReadError::InvalidUtf16 { name } => write!(f, "{name}: invalid UTF-16 text"),
+            ReadError::Folder { name, source } => {
+                write!(f, "cannot read directory {name}: {source}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// A draft read from a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftFile {
+    /// The text, decoded.
+    pub text: String,
+    /// The format its name says (`.md`, `.html`…), if any.
+    pub format: Option<InputFormat>,
+    /// With `lossy`: the offset of the first invalid byte, replaced (with
+    /// every later one) by U+FFFD.
+    pub repaired_from: Option<usize>,
+}
+
+/// The draft files under `dir`, in path order: files with a
+/// [`DRAFT_EXTENSIONS`] extension, hidden files and folders left out,
+/// symbolic links not followed.
+pub fn draft_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
+    let mut files = Vec::new();
+    let walk = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walk {
+        let entry = entry.map_err(|source| ReadError::Folder {
+            name: dir.display().to_string(),
+            source,
+        })?;
+        if entry.file_type().is_file() && is_draft_name(entry.path()) {
+            files.push(entry.into_path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Whether a file's extension is one of [`DRAFT_EXTENSIONS`].
+pub fn is_draft_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| DRAFT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads and decodes one draft file of at most `max_bytes`, refusing
+/// binary files. `lossy` replaces invalid UTF-8 instead of failing.
+pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile, ReadError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+        name: name.clone(),
+        source,
+    })?;
+    if let Ok(meta) = file.metadata() {
+        if meta.len() > max_bytes {
+            return Err(ReadError::TooLarge {
+                name,
+                limit: max_bytes,
+            });
+        }
+    }
+    let bytes = read_bounded(file, &name, max_bytes)?;
+    if looks_binary(&bytes) {
+        return Err(ReadError::Binary { name });
+    }
+    let (text, repaired_from) = decode(&name, bytes, lossy)?;
+    Ok(DraftFile {
+        text,
+        format: InputFormat::from_path(path),
+        repaired_from,
+    })
+}
+
+/// Reads at most `max_bytes` from `reader` (one byte more tells that it is
+/// larger: a file that grows while read, or a pipe, is still bounded).
+pub fn read_bounded(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| ReadError::Io {
+            name: name.to_owned(),
+            source,
+        })?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge {
+            name: name.to_owned(),
+            limit: max_bytes,
+        });
+    }
+    Ok(bytes)
+}
+
+/// NUL bytes in the first 8 KiB, and no UTF-16 byte-order mark.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    !has_utf16_bom(bytes) && bytes.iter().take(8192).any(|&b| b == 0)
+}
+
+fn has_utf16_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// Decodes a draft: UTF-8 (a BOM is kept, so offsets stay those of the
+/// bytes as read), or UTF-16 with a BOM. With `lossy`, invalid UTF-8 is
+/// replaced by U+FFFD and the first bad offset returned; without, it is an
+/// error that names the file and the first bad byte.
+pub fn decode(
+    name: &str,
+    bytes: Vec<u8>,
+    lossy: bool,
+) -> Result<(String, Option<usize>), ReadError> {
+    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        return decode_utf16(name, rest, u16::from_le_bytes);
+    }
+    if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        return decode_utf16(name, rest, u16::from_be_bytes);
+    }
+    let e = match String::from_utf8(bytes) {
+        Ok(text) => return Ok((text, None)),
+        Err(e) => e,
+    };
+    let at = e.utf8_error().valid_up_to();
+    if lossy {
+        return Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at)));
+    }
+    let (line, column) = apolint_rules::diagnostics::line_col(
+        std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or(""),
+        at,
+    );
+    Err(ReadError::InvalidUtf8 {
+        name: name.to_owned(),
+        at,
+        line,
+        column,
+    })
+}
+
+fn decode_utf16(
+    name: &str,
+    bytes: &[u8],
+    unit: fn([u8; 2]) -> u16,
+) -> Result<(String, Option<usize>), ReadError> {
+    // An odd trailing byte is half a code unit: padded, it decodes to
+    // nothing valid unless it completes a character.
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| unit([c[0], c.get(1).copied().unwrap_or(0)]))
+        .collect();
+    String::from_utf16(&units)
+        .map(|t| (t, None))
+        .map_err(|_| ReadError::InvalidUtf16 {
+            name: name.to_owned(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_utf16_and_errors() {
+        assert_eq!(decode("a", b"ok".to_vec(), false).unwrap().0, "ok");
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Привет".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode("a", le, false).unwrap().0, "Привет");
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("Hi".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode("a", be, false).unwrap().0, "Hi");
+        let bad = decode("d.txt", b"ab\ncd\xFF".to_vec(), false).unwrap_err();
+        assert!(
+            bad.to_string()
+                .starts_with("d.txt: invalid UTF-8 at byte 5 (line 2, column 3)"),
+            "{bad}"
+        );
+        let (text, at) = decode("d.txt", b"ab\xFFc".to_vec(), true).unwrap();
+        assert_eq!((text.as_str(), at), ("ab\u{FFFD}c", Some(2)));
+        assert!(looks_binary(b"a\0b"));
+        assert!(!looks_binary(&[0xFF, 0xFE, b'a', 0]));
+    }
+
+    #[test]
+    fn folders_list_drafts_in_order_without_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        for f in [
+            "b.txt",
+            "b/c.md",
+            "a.HTML",
+            ".hidden.txt",
+            ".git/x.txt",
+            "notes.pdf",
+        ] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let names: Vec<String> = draft_files(root)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["a.HTML", "b/c.md", "b.txt"]);
+    }
+
+    #[test]
+    fn read_draft_bounds_size_and_knows_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.md");
+        std::fs::write(&p, "# Hi").unwrap();
+        let d = read_draft(&p, 100, false).unwrap();
+        assert_eq!(d.format, Some(InputFormat::Markdown));
+        assert!(matches!(
+            read_draft(&p, 3, false),
+            Err(ReadError::TooLarge { limit: 3, .. })
+        ));
+        std::fs::write(&p, b"a\0b").unwrap();
+        assert!(matches!(
+            read_draft(&p, 100, false),
+            Err(ReadError::Binary { .. })
+        ));
+    }
+}

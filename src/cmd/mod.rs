@@ -1,0 +1,109 @@
+//! One module per command, and what they share: the config flags, how a
+//! failed run is reported (exit status 2), writing to stdout.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use apolint_core::config::ConfigError;
+use apolint_core::files::ReadError;
+use apolint_core::{Config, FileError, Linter};
+
+pub mod audit;
+pub mod check;
+pub mod eval;
+pub mod hook;
+pub mod rules;
+pub mod serve;
+pub mod stream;
+
+/// A failed run: what to print on stderr. Exit status 2.
+pub enum Failure {
+    /// Errors in rule or config files, each pointed at.
+    Files(Vec<FileError>),
+    /// Anything else, in one sentence.
+    Message(String),
+}
+
+impl Failure {
+    /// The text for stderr.
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            Failure::Files(errors) => {
+                let mut out: String = errors.iter().map(|e| e.render(color)).collect();
+                out.push_str(&format!(
+                    "apolint: {} error{} in rule or config files; nothing was checked.\n",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                ));
+                out
+            }
+            Failure::Message(m) => format!("apolint: {m}\n"),
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        match e {
+            ConfigError::NotFound(p) => {
+                Failure::Message(format!("config file {} not found", p.display()))
+            }
+            ConfigError::Invalid(errors) => Failure::Files(errors),
+        }
+    }
+}
+
+impl From<ReadError> for Failure {
+    fn from(e: ReadError) -> Self {
+        Failure::Message(e.to_string())
+    }
+}
+
+/// `--config FILE` / `--no-config`, shared by every command that lints.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// Config file (otherwise apolint.toml is discovered upward from the
+    /// current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any apolint.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+impl ConfigArgs {
+    /// The configuration these flags select.
+    pub fn load(&self) -> Result<Config, Failure> {
+        let cwd = std::env::current_dir().ok();
+        Ok(Config::resolve(
+            self.config.as_deref(),
+            self.no_config,
+            cwd.as_deref(),
+        )?)
+    }
+
+    /// The linter these flags select.
+    pub fn linter(&self) -> Result<Linter, Failure> {
+        linter(&self.load()?)
+    }
+}
+
+/// Compiles the rules a configuration selects.
+pub fn linter(config: &Config) -> Result<Linter, Failure> {
+    Linter::with_config(config).map_err(Failure::Files)
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::Message(format!("cannot write output: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The largest draft `check` reads by default and the largest request
+/// `apolint hook` reads (the HTTP service has its own configurable cap).
+pub const MAX_DRAFT_BYTES: u64 = 16 << 20;

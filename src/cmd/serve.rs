@@ -1,0 +1,70 @@
+//! `apolint serve`: the pre-send HTTP service; its flags, mapped onto
+//! [`apolint_server::ServeOptions`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use apolint_server::ServeOptions;
+
+use super::{ConfigArgs, Failure};
+
+/// `apolint serve` options.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Largest request body accepted, in bytes (larger: 413).
+    #[arg(long, default_value_t = 1 << 20, value_name = "BYTES")]
+    max_body: usize,
+    /// Most drafts in one /v1/check/batch request.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    max_batch: usize,
+    /// Time limit per request, body upload included (exceeded: 408).
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    timeout_ms: u64,
+    /// Requests handled at once; more get 503 straight away.
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    max_concurrent: usize,
+    /// Browser origin allowed to call the API (CORS); repeat for several,
+    /// `*` for any. None: same-origin only.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
+    /// Read the bearer token from this file. Otherwise the APOLINT_TOKEN
+    /// environment variable, if set, is the token. (Never a command-line
+    /// argument: those are visible to every user of the machine.)
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Write draft texts into the access log. They hold customer data:
+    /// off unless asked for.
+    #[arg(long)]
+    log_drafts: bool,
+    /// No access log line per request.
+    #[arg(long)]
+    no_access_log: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
+}
+
+/// Runs `apolint serve` until SIGTERM or Ctrl-C.
+pub fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
+    let linter = args.config.linter()?;
+    let options = ServeOptions {
+        listen: args.listen,
+        max_body: args.max_body,
+        max_batch: args.max_batch,
+        timeout_ms: args.timeout_ms,
+        max_concurrent: args.max_concurrent,
+        cors_origins: args.cors_origins,
+        token: apolint_server::read_token(args.token_file.as_deref()).map_err(Failure::Message)?,
+        log_drafts: args.log_drafts,
+        access_log: !args.no_access_log,
+        workers: args.workers,
+    };
+    apolint_server::run(options, linter).map_err(Failure::Message)?;
+    Ok(ExitCode::SUCCESS)
+}
