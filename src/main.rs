@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Lsp => apolint_lsp::run()
             .map(|()| ExitCode::SUCCESS)
-            .map_err(Failure::Message),
+            .map_err(Failure::from),
         Command::Explain(args) => cmd::rules::explain(&args),
     };
     result.unwrap_or_else(|failure| {

@@ -113,7 +113,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
     let inputs = args.inputs.clone();
     let reader_fields = fields.clone();
-    let reader = std::thread::spawn(move || -> Result<(), String> {
+    let reader = std::thread::spawn(move || -> Result<(), apolint_audit::AuditError> {
         for p in &inputs {
             read_batches(p, &reader_fields, |b| tx.send(b).is_ok())?;
         }
@@ -136,7 +136,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
         .join()
         .map_err(|_| Failure::Message("the reader thread failed".into()))?;
     bar.finish_and_clear();
-    read.map_err(Failure::Message)?;
+    read?;
     let elapsed = started.elapsed().as_secs_f64();
     let mut json = summary.to_json();
     if let Some(obj) = json.as_object_mut() {

@@ -53,11 +53,23 @@ impl From<ConfigError> for Failure {
     }
 }
 
-impl From<ReadError> for Failure {
-    fn from(e: ReadError) -> Self {
-        Failure::Message(e.to_string())
-    }
+/// Errors of the other layers are reported in their own words.
+macro_rules! failure_from {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Failure {
+            fn from(e: $error) -> Self {
+                Failure::Message(e.to_string())
+            }
+        }
+    )*};
 }
+
+failure_from!(
+    ReadError,
+    apolint_audit::AuditError,
+    apolint_lsp::LspError,
+    apolint_server::ServeError
+);
 
 /// `--config FILE` / `--no-config`, shared by every command that lints.
 #[derive(clap::Args, Debug, Clone)]

@@ -60,11 +60,11 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
         timeout_ms: args.timeout_ms,
         max_concurrent: args.max_concurrent,
         cors_origins: args.cors_origins,
-        token: apolint_server::read_token(args.token_file.as_deref()).map_err(Failure::Message)?,
+        token: apolint_server::read_token(args.token_file.as_deref())?,
         log_drafts: args.log_drafts,
         access_log: !args.no_access_log,
         workers: args.workers,
     };
-    apolint_server::run(options, linter).map_err(Failure::Message)?;
+    apolint_server::run(options, linter)?;
     Ok(ExitCode::SUCCESS)
 }

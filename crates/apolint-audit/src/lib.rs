@@ -20,6 +20,60 @@ use serde_json::Value;
 use apolint_core::files::{self, ReadError};
 use apolint_core::{CheckOptions, Finding, InputFormat, Linter, Severity};
 
+/// Why an export could not be read at all (records that cannot be used
+/// are [`BadRecord`]s, counted and listed; these stop the run).
+#[derive(Debug)]
+pub enum AuditError {
+    /// The export could not be opened or read.
+    Read {
+        /// The export, as named.
+        name: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A CSV export whose header row cannot be read.
+    CsvHeader {
+        /// The export, as named.
+        name: String,
+        /// What the CSV reader said.
+        source: csv::Error,
+    },
+    /// A CSV export without the reply-text column.
+    NoTextColumn {
+        /// The export, as named.
+        name: String,
+        /// The column asked for (`--text-field`).
+        field: String,
+        /// The columns it has.
+        columns: Vec<String>,
+    },
+    /// A folder of replies that cannot be listed.
+    Folder(files::ReadError),
+}
+
+impl std::fmt::Display for AuditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditError::Read { name, source } => write!(f, "cannot read {name}: {source}"),
+            AuditError::CsvHeader { name, source } => {
+                write!(f, "{name}: cannot read the CSV header: {source}")
+            }
+            AuditError::NoTextColumn {
+                name,
+                field,
+                columns,
+            } => write!(
+                f,
+                "{name}: no `{field}` column (columns: {}); choose one with --text-field",
+                columns.join(", ")
+            ),
+            AuditError::Folder(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AuditError {}
+
 /// Which field (JSONL) or column (CSV) holds what.
 #[derive(Debug, Clone)]
 pub struct Fields {
@@ -493,7 +547,7 @@ pub fn read_batches(
     path: &Path,
     fields: &Fields,
     mut emit: impl FnMut(Batch) -> bool,
-) -> Result<(), String> {
+) -> Result<(), AuditError> {
     let name = path.display().to_string();
     if path.is_dir() {
         return read_dir(path, &mut emit);
@@ -505,7 +559,12 @@ pub fn read_batches(
     let reader: Box<dyn std::io::Read + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?)
+        Box::new(
+            std::fs::File::open(path).map_err(|source| AuditError::Read {
+                name: name.clone(),
+                source,
+            })?,
+        )
     };
     if is_csv {
         read_csv(&name, reader, fields, &mut emit)
@@ -520,7 +579,7 @@ fn read_jsonl(
     batch_bytes: usize,
     max_line: usize,
     emit: &mut impl FnMut(Batch) -> bool,
-) -> Result<(), String> {
+) -> Result<(), AuditError> {
     use std::io::Read;
     let mut line_no = 1u64;
     // The part of the last read after its last newline: the start of the
@@ -553,7 +612,10 @@ fn read_jsonl(
             let n = (&mut reader)
                 .take(want)
                 .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read {name}: {e}"))?;
+                .map_err(|source| AuditError::Read {
+                    name: name.to_owned(),
+                    source,
+                })?;
             if n == 0 {
                 eof = true;
                 break;
@@ -585,7 +647,12 @@ fn read_jsonl(
                 let n = match reader.read(&mut chunk) {
                     Ok(n) => n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(format!("cannot read {name}: {e}")),
+                    Err(source) => {
+                        return Err(AuditError::Read {
+                            name: name.to_owned(),
+                            source,
+                        })
+                    }
                 };
                 if n == 0 {
                     eof = true;
@@ -639,25 +706,27 @@ fn read_csv(
     reader: Box<dyn std::io::Read + Send>,
     fields: &Fields,
     emit: &mut impl FnMut(Batch) -> bool,
-) -> Result<(), String> {
+) -> Result<(), AuditError> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
     let headers = r
         .headers()
-        .map_err(|e| format!("{name}: cannot read the CSV header: {e}"))?
+        .map_err(|source| AuditError::CsvHeader {
+            name: name.to_owned(),
+            source,
+        })?
         .clone();
     let col = |f: &Option<String>| {
         f.as_ref()
             .and_then(|n| headers.iter().position(|h| h.trim() == n))
     };
     let Some(text_col) = headers.iter().position(|h| h.trim() == fields.text) else {
-        let have: Vec<&str> = headers.iter().collect();
-        return Err(format!(
-            "{name}: no `{}` column (columns: {}); choose one with --text-field",
-            fields.text,
-            have.join(", ")
-        ));
+        return Err(AuditError::NoTextColumn {
+            name: name.to_owned(),
+            field: fields.text.clone(),
+            columns: headers.iter().map(str::to_owned).collect(),
+        });
     };
     let (agent, channel, date, ticket, canned, customer) = (
         col(&fields.agent),
@@ -725,7 +794,10 @@ fn read_csv(
                     reason,
                 });
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    return Err(format!("cannot read {name}: {e}"));
+                    return Err(AuditError::Read {
+                        name: name.to_owned(),
+                        source: std::io::Error::other(e),
+                    });
                 }
             }
         }
@@ -750,8 +822,8 @@ fn read_csv(
 
 /// A folder of replies, one per draft file, read as `apolint check` reads
 /// them (UTF-16 decoded, Markdown and HTML by their extension).
-fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), String> {
-    let files = files::draft_files(dir).map_err(|e| e.to_string())?;
+fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), AuditError> {
+    let files = files::draft_files(dir).map_err(AuditError::Folder)?;
     let mut records = Vec::new();
     let mut bad = Vec::new();
     let mut size = 0;
@@ -1188,6 +1260,46 @@ mod tests {
     }
 
     #[test]
+    fn folders_are_read_as_check_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "Приносим свои извинения."
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        std::fs::write(dir.path().join("a.txt"), utf16).unwrap();
+        std::fs::write(dir.path().join("b.md"), "Hi **Anna**, thanks.").unwrap();
+        std::fs::write(dir.path().join("c.txt"), b"x\0y").unwrap();
+        let mut records = Vec::new();
+        let mut bad = Vec::new();
+        read_batches(dir.path(), &Fields::default(), |b| {
+            match b {
+                Batch::Records(r) => records.extend(r),
+                Batch::Bad(b) => bad.extend(b),
+                Batch::JsonLines { .. } => unreachable!("a folder is no JSON Lines"),
+            }
+            true
+        })
+        .unwrap();
+        let got: Vec<(&str, Option<InputFormat>)> = records
+            .iter()
+            .map(|r| (r.text.as_str(), r.format))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Приносим свои извинения.", Some(InputFormat::Plain)),
+                ("Hi **Anna**, thanks.", Some(InputFormat::Markdown)),
+            ]
+        );
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].reason, "binary file");
+    }
+
+    #[test]
     fn json_lines_bad_records_are_counted_with_line_numbers() {
         let input = "{\"text\": \"Приносим свои извинения.\", \"agent\": \"Анна\", \"date\": \"2026-03-04\"}\n\
                      not json\n\
@@ -1441,7 +1553,10 @@ mod tests {
         // A text column that is missing is an error naming the columns.
         std::fs::write(&path, "a,b\n1,2\n").unwrap();
         let e = read_batches(&path, &fields, |_| true).unwrap_err();
-        assert!(e.contains("no `text` column (columns: a, b)"), "{e}");
+        assert!(
+            e.to_string().contains("no `text` column (columns: a, b)"),
+            "{e}"
+        );
         // Short rows are bad records with their line.
         std::fs::write(&path, "agent,text\nАнна,ok\nBob\n").unwrap();
         let mut s = Summary::default();

@@ -47,33 +47,58 @@ use text::{DocText, Encoding};
 /// Language ids linted unless the client configures `languageIds`.
 const DEFAULT_LANGUAGE_IDS: &[&str] = &["plaintext", "text", "markdown", "mail", "email"];
 
+/// Why the language server stopped with an error.
+#[derive(Debug)]
+pub enum LspError {
+    /// The client broke the protocol (no `initialize` first, the
+    /// connection closed mid-exchange…).
+    Protocol(lsp_server::ProtocolError),
+    /// `initialize` came with parameters that are not LSP's.
+    InitializeParams(serde_json::Error),
+    /// The client sent bytes that are not an LSP message.
+    Unreadable(std::io::Error),
+}
+
+impl std::fmt::Display for LspError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LspError::Protocol(e) => write!(f, "language server: {e}"),
+            LspError::InitializeParams(e) => write!(f, "invalid initialize params: {e}"),
+            LspError::Unreadable(e) => {
+                write!(
+                    f,
+                    "language server: unreadable message from the client: {e}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for LspError {}
+
 /// Runs the server on stdin/stdout until the client says `exit`.
-pub fn run() -> Result<(), String> {
+pub fn run() -> Result<(), LspError> {
     let (connection, io_threads) = Connection::stdio();
     let served = serve(connection);
     // When the client sent something unreadable, the reader thread's error
     // says what; the main loop only saw the channel close.
     match (served, io_threads.join()) {
-        (_, Err(e)) => Err(format!(
-            "language server: unreadable message from the client: {e}"
-        )),
+        (_, Err(e)) => Err(LspError::Unreadable(e)),
         (served, Ok(())) => served,
     }
 }
 
 /// Runs the protocol on any connection (stdio in production).
-pub fn serve(connection: Connection) -> Result<(), String> {
-    let (id, params) = connection
-        .initialize_start()
-        .map_err(|e| format!("language server: {e}"))?;
+pub fn serve(connection: Connection) -> Result<(), LspError> {
+    let (id, params) = connection.initialize_start().map_err(LspError::Protocol)?;
     let init: InitializeParams = match serde_json::from_value(params) {
         Ok(p) => p,
         Err(e) => {
-            let message = format!("invalid initialize params: {e}");
+            let error = LspError::InitializeParams(e);
             let _ = connection.sender.send(
-                Response::new_err(id, ErrorCode::InvalidParams as i32, message.clone()).into(),
+                Response::new_err(id, ErrorCode::InvalidParams as i32, error.to_string()).into(),
             );
-            return Err(message);
+            return Err(error);
         }
     };
     let utf8 = init
@@ -113,7 +138,7 @@ pub fn serve(connection: Connection) -> Result<(), String> {
     });
     connection
         .initialize_finish(id, result)
-        .map_err(|e| format!("language server: {e}"))?;
+        .map_err(LspError::Protocol)?;
 
     let mut server = Server::new(&connection, encoding, &init);
     if let Some(opts) = &init.initialization_options {
@@ -288,7 +313,7 @@ impl<'c> Server<'c> {
         self.send(Notification::new(N::METHOD.to_owned(), params).into());
     }
 
-    fn main_loop(&mut self) -> Result<(), String> {
+    fn main_loop(&mut self) -> Result<(), LspError> {
         loop {
             let Ok(first) = self.conn.receiver.recv() else {
                 return Ok(()); // client closed the stream
@@ -335,7 +360,7 @@ impl<'c> Server<'c> {
                         match self.conn.handle_shutdown(&r) {
                             Ok(true) => return Ok(()),
                             Ok(false) => self.on_request(r),
-                            Err(e) => return Err(format!("language server: {e}")),
+                            Err(e) => return Err(LspError::Protocol(e)),
                         }
                     }
                     Message::Notification(n) => {

@@ -170,8 +170,54 @@ struct AppState {
 
 type Shared = Arc<AppState>;
 
+/// Why the service could not start or stopped with an error.
+#[derive(Debug)]
+pub enum ServeError {
+    /// The async runtime could not be started.
+    Runtime(std::io::Error),
+    /// The address could not be bound.
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// Accepting or serving connections failed.
+    Serve(std::io::Error),
+    /// A `--cors-origin` is not a valid header value.
+    CorsOrigin(String),
+    /// The token file could not be read.
+    TokenFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The token (from the file or `APOLINT_TOKEN`) is empty.
+    EmptyToken,
+}
+
+impl std::fmt::Display for ServeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServeError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
+            ServeError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            ServeError::Serve(e) => write!(f, "server error: {e}"),
+            ServeError::CorsOrigin(o) => write!(f, "invalid --cors-origin {o:?}"),
+            ServeError::TokenFile { path, source } => {
+                write!(f, "cannot read token file {}: {source}", path.display())
+            }
+            ServeError::EmptyToken => f.write_str(
+                "the bearer token is empty; put a secret in the token file or APOLINT_TOKEN",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
 /// Runs the service until SIGTERM or Ctrl-C.
-pub fn run(options: ServeOptions, linter: Linter) -> Result<(), String> {
+pub fn run(options: ServeOptions, linter: Linter) -> Result<(), ServeError> {
     let workers = options
         .workers
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
@@ -181,16 +227,17 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), String> {
         .worker_threads(workers)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .map_err(ServeError::Runtime)?;
     let rules = linter.rules().len();
     let auth = if options.token.is_some() { "on" } else { "off" };
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the bound address: {e}"))?;
+            .map_err(|source| ServeError::Bind {
+                addr: options.listen,
+                source,
+            })?;
+        let local = listener.local_addr().map_err(ServeError::Serve)?;
         eprintln!(
             "apolint serve: listening on http://{local} ({rules} rules, auth {auth}, {workers} workers)"
         );
@@ -198,7 +245,7 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), String> {
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .map_err(|e| format!("server error: {e}"))?;
+            .map_err(ServeError::Serve)?;
         eprintln!("apolint serve: stopped; in-flight requests finished");
         Ok(())
     })
@@ -207,18 +254,18 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), String> {
 /// The bearer token from a file, or else from the `APOLINT_TOKEN`
 /// environment variable (never from the command line: arguments are
 /// visible to every user of the machine). `None`: no auth.
-pub fn read_token(file: Option<&Path>) -> Result<Option<String>, String> {
+pub fn read_token(file: Option<&Path>) -> Result<Option<String>, ServeError> {
     let token = match file {
         Some(p) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read token file {}: {e}", p.display()))?,
+            std::fs::read_to_string(p).map_err(|source| ServeError::TokenFile {
+                path: p.to_path_buf(),
+                source,
+            })?,
         ),
         None => std::env::var("APOLINT_TOKEN").ok(),
     };
     match token.map(|t| t.trim().to_owned()) {
-        Some(t) if t.is_empty() => {
-            Err("the bearer token is empty; put a secret in the token file or APOLINT_TOKEN".into())
-        }
+        Some(t) if t.is_empty() => Err(ServeError::EmptyToken),
         Some(t) => Ok(Some(t)),
         None => Ok(None),
     }
@@ -249,7 +296,7 @@ async fn shutdown_signal() {
 /// The service's routes, with every limit and the auth of `options`
 /// (`listen` and `workers` aside): what [`run`] serves, and what tests
 /// drive in-process.
-pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, String> {
+pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, ServeError> {
     let state = Arc::new(AppState {
         linter,
         token: options.token.clone(),
@@ -283,9 +330,7 @@ pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, String> 
         } else {
             let list = cors_origins
                 .iter()
-                .map(|o| {
-                    HeaderValue::from_str(o).map_err(|_| format!("invalid --cors-origin {o:?}"))
-                })
+                .map(|o| HeaderValue::from_str(o).map_err(|_| ServeError::CorsOrigin(o.clone())))
                 .collect::<Result<Vec<_>, _>>()?;
             AllowOrigin::list(list)
         };
