@@ -5,40 +5,40 @@
 
 use std::fmt::Write as _;
 
+use apolint_core::Category;
+
 use super::{GroupStat, Summary};
 
-/// Category names as a team lead reads them, with a colour each.
-const CATEGORIES: &[(&str, &str, &str)] = &[
-    ("cliche", "Stock phrases", "#f79009"),
-    ("passive-aggression", "Passive aggression", "#d92d20"),
-    ("blame-shifting", "Blame-shifting", "#c11574"),
-    ("non-apology", "Non-apologies", "#7a2e0e"),
-    ("impossible-promise", "Impossible promises", "#6938ef"),
-    ("bureaucratese", "Officialese", "#667085"),
-    ("impersonal", "Impersonal tone", "#98a2b3"),
-    ("over-apology", "Over-apologising", "#e478fa"),
-    ("missing-deadline", "Promise without a deadline", "#1570ef"),
-    ("vague-deadline", "Vague deadline", "#53b1fd"),
-    (
-        "missing-compensation",
-        "Fault without compensation",
-        "#0e9384",
-    ),
-    ("placeholder", "Unfilled placeholder", "#b42318"),
-    ("name-mismatch", "Wrong customer name", "#912018"),
-    ("shouting", "Shouting", "#dc6803"),
-    ("hint", "Wording hints", "#84caff"),
-];
+/// A category as a team lead reads it, and its colour in the charts. A
+/// match, so a new category cannot go without a label.
+fn look(cat: Category) -> (&'static str, &'static str) {
+    match cat {
+        Category::Cliche => ("Stock phrases", "#f79009"),
+        Category::PassiveAggression => ("Passive aggression", "#d92d20"),
+        Category::BlameShifting => ("Blame-shifting", "#c11574"),
+        Category::NonApology => ("Non-apologies", "#7a2e0e"),
+        Category::ImpossiblePromise => ("Impossible promises", "#6938ef"),
+        Category::Bureaucratese => ("Officialese", "#667085"),
+        Category::Impersonal => ("Impersonal tone", "#98a2b3"),
+        Category::OverApology => ("Over-apologising", "#e478fa"),
+        Category::MissingDeadline => ("Promise without a deadline", "#1570ef"),
+        Category::VagueDeadline => ("Vague deadline", "#53b1fd"),
+        Category::MissingCompensation => ("Fault without compensation", "#0e9384"),
+        Category::Placeholder => ("Unfilled placeholder", "#b42318"),
+        Category::NameMismatch => ("Wrong customer name", "#912018"),
+        Category::Shouting => ("Shouting", "#dc6803"),
+        Category::Hint => ("Wording hints", "#84caff"),
+    }
+}
 
+/// The summary keys categories by name; a name no category has (a user's
+/// typo cannot get here, but a future summary might) is shown as it is.
 fn label(cat: &str) -> &str {
-    CATEGORIES.iter().find(|c| c.0 == cat).map_or(cat, |c| c.1)
+    cat.parse::<Category>().map_or(cat, |c| look(c).0)
 }
 
 fn color(cat: &str) -> &'static str {
-    CATEGORIES
-        .iter()
-        .find(|c| c.0 == cat)
-        .map_or("#98a2b3", |c| c.2)
+    cat.parse::<Category>().map_or("#98a2b3", |c| look(c).1)
 }
 
 fn esc(s: &str) -> String {

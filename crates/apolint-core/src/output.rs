@@ -252,27 +252,8 @@ pub fn rules_markdown(rules: &[crate::Rule]) -> String {
             ));
         }
         for r in &in_cat {
-            out.push_str(&format!("\n### `{}`\n\n{}\n", r.id, r.explanation.trim()));
-            if !r.suggestions.is_empty() {
-                out.push_str("\nInstead:\n");
-                for s in &r.suggestions {
-                    out.push_str(&format!("- {}\n", s.trim()));
-                }
-            }
-            if !r.fixes.is_empty() {
-                let shown: Vec<String> = r
-                    .fixes
-                    .iter()
-                    .map(|(from, to)| format!("«{from}» → «{to}»"))
-                    .collect();
-                out.push_str(&format!("\nAutomatic fix: {}\n", cell(&shown.join(", "))));
-            }
-            if let Some(f) = r.fire.first() {
-                out.push_str(&format!("\nReported: {}\n", cell(f)));
-            }
-            if let Some(q) = r.quiet.first() {
-                out.push_str(&format!("\nNot reported: {}\n", cell(q)));
-            }
+            out.push_str(&format!("\n### `{}`\n\n", r.id));
+            out.push_str(&explain(r, DocStyle::Markdown));
         }
     }
     out
