@@ -54,7 +54,7 @@ enum Format {
     Human,
     /// The contract's JSON document.
     Json,
-    /// One line per finding: path:line:col: severity[rule] message.
+    /// One line per finding: `path:line:col: severity[rule] message`.
     Short,
     /// One JSON object per line: per file, or, on stdin, one answer per
     /// JSON request line ({"text": …}), flushed as soon as it is ready, so

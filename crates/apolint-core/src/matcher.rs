@@ -1,7 +1,7 @@
 //! Stage 4: matches.
 //!
 //! Phrase patterns are anchored on one word (or prefix) each. Every word of
-//! a line is looked up once in the patterns' vocabulary ([`crate::vocab`]);
+//! a line is looked up once in the patterns' vocabulary ([`apolint_rules::vocab`]);
 //! a word some phrase is anchored on has that phrase verified around it,
 //! on the interned ids of the line's tokens. Regexes run only on lines
 //! where one of their literals occurs (found by its rarest byte) or, for those

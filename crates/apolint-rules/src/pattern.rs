@@ -3,7 +3,7 @@
 //! A pattern is a sequence of elements: words (`извинения`), word prefixes
 //! (`извин*`), punctuation (`,`), groups of alternatives (`(a|b c)`),
 //! optional groups (`[a|b]`) and bounded gaps (`~3`). Matching starts from an
-//! anchor token (see [`crate::matcher`]) and walks outwards in both
+//! anchor token (see `apolint_core`'s matcher) and walks outwards in both
 //! directions, on the interned ids of the line's tokens ([`CElem`]).
 
 use serde::{Deserialize, Serialize};
