@@ -1,10 +1,18 @@
-//! Measuring the rule packs against the labelled corpus.
+//! Measuring the rule packs against labelled drafts.
 //!
-//! `corpus/<lang>/labels*.toml` lists drafts (`corpus/<lang>/drafts/…`) with
-//! the categories a support lead expects at warning level or above. A draft
-//! counts once per category: a category is predicted when at least one
-//! finding of that category at `warning` or `error` is reported. Hints are
-//! not counted.
+//! Two forms of labelled set are read:
+//!
+//! - the corpus: `corpus/<lang>/labels*.toml` lists drafts
+//!   (`corpus/<lang>/drafts/…`) with the categories a support lead expects;
+//! - JSON Lines, for a team's own archive: one `{"id", "text",
+//!   "categories"}` per line, or texts (`{"id", "text"}`) and labels
+//!   (`{"id", "categories", "evidence"}`) in two files joined by `id` — a
+//!   folder of `NAME.jsonl` + `NAME.labels.jsonl` pairs is read that way,
+//!   `NAME` (e.g. `en`) naming the group in the tables.
+//!
+//! A draft counts once per category: a category is predicted when at least
+//! one finding of that category at `warning` or `error` is reported. Hints
+//! are not counted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -18,8 +26,8 @@ use apolint_rules::diagnostics::{from_toml, FileError};
 /// One labelled draft.
 #[derive(Debug, Clone)]
 pub struct LabelledDraft {
-    /// Path of the draft file.
-    pub path: PathBuf,
+    /// Where the draft is: its file (corpus) or `file#id` (JSON Lines).
+    pub name: String,
     /// Corpus language folder (`ru`, `en`).
     pub lang: String,
     /// The draft's text.
@@ -28,6 +36,8 @@ pub struct LabelledDraft {
     pub expect: BTreeSet<Category>,
     /// Customer name, for name-mismatch.
     pub customer_name: Option<String>,
+    /// The phrase the labeller saw for a category, where given.
+    pub evidence: BTreeMap<Category, String>,
 }
 
 #[derive(Deserialize)]
@@ -109,11 +119,12 @@ pub fn load_corpus(root: &Path, only: &str) -> Result<Vec<LabelledDraft>, Vec<Fi
                 let path = dir.join("drafts").join(&label.file);
                 match std::fs::read_to_string(&path) {
                     Ok(text) => drafts.push(LabelledDraft {
-                        path,
+                        name: path.display().to_string(),
                         lang: lang.clone(),
                         text,
                         expect,
                         customer_name: label.customer_name,
+                        evidence: BTreeMap::new(),
                     }),
                     Err(e) => errors.push(io_err(&path, &e)),
                 }
@@ -125,6 +136,234 @@ pub fn load_corpus(root: &Path, only: &str) -> Result<Vec<LabelledDraft>, Vec<Fi
     } else {
         Err(errors)
     }
+}
+
+/// Loads a labelled set from `path`: a corpus folder (see
+/// [`load_corpus`]), a folder of `NAME.jsonl` + `NAME.labels.jsonl` pairs, or
+/// one JSON Lines file — with the labels inline, or in `labels` (joined by
+/// `id`) when given.
+pub fn load(
+    path: &Path,
+    labels: Option<&Path>,
+    only: &str,
+) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
+    if let Some(labels) = labels {
+        return load_jsonl(path, Some(labels), &group_of(path));
+    }
+    if !path.is_dir() {
+        return load_jsonl(path, None, &group_of(path));
+    }
+    let mut pairs: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| vec![io_err(path, &e)])?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".labels.jsonl"))
+        .filter(|p| p.to_string_lossy().contains(only))
+        .collect();
+    if pairs.is_empty() {
+        return load_corpus(path, only);
+    }
+    pairs.sort();
+    let mut drafts = Vec::new();
+    let mut errors = Vec::new();
+    for labels in pairs {
+        let name = labels.to_string_lossy();
+        let texts = PathBuf::from(format!(
+            "{}.jsonl",
+            &name[..name.len() - ".labels.jsonl".len()]
+        ));
+        match load_jsonl(&texts, Some(&labels), &group_of(&texts)) {
+            Ok(mut d) => drafts.append(&mut d),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `en` for `…/en.jsonl` or `…/en.labels.jsonl`.
+fn group_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.split('.').next().unwrap_or_default().to_owned()
+}
+
+/// One line of a labelled JSON Lines set (texts, labels, or both).
+#[derive(Deserialize)]
+struct JsonLabel {
+    id: serde_json::Value,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    categories: Option<Vec<String>>,
+    #[serde(default)]
+    evidence: BTreeMap<String, String>,
+    #[serde(default)]
+    customer_name: Option<String>,
+}
+
+/// Reads `texts` (one JSON object per line with `id` and `text`) and the
+/// categories inline or, with `labels`, from that file by `id`. Every
+/// problem is a pointed error: bad JSON, an unknown category, a label with
+/// no text, a text with no label.
+fn load_jsonl(
+    texts: &Path,
+    labels: Option<&Path>,
+    group: &str,
+) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
+    let mut errors = Vec::new();
+    let text_lines = read_json_lines(texts, &mut errors);
+    let label_lines = labels.map(|l| (l, read_json_lines(l, &mut errors)));
+    let mut by_id: BTreeMap<String, (BTreeSet<Category>, BTreeMap<Category, String>)> =
+        BTreeMap::new();
+    if let Some((file, lines)) = &label_lines {
+        for (shared, span, line) in lines {
+            let labelled = categories_of(file, shared, span.clone(), line, &mut errors);
+            by_id.insert(id_key(&line.id), labelled);
+        }
+    }
+    let mut drafts = Vec::new();
+    for (shared, span, line) in &text_lines {
+        let key = id_key(&line.id);
+        let name = format!("{}#{key}", texts.display());
+        let Some(text) = line.text.clone() else {
+            errors.push(FileError::new(
+                &texts.display().to_string(),
+                shared,
+                span.clone(),
+                "no `text` in this line".to_owned(),
+            ));
+            continue;
+        };
+        let (expect, evidence) = match &label_lines {
+            Some((file, _)) => match by_id.remove(&key) {
+                Some(l) => l,
+                None => {
+                    errors.push(FileError::new(
+                        &texts.display().to_string(),
+                        shared,
+                        span.clone(),
+                        format!("no label for id {key} in {}", file.display()),
+                    ));
+                    continue;
+                }
+            },
+            None if line.categories.is_none() => {
+                errors.push(FileError::new(
+                    &texts.display().to_string(),
+                    shared,
+                    span.clone(),
+                    "no `categories` in this line (give the labels inline, or a labels file)"
+                        .to_owned(),
+                ));
+                continue;
+            }
+            None => categories_of(texts, shared, span.clone(), line, &mut errors),
+        };
+        drafts.push(LabelledDraft {
+            name,
+            lang: group.to_owned(),
+            text,
+            expect,
+            customer_name: line.customer_name.clone(),
+            evidence,
+        });
+    }
+    if let Some((file, _)) = &label_lines {
+        for key in by_id.keys() {
+            errors.push(FileError::new(
+                &file.display().to_string(),
+                &Arc::from(""),
+                0..0,
+                format!(
+                    "a label for id {key}, which {} does not have",
+                    texts.display()
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A line's expected categories (an unknown one is an error pointing at
+/// the line) and the labeller's phrase per category.
+fn categories_of(
+    file: &Path,
+    shared: &Arc<str>,
+    span: std::ops::Range<usize>,
+    line: &JsonLabel,
+    errors: &mut Vec<FileError>,
+) -> (BTreeSet<Category>, BTreeMap<Category, String>) {
+    let mut expect = BTreeSet::new();
+    for c in line.categories.iter().flatten() {
+        match c.parse::<Category>() {
+            Ok(cat) => {
+                expect.insert(cat);
+            }
+            Err(m) => errors.push(FileError::new(
+                &file.display().to_string(),
+                shared,
+                span.clone(),
+                m,
+            )),
+        }
+    }
+    let evidence = line
+        .evidence
+        .iter()
+        .filter_map(|(c, phrase)| Some((c.parse::<Category>().ok()?, phrase.clone())))
+        .collect();
+    (expect, evidence)
+}
+
+/// An id as a join key: strings as they are, anything else as JSON.
+fn id_key(id: &serde_json::Value) -> String {
+    id.as_str().map_or_else(|| id.to_string(), str::to_owned)
+}
+
+/// Parses every non-blank line of a JSON Lines file; each bad line is an
+/// error pointing at it. Each parsed line comes with its file's text (for
+/// errors) and its byte range.
+fn read_json_lines(
+    path: &Path,
+    errors: &mut Vec<FileError>,
+) -> Vec<(Arc<str>, std::ops::Range<usize>, JsonLabel)> {
+    let name = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(io_err(path, &e));
+            return Vec::new();
+        }
+    };
+    let shared: Arc<str> = Arc::from(text.as_str());
+    let mut out = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let span = start..start + line.trim_end().len();
+        start += line.len();
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<JsonLabel>(line) {
+            Ok(l) => out.push((Arc::clone(&shared), span, l)),
+            Err(e) => errors.push(FileError::new(
+                &name,
+                &shared,
+                span,
+                format!("not a labelled draft: {e}"),
+            )),
+        }
+    }
+    out
 }
 
 fn io_err(path: &Path, e: &std::io::Error) -> FileError {
@@ -173,13 +412,14 @@ impl Counts {
 /// A disagreement between the linter and the labels.
 #[derive(Debug, Clone)]
 pub struct Miss {
-    /// The draft.
-    pub path: PathBuf,
+    /// The draft ([`LabelledDraft::name`]).
+    pub draft: String,
     /// The category.
     pub category: Category,
     /// `true`: reported but not expected; `false`: expected but missed.
     pub false_positive: bool,
-    /// For false positives: the rules and the text they matched.
+    /// For false positives: the rules and the text they matched; for false
+    /// negatives: the labeller's phrase, if the labels give one (rule `""`).
     pub evidence: Vec<(String, String)>,
 }
 
@@ -267,7 +507,7 @@ pub fn evaluate(linter: &Linter, drafts: &[LabelledDraft]) -> Evaluation {
                         })
                         .collect();
                     ev.misses.push(Miss {
-                        path: d.path.clone(),
+                        draft: d.name.clone(),
                         category: *cat,
                         false_positive: true,
                         evidence,
@@ -276,10 +516,15 @@ pub fn evaluate(linter: &Linter, drafts: &[LabelledDraft]) -> Evaluation {
                 (false, true) => {
                     n.fn_ += 1;
                     ev.misses.push(Miss {
-                        path: d.path.clone(),
+                        draft: d.name.clone(),
                         category: *cat,
                         false_positive: false,
-                        evidence: Vec::new(),
+                        evidence: d
+                            .evidence
+                            .get(cat)
+                            .map(|phrase| (String::new(), phrase.clone()))
+                            .into_iter()
+                            .collect(),
                     });
                 }
                 (false, false) => {}
@@ -354,14 +599,18 @@ pub fn render(ev: &Evaluation, list_misses: bool) -> String {
                 out.push_str(&format!(
                     "  FP {:<20} {} — {}\n",
                     m.category.name(),
-                    m.path.display(),
+                    m.draft,
                     ev.join("; ")
                 ));
             } else {
+                let expected = m
+                    .evidence
+                    .first()
+                    .map_or(String::new(), |(_, t)| format!(" — expected «{t}»"));
                 out.push_str(&format!(
-                    "  FN {:<20} {}\n",
+                    "  FN {:<20} {}{expected}\n",
                     m.category.name(),
-                    m.path.display()
+                    m.draft
                 ));
             }
         }
@@ -423,4 +672,79 @@ pub fn shortfalls(ev: &Evaluation, t: &Thresholds) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn json_lines_sets_inline_joined_and_in_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let inline = write(
+            d,
+            "team.jsonl",
+            "{\"id\": 1, \"text\": \"Приносим свои извинения.\", \"categories\": [\"cliche\"]}\n\n\
+             {\"id\": 2, \"text\": \"Thanks, Anna!\", \"categories\": []}\n",
+        );
+        let drafts = load(&inline, None, "").unwrap();
+        assert_eq!(drafts.len(), 2);
+        assert_eq!(drafts[0].lang, "team");
+        assert_eq!(drafts[0].name, format!("{}#1", inline.display()));
+        assert!(drafts[0].expect.contains(&Category::Cliche));
+        let linter = Linter::builtin().unwrap();
+        let ev = evaluate(&linter, &drafts);
+        assert_eq!(ev.overall(None).tp, 1);
+
+        write(
+            d,
+            "en.jsonl",
+            "{\"id\": \"a\", \"text\": \"Sorry for the trouble, it is fixed now.\"}\n",
+        );
+        write(
+            d,
+            "en.labels.jsonl",
+            "{\"id\": \"a\", \"categories\": [\"cliche\"], \"evidence\": {\"cliche\": \"Sorry for the trouble\"}}\n",
+        );
+        let drafts = load(d, None, "").unwrap();
+        assert_eq!((drafts.len(), drafts[0].lang.as_str()), (1, "en"));
+        assert_eq!(
+            drafts[0].evidence[&Category::Cliche],
+            "Sorry for the trouble"
+        );
+        let joined = load(&d.join("en.jsonl"), Some(&d.join("en.labels.jsonl")), "").unwrap();
+        assert_eq!(joined[0].expect, drafts[0].expect);
+    }
+
+    #[test]
+    fn json_lines_errors_point_at_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let bad = write(
+            d,
+            "x.jsonl",
+            "{\"id\": 1, \"text\": \"a\", \"categories\": [\"clichee\"]}\nnot json\n{\"id\": 3, \"text\": \"c\"}\n",
+        );
+        let errors = load(&bad, None, "").unwrap_err();
+        let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
+        assert_eq!(errors.len(), 3, "{shown:?}");
+        let has =
+            |line: &str, what: &str| shown.iter().any(|e| e.contains(line) && e.contains(what));
+        assert!(has("x.jsonl:1:", "unknown category `clichee`"), "{shown:?}");
+        assert!(has("x.jsonl:2:", "not a labelled draft"), "{shown:?}");
+        assert!(has("x.jsonl:3:", "no `categories`"), "{shown:?}");
+        let texts = write(d, "t.jsonl", "{\"id\": 1, \"text\": \"a\"}\n");
+        let labels = write(d, "l.jsonl", "{\"id\": 2, \"categories\": []}\n");
+        let errors = load(&texts, Some(&labels), "").unwrap_err();
+        let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
+        assert!(shown[0].contains("no label for id 1"), "{shown:?}");
+        assert!(shown[1].contains("a label for id 2"), "{shown:?}");
+    }
 }
