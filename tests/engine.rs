@@ -521,3 +521,72 @@ fn anchors_need_a_word_edge_even_where_the_tokenizer_splits() {
     assert_fires("Приносим カизвинения за неудобства中.", "hint");
     assert_quiet("Приносим извинения за カнеудобства.", "hint");
 }
+
+/// Issue #16, part 1: a phrase runs on across a line break inside a
+/// paragraph, never across a blank line or into a new block, and its span
+/// stays exact in the input's bytes.
+#[test]
+fn phrases_run_on_across_a_line_break_inside_a_paragraph() {
+    // Hard-wrapped mail, both languages, inflected Russian, CRLF.
+    for (text, phrase) in [
+        (
+            "Hello Ann,\n\nWe apologize for any\ninconvenience this caused.",
+            "We apologize for any\ninconvenience",
+        ),
+        (
+            "Добрый день!\n\nПриносим свои\nизвинения за задержку.",
+            "Приносим свои\nизвинения",
+        ),
+        (
+            "Приношу вам свои\r\nизвинения, посылка ушла не туда.",
+            "Приношу вам свои\r\nизвинения",
+        ),
+    ] {
+        assert_eq!(span_of(text, "cliche"), phrase, "{text:?}");
+    }
+    let r = check("Hello,\n\nWe apologize for any\ninconvenience.");
+    let f = &r.findings[0];
+    assert_eq!((f.span.line, f.span.column), (3, 1));
+
+    // Markdown soft break; HTML <br> inside a paragraph.
+    let md = "Hi Ann,\n\nWe apologize for any\ninconvenience.\n";
+    let r = check_with(
+        md,
+        CheckOptions {
+            format: Some(InputFormat::Markdown),
+            ..CheckOptions::default()
+        },
+    );
+    assert!(categories(&r).contains(&"cliche"), "{:?}", summary(md, &r));
+    let html = "<p>Приносим свои<br>извинения за задержку.</p>";
+    let r = check_with(
+        html,
+        CheckOptions {
+            format: Some(InputFormat::Html),
+            ..CheckOptions::default()
+        },
+    );
+    assert_eq!(summary(html, &r)[0].1, "Приносим свои<br>извинения");
+
+    // Never across a blank line, a list item, a quote, a heading, or two
+    // HTML paragraphs.
+    for text in [
+        "We apologize for any\n\ninconvenience.",
+        "Приносим свои\n   \nизвинения.",
+        "- We apologize for any\n- inconvenience checks we ran",
+        "Приносим свои\n1. извинения — это слово из списка",
+        "We apologize for any\n> inconvenience, he wrote",
+        "Приносим свои\n# Извинения",
+    ] {
+        assert_quiet(text, "cliche");
+    }
+    let html = "<p>Приносим свои</p><p>извинения.</p>";
+    let r = check_with(
+        html,
+        CheckOptions {
+            format: Some(InputFormat::Html),
+            ..CheckOptions::default()
+        },
+    );
+    assert!(!categories(&r).contains(&"cliche"), "{:?}", summary(html, &r));
+}

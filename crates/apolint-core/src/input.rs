@@ -86,16 +86,32 @@ pub struct Extracted {
     pub text: String,
     /// Maps offsets in `text` back to the input.
     pub map: OffsetMap,
+    /// Offsets in `text` of the lines that open a new block although the
+    /// line before is not blank: a list item, a heading, a quote, a table
+    /// row, an HTML block element. A phrase runs on across a line break
+    /// inside a paragraph (hard-wrapped mail, Markdown soft breaks, `<br>`),
+    /// never into one of these, nor across a blank line. Sorted.
+    pub block_starts: Vec<usize>,
 }
 
 /// Extracts the lintable text of `input` in the given format.
 pub fn extract(input: &str, format: InputFormat) -> Extracted {
-    let (text, map) = match format {
-        InputFormat::Plain => (std::borrow::Cow::Borrowed(input), OffsetMap::identity()),
-        InputFormat::Markdown => (extract_markdown(input).into(), OffsetMap::identity()),
+    let (text, map, block_starts) = match format {
+        InputFormat::Plain => (
+            std::borrow::Cow::Borrowed(input),
+            OffsetMap::identity(),
+            marked_block_starts(input),
+        ),
+        // Markdown's markup is masked in place: the markers are read from
+        // the input, at the same offsets.
+        InputFormat::Markdown => (
+            extract_markdown(input).into(),
+            OffsetMap::identity(),
+            marked_block_starts(input),
+        ),
         InputFormat::Html => {
-            let (text, map) = extract_html(input);
-            (text.into(), map)
+            let (text, map, starts) = extract_html(input);
+            (text.into(), map, starts)
         }
     };
     // Masks are found first and applied in one copy: building the result
@@ -107,7 +123,37 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted {
     Extracted {
         text: masks.apply(&text),
         map,
+        block_starts,
     }
+}
+
+/// The lines of plain text (or Markdown source) that open a block by
+/// their first character: a list bullet or number (`-`, `*`, `•`, `1.`,
+/// `2)`), a quote (`>`), a heading (`#`), a table row (`|`), or any other
+/// symbol a line can start with (`✅`, `—`). A line that starts with a
+/// letter, a digit that is no list number, or an opening quote or
+/// bracket continues the paragraph.
+fn marked_block_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = Vec::new();
+    let mut ls = memchr_newline(bytes, 0) + 1;
+    while ls < bytes.len() {
+        let le = memchr_newline(bytes, ls);
+        let line = text[ls..le.min(text.len())].trim_start_matches([' ', '\t']);
+        if let Some(c) = line.chars().next() {
+            let continues = if c.is_ascii_digit() {
+                let after = line.trim_start_matches(|c: char| c.is_ascii_digit());
+                !(after.starts_with(". ") || after.starts_with(") "))
+            } else {
+                c.is_alphanumeric() || matches!(c, '"' | '\'' | '«' | '„' | '“' | '(' | '\r')
+            };
+            if !continues {
+                starts.push(ls);
+            }
+        }
+        ls = le + 1;
+    }
+    starts
 }
 
 /// Byte ranges to blank out, collected before any is applied.
@@ -558,10 +604,11 @@ const THREAD_MARKERS: &[&str] = &[
 
 /// HTML: text outside tags, with entities decoded, skipping the content of
 /// `script`, `style`, `blockquote`, `pre`, `code` and quoted-thread blocks.
-fn extract_html(input: &str) -> (String, OffsetMap) {
+fn extract_html(input: &str) -> (String, OffsetMap, Vec<usize>) {
     let bytes = input.as_bytes();
     let mut out = String::with_capacity(input.len());
     let mut map = OffsetMap::identity();
+    let mut block_starts = Vec::new();
     let mut i = 0;
     // (tag name, depth) of a skip-content element we are inside.
     let mut skipping: Option<(String, usize)> = None;
@@ -603,6 +650,7 @@ fn extract_html(input: &str) -> (String, OffsetMap) {
                     if *depth == 0 {
                         skipping = None;
                         out.push('\n');
+                        block_starts.push(out.len());
                     }
                 }
                 i = next;
@@ -621,6 +669,11 @@ fn extract_html(input: &str) -> (String, OffsetMap) {
             }
             if BLOCK_TAGS.contains(&name.as_str()) {
                 out.push('\n');
+                // `<br>` breaks a line inside a paragraph; every other block
+                // element starts a new one.
+                if name != "br" {
+                    block_starts.push(out.len());
+                }
             } else {
                 out.push(' ');
             }
@@ -651,7 +704,7 @@ fn extract_html(input: &str) -> (String, OffsetMap) {
         out.push_str(input.get(i..i + len).unwrap_or(" "));
         i += len;
     }
-    (out, map)
+    (out, map, block_starts)
 }
 
 /// Finds the `>` that closes the tag opened at `start`, honouring quoted

@@ -194,7 +194,9 @@ impl Linter {
         let extracted = input::extract(input, format);
         let norm = apolint_rules::normalize::normalize(&extracted.text);
         let forced = options.language.forced();
-        let matches = self.engine.scan(&norm, &extracted.text, forced);
+        let matches = self
+            .engine
+            .scan(&norm, &extracted.text, forced, &extracted.block_starts);
         let draft = findings::Draft {
             input,
             extracted: &extracted,

@@ -426,8 +426,16 @@ impl Engine {
 
     /// Finds every verified match in a normalised draft. `cased` is the text
     /// before normalisation (for case-sensitive regexes); `forced` is the
-    /// language the caller imposed, if any.
-    pub fn scan(&self, norm: &Normalized, cased: &str, forced: Option<Language>) -> Vec<RawMatch> {
+    /// language the caller imposed, if any; `block_starts` are the offsets
+    /// in `cased` of the lines that open a new block (see
+    /// [`crate::input::Extracted::block_starts`]).
+    pub fn scan(
+        &self,
+        norm: &Normalized,
+        cased: &str,
+        forced: Option<Language>,
+        block_starts: &[usize],
+    ) -> Vec<RawMatch> {
         let text = norm.text.as_str();
         let draft = DraftText {
             norm,
@@ -454,13 +462,29 @@ impl Engine {
                 }
             }
         }
-        // Phrases, line by line: no rule matches across a line break. The
-        // buffers are reused from line to line.
+        // Phrases, paragraph by paragraph: a phrase may run on across a
+        // line break inside a paragraph (hard-wrapped mail, a soft break,
+        // `<br>`), never across a blank line or into a new block. The
+        // buffers are reused from paragraph to paragraph.
         let mut line = Line::default();
         let mut ids = TokenIds::default();
+        let line_end =
+            |ls: usize| memchr::memchr(b'\n', &bytes[ls..]).map_or(bytes.len(), |p| ls + p);
+        let blank = |ls: usize, le: usize| bytes[ls..le].iter().all(|b| b" \t\r".contains(b));
+        let opens_block = |ls: usize| block_starts.binary_search(&norm.map.to_source(ls)).is_ok();
         let mut ls = 0;
         while ls < bytes.len() {
-            let le = memchr::memchr(b'\n', &bytes[ls..]).map_or(bytes.len(), |p| ls + p);
+            let mut le = line_end(ls);
+            if !blank(ls, le) {
+                while le < bytes.len() {
+                    let next = le + 1;
+                    let next_end = line_end(next);
+                    if blank(next, next_end) || opens_block(next) {
+                        break;
+                    }
+                    le = next_end;
+                }
+            }
             line.retokenize(text, ls, le);
             if !line.tokens.is_empty() {
                 self.vocab.resolve_into(text, &line.tokens, &mut ids);
@@ -491,7 +515,8 @@ impl Engine {
         out
     }
 
-    /// Verifies the phrases anchored on each word of one tokenized line.
+    /// Verifies the phrases anchored on each word of one tokenized
+    /// paragraph.
     fn scan_line(
         &self,
         text: &str,

@@ -150,7 +150,7 @@ const BYTE_CLASS: [Byte; 256] = {
             b'a'..=b'z' | b'A'..=b'Z' => Byte::Letter,
             b'0'..=b'9' => Byte::Digit,
             0xD0 | 0xD1 => Byte::Lead,
-            b' ' | b'\t' | b'\r' | 0x0B | 0x0C => Byte::Blank,
+            b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C => Byte::Blank,
             b':' => Byte::MidLetter,
             b'.' | b'\'' => Byte::MidNumLet,
             b',' | b';' => Byte::MidNum,
@@ -496,8 +496,8 @@ mod tests {
         // Every string of up to 5 characters over one representative of
         // each byte class (and a few that defer), token for token.
         let alphabet = [
-            'a', 'я', 'Z', '7', ':', '.', '\'', ',', ';', '_', ' ', '"', '-', '\t', '\r', 'ѣ', '₽',
-            '\u{301}',
+            'a', 'я', 'Z', '7', ':', '.', '\'', ',', ';', '_', ' ', '"', '-', '\t', '\r', '\n',
+            'ѣ', '₽', '\u{301}',
         ];
         let mut strings = vec![String::new()];
         for _ in 0..5 {
