@@ -588,5 +588,65 @@ fn phrases_run_on_across_a_line_break_inside_a_paragraph() {
             ..CheckOptions::default()
         },
     );
-    assert!(!categories(&r).contains(&"cliche"), "{:?}", summary(html, &r));
+    assert!(
+        !categories(&r).contains(&"cliche"),
+        "{:?}",
+        summary(html, &r)
+    );
+}
+
+/// Issue #16, part 4: one finding per problem, in the reader's language,
+/// with the example that fits the reply first.
+#[test]
+fn one_finding_per_problem_in_the_readers_language() {
+    // Two impossible-promise rules on the same words: one finding.
+    let text = "Обещаю, что впредь такого не случится.";
+    let r = check(text);
+    let promises: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.category == Category::ImpossiblePromise)
+        .collect();
+    assert_eq!(promises.len(), 1, "{:?}", summary(text, &r));
+    assert!(!promises[0].also.is_empty(), "the folded rule is named");
+    // Different categories on the same words both stay.
+    let text = "Приносим извинения за доставленные неудобства!!!";
+    let cats = categories(&check(text));
+    assert!(cats.contains(&"cliche") && cats.contains(&"shouting"), "{cats:?}");
+
+    // A language-neutral rule speaks the draft's language; a draft without
+    // letters gets both.
+    let message = |text: &str| {
+        check(text)
+            .findings
+            .into_iter()
+            .find(|f| f.rule == "any.shouting.exclamation-run")
+            .map(|f| (f.message, f.suggestions))
+            .unwrap()
+    };
+    let (ru, ru_suggestions) = message("Спасибо, что написали!!!");
+    assert!(ru.starts_with("Несколько восклицательных") && !ru.contains(" / "), "{ru}");
+    assert!(ru_suggestions[0].starts_with("Закончите"), "{ru_suggestions:?}");
+    let (en, _) = message("Thank you for writing!!!");
+    assert_eq!(en, "Several exclamation marks in a row read as shouting.");
+    let (both, _) = message("!!!");
+    assert!(both.contains(" / "), "{both}");
+    // A ` / ` inside the English part is not the split.
+    let r = check("Hello ${name}, your order is ready.");
+    let f = r.findings.iter().find(|f| f.category == Category::Placeholder).unwrap();
+    assert_eq!(f.message, "Unfilled template variable {$…} / ${…}.");
+
+    // Suggestions are examples; the one about what the reply is about
+    // comes first.
+    let first = |text: &str| {
+        check(text)
+            .findings
+            .into_iter()
+            .find(|f| f.category == Category::Cliche)
+            .map(|f| f.suggestions[0].clone())
+            .unwrap()
+    };
+    assert!(first("Приносим свои извинения за задержку заказа.").contains("задержался"));
+    assert!(first("Приносим свои извинения, мы прислали не тот размер.").contains("размер"));
+    assert!(first("We apologize for any inconvenience with the double charge.").contains("charged"));
 }

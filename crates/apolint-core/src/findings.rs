@@ -7,10 +7,10 @@
 
 use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
-use apolint_rules::book::{Category, Rule, RuleKind, Severity};
+use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Severity};
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
-use apolint_rules::segment::{sentences, Line, Token, TokenKind};
+use apolint_rules::segment::{sentences, Language, Line, Token, TokenKind};
 
 /// Where a finding is, in the input exactly as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -43,6 +43,10 @@ pub struct Finding {
     /// A replacement for exactly the span's text that removes the problem
     /// (from the rule's `fixes`), safe to apply without reading further.
     pub fix: Option<String>,
+    /// Rules of the same category that matched the same words and were
+    /// folded into this finding (one finding per problem). Not part of the
+    /// JSON contract.
+    pub also: Vec<String>,
 }
 
 /// The contract's JSON shape: names for category and severity, and `fix`
@@ -78,6 +82,9 @@ pub struct Draft<'a> {
     pub extracted: &'a Extracted,
     /// The normalised text.
     pub norm: &'a Normalized,
+    /// Its dominant language (or the one the caller forced): the
+    /// language-neutral rules speak it.
+    pub language: Language,
     /// The customer's name, for name-mismatch.
     pub customer_name: Option<&'a str>,
 }
@@ -207,33 +214,174 @@ pub fn build(
         }
     }
     out.sort_unstable_by_key(|&(r, s, e)| (s, e, r));
+    let out = one_per_problem(rules, out);
     let mut cursor = LineCursor::new(draft.input);
+    let mut fitting = SuggestionFit::new(draft.norm);
     let mut findings: Vec<Finding> = out
         .into_iter()
-        .map(|(r, start, end)| {
-            let rule = &rules[r];
-            let (line, column) = cursor.line_col(start);
-            Finding {
-                rule: rule.id.clone(),
-                category: rule.category,
-                severity: rule.severity,
-                message: rule.message.clone(),
-                span: Span {
-                    start,
-                    end,
-                    line,
-                    column,
-                },
-                suggestions: rule.suggestions.clone(),
-                fix: draft.input.get(start..end).and_then(|t| rule.fix_for(t)),
-            }
-        })
+        .map(
+            |Folded {
+                 rule: r,
+                 start,
+                 end,
+                 also,
+             }| {
+                let rule = &rules[r];
+                let (line, column) = cursor.line_col(start);
+                let mut suggestions: Vec<String> = rule
+                    .suggestions
+                    .iter()
+                    .map(|s| in_language(s, rule.lang, draft.language).to_owned())
+                    .collect();
+                fitting.order(&mut suggestions);
+                Finding {
+                    rule: rule.id.clone(),
+                    category: rule.category,
+                    severity: rule.severity,
+                    message: in_language(&rule.message, rule.lang, draft.language).to_owned(),
+                    span: Span {
+                        start,
+                        end,
+                        line,
+                        column,
+                    },
+                    suggestions,
+                    fix: draft.input.get(start..end).and_then(|t| rule.fix_for(t)),
+                    also: also.into_iter().map(|a| rules[a].id.clone()).collect(),
+                }
+            },
+        )
         .collect();
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
     });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
     findings
+}
+
+/// One finding per problem: of the phrase and regex findings of one
+/// category whose spans overlap (two rules of a pack, or two packs, on the
+/// same words), the one with the higher severity stands for all, and of
+/// equals the one with the wider span. Findings about the whole draft or a
+/// sentence (`absent`, `count`, `name-mismatch`) are not about words and
+/// stay. `out` is `(rule, start, end)` sorted by start.
+fn one_per_problem(rules: &[Rule], out: Vec<(usize, usize, usize)>) -> Vec<Folded> {
+    let local = |r: usize| matches!(rules[r].kind, RuleKind::Phrase { .. } | RuleKind::Regex(_));
+    let mut kept: Vec<Folded> = Vec::with_capacity(out.len());
+    // Per category, the index in `kept` of its last local finding.
+    let mut last: [Option<usize>; Category::ALL.len()] = [None; Category::ALL.len()];
+    for (r, s, e) in out {
+        let folded = Folded {
+            rule: r,
+            start: s,
+            end: e,
+            also: Vec::new(),
+        };
+        if !local(r) {
+            kept.push(folded);
+            continue;
+        }
+        let slot = &mut last[rules[r].category as usize];
+        if let Some(k) = *slot {
+            let prev = &mut kept[k];
+            if s < prev.end.max(prev.start + 1) {
+                let (sev, prev_sev) = (rules[r].severity, rules[prev.rule].severity);
+                if sev > prev_sev || (sev == prev_sev && e - s > prev.end - prev.start) {
+                    let mut also = std::mem::take(&mut prev.also);
+                    also.push(prev.rule);
+                    *prev = Folded { also, ..folded };
+                } else {
+                    prev.also.push(r);
+                }
+                continue;
+            }
+        }
+        *slot = Some(kept.len());
+        kept.push(folded);
+    }
+    kept
+}
+
+/// A finding before it is rendered: its rule, its input span, and the rules
+/// folded into it.
+struct Folded {
+    rule: usize,
+    start: usize,
+    end: usize,
+    also: Vec<usize>,
+}
+
+/// A language-neutral rule's text is written `English / Русский`; the
+/// reader gets the part in the draft's language (both when the draft is
+/// mixed). The Russian part starts at the first ` / ` right after which
+/// (an opening quote aside) comes a Cyrillic letter, so a ` / ` inside the
+/// English part (`{$…} / ${…}`) stays where it is.
+fn in_language(text: &str, lang: RuleLang, language: Language) -> &str {
+    if lang != RuleLang::Any || language == Language::Mixed {
+        return text;
+    }
+    let split = text.match_indices(" / ").find(|(i, _)| {
+        text[i + 3..]
+            .trim_start_matches(['«', '"', '\'', '('])
+            .chars()
+            .next()
+            .is_some_and(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё'))
+    });
+    match (split, language) {
+        (Some((i, _)), Language::Ru) => &text[i + 3..],
+        (Some((i, _)), _) => &text[..i],
+        (None, _) => text,
+    }
+}
+
+/// Orders a rule's suggestions so that the one closest to what the draft
+/// is about comes first: suggestions are examples, and an agent
+/// apologising for a late delivery is better served by an example about a
+/// delay than by one about a wrong size. Closeness is the number of the
+/// draft's word stems (first five letters of words of four or more) a
+/// suggestion shares; ties keep the rule's order.
+struct SuggestionFit<'a> {
+    norm: &'a Normalized,
+    stems: Option<std::collections::HashSet<&'a str>>,
+}
+
+impl<'a> SuggestionFit<'a> {
+    fn new(norm: &'a Normalized) -> Self {
+        SuggestionFit { norm, stems: None }
+    }
+
+    fn order(&mut self, suggestions: &mut [String]) {
+        if suggestions.len() < 2 {
+            return;
+        }
+        let norm = self.norm.text.as_str();
+        let stems = self.stems.get_or_insert_with(|| {
+            norm.split(|c: char| !c.is_alphanumeric())
+                .filter_map(stem)
+                .collect()
+        });
+        let score = |s: &String| {
+            let folded = apolint_rules::normalize::normalize(s).text;
+            let mut seen = std::collections::HashSet::new();
+            folded
+                .split(|c: char| !c.is_alphanumeric())
+                .filter_map(stem)
+                .filter(|w| stems.contains(w) && seen.insert(w.to_owned()))
+                .count()
+        };
+        suggestions.sort_by_cached_key(|s| std::cmp::Reverse(score(s)));
+    }
+}
+
+/// The first five letters of a word of four or more, else nothing.
+fn stem(word: &str) -> Option<&str> {
+    if word.chars().count() < 4 {
+        return None;
+    }
+    Some(match word.char_indices().nth(5) {
+        Some((i, _)) => &word[..i],
+        None => word,
+    })
 }
 
 /// Checks the name after one greeting; returns the name's input span when

@@ -197,10 +197,13 @@ impl Linter {
         let matches = self
             .engine
             .scan(&norm, &extracted.text, forced, &extracted.block_starts);
+        let language =
+            forced.unwrap_or_else(|| Language::dominant(norm.cyrillic_letters, norm.latin_letters));
         let draft = findings::Draft {
             input,
             extracted: &extracted,
             norm: &norm,
+            language,
             customer_name: options
                 .customer_name
                 .as_deref()
@@ -214,8 +217,6 @@ impl Linter {
             &draft,
             matches,
         );
-        let language =
-            forced.unwrap_or_else(|| Language::dominant(norm.cyrillic_letters, norm.latin_letters));
         Report { language, findings }
     }
 

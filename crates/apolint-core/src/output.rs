@@ -101,7 +101,7 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
             let shown = if fix.is_empty() { "(delete)" } else { fix };
             report = report.with_help(format!("fix: replace with «{shown}»"));
         } else if let Some(s) = f.suggestions.first() {
-            report = report.with_help(s);
+            report = report.with_help(format!("{} {s}", example_label(result.report.language)));
         }
         // Writing into a Vec cannot fail for I/O reasons; a rendering
         // failure falls back to the one-line form.
@@ -115,6 +115,16 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// How a suggestion is introduced: it is an example of better wording,
+/// not a correction to paste (`e.g.`, «Например:»), in the draft's
+/// language.
+pub fn example_label(language: Language) -> &'static str {
+    match language {
+        Language::Ru => "Например:",
+        Language::En | Language::Mixed => "e.g.",
+    }
 }
 
 /// Lines longer than this are shown as an excerpt around the span.

@@ -40,7 +40,9 @@ use lsp_types::{
 use serde_json::{json, Value};
 
 use apolint_core::output::{self, DocStyle};
-use apolint_core::{CheckOptions, Config, FileError, Finding, InputFormat, LanguageChoice, Linter};
+use apolint_core::{
+    CheckOptions, Config, FileError, Finding, InputFormat, Language, LanguageChoice, Linter, Report,
+};
 
 use text::{DocText, Encoding};
 
@@ -213,6 +215,8 @@ struct Document {
     language_id: String,
     /// Findings of the last check, for code actions and hover.
     findings: Vec<Finding>,
+    /// The language of the last check: suggestions are introduced in it.
+    language: Language,
     /// The config whose linter checked it (for "disable this rule").
     config: Option<PathBuf>,
     dirty: bool,
@@ -390,6 +394,7 @@ impl<'c> Server<'c> {
                         version: d.version,
                         language_id: d.language_id,
                         findings: Vec::new(),
+                        language: Language::Mixed,
                         config: None,
                         dirty: true,
                     },
@@ -521,8 +526,9 @@ impl<'c> Server<'c> {
             customer_name: self.settings.customer_name.clone(),
         };
         let report = linter.check(doc.text.as_str(), &options);
-        let diagnostics = diagnostics(&doc.text, &report.findings, self.encoding);
+        let diagnostics = diagnostics(&doc.text, &report, self.encoding);
         doc.findings = report.findings;
+        doc.language = report.language;
         doc.config = config_path;
         doc.dirty = false;
         Some(diagnostics)
@@ -642,7 +648,11 @@ impl<'c> Server<'c> {
             if f.span.start > want.end || f.span.end < want.start {
                 continue;
             }
-            let diag = diagnostic(doc.text.range(f.span.start, f.span.end, encoding), f);
+            let diag = diagnostic(
+                doc.text.range(f.span.start, f.span.end, encoding),
+                f,
+                output::example_label(doc.language),
+            );
             if let Some(fix) = &f.fix {
                 let edit = TextEdit::new(diag.range, fix.clone());
                 let title = if fix.is_empty() {
@@ -746,7 +756,9 @@ fn invalid_params(id: RequestId, e: &serde_json::Error) -> Response {
 const MAX_DIAGNOSTICS: usize = 1000;
 
 /// A document's findings as diagnostics, positions computed in one sweep.
-fn diagnostics(text: &DocText, findings: &[Finding], encoding: Encoding) -> Vec<Diagnostic> {
+fn diagnostics(text: &DocText, report: &Report, encoding: Encoding) -> Vec<Diagnostic> {
+    let findings = &report.findings;
+    let example = output::example_label(report.language);
     let shown = &findings[..findings.len().min(MAX_DIAGNOSTICS)];
     let offsets: Vec<usize> = shown
         .iter()
@@ -756,7 +768,7 @@ fn diagnostics(text: &DocText, findings: &[Finding], encoding: Encoding) -> Vec<
     let mut out: Vec<Diagnostic> = shown
         .iter()
         .zip(positions.chunks(2))
-        .map(|(f, p)| diagnostic(Range::new(p[0], p[1]), f))
+        .map(|(f, p)| diagnostic(Range::new(p[0], p[1]), f, example))
         .collect();
     if let Some(next) = findings.get(MAX_DIAGNOSTICS) {
         out.push(Diagnostic {
@@ -775,7 +787,7 @@ fn diagnostics(text: &DocText, findings: &[Finding], encoding: Encoding) -> Vec<
 
 /// A finding as an LSP diagnostic: rule id as the code, category and fix
 /// in `data` for clients that want them.
-fn diagnostic(range: Range, f: &Finding) -> Diagnostic {
+fn diagnostic(range: Range, f: &Finding, example: &str) -> Diagnostic {
     let severity = match f.severity {
         apolint_core::Severity::Error => DiagnosticSeverity::ERROR,
         apolint_core::Severity::Warning => DiagnosticSeverity::WARNING,
@@ -783,8 +795,7 @@ fn diagnostic(range: Range, f: &Finding) -> Diagnostic {
     };
     let mut message = format!("{} [{}]", f.message, f.category);
     if let Some(s) = f.suggestions.first() {
-        message.push_str("\n→ ");
-        message.push_str(s);
+        message.push_str(&format!("\n{example} {s}"));
     }
     Diagnostic {
         range,
