@@ -612,7 +612,10 @@ fn one_finding_per_problem_in_the_readers_language() {
     // Different categories on the same words both stay.
     let text = "Приносим извинения за доставленные неудобства!!!";
     let cats = categories(&check(text));
-    assert!(cats.contains(&"cliche") && cats.contains(&"shouting"), "{cats:?}");
+    assert!(
+        cats.contains(&"cliche") && cats.contains(&"shouting"),
+        "{cats:?}"
+    );
 
     // A language-neutral rule speaks the draft's language; a draft without
     // letters gets both.
@@ -625,15 +628,25 @@ fn one_finding_per_problem_in_the_readers_language() {
             .unwrap()
     };
     let (ru, ru_suggestions) = message("Спасибо, что написали!!!");
-    assert!(ru.starts_with("Несколько восклицательных") && !ru.contains(" / "), "{ru}");
-    assert!(ru_suggestions[0].starts_with("Закончите"), "{ru_suggestions:?}");
+    assert!(
+        ru.starts_with("Несколько восклицательных") && !ru.contains(" / "),
+        "{ru}"
+    );
+    assert!(
+        ru_suggestions[0].starts_with("Закончите"),
+        "{ru_suggestions:?}"
+    );
     let (en, _) = message("Thank you for writing!!!");
     assert_eq!(en, "Several exclamation marks in a row read as shouting.");
     let (both, _) = message("!!!");
     assert!(both.contains(" / "), "{both}");
     // A ` / ` inside the English part is not the split.
     let r = check("Hello ${name}, your order is ready.");
-    let f = r.findings.iter().find(|f| f.category == Category::Placeholder).unwrap();
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.category == Category::Placeholder)
+        .unwrap();
     assert_eq!(f.message, "Unfilled template variable {$…} / ${…}.");
 
     // Suggestions are examples; the one about what the reply is about
@@ -648,5 +661,141 @@ fn one_finding_per_problem_in_the_readers_language() {
     };
     assert!(first("Приносим свои извинения за задержку заказа.").contains("задержался"));
     assert!(first("Приносим свои извинения, мы прислали не тот размер.").contains("размер"));
-    assert!(first("We apologize for any inconvenience with the double charge.").contains("charged"));
+    assert!(
+        first("We apologize for any inconvenience with the double charge.").contains("charged")
+    );
+}
+
+/// Issue #16, part 2: the clause rule kind, as a team's own pack loaded
+/// through `apolint.toml` (the worked example of rules/README.md).
+#[test]
+fn clause_rules_from_a_teams_own_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("team-rules")).unwrap();
+    std::fs::write(
+        dir.path().join("apolint.toml"),
+        "rule_dirs = [\"team-rules\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("team-rules/blame.toml"),
+        r#"
+[[lexicon]]
+name = "team-third-party"
+patterns = ["(courier|carrier|seller|supplier|bank|warehouse)", "(delivery|shipping) company", "курьер*", "транспортн* компани*"]
+
+[[lexicon]]
+name = "team-failure"
+patterns = ["(failed|forgot|lost|delayed)", "(did not|didn't) (deliver|ship|send)", "не (успел*|привез*|доставил*)", "потерял*"]
+
+[[lexicon]]
+name = "team-own"
+patterns = ["(our|my) (fault|mistake|error)", "our (courier|driver|team)", "that's on us", "по нашей вине", "наш* курьер*"]
+
+[[rule]]
+id = "team.blame-shifting.party-failed"
+kind = "clause"
+category = "blame-shifting"
+severity = "warning"
+message = "The reply puts the failure on a third party."
+explanation = "The customer chose you, not your courier: own the failure."
+all = ["team-third-party", "team-failure"]
+unless = ["team-own"]
+fire = ["Unfortunately the courier failed to deliver on Monday."]
+quiet = ["The courier will bring it tomorrow."]
+
+[[rule]]
+id = "team.blame-shifting.party-failed-ordered"
+kind = "clause"
+category = "hint"
+severity = "info"
+message = "Party, then failure, close together."
+explanation = "Ordered and near."
+all = ["team-third-party", "team-failure"]
+ordered = true
+max_words = 2
+within = "sentence"
+fire = ["The courier then failed."]
+quiet = ["It failed, said the courier."]
+"#,
+    )
+    .unwrap();
+    let config = apolint_core::Config::load(&dir.path().join("apolint.toml")).unwrap();
+    let linter = Linter::with_config(&config).unwrap();
+    let rule = "team.blame-shifting.party-failed";
+    let spans = |text: &str| -> Vec<(String, String)> {
+        linter
+            .check(text, &CheckOptions::default())
+            .findings
+            .iter()
+            .filter(|f| f.rule.starts_with("team."))
+            .map(|f| (f.rule.clone(), text[f.span.start..f.span.end].to_owned()))
+            .collect()
+    };
+    // The finding covers the clause, in either order, inflected Russian too.
+    let clause = |text: &str| -> Vec<String> {
+        spans(text)
+            .into_iter()
+            .filter(|(r, _)| r == rule)
+            .map(|(_, s)| s)
+            .collect()
+    };
+    assert_eq!(
+        clause("Hello Ann. Sadly, the courier failed to deliver on Monday, so it comes today."),
+        ["the courier failed to deliver on Monday"]
+    );
+    assert_eq!(
+        clause("К сожалению, транспортная компания не успела забрать заказ."),
+        ["транспортная компания не успела забрать заказ"]
+    );
+    assert_eq!(
+        clause("Delayed by the supplier; sorry."),
+        ["Delayed by the supplier"]
+    );
+    // Precision traps: a courier without a failure; the failure in another
+    // clause; own responsibility in the clause.
+    for quiet in [
+        "The courier will bring it tomorrow before 3 pm.",
+        "Курьер привезёт заказ завтра до 15:00.",
+        "The courier called you, but the parcel was lost.",
+        "Our courier failed to call you.",
+        "Наш курьер не успел заехать, это по нашей вине.",
+        "The courier failed to call, and that's our mistake.",
+    ] {
+        assert!(
+            spans(quiet).iter().all(|(r, _)| r != rule),
+            "{quiet:?}: {:?}",
+            spans(quiet)
+        );
+    }
+    // Ordered, within two words, in one sentence.
+    let ordered = "team.blame-shifting.party-failed-ordered";
+    let has = |text: &str| spans(text).iter().any(|(r, _)| r == ordered);
+    assert!(has("The courier then failed, sadly."));
+    assert!(!has("It failed, said the courier."));
+    assert!(!has("The courier, who had a very long day, then failed."));
+}
+
+/// The clause kind's mistakes are pointed errors.
+#[test]
+fn clause_rule_errors_are_pointed() {
+    let load = |body: &str| {
+        let mut book = apolint_core::RuleBook::default();
+        let text = format!(
+            "[[lexicon]]\nname = \"a\"\npatterns = [\"x\"]\n\n[[rule]]\nid = \"t.hint.c\"\nkind = \"clause\"\ncategory = \"hint\"\nseverity = \"info\"\nmessage = \"m\"\nexplanation = \"e\"\nfire = [\"x\"]\nquiet = [\"y\"]\n{body}"
+        );
+        match book
+            .add_file("t.toml", &text)
+            .and_then(|()| book.validate())
+        {
+            Ok(()) => String::new(),
+            Err(e) => e.iter().map(|e| e.render(false)).collect(),
+        }
+    };
+    assert_eq!(load("all = [\"a\"]\n"), "");
+    assert!(load("").contains("a clause rule needs `all`"));
+    assert!(load("all = [\"a\", \"nope\"]\n").contains("unknown lexicon `nope`"));
+    assert!(load("all = [\"a\"]\nwithin = \"paragraph\"\n").contains("unknown scope `paragraph`"));
+    assert!(load("all = [\"a\"]\nmax_words = 99\n").contains("between 0 and 50"));
+    assert!(load("all = [\"a\"]\nfixes = { x = \"y\" }\n").contains("`fixes` only apply"));
 }

@@ -7,7 +7,7 @@
 
 use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
-use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Severity};
+use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity};
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
 use apolint_rules::segment::{sentences, Language, Line, Token, TokenKind};
@@ -210,6 +210,38 @@ pub fn build(
                     }
                 }
             }
+            RuleKind::Clause {
+                all,
+                unless,
+                scope,
+                ordered,
+                max_words,
+            } => {
+                let lexicons: Option<Vec<&[RawMatch]>> = all
+                    .iter()
+                    .map(|name| tag(name).map(Vec::as_slice))
+                    .collect();
+                let Some(lexicons) = lexicons else { continue };
+                let cancels: Vec<&[RawMatch]> = unless
+                    .iter()
+                    .filter_map(|name| tag(name).map(Vec::as_slice))
+                    .collect();
+                let clause = ClauseMatch {
+                    lexicons: &lexicons,
+                    cancels: &cancels,
+                    allowed: &|m: &RawMatch| lang_allows(rule.lang, m.lang),
+                    ordered: *ordered,
+                    max_words: *max_words,
+                };
+                let mut last_end = 0;
+                for (s, e) in clause.find(draft, *scope) {
+                    // One finding per clause, however many times it matches.
+                    if s >= last_end {
+                        out.push((r, draft.to_input(s), draft.to_input(e)));
+                        last_end = e;
+                    }
+                }
+            }
             RuleKind::Phrase { .. } | RuleKind::Regex(_) => {}
         }
     }
@@ -259,6 +291,155 @@ pub fn build(
     findings
 }
 
+/// A clause rule's lexicon matches, and how they must meet.
+struct ClauseMatch<'m> {
+    /// Per lexicon of `all`, its matches (sorted by start).
+    lexicons: &'m [&'m [RawMatch]],
+    /// Matches of the `unless` lexicons (looked for in the sentence).
+    cancels: &'m [&'m [RawMatch]],
+    allowed: &'m dyn Fn(&RawMatch) -> bool,
+    ordered: bool,
+    max_words: Option<u32>,
+}
+
+/// How far a clause or sentence is looked for around a match: bounds the
+/// work per match, so a draft without punctuation stays linear.
+const CLAUSE_WINDOW: usize = 600;
+
+impl ClauseMatch<'_> {
+    /// The clauses (normalised offsets, trimmed) where every lexicon
+    /// matches, in order if asked, close enough if asked, and no `unless`
+    /// lexicon does.
+    fn find(&self, draft: &Draft<'_>, scope: Scope) -> Vec<(usize, usize)> {
+        let Some((first, rest)) = self.lexicons.split_first() else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for m in first.iter().filter(|m| (self.allowed)(m)) {
+            let (cs, ce) = clause_bounds(draft, m.start as usize, scope);
+            if (m.end as usize) > ce {
+                continue;
+            }
+            let mut lo = m.start as usize;
+            let mut hi = m.end as usize;
+            let mut after = m.end as usize;
+            let mut spans = vec![(m.start as usize, m.end as usize)];
+            let all_there = rest.iter().all(|lex| {
+                let from = if self.ordered { after } else { cs };
+                let hit = within(lex, from, ce).find(|x| (self.allowed)(x));
+                if let Some(x) = hit {
+                    lo = lo.min(x.start as usize);
+                    hi = hi.max(x.end as usize);
+                    after = x.end as usize;
+                    spans.push((x.start as usize, x.end as usize));
+                }
+                hit.is_some()
+            });
+            if !all_there {
+                continue;
+            }
+            if let Some(max) = self.max_words {
+                let text = &draft.norm.text[lo..hi];
+                let matched: usize = spans
+                    .iter()
+                    .map(|&(s, e)| word_count(&draft.norm.text[s..e]))
+                    .sum();
+                if word_count(text).saturating_sub(matched) > max as usize {
+                    continue;
+                }
+            }
+            // Owning up anywhere in the sentence ("the courier failed, and
+            // that's on us") cancels it, not only in the clause.
+            let (ss, se) = if scope == Scope::Sentence {
+                (cs, ce)
+            } else {
+                clause_bounds(draft, m.start as usize, Scope::Sentence)
+            };
+            let cancelled = self
+                .cancels
+                .iter()
+                .any(|lex| within(lex, ss, se).any(|x| (self.allowed)(x)));
+            if !cancelled {
+                found.push((cs, ce));
+            }
+        }
+        found
+    }
+}
+
+/// The matches of a lexicon that lie wholly in `[from, to)`.
+fn within(lex: &[RawMatch], from: usize, to: usize) -> impl Iterator<Item = &RawMatch> {
+    let i = lex.partition_point(|m| (m.start as usize) < from);
+    lex[i..]
+        .iter()
+        .take_while(move |m| (m.start as usize) < to)
+        .filter(move |m| (m.end as usize) <= to)
+}
+
+fn word_count(text: &str) -> usize {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count()
+}
+
+/// The clause (or sentence) of normalised position `pos`: back and forth
+/// to the nearest boundary, at most [`CLAUSE_WINDOW`] bytes each way, the
+/// whitespace at either end trimmed. Sentence ends (`.` not between
+/// digits, `!`, `?`, `;`, `…`), a blank line and a line that opens a block
+/// bound both; `,`, `:`, brackets and a spaced dash (`—` is folded to `-`)
+/// bound a clause.
+fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) {
+    let text = draft.norm.text.as_str();
+    let b = text.as_bytes();
+    let is_boundary = |i: usize| -> bool {
+        match b[i] {
+            b'!' | b'?' | b';' => true,
+            b'.' => {
+                !(i > 0
+                    && b[i - 1].is_ascii_digit()
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+            }
+            b'\n' => {
+                let next = i + 1;
+                let rest = &b[next..];
+                let blank = rest
+                    .iter()
+                    .take(CLAUSE_WINDOW)
+                    .take_while(|&&c| c != b'\n')
+                    .all(|c| b" \t\r".contains(c));
+                blank
+                    || draft
+                        .extracted
+                        .block_starts
+                        .binary_search(&draft.norm.map.to_source(next))
+                        .is_ok()
+            }
+            b',' | b':' | b'(' | b')' if scope == Scope::Clause => true,
+            b'-' if scope == Scope::Clause => {
+                i > 0 && b[i - 1] == b' ' && b.get(i + 1).is_some_and(|&c| c == b' ')
+            }
+            _ => b[i..].starts_with("…".as_bytes()),
+        }
+    };
+    let pos = pos.min(b.len());
+    let lo_limit = pos.saturating_sub(CLAUSE_WINDOW);
+    let mut start = pos;
+    while start > lo_limit && !is_boundary(start - 1) {
+        start -= 1;
+    }
+    let hi_limit = (pos + CLAUSE_WINDOW).min(b.len());
+    let mut end = pos;
+    while end < hi_limit && !is_boundary(end) {
+        end += 1;
+    }
+    let start = floor_char_boundary(text, start);
+    let end = floor_char_boundary(text, end);
+    let clause = &text[start..end];
+    let lead = clause.len() - clause.trim_start().len();
+    let trail = clause.len() - clause.trim_end().len();
+    (start + lead, (end - trail).max(start + lead))
+}
+
 /// One finding per problem: of the phrase and regex findings of one
 /// category whose spans overlap (two rules of a pack, or two packs, on the
 /// same words), the one with the higher severity stands for all, and of
@@ -266,7 +447,12 @@ pub fn build(
 /// sentence (`absent`, `count`, `name-mismatch`) are not about words and
 /// stay. `out` is `(rule, start, end)` sorted by start.
 fn one_per_problem(rules: &[Rule], out: Vec<(usize, usize, usize)>) -> Vec<Folded> {
-    let local = |r: usize| matches!(rules[r].kind, RuleKind::Phrase { .. } | RuleKind::Regex(_));
+    let local = |r: usize| {
+        matches!(
+            rules[r].kind,
+            RuleKind::Phrase { .. } | RuleKind::Regex(_) | RuleKind::Clause { .. }
+        )
+    };
     let mut kept: Vec<Folded> = Vec::with_capacity(out.len());
     // Per category, the index in `kept` of its last local finding.
     let mut last: [Option<usize>; Category::ALL.len()] = [None; Category::ALL.len()];

@@ -324,6 +324,22 @@ pub enum RuleKind {
         /// How many matches trigger it.
         min: u32,
     },
+    /// Lexicons that together, in one clause or sentence, make the problem
+    /// ("a third party" + "failed"), unless another lexicon is there too
+    /// ("our", "по нашей вине"). The finding covers the clause.
+    Clause {
+        /// Lexicons that must all match in the same clause.
+        all: Vec<String>,
+        /// Lexicons any of which, in that sentence, cancels the finding.
+        unless: Vec<String>,
+        /// A clause (between commas, dashes, colons and sentence ends) or
+        /// the whole sentence.
+        scope: Scope,
+        /// The lexicons must match in the order of `all`.
+        ordered: bool,
+        /// At most this many words between the first and the last match.
+        max_words: Option<u32>,
+    },
     /// The name after a greeting is not the customer's.
     NameMismatch {
         /// The greeting lexicon.
@@ -341,6 +357,7 @@ impl RuleKind {
             RuleKind::Regex(_) => "regex",
             RuleKind::Absent { .. } => "absent",
             RuleKind::Count { .. } => "count",
+            RuleKind::Clause { .. } => "clause",
             RuleKind::NameMismatch { .. } => "name-mismatch",
         }
     }
@@ -352,6 +369,16 @@ impl RuleKind {
             RuleKind::Absent { .. } | RuleKind::Count { .. } | RuleKind::NameMismatch { .. }
         )
     }
+}
+
+/// Where a clause rule's lexicons must meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    /// Between clause marks: `,` `;` `:` `(` `)`, a spaced dash, a
+    /// sentence end, a new block.
+    Clause,
+    /// Between sentence ends.
+    Sentence,
 }
 
 /// A rule, as loaded.
@@ -533,6 +560,14 @@ struct RawRule {
     after: Option<Spanned<String>>,
     #[serde(default)]
     skip: Vec<String>,
+    #[serde(default)]
+    all: Vec<Spanned<String>>,
+    #[serde(default)]
+    within: Option<Spanned<String>>,
+    #[serde(default)]
+    ordered: bool,
+    #[serde(default)]
+    max_words: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -938,6 +973,50 @@ impl RuleBook {
                     }
                 }
             }
+            "clause" => {
+                let all: Vec<String> = raw.all.iter().map(|a| lex_ref(a, &mut refs)).collect();
+                let unless: Vec<String> =
+                    raw.unless.iter().map(|u| lex_ref(u, &mut refs)).collect();
+                if raw.all.is_empty() {
+                    ctx.error(
+                        kind_span,
+                        "a clause rule needs `all` (the lexicons that must meet in one clause)",
+                    );
+                }
+                if raw.all.len() > 8 {
+                    ctx.error(
+                        raw.all[8].span(),
+                        "a clause rule takes at most 8 lexicons in `all`",
+                    );
+                }
+                let scope = match raw
+                    .within
+                    .as_ref()
+                    .map(|w| (w.get_ref().as_str(), w.span()))
+                {
+                    None | Some(("clause", _)) => Some(Scope::Clause),
+                    Some(("sentence", _)) => Some(Scope::Sentence),
+                    Some((other, span)) => {
+                        ctx.error(span, unknown("scope", other, ["clause", "sentence"]));
+                        None
+                    }
+                };
+                let max_words = match &raw.max_words {
+                    Some(m) if !(0..=50).contains(m.get_ref()) => {
+                        ctx.error(m.span(), "`max_words` must be between 0 and 50");
+                        None
+                    }
+                    Some(m) => Some(*m.get_ref() as u32),
+                    None => None,
+                };
+                scope.map(|scope| RuleKind::Clause {
+                    all,
+                    unless,
+                    scope,
+                    ordered: raw.ordered,
+                    max_words,
+                })
+            }
             "name-mismatch" => match raw.after.as_ref() {
                 Some(a) => Some(RuleKind::NameMismatch {
                     after: lex_ref(a, &mut refs),
@@ -959,7 +1038,14 @@ impl RuleBook {
                 let msg = unknown(
                     "rule kind",
                     other,
-                    ["phrase", "regex", "absent", "count", "name-mismatch"],
+                    [
+                        "phrase",
+                        "regex",
+                        "absent",
+                        "count",
+                        "clause",
+                        "name-mismatch",
+                    ],
                 );
                 ctx.error(kind_span, msg);
                 None
@@ -967,10 +1053,13 @@ impl RuleBook {
         };
         let mut fixes = Vec::new();
         if let Some(table) = &raw.fixes {
-            if kind.as_ref().is_some_and(RuleKind::is_document_level) {
+            if kind
+                .as_ref()
+                .is_some_and(|k| !matches!(k, RuleKind::Phrase { .. } | RuleKind::Regex(_)))
+            {
                 ctx.error(
                     table.span(),
-                    "`fixes` only apply to phrase and regex rules (a document-level finding has no text to replace)",
+                    "`fixes` only apply to phrase and regex rules (a document-level or clause finding has no phrase to replace)",
                 );
             }
             // Keys are compared with the matched text after normalisation
