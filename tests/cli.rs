@@ -812,11 +812,11 @@ fn a_blank_line_on_the_stream_gets_an_answer_of_its_own() {
 fn the_audit_never_writes_through_a_symlink() {
     let dir = tempdir("audit-symlink");
     let export = &dir.join("e.jsonl");
-    std::fs::write(&export, "{\"text\": \"Приносим извинения.\"}\n").unwrap();
+    std::fs::write(export, "{\"text\": \"Приносим извинения.\"}\n").unwrap();
     let target = &dir.join("target.json");
-    std::fs::write(&target, "keep").unwrap();
+    std::fs::write(target, "keep").unwrap();
     let link = &dir.join("link.json");
-    std::os::unix::fs::symlink(&target, &link).unwrap();
+    std::os::unix::fs::symlink(target, link).unwrap();
     let out = apolint(
         &[
             "audit",
@@ -831,11 +831,11 @@ fn the_audit_never_writes_through_a_symlink() {
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
-    assert!(std::fs::symlink_metadata(&link)
+    assert!(std::fs::symlink_metadata(link)
         .unwrap()
         .file_type()
         .is_symlink());
-    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    assert_eq!(std::fs::read_to_string(target).unwrap(), "keep");
 }
 
 #[test]
@@ -843,7 +843,7 @@ fn a_config_with_deeply_nested_groups_is_an_error_not_a_crash() {
     let dir = tempdir("deep-config");
     let pattern = format!("{}a{}", "(".repeat(30_000), ")".repeat(30_000));
     std::fs::write(
-        &dir.join("apolint.toml"),
+        dir.join("apolint.toml"),
         format!("[[phrase]]\npattern = \"{pattern}\"\nmessage = \"m\"\n"),
     )
     .unwrap();

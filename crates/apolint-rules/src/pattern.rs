@@ -779,7 +779,7 @@ mod tests {
         let gaps = vec!["мы"; 13].join(" ~8 ");
         let e = parse(&gaps).unwrap_err();
         assert!(e.message.contains("too open"), "{}", e.message);
-        assert!(parse(&vec!["мы"; 5].join(" ~8 ")).is_ok());
+        assert!(parse(&["мы"; 5].join(" ~8 ")).is_ok());
         let optional = format!("{} мы", "[a] ".repeat(20));
         assert!(parse(&optional).is_err());
     }
