@@ -94,9 +94,12 @@ fn main() -> ExitCode {
         Command::Hook(args) => cmd::hook::run(&args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Serve(args) => cmd::serve::run(args),
-        Command::Lsp => apolint_lsp::run()
-            .map(|()| ExitCode::SUCCESS)
-            .map_err(Failure::from),
+        Command::Lsp => match apolint_lsp::run() {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            // The protocol's exit code for `exit` without `shutdown`.
+            Err(apolint_lsp::LspError::ExitWithoutShutdown) => Ok(ExitCode::from(1)),
+            Err(e) => Err(Failure::from(e)),
+        },
         Command::Explain(args) => cmd::rules::explain(&args),
     };
     result.unwrap_or_else(|failure| {

@@ -794,3 +794,64 @@ fn jsonl_stream_turns_down_an_overlong_line_and_goes_on() {
         assert_eq!(got, answers_ok, "{input:?}: {answers:?}");
     }
 }
+
+#[test]
+fn a_blank_line_on_the_stream_gets_an_answer_of_its_own() {
+    let dir = tempdir("blank-line");
+    let out = apolint(
+        &["check", "--no-config", "--format", "jsonl"],
+        b"{\"text\":\"hi\"}\n\n{\"text\":\"hi\"}\n",
+        &dir,
+    );
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(lines[1].contains("empty line"), "{}", lines[1]);
+}
+
+#[test]
+fn the_audit_never_writes_through_a_symlink() {
+    let dir = tempdir("audit-symlink");
+    let export = &dir.join("e.jsonl");
+    std::fs::write(export, "{\"text\": \"Приносим извинения.\"}\n").unwrap();
+    let target = &dir.join("target.json");
+    std::fs::write(target, "keep").unwrap();
+    let link = &dir.join("link.json");
+    std::os::unix::fs::symlink(target, link).unwrap();
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            export.to_str().unwrap(),
+            "--json",
+            link.to_str().unwrap(),
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(target).unwrap(), "keep");
+}
+
+#[test]
+fn a_config_with_deeply_nested_groups_is_an_error_not_a_crash() {
+    let dir = tempdir("deep-config");
+    let pattern = format!("{}a{}", "(".repeat(30_000), ")".repeat(30_000));
+    std::fs::write(
+        dir.join("apolint.toml"),
+        format!("[[phrase]]\npattern = \"{pattern}\"\nmessage = \"m\"\n"),
+    )
+    .unwrap();
+    let out = apolint(&["check", "-"], b"hi", &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nested more than"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -445,6 +445,11 @@ fn garbage_on_stdin_ends_with_a_clear_error() {
             &b"Content-Length: 2\r\n\r\n\xff\xfe"[..],
             "unreadable message",
         ),
+        // Allocated before reading: aborted the process, or took 1.8 GB.
+        (
+            &b"Content-Length: 99999999999999\r\n\r\n{}"[..],
+            "over the limit",
+        ),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
             .arg("lsp")
@@ -463,4 +468,33 @@ fn garbage_on_stdin_ends_with_a_clear_error() {
         assert!(stderr.contains(expect), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+/// `exit` without `shutdown` first: exit code 1, as the protocol asks.
+#[test]
+fn exit_without_shutdown_exits_1() {
+    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+    let initialized = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+    let exit = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+    let input: String = [init, initialized, exit]
+        .iter()
+        .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()))
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("run apolint lsp");
+    assert_eq!(out.status.code(), Some(1));
 }

@@ -77,6 +77,15 @@ impl Server {
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
+        // The API takes JSON only (415 otherwise): say so unless the test
+        // sends a type of its own.
+        if method == "POST"
+            && !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            head.push_str("Content-Type: application/json\r\n");
+        }
         head.push_str("\r\n");
         s.write_all(head.as_bytes()).expect("write head");
         s.write_all(body).expect("write body");
@@ -375,7 +384,7 @@ fn cors_preflight_allows_only_configured_origins() {
 fn start_slow_request(s: &Server, body: &[u8], sent: usize) -> TcpStream {
     let mut c = s.connect();
     let head = format!(
-        "POST /v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     c.write_all(head.as_bytes()).expect("head");
@@ -486,4 +495,77 @@ fn bearer_status(s: &Server, token: &str, body: &[u8]) -> u16 {
         body,
     )
     .0
+}
+
+#[test]
+fn an_over_size_body_sent_whole_first_still_gets_413() {
+    // Like Python's urllib: the whole body is written before the answer is
+    // read. Refused on Content-Length, then drained: a 413, not a reset.
+    let s = Server::start(&["--max-body", "1000"], &[]);
+    let body = vec![b'a'; 4 << 20];
+    let mut c = s.connect();
+    let head = format!(
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    c.write_all(head.as_bytes()).expect("head");
+    c.write_all(&body)
+        .expect("the whole body is accepted (drained)");
+    let (status, head, _) = read_response(&mut c);
+    assert_eq!(status, 413);
+    assert_eq!(header(&head, "connection"), Some("close"));
+}
+
+#[test]
+fn a_connection_slow_to_send_headers_is_closed() {
+    let s = Server::start(&["--header-timeout-ms", "300"], &[]);
+    let mut c = s.connect();
+    c.write_all(b"GET /healthz HTTP/1.1\r\nHo")
+        .expect("part of a header");
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = c.read_to_end(&mut rest);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "closed after {:?}",
+        started.elapsed()
+    );
+    // A real client is still served.
+    assert_eq!(s.call("GET", "/healthz", &[], b"").0, 200);
+}
+
+#[test]
+fn a_closed_stderr_does_not_stop_the_service() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "exec {} serve --listen 127.0.0.1:{port} --no-config 2>&1 | head -1 >/dev/null",
+            env!("CARGO_BIN_EXE_apolint")
+        ))
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    for _ in 0..5 {
+        let mut c = TcpStream::connect(&addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        assert_eq!(read_response(&mut c).0, 200);
+    }
+    let _ = Command::new("pkill")
+        .args(["-P", &child.id().to_string()])
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
 }

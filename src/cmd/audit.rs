@@ -183,6 +183,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
 /// Fails, saying why, if `path` could not be written: it names a folder,
 /// its folder is missing, or a file cannot be created there.
 fn check_writable(path: &Path) -> Result<(), Failure> {
+    refuse_special(path)?;
     let fail = |why: String| Failure::Message(format!("cannot write {}: {why}", path.display()));
     let names_folder = path
         .as_os_str()
@@ -216,9 +217,14 @@ fn check_writable(path: &Path) -> Result<(), Failure> {
 
 /// Writes a file whole or not at all: a temporary file in the same folder,
 /// persisted (renamed) into place once complete.
+///
+/// Only a regular file (or a new one) is written: a symlink, FIFO or
+/// device at `path` is refused, never renamed over (`--json /dev/stdout`
+/// as root replaced the device node with a file).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let fail =
         |e: std::io::Error| Failure::Message(format!("cannot write {}: {e}", path.display()));
+    refuse_special(path)?;
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -229,5 +235,25 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Refuses an output path that exists and is not a regular file.
+fn refuse_special(path: &Path) -> Result<(), Failure> {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_file() {
+            let kind = if meta.file_type().is_symlink() {
+                "a symbolic link"
+            } else if meta.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file (a pipe or device)"
+            };
+            return Err(Failure::Message(format!(
+                "cannot write {}: it is {kind}; name a regular file, or `-` for stdout",
+                path.display()
+            )));
+        }
+    }
     Ok(())
 }

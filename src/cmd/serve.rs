@@ -48,6 +48,18 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     workers: Option<usize>,
+    /// Time a connection may take to send a request's headers, and may
+    /// stay idle between requests, before it is closed.
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    header_timeout_ms: u64,
+    /// Connections open at once; more wait in the listen queue. Keep it
+    /// below the open-file limit (`ulimit -n`).
+    #[arg(long, default_value_t = 768, value_name = "N")]
+    max_connections: usize,
+    /// On SIGTERM, how long in-flight and queued requests may take before
+    /// the process exits anyway.
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    drain_ms: u64,
 }
 
 /// Runs `apolint serve` until SIGTERM or Ctrl-C.
@@ -64,6 +76,9 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
         log_drafts: args.log_drafts,
         access_log: !args.no_access_log,
         workers: args.workers,
+        header_timeout_ms: args.header_timeout_ms,
+        max_connections: args.max_connections,
+        drain_ms: args.drain_ms,
     };
     apolint_server::run(options, linter)?;
     Ok(ExitCode::SUCCESS)

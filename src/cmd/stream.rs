@@ -55,7 +55,11 @@ pub fn run(
                 "invalid UTF-8 at byte {} of the line",
                 e.valid_up_to()
             )),
-            Ok(line) if line.trim().is_empty() => continue,
+            // One line, one answer: a blank line is an error answered in
+            // place, so a caller pairing answers with lines stays in step.
+            Ok(line) if line.trim().is_empty() => {
+                Err("empty line; expected one JSON request per line, e.g. {\"text\": \"…\"}".into())
+            }
             Ok(line) => CheckRequest::from_json(line)
                 .map_err(|e| match e.position {
                     // The request is this one line: its column is enough.

@@ -131,7 +131,8 @@ pub fn build(
     names: &NameIndex,
     draft: &Draft<'_>,
     mut matches: Vec<RawMatch>,
-) -> Vec<Finding> {
+    max: usize,
+) -> (Vec<Finding>, usize) {
     matches.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
     // One finding per stretch of text per rule: overlapping matches of the
     // same owner (two patterns of one rule, a prefix inside a phrase) merge.
@@ -246,7 +247,12 @@ pub fn build(
         }
     }
     out.sort_unstable_by_key(|&(r, s, e)| (s, e, r));
-    let out = one_per_problem(rules, out);
+    out.dedup();
+    let mut out = one_per_problem(rules, out);
+    // The cap applies before any finding is materialised (each copies its
+    // rule's id, message and suggestions): 87,000 of them took ~60 MB per
+    // request.
+    let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
     let mut fitting = SuggestionFit::new(draft.norm);
     let mut findings: Vec<Finding> = out
@@ -288,7 +294,22 @@ pub fn build(
         (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
     });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
-    findings
+    (findings, omitted)
+}
+
+/// Keeps at most `max` of `items` (in their order), the most severe first
+/// and the earliest among equals; returns how many were dropped.
+fn keep_most_severe<T>(items: &mut Vec<T>, max: usize, severity: impl Fn(&T) -> Severity) -> usize {
+    let total = items.len();
+    if total <= max {
+        return 0;
+    }
+    let mut ranked: Vec<(usize, T)> = items.drain(..).enumerate().collect();
+    ranked.sort_by_key(|(i, t)| (std::cmp::Reverse(severity(t)), *i));
+    ranked.truncate(max);
+    ranked.sort_by_key(|(i, _)| *i);
+    items.extend(ranked.into_iter().map(|(_, t)| t));
+    total - max
 }
 
 /// A clause rule's lexicon matches, and how they must meet.

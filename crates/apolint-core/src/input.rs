@@ -612,6 +612,7 @@ fn extract_html(input: &str) -> (String, OffsetMap, Vec<usize>) {
     let mut i = 0;
     // (tag name, depth) of a skip-content element we are inside.
     let mut skipping: Option<(String, usize)> = None;
+    let mut tag_ends = TagEnds::new(bytes);
     while i < bytes.len() {
         let b = bytes[i];
         if b == b'<' {
@@ -623,7 +624,7 @@ fn extract_html(input: &str) -> (String, OffsetMap, Vec<usize>) {
                 map.push(out.len(), i);
                 continue;
             }
-            let Some(tag_end) = find_tag_end(bytes, i) else {
+            let Some(tag_end) = tag_ends.find(bytes, i) else {
                 // A lone '<' is text ("x < y").
                 if skipping.is_none() {
                     out.push('<');
@@ -708,23 +709,56 @@ fn extract_html(input: &str) -> (String, OffsetMap, Vec<usize>) {
 }
 
 /// Finds the `>` that closes the tag opened at `start`, honouring quoted
-/// attribute values; `None` when `<` does not open a tag.
-fn find_tag_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let next = *bytes.get(start + 1)?;
-    if !(next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?') {
-        return None;
-    }
-    let mut quote: Option<u8> = None;
-    for (k, &b) in bytes.iter().enumerate().skip(start + 1) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => return Some(k),
-            None => {}
+/// attribute values; `None` when `<` does not open a tag or nothing closes
+/// it.
+///
+/// Linear over the whole document, however many `<` it has: each
+/// successful search is paid for by the extractor skipping the tag it
+/// found. A failed quote-aware search (an unbalanced quote: it ran to the
+/// end) switches the document to plain `>` search, so it happens at most
+/// once; and with no `>` after `start` at all, the answer is immediate.
+/// (Per `<` a full scan made `"<p>" + "<a" * N` quadratic: 1 MiB took
+/// minutes.)
+struct TagEnds {
+    /// The last `>` of the document.
+    last_gt: Option<usize>,
+    /// A quote-aware search ran to the end once: quotes are not trusted.
+    quotes_broken: bool,
+}
+
+impl TagEnds {
+    fn new(bytes: &[u8]) -> Self {
+        TagEnds {
+            last_gt: memchr::memrchr(b'>', bytes),
+            quotes_broken: false,
         }
     }
-    None
+
+    fn find(&mut self, bytes: &[u8], start: usize) -> Option<usize> {
+        let next = *bytes.get(start + 1)?;
+        if !(next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?') {
+            return None;
+        }
+        if self.last_gt.is_none_or(|g| g <= start) {
+            return None;
+        }
+        if !self.quotes_broken {
+            let mut quote: Option<u8> = None;
+            for (k, &b) in bytes.iter().enumerate().skip(start + 1) {
+                match quote {
+                    Some(q) if b == q => quote = None,
+                    Some(_) => {}
+                    None if b == b'"' || b == b'\'' => quote = Some(b),
+                    None if b == b'>' => return Some(k),
+                    None => {}
+                }
+            }
+            self.quotes_broken = true;
+        }
+        // An unbalanced quote: the tag ends at the next `>`, as if the
+        // quote were an ordinary character.
+        memchr::memchr(b'>', &bytes[start + 1..]).map(|p| start + 1 + p)
+    }
 }
 
 /// Decodes one HTML entity at the start of `s`: `(char, bytes consumed)`.
@@ -882,6 +916,25 @@ mod tests {
         let out = lintable(input, InputFormat::Html);
         assert!(out.contains("Готово."));
         assert!(!out.contains("сами"));
+    }
+
+    #[test]
+    fn html_extraction_is_linear_in_unclosed_tags() {
+        // Each `<a` searched to the end of the input for its `>`: 128 KiB
+        // took seconds, 1 MiB minutes. Linear, this is milliseconds.
+        for tail in ["<a", "<a\"", "<a'<b\""] {
+            let input = format!("<p>{}", tail.repeat(64 * 1024));
+            let started = std::time::Instant::now();
+            let _ = extract(&input, InputFormat::Html);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(2),
+                "{tail:?}: {:?}",
+                started.elapsed()
+            );
+        }
+        // An unbalanced quote in a tag: the tag still ends at its `>`.
+        let out = lintable("<p title=\"x>Спасибо</p>", InputFormat::Html);
+        assert!(out.contains("Спасибо"), "{out:?}");
     }
 
     #[test]

@@ -98,13 +98,24 @@ pub struct CheckOptions {
     pub customer_name: Option<String>,
 }
 
+/// Most findings reported for one draft, by every front end (the
+/// command line, the stream, `hook`, the service, the language server and
+/// the audit). A real reply has a handful; a draft with thousands is a
+/// paste accident or an attack, and listing them all would make one answer
+/// tens of megabytes. Beyond the cap the most severe findings are kept
+/// and [`Report::omitted`] counts the rest.
+pub const MAX_FINDINGS: usize = 1000;
+
 /// The result of checking one draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     /// Dominant language of the draft (or the forced one).
     pub language: Language,
-    /// Findings, sorted by position.
+    /// Findings, sorted by position; at most [`MAX_FINDINGS`].
     pub findings: Vec<Finding>,
+    /// Findings left out because the draft had more than [`MAX_FINDINGS`]
+    /// (the least severe ones, latest first); 0 normally.
+    pub omitted: usize,
 }
 
 /// A compiled set of rules, ready to check drafts. Cheap to share across
@@ -209,15 +220,20 @@ impl Linter {
                 .as_deref()
                 .filter(|n| !n.trim().is_empty()),
         };
-        let findings = findings::build(
+        let (findings, omitted) = findings::build(
             &self.book.rules,
             &self.engine.rule_tags,
             &self.engine.tag_names,
             &self.names,
             &draft,
             matches,
+            MAX_FINDINGS,
         );
-        Report { language, findings }
+        Report {
+            language,
+            findings,
+            omitted,
+        }
     }
 
     /// The pre-send verdict on a report, by the configured policy.

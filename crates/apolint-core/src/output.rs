@@ -44,6 +44,17 @@ pub struct FileJson<'a> {
     pub language: Language,
     /// Its findings, in the contract's shape.
     pub findings: &'a [Finding],
+    /// `true` when findings were left out (more than
+    /// [`crate::MAX_FINDINGS`]); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// How many were left out; absent when none were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub findings_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl<'a> FileJson<'a> {
@@ -53,6 +64,8 @@ impl<'a> FileJson<'a> {
             path: r.path,
             language: r.report.language,
             findings: &r.report.findings,
+            truncated: r.report.omitted > 0,
+            findings_omitted: r.report.omitted,
         }
     }
 }
@@ -113,6 +126,17 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
             out.extend_from_slice(one_line(result.path, f).as_bytes());
             out.push(b'\n');
         }
+    }
+    if result.report.omitted > 0 {
+        out.extend_from_slice(
+            format!(
+                "{}: {} more findings not shown (at most {} per draft, the most severe kept)\n",
+                result.path,
+                result.report.omitted,
+                crate::MAX_FINDINGS
+            )
+            .as_bytes(),
+        );
     }
     String::from_utf8_lossy(&out).into_owned()
 }

@@ -192,8 +192,16 @@ pub struct Answer {
     pub verdict: Verdict,
     /// The draft's dominant language.
     pub language: Language,
-    /// What was found.
+    /// What was found: at most [`crate::MAX_FINDINGS`], the most severe
+    /// kept when there were more.
     pub findings: Vec<Finding>,
+    /// `true` when findings were left out (more than
+    /// [`crate::MAX_FINDINGS`]); absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+    /// How many findings were left out; absent when none were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub findings_omitted: usize,
     /// Time to parse and judge the request, in microseconds (`hook` and
     /// `serve`; the stream leaves it out so its output is reproducible).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,9 +258,15 @@ impl Linter {
             verdict,
             language: report.language,
             findings: report.findings,
+            truncated: report.omitted > 0,
+            findings_omitted: report.omitted,
             elapsed_us: Some(started.elapsed().as_micros() as u64),
         })
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// serde_json appends " at line L column C"; the position is reported

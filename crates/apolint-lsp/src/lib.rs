@@ -16,7 +16,10 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod framing;
 pub mod text;
+
+pub use framing::{read_message, MAX_MESSAGE_BYTES};
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -59,6 +62,9 @@ pub enum LspError {
     InitializeParams(serde_json::Error),
     /// The client sent bytes that are not an LSP message.
     Unreadable(std::io::Error),
+    /// The client sent `exit` without `shutdown` first: the protocol asks
+    /// for exit code 1.
+    ExitWithoutShutdown,
 }
 
 impl std::fmt::Display for LspError {
@@ -72,6 +78,9 @@ impl std::fmt::Display for LspError {
                     "language server: unreadable message from the client: {e}"
                 )
             }
+            LspError::ExitWithoutShutdown => {
+                f.write_str("language server: `exit` without `shutdown` first")
+            }
         }
     }
 }
@@ -80,7 +89,7 @@ impl std::error::Error for LspError {}
 
 /// Runs the server on stdin/stdout until the client says `exit`.
 pub fn run() -> Result<(), LspError> {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, io_threads) = framing::stdio().map_err(LspError::Unreadable)?;
     let served = serve(connection);
     // When the client sent something unreadable, the reader thread's error
     // says what; the main loop only saw the channel close.
@@ -369,7 +378,7 @@ impl<'c> Server<'c> {
                     }
                     Message::Notification(n) => {
                         if n.method == notif::Exit::METHOD {
-                            return Ok(());
+                            return Err(LspError::ExitWithoutShutdown);
                         }
                         self.on_notification(n);
                     }
@@ -380,10 +389,29 @@ impl<'c> Server<'c> {
         }
     }
 
+    /// A notification's parameters, or `None` after telling the user why
+    /// they were ignored (a change with a negative position used to be
+    /// dropped silently, leaving the document out of step).
+    fn params<T: serde::de::DeserializeOwned>(&self, method: &str, params: Value) -> Option<T> {
+        match serde_json::from_value(params) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.notify::<notif::ShowMessage>(lsp_types::ShowMessageParams {
+                    typ: lsp_types::MessageType::ERROR,
+                    message: format!(
+                        "apolint: ignored {method} with invalid params ({e}); \
+                         reopen the document if its diagnostics look wrong"
+                    ),
+                });
+                None
+            }
+        }
+    }
+
     fn on_notification(&mut self, n: Notification) {
         match n.method.as_str() {
             notif::DidOpenTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) else {
+                let Some(p) = self.params::<DidOpenTextDocumentParams>(&n.method, n.params) else {
                     return;
                 };
                 let d = p.text_document;
@@ -401,7 +429,8 @@ impl<'c> Server<'c> {
                 );
             }
             notif::DidChangeTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(n.params) else {
+                let Some(p) = self.params::<DidChangeTextDocumentParams>(&n.method, n.params)
+                else {
                     return;
                 };
                 if let Some(doc) = self.docs.get_mut(&p.text_document.uri) {
@@ -413,7 +442,7 @@ impl<'c> Server<'c> {
                 }
             }
             notif::DidCloseTextDocument::METHOD => {
-                let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else {
+                let Some(p) = self.params::<DidCloseTextDocumentParams>(&n.method, n.params) else {
                     return;
                 };
                 if self.docs.remove(&p.text_document.uri).is_some() {
@@ -751,13 +780,16 @@ fn invalid_params(id: RequestId, e: &serde_json::Error) -> Response {
     )
 }
 
-/// Most diagnostics published for one document: beyond this an editor
-/// slows down and nobody reads them; the rest are summarised in one note.
-const MAX_DIAGNOSTICS: usize = 1000;
+/// Most diagnostics published for one document: the linter's own cap on
+/// findings per draft (beyond it an editor slows down and nobody reads
+/// them); the rest are summarised in one note.
+const MAX_DIAGNOSTICS: usize = apolint_core::MAX_FINDINGS;
 
 /// A document's findings as diagnostics, positions computed in one sweep.
+/// The report's `omitted` findings (past the linter's cap) are counted in
+/// the closing note.
 fn diagnostics(text: &DocText, report: &Report, encoding: Encoding) -> Vec<Diagnostic> {
-    let findings = &report.findings;
+    let (findings, omitted) = (&report.findings, report.omitted);
     let example = output::example_label(report.language);
     let shown = &findings[..findings.len().min(MAX_DIAGNOSTICS)];
     let offsets: Vec<usize> = shown
@@ -770,14 +802,15 @@ fn diagnostics(text: &DocText, report: &Report, encoding: Encoding) -> Vec<Diagn
         .zip(positions.chunks(2))
         .map(|(f, p)| diagnostic(Range::new(p[0], p[1]), f, example))
         .collect();
-    if let Some(next) = findings.get(MAX_DIAGNOSTICS) {
+    let hidden = findings.len() - shown.len() + omitted;
+    if hidden > 0 {
+        let at = findings.get(shown.len()).map_or(0, |f| f.span.start);
         out.push(Diagnostic {
-            range: text.range(next.span.start, next.span.start, encoding),
+            range: text.range(at, at, encoding),
             severity: Some(DiagnosticSeverity::INFORMATION),
             source: Some("apolint".into()),
             message: format!(
-                "{} more findings in this document are not shown",
-                findings.len() - MAX_DIAGNOSTICS
+                "{hidden} more findings in this document are not shown (at most {MAX_DIAGNOSTICS})"
             ),
             ..Default::default()
         });

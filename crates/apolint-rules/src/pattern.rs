@@ -57,6 +57,7 @@ pub fn parse(pattern: &str) -> Result<Vec<Elem>, PatternError> {
     let mut p = Parser {
         src: pattern,
         pos: 0,
+        depth: 0,
     };
     let seq = p.sequence(None)?;
     if seq.is_empty() {
@@ -65,12 +66,60 @@ pub fn parse(pattern: &str) -> Result<Vec<Elem>, PatternError> {
             range: 0..pattern.len(),
         });
     }
+    let ways = ways(&seq);
+    if ways > MAX_WAYS {
+        return Err(PatternError {
+            message: format!(
+                "pattern too open: its gaps and groups allow {} ways to match from one anchor \
+                 (at most {MAX_WAYS}); use fewer or shorter `~N` gaps and optional groups, \
+                 or split it into several phrases",
+                if ways == u64::MAX {
+                    "billions of".to_owned()
+                } else {
+                    ways.to_string()
+                }
+            ),
+            range: 0..pattern.len(),
+        });
+    }
     Ok(seq)
+}
+
+/// Deepest nesting of groups in a pattern. The parser and the matcher
+/// recurse per level: unbounded, 30,000 `(` overflowed the stack of every
+/// front end that loaded the rule.
+pub const MAX_NESTING: usize = 8;
+
+/// Most ways a pattern may match from one anchor position: the product of
+/// its gaps' `n + 1` (a gap may skip 0 to n words) and of 2 per optional
+/// group (taken or skipped), a group counting as its most open
+/// alternative. The matcher backtracks through all of them on a miss, so
+/// twelve `~8` gaps (9¹² ways) hung the language server; four `~8` gaps
+/// (6,561) cost microseconds.
+pub const MAX_WAYS: u64 = 10_000;
+
+/// How many ways `seq` may match from one position (saturating).
+fn ways(seq: &[Elem]) -> u64 {
+    seq.iter().fold(1u64, |acc, e| {
+        let w = match e {
+            Elem::Gap(n) => u64::from(*n) + 1,
+            Elem::Group { alts, optional } => alts
+                .iter()
+                .map(|a| ways(a))
+                .max()
+                .unwrap_or(1)
+                .saturating_mul(if *optional { 2 } else { 1 }),
+            _ => 1,
+        };
+        acc.saturating_mul(w)
+    })
 }
 
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
+    /// Groups open around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -108,6 +157,16 @@ impl Parser<'_> {
                 }
                 '(' | '[' => {
                     self.pos += 1;
+                    if self.depth >= MAX_NESTING {
+                        return Err(self.err(
+                            format!(
+                                "groups nested more than {MAX_NESTING} deep; flatten the pattern \
+                                 or split it into several phrases"
+                            ),
+                            start,
+                        ));
+                    }
+                    self.depth += 1;
                     let optional = c == '[';
                     let want = if optional { ']' } else { ')' };
                     let mut alts = Vec::new();
@@ -142,6 +201,7 @@ impl Parser<'_> {
                             }
                         }
                     }
+                    self.depth -= 1;
                     seq.push(Elem::Group { alts, optional });
                 }
                 '~' => {
@@ -706,6 +766,22 @@ mod tests {
     #[test]
     fn patterns_are_normalised_like_drafts() {
         assert_eq!(find("Ещё раз", "еще раз"), Some("еще раз".into()));
+    }
+
+    #[test]
+    fn nesting_and_open_patterns_are_bounded() {
+        // 30,000 nested groups overflowed the stack; now a pointed error.
+        let deep = format!("{}a{}", "(".repeat(30_000), ")".repeat(30_000));
+        let e = parse(&deep).unwrap_err();
+        assert!(e.message.contains("nested more than"), "{}", e.message);
+        assert!(parse(&format!("{}a{}", "(".repeat(8), ")".repeat(8))).is_ok());
+        // Twelve `~8` gaps: 9^12 ways to backtrack through on a miss.
+        let gaps = vec!["мы"; 13].join(" ~8 ");
+        let e = parse(&gaps).unwrap_err();
+        assert!(e.message.contains("too open"), "{}", e.message);
+        assert!(parse(&["мы"; 5].join(" ~8 ")).is_ok());
+        let optional = format!("{} мы", "[a] ".repeat(20));
+        assert!(parse(&optional).is_err());
     }
 
     #[test]

@@ -13,12 +13,14 @@
 // next to a network round trip.
 #![allow(clippy::result_large_err)]
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::AsyncRead;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -71,6 +73,14 @@ pub struct ServeOptions {
     pub access_log: bool,
     /// Worker threads (`None`: one per core).
     pub workers: Option<usize>,
+    /// Time a connection may take to send a request's headers, and may sit
+    /// idle between requests; then it is closed.
+    pub header_timeout_ms: u64,
+    /// Connections open at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// On SIGTERM, how long in-flight and already queued requests may
+    /// take before the process exits anyway.
+    pub drain_ms: u64,
 }
 
 impl Default for ServeOptions {
@@ -86,6 +96,9 @@ impl Default for ServeOptions {
             log_drafts: false,
             access_log: true,
             workers: None,
+            header_timeout_ms: 10_000,
+            max_connections: 768,
+            drain_ms: 10_000,
         }
     }
 }
@@ -217,6 +230,16 @@ impl std::fmt::Display for ServeError {
 impl std::error::Error for ServeError {}
 
 /// Runs the service until SIGTERM or Ctrl-C.
+///
+/// Connections are served one hyper HTTP/1 connection each, so that every
+/// one is bounded: the time to send headers (and to idle between
+/// requests), the number open at once (`max_connections`; beyond it the
+/// kernel's listen queue holds them), and an unread request body is
+/// drained for a moment after the answer so the client reads the answer
+/// instead of a reset (see [`LingeringClose`]). On SIGTERM the listener
+/// stops, connections already queued are still accepted and answered,
+/// in-flight requests finish, and after `drain_ms` the process exits
+/// regardless.
 pub fn run(options: ServeOptions, linter: Linter) -> Result<(), ServeError> {
     let workers = options
         .workers
@@ -230,7 +253,7 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), ServeError> {
         .map_err(ServeError::Runtime)?;
     let rules = linter.rules().len();
     let auth = if options.token.is_some() { "on" } else { "off" };
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(|source| ServeError::Bind {
@@ -238,17 +261,270 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), ServeError> {
                 source,
             })?;
         let local = listener.local_addr().map_err(ServeError::Serve)?;
-        eprintln!(
+        log_line(format_args!(
             "apolint serve: listening on http://{local} ({rules} rules, auth {auth}, {workers} workers)"
-        );
+        ));
         let app = router(&options, linter)?;
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .map_err(ServeError::Serve)?;
-        eprintln!("apolint serve: stopped; in-flight requests finished");
+        serve_connections(listener, app, &options).await;
         Ok(())
-    })
+    });
+    // Connections still open past the drain deadline are cut here; the
+    // blocking pool is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    result
+}
+
+/// Accepts and serves connections until SIGTERM or Ctrl-C, then drains.
+async fn serve_connections(listener: tokio::net::TcpListener, app: Router, options: &ServeOptions) {
+    let limits = ConnLimits {
+        header_timeout: Duration::from_millis(options.header_timeout_ms.max(1)),
+    };
+    let max_connections = options.max_connections.clamp(1, u32::MAX as usize >> 3);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            s = Arc::clone(&slots).acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                tokio::spawn(serve_connection(
+                    stream,
+                    app.clone(),
+                    limits,
+                    true,
+                    stop_rx.clone(),
+                    slot,
+                ));
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: say so, let the
+                // open connections finish, try again (never a busy loop).
+                log_line(format_args!("apolint serve: accept failed: {e}"));
+                drop(slot);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    // Idle keep-alive connections close; busy ones finish their request.
+    let _ = stop_tx.send(true);
+    // Connections the kernel completed before the listener closes are
+    // still answered (one request each): closing the listener with them
+    // queued would reset requests their clients already sent.
+    let mut queued = 0usize;
+    if let Ok(std_listener) = listener.into_std() {
+        while let Ok((stream, _)) = std_listener.accept() {
+            let Ok(stream) = stream
+                .set_nonblocking(true)
+                .and_then(|()| tokio::net::TcpStream::from_std(stream))
+            else {
+                continue;
+            };
+            queued += 1;
+            // Past the cap these wait for a slot like any other.
+            let slot = Arc::clone(&slots).acquire_owned().await;
+            if let Ok(slot) = slot {
+                tokio::spawn(serve_connection(
+                    stream,
+                    app.clone(),
+                    limits,
+                    false,
+                    stop_rx.clone(),
+                    slot,
+                ));
+            }
+        }
+        drop(std_listener);
+    }
+    let in_use = max_connections - slots.available_permits();
+    log_line(format_args!(
+        "apolint serve: shutting down, finishing {in_use} connections ({queued} queued at the signal)"
+    ));
+    let drain = Duration::from_millis(options.drain_ms.max(1));
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    let finished = tokio::time::timeout(drain, slots.acquire_many(all))
+        .await
+        .is_ok();
+    match finished {
+        true => log_line(format_args!(
+            "apolint serve: stopped; in-flight requests finished"
+        )),
+        false => log_line(format_args!(
+            "apolint serve: stopped after {} ms with {} connections still open (raise --drain-ms to wait longer)",
+            drain.as_millis(),
+            max_connections - slots.available_permits()
+        )),
+    }
+}
+
+/// Per-connection limits.
+#[derive(Debug, Clone, Copy)]
+struct ConnLimits {
+    header_timeout: Duration,
+}
+
+/// Serves one connection; `slot` is its place under `max_connections`.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    app: Router,
+    limits: ConnLimits,
+    keep_alive: bool,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let io = hyper_util::rt::TokioIo::new(LingeringClose::new(stream));
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(keep_alive);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let stopping = *stop.borrow();
+    if stopping {
+        // Accepted during the drain: its one request is answered (keep-
+        // alive is off), bounded by the header timeout.
+        let _ = conn.as_mut().await;
+    } else {
+        tokio::select! {
+            _ = conn.as_mut() => {}
+            _ = stop.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.as_mut().await;
+            }
+        }
+    }
+    drop(slot);
+}
+
+/// Most request bytes read and thrown away after the answer when a client
+/// is still sending a body the service did not read (an over-size upload
+/// refused on its `Content-Length`).
+const LINGER_BYTES: usize = 64 << 20;
+/// The most time spent doing so.
+const LINGER_TIME: Duration = Duration::from_secs(5);
+
+/// A TCP stream whose shutdown is graceful: after the answer is written
+/// and the sending side shut, whatever the client still sends is read and
+/// dropped (bounded in bytes and time) until it closes too. Closing a
+/// socket with unread data makes the kernel send a reset, which destroys
+/// the answer (a 413) before a client that writes its whole body first
+/// (Python's urllib, some proxies) ever reads it.
+struct LingeringClose {
+    inner: tokio::net::TcpStream,
+    /// Bytes drained so far, once the sending side is shut.
+    drained: usize,
+    /// When the draining gives up.
+    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+    write_shut: bool,
+}
+
+impl LingeringClose {
+    fn new(inner: tokio::net::TcpStream) -> Self {
+        LingeringClose {
+            inner,
+            drained: 0,
+            deadline: None,
+            write_shut: false,
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for LingeringClose {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for LingeringClose {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        if !this.write_shut {
+            match std::pin::Pin::new(&mut this.inner).poll_shutdown(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => this.write_shut = true,
+            }
+        }
+        let deadline = this
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(LINGER_TIME)));
+        if deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Ok(()));
+        }
+        let mut scratch = [0u8; 16 * 1024];
+        loop {
+            let mut buf = tokio::io::ReadBuf::new(&mut scratch);
+            match std::pin::Pin::new(&mut this.inner).poll_read(cx, &mut buf) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => {
+                    let n = buf.filled().len();
+                    this.drained += n;
+                    if n == 0 || this.drained >= LINGER_BYTES {
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes one line to stderr, ignoring failure: the log must never take
+/// the service down (`eprintln!` panics when stderr is a closed pipe, as
+/// in `apolint serve 2>&1 | head -1`, and every request after it died).
+fn log_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
 }
 
 /// The bearer token from a file, or else from the `APOLINT_TOKEN`
@@ -290,7 +566,6 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-    eprintln!("apolint serve: shutting down, finishing in-flight requests");
 }
 
 /// The service's routes, with every limit and the auth of `options`
@@ -322,6 +597,7 @@ pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, ServeErr
         .route("/healthz", get(healthz))
         .merge(api)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state);
     if !cors_origins.is_empty() {
@@ -374,7 +650,43 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
         _ => "other",
     };
     let method = request.method().clone();
-    let response = match Arc::clone(&state.permits).try_acquire_owned() {
+    // The health check never waits for or takes a permit: a saturated
+    // service is alive, and probes must not add to the saturation.
+    let response = if endpoint == "/healthz" {
+        next.run(request).await
+    } else {
+        limited(&state, request, next).await
+    };
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels { endpoint, status })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&EndpointLabels { endpoint })
+        .observe(elapsed.as_secs_f64());
+    if state.access_log {
+        let detail = response
+            .extensions()
+            .get::<LogDetail>()
+            .map(|d| d.0.as_str())
+            .unwrap_or("");
+        log_line(format_args!(
+            "{method} {endpoint} {status} {}us{detail}",
+            elapsed.as_micros()
+        ));
+    }
+    response
+}
+
+/// Runs a request under a concurrency permit (503 when none is free) and
+/// the time limit (408).
+async fn limited(state: &AppState, request: Request, next: Next) -> Response {
+    match Arc::clone(&state.permits).try_acquire_owned() {
         Err(_) => {
             let mut r = error(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -396,31 +708,7 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
                 None,
             ),
         },
-    };
-    let elapsed = started.elapsed();
-    let status = response.status().as_u16();
-    state
-        .metrics
-        .requests
-        .get_or_create(&RequestLabels { endpoint, status })
-        .inc();
-    state
-        .metrics
-        .latency
-        .get_or_create(&EndpointLabels { endpoint })
-        .observe(elapsed.as_secs_f64());
-    if state.access_log {
-        let detail = response
-            .extensions()
-            .get::<LogDetail>()
-            .map(|d| d.0.as_str())
-            .unwrap_or("");
-        eprintln!(
-            "{method} {endpoint} {status} {}us{detail}",
-            elapsed.as_micros()
-        );
     }
-    response
 }
 
 /// What the access log may add about a request (verdict, counts; the draft
@@ -435,7 +723,7 @@ async fn authorize(State(state): State<Shared>, request: Request, next: Next) ->
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer_token)
             .unwrap_or("");
         if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
             let mut r = error(
@@ -451,20 +739,63 @@ async fn authorize(State(state): State<Shared>, request: Request, next: Next) ->
     next.run(request).await
 }
 
+/// The token of an `Authorization: Bearer <token>` value; the scheme is
+/// case-insensitive (RFC 9110, 11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_matches(' '))
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     // The length is not secret; the contents are compared without early exit.
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Reads the body up to the size cap.
-async fn read_body(state: &AppState, body: Body) -> Result<Bytes, Response> {
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body larger than {} bytes", state.max_body),
+/// Reads an API request's JSON body up to the size cap: refused with 415
+/// unless it says `Content-Type: application/json` (a browser page
+/// anywhere may POST `text/plain` cross-origin with no preflight; JSON
+/// needs one, which CORS then governs), and with 413 straight from its
+/// `Content-Length` when that is over the cap, before any of it is read.
+async fn read_body(state: &AppState, request: Request) -> Result<Bytes, Response> {
+    let (parts, body) = request.into_parts();
+    let json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as JSON with `Content-Type: application/json`",
             None,
-        )
+        ));
+    }
+    let too_large = || {
+        let mut r = error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "request body larger than {} bytes (the server's --max-body)",
+                state.max_body
+            ),
+            None,
+        );
+        // The rest of the body is not read: this connection is done (the
+        // unread part is drained briefly so the client sees this answer).
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r
     };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > state.max_body as u64) {
+        return Err(too_large());
+    }
     let limited = http_body_util::Limited::new(body, state.max_body);
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),
@@ -536,7 +867,7 @@ async fn run_check<T: Send + 'static>(
 }
 
 async fn check(State(state): State<Shared>, request: Request) -> Response {
-    let bytes = match read_body(&state, request.into_body()).await {
+    let bytes = match read_body(&state, request).await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -573,7 +904,7 @@ async fn check(State(state): State<Shared>, request: Request) -> Response {
 
 async fn check_batch(State(state): State<Shared>, request: Request) -> Response {
     let started = Instant::now();
-    let bytes = match read_body(&state, request.into_body()).await {
+    let bytes = match read_body(&state, request).await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -581,6 +912,18 @@ async fn check_batch(State(state): State<Shared>, request: Request) -> Response 
         Ok(v) => v,
         Err(r) => return r,
     };
+    if let Some(unknown) = value
+        .as_object()
+        .and_then(|o| o.keys().find(|k| k.as_str() != "drafts"))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown field `{unknown}`; a batch is {{\"drafts\": [{{\"text\": \"…\"}}, …]}}"
+            ),
+            Some(unknown.clone()),
+        );
+    }
     let Some(drafts) = value
         .get_mut("drafts")
         .and_then(Value::as_array_mut)
@@ -714,4 +1057,23 @@ async fn not_found(request: Request) -> Response {
         ),
         None,
     )
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    let allowed = match request.uri().path() {
+        "/v1/check" | "/v1/check/batch" => "POST",
+        _ => "GET",
+    };
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{} is not allowed on {}; use {allowed}",
+            request.method(),
+            request.uri().path()
+        ),
+        None,
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allowed));
+    r
 }

@@ -81,3 +81,77 @@ async fn a_token_is_required_when_configured_and_errors_name_the_field() {
     .await;
     assert_eq!((status, v["status"].as_str()), (StatusCode::OK, Some("ok")));
 }
+
+#[tokio::test]
+async fn api_requests_must_be_json_and_bearer_is_case_insensitive() {
+    let options = ServeOptions {
+        token: Some("s3cret".into()),
+        ..ServeOptions::default()
+    };
+    let plain = Request::post("/v1/check")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .header(header::AUTHORIZATION, "Bearer s3cret")
+        .body(Body::from(r#"{"text": "hi"}"#))
+        .unwrap();
+    assert_eq!(
+        call(&options, plain).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let lower = Request::post("/v1/check")
+        .header(header::CONTENT_TYPE, "application/json; charset=utf-8")
+        .header(header::AUTHORIZATION, "bearer s3cret")
+        .body(Body::from(r#"{"text": "hi"}"#))
+        .unwrap();
+    assert_eq!(call(&options, lower).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn over_size_content_length_is_refused_before_reading() {
+    let options = ServeOptions {
+        max_body: 10,
+        ..ServeOptions::default()
+    };
+    // The declared length alone decides: the body is never polled.
+    let request = Request::post("/v1/check")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "999999999")
+        .body(Body::empty())
+        .unwrap();
+    let (status, v) = call(&options, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+}
+
+#[tokio::test]
+async fn batch_refuses_unknown_keys_and_405_says_what_to_use() {
+    let (status, v) = call(
+        &ServeOptions::default(),
+        post(
+            "/v1/check/batch",
+            r#"{"drafts": [{"text": "hi"}], "draft": 1}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(v["field"], "draft");
+    let (status, v) = call(
+        &ServeOptions::default(),
+        Request::get("/v1/check").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(v["error"].as_str().unwrap().contains("use POST"), "{v}");
+}
+
+#[tokio::test]
+async fn a_huge_answer_is_truncated_with_a_note() {
+    let text = "мы же ".repeat(3000);
+    let body = serde_json::json!({ "text": text }).to_string();
+    let (status, v) = call(&ServeOptions::default(), post("/v1/check", &body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        v["findings"].as_array().unwrap().len(),
+        apolint_core::MAX_FINDINGS
+    );
+    assert_eq!(v["truncated"], true);
+    assert!(v["findings_omitted"].as_u64().unwrap() > 0, "{v}");
+}
