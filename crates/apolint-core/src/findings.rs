@@ -406,15 +406,17 @@ fn word_count(text: &str) -> usize {
 /// The clause (or sentence) of normalised position `pos`: back and forth
 /// to the nearest boundary, at most [`CLAUSE_WINDOW`] bytes each way, the
 /// whitespace at either end trimmed. Sentence ends (`.` not between
-/// digits, `!`, `?`, `;`, `…`), a blank line and a line that opens a block
-/// bound both; `,`, `:`, brackets and a spaced dash (`—` is folded to `-`)
-/// bound a clause.
+/// digits, `!`, `?`, `…`), a blank line and a line that opens a block
+/// bound both; `;`, `,`, `:`, brackets and a spaced dash (`—` is folded
+/// to `-`) bound a clause.
 fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) {
     let text = draft.norm.text.as_str();
     let b = text.as_bytes();
     let is_boundary = |i: usize| -> bool {
         match b[i] {
-            b'!' | b'?' | b';' => true,
+            b'!' | b'?' => true,
+            // "I understand; however, …" is one sentence for a non-apology.
+            b';' => scope == Scope::Clause,
             b'.' => {
                 !(i > 0
                     && b[i - 1].is_ascii_digit()
