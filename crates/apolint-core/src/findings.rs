@@ -74,6 +74,21 @@ impl serde::Serialize for Finding {
     }
 }
 
+/// What the findings stage needs of the compiled rules.
+#[derive(Clone, Copy)]
+pub struct CompiledRules<'a> {
+    /// The rules, by index.
+    pub rules: &'a [Rule],
+    /// Lexicon (tag) ids each rule's matches also count toward.
+    pub rule_tags: &'a [Vec<u32>],
+    /// Lexicon names, by tag id.
+    pub tag_names: &'a [String],
+    /// Known given names, for name-mismatch.
+    pub names: &'a NameIndex,
+    /// The stems of every rule's suggestions.
+    pub stems: &'a SuggestionStems,
+}
+
 /// Everything the findings stage needs to know about one draft.
 pub struct Draft<'a> {
     /// The input as read.
@@ -125,14 +140,18 @@ impl Draft<'_> {
 
 /// Builds the findings of a draft from its verified matches.
 pub fn build(
-    rules: &[Rule],
-    rule_tags: &[Vec<u32>],
-    tag_names: &[String],
-    names: &NameIndex,
+    book: &CompiledRules<'_>,
     draft: &Draft<'_>,
     mut matches: Vec<RawMatch>,
     max: usize,
 ) -> (Vec<Finding>, usize) {
+    let CompiledRules {
+        rules,
+        rule_tags,
+        tag_names,
+        names,
+        stems,
+    } = *book;
     matches.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
     // One finding per stretch of text per rule: overlapping matches of the
     // same owner (two patterns of one rule, a prefix inside a phrase) merge.
@@ -254,7 +273,7 @@ pub fn build(
     // request.
     let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
-    let mut fitting = SuggestionFit::new(draft.norm);
+    let mut fitting = SuggestionFit::new(draft.norm, rules, stems);
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(
@@ -271,7 +290,7 @@ pub fn build(
                     .iter()
                     .map(|s| in_language(s, rule.lang, draft.language).to_owned())
                     .collect();
-                fitting.order(&mut suggestions);
+                fitting.order(r, &mut suggestions);
                 Finding {
                     rule: rule.id.clone(),
                     category: rule.category,
@@ -335,8 +354,22 @@ impl ClauseMatch<'_> {
         let Some((first, rest)) = self.lexicons.split_first() else {
             return Vec::new();
         };
+        if rest.iter().any(|lex| lex.is_empty()) {
+            return Vec::new();
+        }
         let mut found = Vec::new();
         for m in first.iter().filter(|m| (self.allowed)(m)) {
+            // Bounds are looked for only when every other lexicon matched
+            // near enough to be in the same clause.
+            let near = |lex: &&[RawMatch]| {
+                let from = (m.start as usize).saturating_sub(CLAUSE_WINDOW);
+                within(lex, from, m.end as usize + CLAUSE_WINDOW)
+                    .next()
+                    .is_some()
+            };
+            if !rest.iter().all(near) {
+                continue;
+            }
             let (cs, ce) = clause_bounds(draft, m.start as usize, scope);
             if (m.end as usize) > ce {
                 continue;
@@ -543,6 +576,41 @@ fn in_language(text: &str, lang: RuleLang, language: Language) -> &str {
     }
 }
 
+/// Per rule, per suggestion, the distinct word stems it has: computed once
+/// per linter, on the first draft that needs them (a short `apolint check`
+/// with no finding never does), so ordering suggestions costs a draft only
+/// set lookups.
+#[derive(Debug, Default)]
+pub struct SuggestionStems(std::sync::OnceLock<Vec<Vec<Vec<String>>>>);
+
+impl SuggestionStems {
+    /// The stems of rule `rule`'s suggestions.
+    fn of<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<String>] {
+        let all = self.0.get_or_init(|| {
+            rules
+                .iter()
+                .map(|r| {
+                    r.suggestions
+                        .iter()
+                        .map(|s| {
+                            let folded = apolint_rules::normalize::normalize(s).text;
+                            let mut stems: Vec<String> = folded
+                                .split(|c: char| !c.is_alphanumeric())
+                                .filter_map(stem)
+                                .map(str::to_owned)
+                                .collect();
+                            stems.sort_unstable();
+                            stems.dedup();
+                            stems
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        all.get(rule).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// Orders a rule's suggestions so that the one closest to what the draft
 /// is about comes first: suggestions are examples, and an agent
 /// apologising for a late delivery is better served by an example about a
@@ -551,16 +619,29 @@ fn in_language(text: &str, lang: RuleLang, language: Language) -> &str {
 /// suggestion shares; ties keep the rule's order.
 struct SuggestionFit<'a> {
     norm: &'a Normalized,
-    stems: Option<std::collections::HashSet<&'a str>>,
+    rules: &'a [Rule],
+    index: &'a SuggestionStems,
+    /// The draft's stems, collected on first need.
+    stems: Option<std::collections::HashSet<&'a str, foldhash::fast::FixedState>>,
 }
 
 impl<'a> SuggestionFit<'a> {
-    fn new(norm: &'a Normalized) -> Self {
-        SuggestionFit { norm, stems: None }
+    fn new(norm: &'a Normalized, rules: &'a [Rule], index: &'a SuggestionStems) -> Self {
+        SuggestionFit {
+            norm,
+            rules,
+            index,
+            stems: None,
+        }
     }
 
-    fn order(&mut self, suggestions: &mut [String]) {
+    /// Reorders `suggestions` (rule `rule`'s, in its order).
+    fn order(&mut self, rule: usize, suggestions: &mut Vec<String>) {
         if suggestions.len() < 2 {
+            return;
+        }
+        let per = self.index.of(self.rules, rule);
+        if per.len() != suggestions.len() {
             return;
         }
         let norm = self.norm.text.as_str();
@@ -569,16 +650,20 @@ impl<'a> SuggestionFit<'a> {
                 .filter_map(stem)
                 .collect()
         });
-        let score = |s: &String| {
-            let folded = apolint_rules::normalize::normalize(s).text;
-            let mut seen = std::collections::HashSet::new();
-            folded
-                .split(|c: char| !c.is_alphanumeric())
-                .filter_map(stem)
-                .filter(|w| stems.contains(w) && seen.insert(w.to_owned()))
-                .count()
-        };
-        suggestions.sort_by_cached_key(|s| std::cmp::Reverse(score(s)));
+        let mut ranked: Vec<(std::cmp::Reverse<usize>, usize)> = per
+            .iter()
+            .enumerate()
+            .map(|(i, words)| {
+                let shared = words.iter().filter(|w| stems.contains(w.as_str())).count();
+                (std::cmp::Reverse(shared), i)
+            })
+            .collect();
+        if ranked.windows(2).all(|w| w[0] <= w[1]) {
+            return;
+        }
+        ranked.sort_unstable();
+        let mut taken: Vec<Option<String>> = suggestions.drain(..).map(Some).collect();
+        suggestions.extend(ranked.into_iter().filter_map(|(_, i)| taken[i].take()));
     }
 }
 

@@ -125,6 +125,7 @@ pub struct Linter {
     book: RuleBook,
     engine: matcher::Engine,
     names: findings::NameIndex,
+    stems: findings::SuggestionStems,
     fail_on: FailOn,
     policy: Policy,
 }
@@ -150,6 +151,7 @@ impl Linter {
         let engine = matcher::Engine::compile(&book);
         Ok(Linter {
             names: findings::NameIndex::new(book.names.clone()),
+            stems: findings::SuggestionStems::default(),
             book,
             engine,
             fail_on: config.fail_on,
@@ -171,6 +173,7 @@ impl Linter {
         let engine = matcher::Engine::compile(&book);
         Linter {
             names: findings::NameIndex::new(book.names.clone()),
+            stems: findings::SuggestionStems::default(),
             book,
             engine,
             fail_on,
@@ -220,15 +223,14 @@ impl Linter {
                 .as_deref()
                 .filter(|n| !n.trim().is_empty()),
         };
-        let (findings, omitted) = findings::build(
-            &self.book.rules,
-            &self.engine.rule_tags,
-            &self.engine.tag_names,
-            &self.names,
-            &draft,
-            matches,
-            MAX_FINDINGS,
-        );
+        let compiled = findings::CompiledRules {
+            rules: &self.book.rules,
+            rule_tags: &self.engine.rule_tags,
+            tag_names: &self.engine.tag_names,
+            names: &self.names,
+            stems: &self.stems,
+        };
+        let (findings, omitted) = findings::build(&compiled, &draft, matches, MAX_FINDINGS);
         Report {
             language,
             findings,
