@@ -805,4 +805,89 @@ fn clause_rule_errors_are_pointed() {
     assert!(load("all = [\"a\"]\nwithin = \"paragraph\"\n").contains("unknown scope `paragraph`"));
     assert!(load("all = [\"a\"]\nmax_words = 99\n").contains("between 0 and 50"));
     assert!(load("all = [\"a\"]\nfixes = { x = \"y\" }\n").contains("`fixes` only apply"));
+    assert_eq!(load("all = [\"a\"]\nsituations = [\"complaint\"]\n"), "");
+    assert!(load("all = [\"a\"]\nsituations = [\"angry\"]\n").contains("unknown situation `angry`"));
+}
+
+/// Issue #16, part 3: the reply's situation, inferred or given, and
+/// capitals that are names rather than a raised voice.
+#[test]
+fn the_replys_situation_and_capitals_that_are_names() {
+    use apolint_core::Situation;
+    let shouting = |text: &str, situation: Option<Situation>| {
+        let r = check_with(
+            text,
+            CheckOptions {
+                situation,
+                ..CheckOptions::default()
+            },
+        );
+        (
+            r.situation,
+            r.findings
+                .iter()
+                .filter(|f| f.category == Category::Shouting)
+                .count(),
+        )
+    };
+    // Warmth in a thank-you for a good review, inferred or given.
+    let thanks = "Спасибо вам за отзыв! Желаем ярких впечатлений! Ждём вас снова! Хорошего дня!";
+    assert_eq!(shouting(thanks, None), (Situation::Positive, 0));
+    let thanks_en = "Thank you so much for the 5 stars!!! Glad you love the jacket!";
+    assert_eq!(shouting(thanks_en, None), (Situation::Positive, 0));
+    // The same words to an upset customer are shouting.
+    assert_eq!(shouting(thanks, Some(Situation::Complaint)).1, 1);
+    let angry = "Простите за задержку. МЫ ВСЁ ИСПРАВИМ!!!";
+    let (situation, n) = shouting(angry, None);
+    assert_eq!(situation, Situation::Complaint);
+    assert!(n >= 1, "{:?}", summary(angry, &check(angry)));
+    // Capitals that are names, brands and acronyms, even in a complaint.
+    for quiet in [
+        "Простите, СДЭК задержал посылку на сутки; она будет у вас завтра до 18:00.",
+        "Sorry, the AWS region had a fault; your site is back since 14:05.",
+        "Спасибо, что выбрали корм ROYAL CANIN.",
+        "Your ORDER NUMBER is on the receipt.",
+    ] {
+        assert_eq!(
+            shouting(quiet, None).1,
+            0,
+            "{quiet:?}: {:?}",
+            summary(quiet, &check(quiet))
+        );
+    }
+    for loud in ["AWS IS DOWN AGAIN, NOTHING WE CAN DO.", "WE ARE SO SORRY."] {
+        assert!(shouting(loud, None).1 >= 1, "{loud:?}");
+    }
+}
+
+/// The situation as a request gives it: `situation`, or a review's
+/// `rating`; a bad value names its field.
+#[test]
+fn requests_give_the_situation_or_a_rating() {
+    use apolint_core::{CheckRequest, Situation};
+    let situation = |json: &str| {
+        CheckRequest::from_json(json)
+            .unwrap()
+            .options()
+            .unwrap()
+            .situation
+    };
+    assert_eq!(situation(r#"{"text": "x"}"#), None);
+    assert_eq!(
+        situation(r#"{"text": "x", "rating": 5}"#),
+        Some(Situation::Positive)
+    );
+    assert_eq!(
+        situation(r#"{"text": "x", "rating": 2}"#),
+        Some(Situation::Complaint)
+    );
+    assert_eq!(
+        situation(r#"{"text": "x", "rating": 5, "situation": "complaint"}"#),
+        Some(Situation::Complaint)
+    );
+    let e = CheckRequest::from_json(r#"{"text": "x", "rating": 9}"#).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("rating"));
+    let e = CheckRequest::from_json(r#"{"text": "x", "situation": "angry"}"#).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("situation"));
+    assert!(e.message.contains("complaint"), "{}", e.message);
 }

@@ -27,6 +27,10 @@ pub struct CheckArgs {
     /// The customer's name: enables the name-mismatch check.
     #[arg(long, value_name = "NAME")]
     customer_name: Option<String>,
+    /// What the reply answers; auto infers it from the draft (an apology
+    /// or a named problem: complaint; thanks for praise: positive).
+    #[arg(long, value_parser = ["auto", "complaint", "neutral", "positive"], default_value = "auto")]
+    situation: String,
     #[command(flatten)]
     config: ConfigArgs,
     /// Input format; auto goes by file extension (.md, .html), else plain.
@@ -84,9 +88,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     }
     let linter = super::linter(&config)?;
     let language: LanguageChoice = args.lang.parse().map_err(Failure::Message)?;
+    let situation = match args.situation.as_str() {
+        "auto" => None,
+        s => Some(s.parse().map_err(Failure::Message)?),
+    };
     let stdin_only = args.paths.iter().all(|p| p.as_os_str() == "-") && args.paths.len() <= 1;
     if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
         let defaults = apolint_core::request::RequestDefaults {
+            situation,
             language,
             customer_name: args.customer_name.clone(),
         };
@@ -106,6 +115,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
                 format: i.format,
                 language,
                 customer_name: args.customer_name.clone(),
+                situation,
             };
             linter.check(&i.text, &opts)
         })

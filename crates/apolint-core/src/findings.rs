@@ -7,7 +7,7 @@
 
 use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
-use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity};
+use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, Situation};
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
 use apolint_rules::segment::{sentences, Language, Line, Token, TokenKind};
@@ -102,6 +102,8 @@ pub struct Draft<'a> {
     pub language: Language,
     /// The customer's name, for name-mismatch.
     pub customer_name: Option<&'a str>,
+    /// The situation the caller gave (`None`: inferred from the draft).
+    pub situation: Option<Situation>,
 }
 
 impl Draft<'_> {
@@ -144,7 +146,7 @@ pub fn build(
     draft: &Draft<'_>,
     mut matches: Vec<RawMatch>,
     max: usize,
-) -> (Vec<Finding>, usize) {
+) -> Built {
     let CompiledRules {
         rules,
         rule_tags,
@@ -265,6 +267,12 @@ pub fn build(
             RuleKind::Phrase { .. } | RuleKind::Regex(_) => {}
         }
     }
+    // Rules meant for other situations (warmth in a thank-you is not
+    // shouting) have no say in this one.
+    let situation = draft.situation.unwrap_or_else(|| infer_situation(&tag));
+    out.retain(|&(r, _, _)| {
+        rules[r].situations.is_empty() || rules[r].situations.contains(&situation)
+    });
     out.sort_unstable_by_key(|&(r, s, e)| (s, e, r));
     out.dedup();
     let mut out = one_per_problem(rules, out);
@@ -313,7 +321,35 @@ pub fn build(
         (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
     });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
-    (findings, omitted)
+    Built {
+        findings,
+        omitted,
+        situation,
+    }
+}
+
+/// What the findings stage gives back for one draft.
+pub struct Built {
+    /// The findings, sorted by position.
+    pub findings: Vec<Finding>,
+    /// Findings left out by the cap.
+    pub omitted: usize,
+    /// The situation the rules were applied in.
+    pub situation: Situation,
+}
+
+/// The reply's situation from what it says: an apology or a named
+/// problem make it a reply to a complaint; praise thanked for, with
+/// neither, a reply to a good review; anything else is neutral.
+fn infer_situation<'t>(tag: &impl Fn(&str) -> Option<&'t Vec<RawMatch>>) -> Situation {
+    let any = |name: &str| tag(name).is_some_and(|v| !v.is_empty());
+    if any("apology") || any("complaint") {
+        Situation::Complaint
+    } else if any("praise") {
+        Situation::Positive
+    } else {
+        Situation::Neutral
+    }
 }
 
 /// Keeps at most `max` of `items` (in their order), the most severe first

@@ -43,7 +43,7 @@ pub mod request;
 pub mod verdict;
 
 pub use apolint_rules as rules;
-pub use apolint_rules::{Category, FileError, Language, Rule, RuleBook, Severity};
+pub use apolint_rules::{Category, FileError, Language, Rule, RuleBook, Severity, Situation};
 pub use config::Config;
 pub use findings::{Finding, Span};
 pub use input::InputFormat;
@@ -96,6 +96,8 @@ pub struct CheckOptions {
     pub language: LanguageChoice,
     /// The customer's name: enables `name-mismatch`.
     pub customer_name: Option<String>,
+    /// What the reply answers (`None`: inferred from the draft).
+    pub situation: Option<Situation>,
 }
 
 /// Most findings reported for one draft, by every front end (the
@@ -116,6 +118,8 @@ pub struct Report {
     /// Findings left out because the draft had more than [`MAX_FINDINGS`]
     /// (the least severe ones, latest first); 0 normally.
     pub omitted: usize,
+    /// The situation the rules were applied in: the caller's, or inferred.
+    pub situation: Situation,
 }
 
 /// A compiled set of rules, ready to check drafts. Cheap to share across
@@ -222,6 +226,7 @@ impl Linter {
                 .customer_name
                 .as_deref()
                 .filter(|n| !n.trim().is_empty()),
+            situation: options.situation,
         };
         let compiled = findings::CompiledRules {
             rules: &self.book.rules,
@@ -230,11 +235,16 @@ impl Linter {
             names: &self.names,
             stems: &self.stems,
         };
-        let (findings, omitted) = findings::build(&compiled, &draft, matches, MAX_FINDINGS);
+        let findings::Built {
+            findings,
+            omitted,
+            situation,
+        } = findings::build(&compiled, &draft, matches, MAX_FINDINGS);
         Report {
             language,
             findings,
             omitted,
+            situation,
         }
     }
 

@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{CheckOptions, Finding, Language, LanguageChoice, Linter, Verdict};
+use crate::{CheckOptions, Finding, Language, LanguageChoice, Linter, Situation, Verdict};
 
 /// One draft to check, as sent by a program.
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +42,15 @@ pub struct CheckRequest {
     /// Any caller's id, echoed back.
     #[serde(default)]
     pub id: Option<Value>,
+    /// What the reply answers: `complaint`, `neutral` or `positive`
+    /// (default: inferred from the draft).
+    #[serde(default)]
+    pub situation: Option<String>,
+    /// The rating of the review the reply answers, 1 to 5: 1-3 is a
+    /// complaint, 4 neutral, 5 positive (`situation` wins when both are
+    /// given).
+    #[serde(default)]
+    pub rating: Option<u8>,
 }
 
 /// A request that could not be used: what is wrong and where.
@@ -74,6 +83,8 @@ impl CheckRequest {
         "channel",
         "ticket_id",
         "id",
+        "situation",
+        "rating",
     ];
 
     /// Parses one request from JSON text.
@@ -156,18 +167,43 @@ impl CheckRequest {
                 position: None,
             })?),
         };
+        let situation = match (self.situation.as_deref(), self.rating) {
+            (None | Some("auto") | Some(""), None) => None,
+            (None | Some("auto") | Some(""), Some(r)) => Some(match r {
+                1..=3 => Situation::Complaint,
+                4 => Situation::Neutral,
+                5 => Situation::Positive,
+                _ => {
+                    return Err(RequestError {
+                        field: Some("rating".into()),
+                        message: format!("field `rating`: expected 1 to 5, got {r}"),
+                        position: None,
+                    })
+                }
+            }),
+            (Some(s), _) => Some(s.parse().map_err(|e| RequestError {
+                field: Some("situation".into()),
+                message: format!("field `situation`: {e}"),
+                position: None,
+            })?),
+        };
         Ok(CheckOptions {
             format,
             language,
             customer_name: self.customer_name.clone(),
+            situation,
         })
     }
 }
 
 /// What a front end assumes for a request that does not say: the
-/// command line's `--lang` and `--customer-name` for the JSON Lines stream.
+/// command line's `--lang`, `--customer-name` and `--situation` for the
+/// JSON Lines stream.
 #[derive(Debug, Clone, Default)]
 pub struct RequestDefaults {
+    /// The situation when the request gives neither `situation` nor
+    /// `rating`.
+    pub situation: Option<Situation>,
     /// The language when the request has no `language`.
     pub language: LanguageChoice,
     /// The customer's name when the request has no `customer_name`.
@@ -248,6 +284,9 @@ impl Linter {
         }
         if options.customer_name.is_none() {
             options.customer_name.clone_from(&defaults.customer_name);
+        }
+        if options.situation.is_none() {
+            options.situation = defaults.situation;
         }
         let report = self.check(&request.text, &options);
         let verdict = self.verdict(&report, request.channel.as_deref());

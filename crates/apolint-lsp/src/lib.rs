@@ -9,7 +9,7 @@
 //! Settings come from `initializationOptions` (and later from
 //! `workspace/didChangeConfiguration`, under an `apolint` key or not):
 //! `languageIds`, `language` (auto|ru|en) or `languages` (["ru"]),
-//! `customerName`, `debounceMs`.
+//! `customerName`, `situation` (complaint|neutral|positive), `debounceMs`.
 //! Each document is checked with the `apolint.toml` found upward from it,
 //! reloaded whenever its modification time changes; a broken one is shown
 //! as diagnostics on that file and the built-in rules are used meanwhile.
@@ -164,6 +164,7 @@ pub fn serve(connection: Connection) -> Result<(), LspError> {
 struct Settings {
     language_ids: Vec<String>,
     language: LanguageChoice,
+    situation: Option<apolint_core::Situation>,
     customer_name: Option<String>,
     debounce: Duration,
 }
@@ -176,6 +177,7 @@ impl Default for Settings {
                 .map(|s| (*s).to_owned())
                 .collect(),
             language: LanguageChoice::Auto,
+            situation: None,
             customer_name: None,
             debounce: Duration::ZERO,
         }
@@ -207,6 +209,10 @@ impl Settings {
             // An unknown spelling is auto, as a client's typo should not
             // switch a language off.
             self.language = l.parse().unwrap_or_default();
+        }
+        if let Some(s) = v.get("situation").and_then(Value::as_str) {
+            // `auto` or an unknown spelling: inferred from the draft.
+            self.situation = s.parse().ok();
         }
         if let Some(n) = v.get("customerName") {
             self.customer_name = n.as_str().map(str::to_owned).filter(|s| !s.is_empty());
@@ -553,6 +559,7 @@ impl<'c> Server<'c> {
             format,
             language: self.settings.language,
             customer_name: self.settings.customer_name.clone(),
+            situation: self.settings.situation,
         };
         let report = linter.check(doc.text.as_str(), &options);
         let diagnostics = diagnostics(&doc.text, &report, self.encoding);

@@ -188,6 +188,47 @@ impl RuleLang {
     }
 }
 
+/// What the reply answers: the same words mean different things in a reply
+/// to a complaint and in a thank-you for a five-star review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Situation {
+    /// A complaint or a problem: the reply apologises or the customer is
+    /// upset (or the caller says so, e.g. a review of 1-3 stars).
+    Complaint,
+    /// Neither: a question, a notice, an update.
+    Neutral,
+    /// Praise: a thank-you for a good review (or 5 stars).
+    Positive,
+}
+
+impl Situation {
+    /// Every situation.
+    pub const ALL: [Situation; 3] = [
+        Situation::Complaint,
+        Situation::Neutral,
+        Situation::Positive,
+    ];
+
+    /// Its name in rule files, requests and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Situation::Complaint => "complaint",
+            Situation::Neutral => "neutral",
+            Situation::Positive => "positive",
+        }
+    }
+}
+
+impl FromStr for Situation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Situation::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| unknown("situation", s, Situation::ALL.iter().map(|c| c.name())))
+    }
+}
+
 /// Context that cancels or constrains a phrase match.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Context {
@@ -407,6 +448,8 @@ pub struct Rule {
     pub quiet: Vec<String>,
     /// Lexicons its matches count toward.
     pub tags: Vec<String>,
+    /// The situations the rule applies in (empty: every one).
+    pub situations: Vec<Situation>,
     /// What it looks for.
     pub kind: RuleKind,
     /// The file it came from.
@@ -524,6 +567,8 @@ struct RawRule {
     kind: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<Spanned<String>>,
+    #[serde(default)]
+    situations: Vec<Spanned<String>>,
     #[serde(default)]
     patterns: Vec<Spanned<String>>,
     #[serde(default)]
@@ -903,6 +948,11 @@ impl RuleBook {
             .parse::<Severity>()
             .map_err(|m| ctx.error(raw.severity.span(), m))
             .ok();
+        let situations: Vec<Situation> = raw
+            .situations
+            .iter()
+            .filter_map(|s| s.get_ref().parse().map_err(|m| ctx.error(s.span(), m)).ok())
+            .collect();
         let kind_name = raw.kind.as_ref().map_or("phrase", |k| k.get_ref().as_str());
         let kind_span = raw.kind.as_ref().map_or(raw.id.span(), Spanned::span);
         let lex_ref = |name: &Spanned<String>, refs: &mut Vec<LexiconRef>| {
@@ -916,6 +966,7 @@ impl RuleBook {
         };
         let mut refs = Vec::new();
         let tags: Vec<String> = raw.tags.iter().map(|t| lex_ref(t, &mut refs)).collect();
+
         let kind = match kind_name {
             "phrase" => {
                 if raw.patterns.is_empty() {
@@ -1087,6 +1138,7 @@ impl RuleBook {
             fire: raw.fire,
             quiet: raw.quiet,
             tags,
+            situations,
             kind: kind?,
             source: ctx.file.to_owned(),
         })

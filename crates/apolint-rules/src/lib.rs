@@ -24,6 +24,6 @@ pub mod pattern;
 pub mod segment;
 pub mod vocab;
 
-pub use book::{Category, Rule, RuleBook, RuleKind, RuleLang, Severity};
+pub use book::{Category, Rule, RuleBook, RuleKind, RuleLang, Severity, Situation};
 pub use diagnostics::FileError;
 pub use segment::Language;
