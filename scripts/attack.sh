@@ -14,8 +14,9 @@ if [ -z "${APOLINT_BIN:-}" ]; then
 fi
 [ -x "$APOLINT_BIN" ] || { echo "attack.sh: no binary at $APOLINT_BIN (build failed?)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "attack.sh: python3 is needed" >&2; exit 2; }
+export APOLINT_ROOT=$here
 exec python3 - "$APOLINT_BIN" <<'PY'
-import json, os, signal, socket, subprocess, sys, tempfile, threading, time, http.client
+import json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, time, http.client
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="apolint-attack-")
@@ -267,9 +268,40 @@ def i_7():
     with open(csv, "w") as f:
         f.write("agent,text\n"); f.write('a,"unclosed\n')
         for k in range(2000): f.write(f"a{k},Приносим извинения за задержку.\n")
-    rc4, _, _, _, _ = run_cli(["audit", "--quiet", "--no-config", csv, "--json", os.path.join(d, "o2.json")], timeout=20)
-    held = rc1 == 2 and rc2 == 2 and kept and rc3 == 0 and dt3 < 10 and rc4 == 2
-    report("7", held, f"--json symlink: exit {rc1}, FIFO: exit {rc2}, targets untouched: {kept}; folder with /dev/zero link + FIFO: exit {rc3} in {dt3:.1f} s ({rss3} MB); unclosed CSV quote: exit {rc4}")
+    rc4, _, _, _, err4 = run_cli(["audit", "--quiet", "--no-config", csv, "--json", os.path.join(d, "o2.json")], timeout=20)
+    said4 = b"never closed" in err4 and not os.path.exists(os.path.join(d, "o2.json"))
+    # Mostly unreadable JSON Lines: exit 2 and why.
+    garbage = os.path.join(d, "garbage.jsonl")
+    with open(garbage, "w") as f:
+        f.write('{"text": "hi"}\n' + "not json\n" * 1000)
+    rc5, _, _, _, err5 = run_cli(["audit", "--quiet", "--no-config", garbage], timeout=20)
+    said5 = b"most of the input could not be read" in err5
+    # 2 M distinct agents: bounded memory and summary.
+    agents = os.path.join(d, "agents.jsonl")
+    with open(agents, "w") as f:
+        for k in range(2_000_000): f.write(f'{{"text":"ok","agent":"agent-{k}"}}\n')
+    summ = os.path.join(d, "agents.json")
+    rc6, dt6, rss6, _, _ = run_cli(["audit", "--quiet", "--no-config", agents, "--json", summ], timeout=300)
+    size6 = os.path.getsize(summ) if os.path.exists(summ) else -1
+    # One 200 MB CSV field.
+    big = os.path.join(d, "big.csv")
+    with open(big, "wb") as f:
+        f.write(b'agent,text\na,"')
+        chunk = ("Приносим извинения. " * 2000).encode()
+        for _ in range(200 * (1 << 20) // len(chunk)): f.write(chunk)
+        f.write('"\nb,Спасибо.\n'.encode())
+    rc7, dt7, rss7, out7, _ = run_cli(["audit", "--quiet", "--no-config", big], timeout=300)
+    try:
+        s7 = json.loads(out7); got7 = (s7["replies"], s7["bad_records"])
+    except Exception:
+        got7 = None
+    os.remove(big); os.remove(agents)
+    held = (rc1 == 2 and rc2 == 2 and kept and rc3 == 0 and dt3 < 10 and rc4 == 2 and said4 and rc5 == 2 and said5
+            and rc6 == 0 and rss6 < 500 and 0 < size6 < 2 << 20 and rc7 == 0 and rss7 < 200 and got7 == (1, 1))
+    report("7", held, f"--json symlink: exit {rc1}, FIFO: exit {rc2}, targets untouched: {kept}; folder with /dev/zero link + FIFO: exit {rc3} in {dt3:.1f} s ({rss3} MB); "
+                      f"unclosed CSV quote: exit {rc4}, said {said4}; 1000 of 1001 lines garbage: exit {rc5}, said {said5}; "
+                      f"2 M distinct agents: exit {rc6}, {rss6} MB peak, summary {size6 // 1024} KB in {dt6:.1f} s; "
+                      f"200 MB CSV field: exit {rc7}, {rss7} MB peak, (replies, bad) = {got7} in {dt7:.1f} s")
 
 # 8. Configs that crash or hang every front end.
 def i_8():
@@ -349,6 +381,58 @@ def i_10():
         c.close()
     finally:
         s.stop()
+    # UTF-16 without a BOM: exit 2 with a pointed message.
+    le = "We are sorry for the delay.".encode("utf-16-le")
+    rc, _, _, out, err = run_cli(["check", "--no-config", "-"], stdin=le, timeout=20)
+    figs.append(f"UTF-16 without BOM: exit {rc}"); held &= rc == 2 and b"without a byte-order mark" in err and not out
+    # UTF-16 spans: offsets into the decoded UTF-8 text (as the README says).
+    text = "Приносим свои извинения."
+    bom16 = b"\xff\xfe" + text.encode("utf-16-le")
+    rc, _, _, out, _ = run_cli(["check", "--no-config", "--format", "json", "-"], stdin=bom16, timeout=20)
+    spans = [f["span"] for f in json.loads(out)["files"][0]["findings"]] if out else []
+    ok = bool(spans) and all(text.encode()[sp["start"]:sp["end"]].decode(errors="strict") for sp in spans)
+    figs.append(f"UTF-16 spans into decoded text: {ok}"); held &= ok
+    # Duplicate keys in a batch.
+    s = Server()
+    try:
+        st, b = post(s.port, "/v1/check/batch", b'{"drafts":[{"text":"a","text":"b"}]}')
+        named = json.loads(b).get("field") == "text"
+        figs.append(f"batch duplicate key {st} naming it: {named}"); held &= st == 400 and named
+    finally:
+        s.stop()
+    # check DIR: unreadable subfolder named, symlinks said, one draft at a time.
+    d = tempfile.mkdtemp(dir=WORK)
+    drafts = os.path.join(d, "drafts"); os.makedirs(os.path.join(drafts, "sub"))
+    os.symlink("/dev/zero", os.path.join(drafts, "z.txt"))
+    for k in range(20):
+        open(os.path.join(drafts, f"f{k:02}.txt"), "w").write("Спасибо за ожидание. " * 350_000)  # ~13 MB each
+    rc, dt, rss, out, err = run_cli(["check", "--no-config", "--format", "short", drafts], timeout=300)
+    said = b"skipping" in err and b"z.txt: a symbolic link" in err
+    figs.append(f"check DIR of 20 x 13 MB: exit {rc}, {rss} MB peak in {dt:.1f} s, symlink said: {said}")
+    held &= rc == 0 and rss < 250 and said
+    os.chmod(os.path.join(drafts, "sub"), 0)
+    if os.geteuid() != 0:
+        rc, _, _, out, err = run_cli(["check", "--no-config", drafts], timeout=300)
+        named = b"drafts/sub" in err
+        figs.append(f"unreadable subfolder: exit {rc}, named: {named}"); held &= rc == 2 and named and not out
+    else:
+        figs.append("unreadable subfolder: not tried as root")
+    os.chmod(os.path.join(drafts, "sub"), 0o755)
+    shutil.rmtree(drafts)
+    # JSONL export with a UTF-8 BOM; dates with month 13.
+    exp = os.path.join(d, "bom.jsonl")
+    open(exp, "wb").write(b"\xef\xbb\xbf" + b'{"text":"hi","date":"2026-13-01"}\n{"text":"ok","date":"2026-02-30"}\n')
+    rc, _, _, out, _ = run_cli(["audit", "--quiet", "--no-config", exp], timeout=20)
+    v = json.loads(out) if out else {}
+    figs.append(f"BOM export: {v.get('replies')} replies, {v.get('bad_records')} bad; months {sorted(v.get('by_month', {}))}")
+    held &= v.get("replies") == 2 and v.get("bad_records") == 0 and list(v.get("by_month", {})) == ["2026-02"]
+    # synth-export.py --format csv --size-mb stops.
+    t = time.time()
+    here = os.environ.get("APOLINT_ROOT", ".")
+    p = subprocess.run(["python3", os.path.join(here, "scripts/synth-export.py"), "--format", "csv", "--size-mb", "2", "--out", os.path.join(d, "s.csv")],
+                       capture_output=True, timeout=60)
+    size = os.path.getsize(os.path.join(d, "s.csv")) if os.path.exists(os.path.join(d, "s.csv")) else 0
+    figs.append(f"synth-export csv --size-mb 2: {size / 1e6:.1f} MB in {time.time() - t:.1f} s"); held &= p.returncode == 0 and 1.9e6 < size < 2.2e6
     report("10", held, "; ".join(figs))
 
 for f in [i_1, i_2, i_3, i_4, i_5, i_6, i_7, i_8, i_9, i_10]:

@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(check check_mix rule_file config request lsp)
+[ ${#targets[@]} -gt 0 ] || targets=(check check_mix rule_file config request lsp html lsp_framing)
 export RUSTC_BOOTSTRAP=1
 cd "$here"
 seed() {
@@ -28,6 +28,9 @@ seed() {
     config) printf 'fail_on = "warning"\n[rules]\ndisable = ["ru.hint.problema"]\n[verdict]\nblock = ["placeholder"]\n[verdict.channel.chat]\nwarn_on = "error"\n[[phrase]]\npattern = "уважаемый клиент"\nmessage = "m"\n' > "$dir/seed.toml" ;;
     check_mix) head -c 4096 /dev/urandom > "$dir/random" ;;
     lsp) head -c 4096 /dev/urandom > "$dir/random" ;;
+    # Fragment index + repeat count: '<p>' once, then '<a' 65,535 times.
+    html) printf '\x00\x01\x00\x02\xff\xff' > "$dir/p-a" ;;
+    lsp_framing) printf '\x00\x01\x0e\x01\x03\x01\x03\x01' > "$dir/huge-length" ;;
     request) printf '{"text": "Приносим извинения", "customer_name": "Мария", "language": "ru", "channel": "chat", "ticket_id": 7}' > "$dir/seed.json" ;;
   esac
 }

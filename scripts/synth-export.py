@@ -41,14 +41,25 @@ def main():
     # A few drafts become macros: sent often, unchanged.
     macros = [(f"macro-{i + 1}", d) for i, d in enumerate(rnd.sample(drafts, 12))]
     # Some agents lean on some drafts (coaching differences show up).
-    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    raw = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+
+    class Counted:
+        """Counts the UTF-8 bytes written, whatever writes them (the csv
+        writer too: --size-mb with --format csv never stopped)."""
+        def __init__(self, f):
+            self.f, self.bytes = f, 0
+        def write(self, s):
+            self.bytes += len(s.encode("utf-8"))
+            return self.f.write(s)
+
+    out = Counted(raw)
     writer = None
     if args.format == "csv":
         writer = csv.writer(out)
         writer.writerow(["ticket", "agent", "channel", "date", "macro", "text"])
     limit_bytes = int(args.size_mb * 1e6) if args.size_mb else None
-    written, n = 0, 0
-    while (args.records and n < args.records) or (limit_bytes and written < limit_bytes):
+    n = 0
+    while (args.records and n < args.records) or (limit_bytes and out.bytes < limit_bytes):
         n += 1
         if rnd.random() < 0.25:
             macro, (lang, text) = rnd.choice(macros)
@@ -75,9 +86,9 @@ def main():
         else:
             line = json.dumps(rec, ensure_ascii=False)
         out.write(line + "\n")
-        written += len(line.encode("utf-8")) + 1
+    written = out.bytes
     if args.out:
-        out.close()
+        raw.close()
     print(f"{n} records" + (f", {written / 1e6:.1f} MB" if written else ""), file=sys.stderr)
 
 

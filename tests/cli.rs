@@ -855,3 +855,129 @@ fn a_config_with_deeply_nested_groups_is_an_error_not_a_crash() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_folder_says_which_links_it_skips_and_prints_nothing_when_a_file_fails() {
+    let dir = tempdir("dir-links");
+    std::fs::create_dir_all(dir.join("drafts/sub")).unwrap();
+    std::fs::write(
+        dir.join("drafts/a.txt"),
+        "Thanks, the refund is on your card.",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("drafts/sub/z.txt")).unwrap();
+    let out = apolint(
+        &["check", "--no-config", "--format", "jsonl", "drafts"],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipping drafts/sub/z.txt: a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out).lines().count(), 1);
+    // A file that cannot be read, after one that can: exit 2, stdout empty
+    // (every file is read once before anything is printed).
+    std::fs::write(dir.join("drafts/sub/b.txt"), b"ok \xFF").unwrap();
+    for format in ["json", "jsonl", "human", "short"] {
+        let out = apolint(
+            &["check", "--no-config", "--format", format, "drafts"],
+            b"",
+            &dir,
+        );
+        assert_eq!(out.status.code(), Some(2), "{format}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{format}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("drafts/sub/b.txt: invalid UTF-8"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn utf16_without_a_bom_is_refused_with_exit_2() {
+    let dir = tempdir("utf16-nobom");
+    let le: Vec<u8> = "We are sorry for the delay."
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let out = apolint(&["check", "--no-config", "-"], &le, &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out).contains("looks like UTF-16LE without a byte-order mark"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_audit_fails_on_an_unclosed_csv_quote_and_writes_nothing() {
+    let dir = tempdir("audit-unclosed");
+    let mut csv = String::from("agent,text\na,\"unclosed\n");
+    for k in 0..200 {
+        csv.push_str(&format!("a{k},Приносим извинения за задержку.\n"));
+    }
+    std::fs::write(dir.join("e.csv"), csv).unwrap();
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            "e.csv",
+            "--json",
+            "o.json",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the quote opened on line 2 is never closed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("o.json").exists());
+    // Mostly garbage: more bad records than replies.
+    let mut jsonl = String::from("{\"text\": \"Спасибо.\"}\n");
+    jsonl.push_str(&"not json\n".repeat(5));
+    std::fs::write(dir.join("e.jsonl"), jsonl).unwrap();
+    let out = apolint(&["audit", "--quiet", "--no-config", "e.jsonl"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        stderr(&out)
+            .contains("most of the input could not be read: 5 bad records against 1 replies"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_audit_folds_agents_past_max_groups() {
+    let dir = tempdir("audit-groups");
+    let jsonl: String = (0..50)
+        .map(|k| format!("{{\"text\": \"Спасибо.\", \"agent\": \"a{k}\"}}\n"))
+        .collect();
+    std::fs::write(dir.join("e.jsonl"), jsonl).unwrap();
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            "--max-groups",
+            "5",
+            "e.jsonl",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let agents = v["by_agent"].as_object().unwrap();
+    assert_eq!(agents.len(), 5, "{agents:?}");
+    assert_eq!(agents["(other)"]["replies"], 46);
+}

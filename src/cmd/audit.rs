@@ -35,6 +35,11 @@ pub struct AuditArgs {
     /// Field or column with the customer's name (enables name-mismatch).
     #[arg(long, default_value = "customer_name", value_name = "NAME")]
     customer_field: String,
+    /// Agents, and channels, listed by name (those with the most replies);
+    /// the rest are folded into one "(other)" entry, so memory and the
+    /// summary stay bounded on any export.
+    #[arg(long, value_name = "N", default_value_t = apolint_audit::MAX_GROUPS)]
+    max_groups: usize,
     /// Write the JSON summary here (default, or `-`: stdout).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -65,6 +70,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
         ticket: Some(args.ticket_field.clone()),
         canned: Some(args.macro_field.clone()),
         customer: Some(args.customer_field.clone()),
+        max_groups: args.max_groups.max(1),
     };
     for p in &args.inputs {
         if p.as_os_str() != "-" && !p.exists() {
@@ -137,6 +143,9 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
         .map_err(|_| Failure::Message("the reader thread failed".into()))?;
     bar.finish_and_clear();
     read?;
+    if let Some(why) = summary.mostly_unreadable() {
+        return Err(Failure::Message(why));
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let mut json = summary.to_json();
     if let Some(obj) = json.as_object_mut() {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use apolint_core::files::{self, ReadError};
-use apolint_core::output::{self, FileJson, FileResult, RunJson};
+use apolint_core::output::{self, FileJson, FileResult};
 use apolint_core::{CheckOptions, FailOn, InputFormat, LanguageChoice, Report};
 
 use super::{ConfigArgs, Failure, MAX_DRAFT_BYTES};
@@ -78,6 +78,8 @@ struct Input {
     path: String,
     text: String,
     format: Option<InputFormat>,
+    /// With `--lossy`: where the repair began.
+    repaired_from: Option<usize>,
 }
 
 /// Runs `apolint check`.
@@ -105,30 +107,13 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         "auto" => None,
         f => Some(f.parse::<InputFormat>().map_err(Failure::Message)?),
     };
-    // Read everything first: a file that cannot be read fails the run before
-    // anything is written to stdout.
-    let inputs = read_inputs(&args, forced)?;
-    let reports: Vec<Report> = inputs
-        .iter()
-        .map(|i| {
-            let opts = CheckOptions {
-                format: i.format,
-                language,
-                customer_name: args.customer_name.clone(),
-                situation,
-            };
-            linter.check(&i.text, &opts)
-        })
-        .collect();
-    let results: Vec<FileResult<'_>> = inputs
-        .iter()
-        .zip(&reports)
-        .map(|(i, r)| FileResult {
-            path: &i.path,
-            text: &i.text,
-            report: r,
-        })
-        .collect();
+    // Two passes: every draft is read and decoded first and dropped (only
+    // its path kept), so a file that cannot be read fails the run (exit 2)
+    // before anything is written to stdout; then each is read again,
+    // checked and printed in turn, so memory holds one draft at a time
+    // however large the folder. (A file changed between the passes can
+    // still fail in the second: then the output stops there, exit 2.)
+    let sources = list_inputs(&args, forced)?;
     let color = match args.color {
         ColorChoice::Auto => {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -136,36 +121,61 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
     };
-    let mut text = String::new();
-    match args.format.unwrap_or(Format::Human) {
-        Format::Json => {
-            text = serde_json::to_string_pretty(&RunJson::new(&results)).unwrap_or_default();
-            text.push('\n');
-        }
-        Format::Human => {
-            for r in &results {
-                text.push_str(&output::human(r, color));
-            }
-            text.push_str(&output::summary(&results));
-            text.push('\n');
-        }
-        Format::Jsonl => {
-            for r in &results {
-                text.push_str(&serde_json::to_string(&FileJson::new(r)).unwrap_or_default());
-                text.push('\n');
-            }
-        }
-        Format::Short => {
-            for r in &results {
-                for f in &r.report.findings {
-                    text.push_str(&output::one_line(r.path, f));
-                    text.push('\n');
-                }
-            }
-        }
+    let format = args.format.unwrap_or(Format::Human);
+    let mut totals = output::Totals::default();
+    let mut failed = false;
+    if let Format::Json = format {
+        super::write_stdout(b"{\n  \"version\": 1,\n  \"files\": [")?;
     }
-    super::write_stdout(text.as_bytes())?;
-    let failed = reports.iter().any(|r| linter.fails(r));
+    for (k, source) in sources.into_iter().enumerate() {
+        let input = match source {
+            Source::Read(input) => input,
+            Source::File(path) => read_file(&args, forced, &path, false)?.ok_or_else(|| {
+                Failure::Message(format!("{}: changed while read", path.display()))
+            })?,
+        };
+        let opts = CheckOptions {
+            format: input.format,
+            language,
+            customer_name: args.customer_name.clone(),
+            situation,
+        };
+        let report: Report = linter.check(&input.text, &opts);
+        failed |= linter.fails(&report);
+        totals.add(&report);
+        let r = FileResult {
+            path: &input.path,
+            text: &input.text,
+            report: &report,
+        };
+        let text = match format {
+            // The contract's pretty document, one file entry at a time:
+            // the same bytes `to_string_pretty` gives for the whole run.
+            Format::Json => {
+                let entry = serde_json::to_string_pretty(&FileJson::new(&r)).unwrap_or_default();
+                format!(
+                    "{}\n    {}",
+                    if k == 0 { "" } else { "," },
+                    entry.replace('\n', "\n    ")
+                )
+            }
+            Format::Human => output::human(&r, color),
+            Format::Jsonl => serde_json::to_string(&FileJson::new(&r)).unwrap_or_default() + "\n",
+            Format::Short => r
+                .report
+                .findings
+                .iter()
+                .map(|f| output::one_line(r.path, f) + "\n")
+                .collect(),
+        };
+        super::write_stdout(text.as_bytes())?;
+    }
+    match format {
+        Format::Json if totals.files == 0 => super::write_stdout(b"]\n}\n")?,
+        Format::Json => super::write_stdout(b"\n  ]\n}\n")?,
+        Format::Human => super::write_stdout((totals.line() + "\n").as_bytes())?,
+        Format::Jsonl | Format::Short => {}
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -173,10 +183,18 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-/// Reads every draft named: stdin for `-` (or nothing), every draft file
-/// under a folder (binary files skipped with a note), a file as it is.
-fn read_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Input>, Failure> {
-    let stdin = || -> Result<Input, Failure> {
+/// A draft to check: read already (stdin, which cannot be read twice), or
+/// a file read and validated once, read again when its turn comes.
+enum Source {
+    Read(Input),
+    File(PathBuf),
+}
+
+/// The drafts named, each validated (read, decoded, dropped): stdin for
+/// `-` (or nothing), every draft file under a folder (binary files and
+/// symbolic links skipped with a note), a file as it is.
+fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Source>, Failure> {
+    let stdin = || -> Result<Source, Failure> {
         let bytes = files::read_bounded(std::io::stdin(), "-", args.max_file_size).map_err(
             |e| match e {
                 ReadError::Io { source, .. } => {
@@ -187,46 +205,74 @@ fn read_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Inpu
         )?;
         let (text, repaired) = files::decode("-", bytes, args.lossy)?;
         note_repair("-", repaired);
-        Ok(Input {
+        Ok(Source::Read(Input {
             path: "-".into(),
             text,
             format: forced,
-        })
+            repaired_from: None,
+        }))
     };
     if args.paths.is_empty() {
         return Ok(vec![stdin()?]);
     }
-    let read = |path: &std::path::Path, in_folder: bool| -> Result<Option<Input>, Failure> {
-        let name = path.display().to_string();
-        match files::read_draft(path, args.max_file_size, args.lossy) {
-            Ok(d) => {
-                note_repair(&name, d.repaired_from);
-                Ok(Some(Input {
-                    path: name,
-                    text: d.text,
-                    format: forced.or(d.format),
-                }))
+    let mut sources = Vec::new();
+    let validate = |sources: &mut Vec<Source>,
+                    path: &std::path::Path,
+                    in_folder: bool|
+     -> Result<(), Failure> {
+        if let Some(input) = read_file(args, forced, path, in_folder)? {
+            if let Some(at) = input.repaired_from {
+                note_repair(&input.path, Some(at));
             }
-            Err(ReadError::Binary { .. }) if in_folder => {
-                eprintln!("apolint: skipping {name}: binary file");
-                Ok(None)
-            }
-            Err(e) => Err(e.into()),
+            sources.push(Source::File(path.to_owned()));
         }
+        Ok(())
     };
-    let mut inputs = Vec::new();
     for p in &args.paths {
         if p.as_os_str() == "-" {
-            inputs.push(stdin()?);
+            // Kept in order: stdin is read here, once.
+            let s = stdin()?;
+            sources.push(s);
         } else if p.is_dir() {
-            for f in files::draft_files(p)? {
-                inputs.extend(read(&f, true)?);
+            let found = files::draft_files(p)?;
+            for link in &found.skipped_links {
+                eprintln!(
+                    "apolint: skipping {}: a symbolic link (not followed in a folder; name it to check it)",
+                    link.display()
+                );
+            }
+            for f in &found.files {
+                validate(&mut sources, f, true)?;
             }
         } else {
-            inputs.extend(read(p, false)?);
+            validate(&mut sources, p, false)?;
         }
     }
-    Ok(inputs)
+    Ok(sources)
+}
+
+/// A draft read from disk and decoded; `None` for a binary file in a
+/// folder (skipped with a note).
+fn read_file(
+    args: &CheckArgs,
+    forced: Option<InputFormat>,
+    path: &std::path::Path,
+    in_folder: bool,
+) -> Result<Option<Input>, Failure> {
+    let name = path.display().to_string();
+    match files::read_draft(path, args.max_file_size, args.lossy) {
+        Ok(d) => Ok(Some(Input {
+            path: name,
+            text: d.text,
+            format: forced.or(d.format),
+            repaired_from: d.repaired_from,
+        })),
+        Err(ReadError::Binary { .. }) if in_folder => {
+            eprintln!("apolint: skipping {name}: binary file");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// With `--lossy`, says on stderr where the repair began.

@@ -49,6 +49,17 @@ pub enum AuditError {
     },
     /// A folder of replies that cannot be listed.
     Folder(files::ReadError),
+    /// A CSV quote never closed: everything after it would be one field.
+    UnclosedQuote {
+        /// The export, as named.
+        name: String,
+        /// 1-based line of the opening quote.
+        line: u64,
+        /// Lines from there to the end.
+        lines: u64,
+        /// Bytes from there to the end.
+        bytes: u64,
+    },
 }
 
 impl std::fmt::Display for AuditError {
@@ -68,6 +79,16 @@ impl std::fmt::Display for AuditError {
                 columns.join(", ")
             ),
             AuditError::Folder(e) => e.fmt(f),
+            AuditError::UnclosedQuote {
+                name,
+                line,
+                lines,
+                bytes,
+            } => write!(
+                f,
+                "{name}: the quote opened on line {line} is never closed, so the rest of the export ({lines} lines, {}) would read as one field; close or remove that quote and run again",
+                size_text(*bytes as usize)
+            ),
         }
     }
 }
@@ -91,7 +112,18 @@ pub struct Fields {
     pub canned: Option<String>,
     /// The customer's name (enables name-mismatch).
     pub customer: Option<String>,
+    /// Most agents, and most channels, listed by name; the rest are
+    /// folded into one [`OTHER`] entry, so an export with millions of
+    /// distinct values keeps the summary (and memory) bounded.
+    pub max_groups: usize,
 }
+
+/// The entry the agents or channels beyond [`Fields::max_groups`] are
+/// folded into.
+pub const OTHER: &str = "(other)";
+
+/// The default of [`Fields::max_groups`].
+pub const MAX_GROUPS: usize = 1000;
 
 impl Default for Fields {
     fn default() -> Self {
@@ -103,6 +135,7 @@ impl Default for Fields {
             ticket: Some("ticket".into()),
             canned: Some("macro".into()),
             customer: Some("customer_name".into()),
+            max_groups: MAX_GROUPS,
         }
     }
 }
@@ -208,6 +241,17 @@ pub struct GroupStat {
     pub clean: u64,
     /// Findings by category.
     pub by_category: BTreeMap<&'static str, u64>,
+}
+
+impl GroupStat {
+    fn add(&mut self, v: &GroupStat) {
+        self.replies += v.replies;
+        self.findings += v.findings;
+        self.clean += v.clean;
+        for (c, n) in &v.by_category {
+            *self.by_category.entry(c).or_default() += n;
+        }
+    }
 }
 
 /// One rule's count.
@@ -474,8 +518,15 @@ pub fn month_of(date: &str) -> Option<String> {
         b.get(r.clone())
             .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
     };
+    let number = |r: std::ops::Range<usize>| d[r].parse::<u32>().unwrap_or(0);
+    // A month 1-12 and, where there is one, a day 1-31: `2026-13-01` or
+    // `32.01.2026` is no date (it gave a month `2026-13`).
+    let valid = |month: u32, day: Option<u32>| {
+        (1..=12).contains(&month) && day.is_none_or(|d| (1..=31).contains(&d))
+    };
     if digits(0..4) && matches!(b.get(4), Some(b'-' | b'/' | b'.')) && digits(5..7) {
-        return Some(format!("{}-{}", &d[0..4], &d[5..7]));
+        let day = (b.get(7) == b.get(4) && digits(8..10)).then(|| number(8..10));
+        return valid(number(5..7), day).then(|| format!("{}-{}", &d[0..4], &d[5..7]));
     }
     if digits(0..2)
         && b.get(2) == Some(&b'.')
@@ -483,7 +534,8 @@ pub fn month_of(date: &str) -> Option<String> {
         && b.get(5) == Some(&b'.')
         && digits(6..10)
     {
-        return Some(format!("{}-{}", &d[6..10], &d[3..5]));
+        return valid(number(3..5), Some(number(0..2)))
+            .then(|| format!("{}-{}", &d[6..10], &d[3..5]));
     }
     None
 }
@@ -533,10 +585,18 @@ pub fn summarize(
             waiting.insert(seq, (bytes, part));
             while let Some((bytes, part)) = waiting.remove(&next) {
                 total = total.merge(part);
+                // Folded in input order, so the same on any number of
+                // threads; some slack so it is not done on every batch.
+                if total.by_agent.len().max(total.by_channel.len())
+                    > fields.max_groups.saturating_mul(4)
+                {
+                    total.fold_groups(fields.max_groups);
+                }
                 next += 1;
                 progress(bytes, &total);
             }
         }
+        total.fold_groups(fields.max_groups);
         total
     })
 }
@@ -684,7 +744,13 @@ fn read_jsonl(
 /// a bad record, as it is when the reader skips it).
 fn json_lines(bytes: &[u8], first_line: u64, max_line: usize) -> Vec<(u64, &[u8])> {
     let mut out = Vec::with_capacity(bytes.len() / 256);
-    let mut from = 0;
+    // A UTF-8 byte-order mark before the first line (Excel, PowerShell)
+    // is no part of the record (it lost the export's first one).
+    let mut from = if first_line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut no = first_line;
     while from < bytes.len() {
         let to = memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i);
@@ -701,15 +767,179 @@ fn json_lines(bytes: &[u8], first_line: u64, max_line: usize) -> Vec<(u64, &[u8]
     out
 }
 
+/// The longest CSV record (all its fields) read: a reply at the limit
+/// with room for the other columns. Past this the record is cut by
+/// [`CsvGuard`] and skipped without being held.
+const MAX_CSV_RECORD: usize = 2 * MAX_REPLY_BYTES;
+
+/// What [`CsvGuard`] puts at the end of a record it cut: bytes no UTF-8
+/// field ends with.
+const CUT_MARK: &[u8] = b"\xFF\xFEcut";
+
+/// Where a CSV reader is within a record (the csv crate's default
+/// dialect: `,`, `"` doubled to escape, `\r`, `\n` or `\r\n` ending a
+/// record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CsvState {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A `"` inside a quoted field: the end of it, or the first of `""`.
+    QuoteInQuoted,
+}
+
+impl CsvState {
+    /// The state after `b`, and whether `b` ends a record.
+    fn step(self, b: u8) -> (CsvState, bool) {
+        use CsvState::*;
+        match (self, b) {
+            (Quoted, b'"') => (QuoteInQuoted, false),
+            (Quoted, _) => (Quoted, false),
+            (QuoteInQuoted, b'"') => (Quoted, false),
+            (FieldStart, b'"') => (Quoted, false),
+            (_, b',') => (FieldStart, false),
+            (_, b'\r' | b'\n') => (FieldStart, true),
+            _ => (Unquoted, false),
+        }
+    }
+}
+
+/// Sits between the export and the csv crate, which reads a record whole
+/// however long (one 200 MB field took 552 MB): follows the quoting byte
+/// by byte, and a record past `max_record` bytes is cut there — ended with
+/// [`CUT_MARK`] (and a closing quote) — and the rest of it skipped,
+/// passing on only its line ends so that line numbers stay true. Also
+/// notes a quote still open at the end of the input.
+struct CsvGuard<R> {
+    inner: R,
+    max_record: usize,
+    state: CsvState,
+    record_bytes: usize,
+    skipping: bool,
+    /// Bytes to hand out before any more input (the cut's end).
+    inject: Vec<u8>,
+    /// Input read but not yet looked at (after a cut).
+    stash: Vec<u8>,
+    line: u64,
+    offset: u64,
+    /// Line and offset of the last opening quote.
+    quote_at: (u64, u64),
+    /// At the end of the input: the line and offset of a quote never
+    /// closed, and the lines and bytes read.
+    unclosed: Option<(u64, u64)>,
+}
+
+impl<R: std::io::Read> CsvGuard<R> {
+    fn new(inner: R, max_record: usize) -> Self {
+        CsvGuard {
+            inner,
+            max_record,
+            state: CsvState::FieldStart,
+            record_bytes: 0,
+            skipping: false,
+            inject: Vec::new(),
+            stash: Vec::new(),
+            line: 1,
+            offset: 0,
+            quote_at: (1, 0),
+            unclosed: None,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CsvGuard<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if !self.inject.is_empty() {
+                let k = self.inject.len().min(out.len());
+                out[..k].copy_from_slice(&self.inject[..k]);
+                self.inject.drain(..k);
+                return Ok(k);
+            }
+            if out.is_empty() {
+                return Ok(0);
+            }
+            let n = if self.stash.is_empty() {
+                self.inner.read(out)?
+            } else {
+                let k = self.stash.len().min(out.len());
+                out[..k].copy_from_slice(&self.stash[..k]);
+                self.stash.drain(..k);
+                k
+            };
+            if n == 0 {
+                if self.state == CsvState::Quoted {
+                    self.unclosed = Some(self.quote_at);
+                }
+                return Ok(0);
+            }
+            // Bytes kept are compacted in place (`w <= i`).
+            let mut w = 0;
+            for i in 0..n {
+                let b = out[i];
+                let (next, ends) = self.state.step(b);
+                if !self.skipping && !ends && self.record_bytes >= self.max_record {
+                    self.skipping = true;
+                    self.inject.extend_from_slice(CUT_MARK);
+                    if matches!(self.state, CsvState::Quoted) {
+                        self.inject.push(b'"');
+                    }
+                    let rest = out[i..n].to_vec();
+                    self.stash.splice(0..0, rest);
+                    break;
+                }
+                if next == CsvState::Quoted && self.state == CsvState::FieldStart {
+                    self.quote_at = (self.line, self.offset);
+                }
+                self.offset += 1;
+                if b == b'\n' {
+                    self.line += 1;
+                }
+                self.state = next;
+                if self.skipping {
+                    if b == b'\n' || b == b'\r' {
+                        out[w] = b;
+                        w += 1;
+                    }
+                } else {
+                    out[w] = b;
+                    w += 1;
+                    self.record_bytes += 1;
+                }
+                if ends {
+                    self.skipping = false;
+                    self.record_bytes = 0;
+                }
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
 fn read_csv(
     name: &str,
     reader: Box<dyn std::io::Read + Send>,
     fields: &Fields,
     emit: &mut impl FnMut(Batch) -> bool,
 ) -> Result<(), AuditError> {
+    read_csv_bounded(name, reader, fields, MAX_CSV_RECORD, emit)
+}
+
+fn read_csv_bounded(
+    name: &str,
+    reader: impl std::io::Read,
+    fields: &Fields,
+    max_record: usize,
+    emit: &mut impl FnMut(Batch) -> bool,
+) -> Result<(), AuditError> {
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+        .from_reader(CsvGuard::new(
+            std::io::BufReader::with_capacity(1 << 20, reader),
+            max_record,
+        ));
     let headers = r
         .headers()
         .map_err(|source| AuditError::CsvHeader {
@@ -739,66 +969,66 @@ fn read_csv(
     let mut records = Vec::new();
     let mut bad = Vec::new();
     let mut size = 0usize;
-    let mut row = csv::StringRecord::new();
+    // Byte records: a cut record ends in CUT_MARK, not valid UTF-8; the
+    // fields used are checked one by one.
+    let mut row = csv::ByteRecord::new();
     loop {
         let line = r.position().line();
-        match r.read_record(&mut row) {
+        let bad_record = |line: u64, reason: String| BadRecord {
+            source: name.to_owned(),
+            line,
+            reason,
+        };
+        match r.read_byte_record(&mut row) {
             Ok(false) => break,
             Ok(true) => {
+                let at = row.position().map_or(line, |p| p.line());
+                let text = |c: usize| std::str::from_utf8(row.get(c)?).ok();
                 let get = |c: Option<usize>| {
-                    c.and_then(|c| row.get(c))
+                    c.and_then(text)
                         .map(str::trim)
                         .filter(|s| !s.is_empty())
                         .map(str::to_owned)
                 };
-                match row.get(text_col) {
-                    Some(t) if t.len() > MAX_REPLY_BYTES => bad.push(BadRecord {
-                        source: name.to_owned(),
-                        line: row.position().map_or(line, |p| p.line()),
-                        reason: too_long("reply", MAX_REPLY_BYTES),
-                    }),
-                    Some(t) => {
-                        size += t.len();
-                        records.push(Record {
-                            text: t.to_owned(),
-                            agent: get(agent),
-                            channel: get(channel),
-                            month: get(date).and_then(|d| month_of(&d)),
-                            ticket: get(ticket),
-                            canned: get(canned),
-                            customer: get(customer),
-                            format: None,
-                        });
-                    }
-                    None => bad.push(BadRecord {
-                        source: name.to_owned(),
-                        line: row.position().map_or(line, |p| p.line()),
-                        reason: format!(
+                if row.iter().any(|f| f.ends_with(CUT_MARK)) {
+                    bad.push(bad_record(at, too_long("record", max_record)));
+                } else if row.get(text_col).is_none() {
+                    bad.push(bad_record(
+                        at,
+                        format!(
                             "{} columns, no `{}` (column {})",
                             row.len(),
                             fields.text,
                             text_col + 1
                         ),
-                    }),
+                    ));
+                } else if row.get(text_col).is_some_and(|t| t.len() > MAX_REPLY_BYTES) {
+                    bad.push(bad_record(at, too_long("reply", MAX_REPLY_BYTES)));
+                } else if let Some(t) = text(text_col) {
+                    size += t.len();
+                    records.push(Record {
+                        text: t.to_owned(),
+                        agent: get(agent),
+                        channel: get(channel),
+                        month: get(date).and_then(|d| month_of(&d)),
+                        ticket: get(ticket),
+                        canned: get(canned),
+                        customer: get(customer),
+                        format: None,
+                    });
+                } else {
+                    bad.push(bad_record(at, "invalid UTF-8".to_owned()));
                 }
             }
             Err(e) => {
-                let at = e.position().map_or(line, |p| p.line());
-                let reason = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_owned(),
-                    _ => e.to_string(),
-                };
-                bad.push(BadRecord {
-                    source: name.to_owned(),
-                    line: at,
-                    reason,
-                });
                 if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                     return Err(AuditError::Read {
                         name: name.to_owned(),
                         source: std::io::Error::other(e),
                     });
                 }
+                let at = e.position().map_or(line, |p| p.line());
+                bad.push(bad_record(at, e.to_string()));
             }
         }
         if size >= BATCH_BYTES {
@@ -810,6 +1040,15 @@ fn read_csv(
                 return Ok(());
             }
         }
+    }
+    let guard = r.get_ref();
+    if let Some((line, offset)) = guard.unclosed {
+        return Err(AuditError::UnclosedQuote {
+            name: name.to_owned(),
+            line,
+            lines: guard.line - line,
+            bytes: guard.offset - offset,
+        });
     }
     if !bad.is_empty() {
         emit(Batch::Bad(bad));
@@ -823,11 +1062,19 @@ fn read_csv(
 /// A folder of replies, one per draft file, read as `apolint check` reads
 /// them (UTF-16 decoded, Markdown and HTML by their extension).
 fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), AuditError> {
-    let files = files::draft_files(dir).map_err(AuditError::Folder)?;
+    let found = files::draft_files(dir).map_err(AuditError::Folder)?;
     let mut records = Vec::new();
-    let mut bad = Vec::new();
+    let mut bad: Vec<BadRecord> = found
+        .skipped_links
+        .iter()
+        .map(|l| BadRecord {
+            source: l.display().to_string(),
+            line: 1,
+            reason: "a symbolic link: not followed".into(),
+        })
+        .collect();
     let mut size = 0;
-    for f in files {
+    for f in found.files {
         let bad_record = |reason: String| BadRecord {
             source: f.display().to_string(),
             line: 1,
@@ -1069,6 +1316,43 @@ impl Summary {
         }
     }
 
+    /// Keeps the `keep` agents and the `keep` channels with the most
+    /// replies (ties by name) and folds the others into one [`OTHER`]
+    /// entry. Once folded, an agent's later replies start a new entry, so
+    /// counts outside the top are approximate; the totals stay exact.
+    pub fn fold_groups(&mut self, keep: usize) {
+        for map in [&mut self.by_agent, &mut self.by_channel] {
+            if map.len() <= keep.max(1) {
+                continue;
+            }
+            let mut other = map.remove(OTHER).unwrap_or_default();
+            let mut entries: Vec<(String, GroupStat)> = std::mem::take(map).into_iter().collect();
+            entries.sort_by(|a, b| b.1.replies.cmp(&a.1.replies).then_with(|| a.0.cmp(&b.0)));
+            let named = keep.saturating_sub(1);
+            for (_, stat) in entries.drain(named.min(entries.len())..) {
+                other.add(&stat);
+            }
+            map.extend(entries);
+            map.insert(OTHER.to_owned(), other);
+        }
+    }
+
+    /// Why the run must fail, when most of what was read could not be
+    /// used (more bad records than replies): its figures would describe
+    /// a small, arbitrary part of the export.
+    pub fn mostly_unreadable(&self) -> Option<String> {
+        if self.bad_records == 0 || self.bad_records <= self.replies {
+            return None;
+        }
+        let first = self.bad.first().map_or(String::new(), |b| {
+            format!(" (first: {}:{}: {})", b.source, b.line, b.reason)
+        });
+        Some(format!(
+            "most of the input could not be read: {} bad records against {} replies{first}; fix the export, or name the right columns with --text-field; nothing written",
+            self.bad_records, self.replies
+        ))
+    }
+
     fn trim_samples(&mut self) {
         self.samples.sort_by_key(|s| std::cmp::Reverse(s.score));
         self.samples.dedup_by(|a, b| a.score == b.score);
@@ -1101,13 +1385,7 @@ impl Summary {
             (&mut self.by_month, other.by_month),
         ] {
             for (k, v) in theirs {
-                let e = mine.entry(k).or_default();
-                e.replies += v.replies;
-                e.findings += v.findings;
-                e.clean += v.clean;
-                for (c, n) in v.by_category {
-                    *e.by_category.entry(c).or_default() += n;
-                }
+                mine.entry(k).or_default().add(&v);
             }
         }
         for (k, v) in other.phrases {
@@ -1535,7 +1813,7 @@ mod tests {
     fn csv_with_quoted_newlines_and_malformed_rows() {
         let input = "ticket,agent,text,date\n\
                      1,Анна,\"Приносим свои извинения.\nМы же вас предупреждали!\",2026-01-10\n\
-                     2,Bob,\"unterminated quote\n";
+                     2,Bob,\"closed \"\"quote\"\" inside\"\n";
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("export.csv");
         std::fs::write(&path, input).unwrap();
@@ -1682,6 +1960,137 @@ mod tests {
         assert_eq!(one.top_phrases(1)[0].count, 2);
     }
 
+    fn audit_csv(input: &[u8], max_record: usize) -> Result<Summary, AuditError> {
+        let (l, fields) = (linter(), Fields::default());
+        let mut s = Summary::default();
+        read_csv_bounded("e.csv", input, &fields, max_record, &mut |b| {
+            s.add_batch(&l, &fields, b);
+            true
+        })?;
+        Ok(s)
+    }
+
+    #[test]
+    fn an_unclosed_csv_quote_fails_the_run_naming_its_line() {
+        let mut input = String::from("agent,text\na,Приносим извинения.\nb,\"unclosed\n");
+        for k in 0..2000 {
+            input.push_str(&format!("a{k},Приносим извинения за задержку.\n"));
+        }
+        let e = audit_csv(input.as_bytes(), MAX_CSV_RECORD).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("e.csv: the quote opened on line 3 is never closed, so the rest of the export (2001 lines,"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_csv_record_past_the_cap_is_cut_skipped_and_lines_stay_true() {
+        // A quoted field of many lines, and an unquoted one, both past the
+        // cap; the records after them are read with their true lines.
+        let long_quoted = "x\n".repeat(50_000);
+        let long_plain = "y".repeat(100_000);
+        let input = format!(
+            "agent,text\na,\"{long_quoted}\"\nb,Приносим извинения.\nc,{long_plain}\nd,\"a \"\"b\"\"\"\ne,Спасибо.\n"
+        );
+        let s = audit_csv(input.as_bytes(), 4096).unwrap();
+        assert_eq!((s.replies, s.bad_records), (3, 2), "{:?}", s.bad);
+        assert_eq!(
+            s.bad.iter().map(|b| b.line).collect::<Vec<_>>(),
+            [2, 50_003 + 1]
+        );
+        assert!(
+            s.bad[0].reason.starts_with("record longer than 4 KiB"),
+            "{:?}",
+            s.bad
+        );
+        assert!(s.by_agent.contains_key("e") && s.by_agent.contains_key("d"));
+        // The guard hands the csv crate at most the cap of one record.
+        let mut g = CsvGuard::new(input.as_bytes(), 4096);
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut g, &mut out).unwrap();
+        assert!(out.len() < 3 * 4096 + 60_000, "{}", out.len());
+    }
+
+    #[test]
+    fn mostly_unreadable_input_is_said_and_a_few_bad_records_are_not() {
+        let mut s = Summary {
+            replies: 10,
+            bad_records: 3,
+            ..Summary::default()
+        };
+        assert_eq!(s.mostly_unreadable(), None);
+        s.bad_records = 11;
+        s.bad.push(BadRecord {
+            source: "e.jsonl".into(),
+            line: 4,
+            reason: "malformed JSON".into(),
+        });
+        let why = s.mostly_unreadable().unwrap();
+        assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 replies (first: e.jsonl:4: malformed JSON)"), "{why}");
+    }
+
+    #[test]
+    fn agents_and_channels_past_the_limit_fold_into_other() {
+        let l = linter();
+        let fields = Fields {
+            max_groups: 3,
+            ..Fields::default()
+        };
+        let lines: String = (0..500)
+            .map(|k| {
+                let agent = if k % 2 == 0 {
+                    "main".to_owned()
+                } else {
+                    format!("a{k}")
+                };
+                format!(
+                    "{{\"text\": \"Спасибо.\", \"agent\": \"{agent}\", \"channel\": \"c{k}\"}}\n"
+                )
+            })
+            .collect();
+        let mut all = Vec::new();
+        read_jsonl(
+            "e.jsonl",
+            lines.as_bytes(),
+            2048,
+            MAX_REPLY_BYTES,
+            &mut |b| {
+                all.push(b);
+                true
+            },
+        )
+        .unwrap();
+        assert!(all.len() > 10);
+        let s = summarize(&l, &fields, all.into_iter(), 2, |_, _| {});
+        assert_eq!(s.replies, 500);
+        assert_eq!(s.by_agent.len(), 3, "{:?}", s.by_agent.keys());
+        assert_eq!(s.by_agent["main"].replies, 250);
+        let total: u64 = s.by_agent.values().map(|g| g.replies).sum();
+        assert_eq!(total, 500, "folding keeps every reply");
+        assert!(s.by_agent.contains_key(OTHER));
+        assert_eq!(s.by_channel.len(), 3);
+    }
+
+    #[test]
+    fn a_json_lines_export_with_a_bom_keeps_its_first_record() {
+        let l = linter();
+        let fields = Fields::default();
+        let mut s = Summary::default();
+        read_jsonl(
+            "e.jsonl",
+            &b"\xEF\xBB\xBF{\"text\": \"hi\"}\n{\"text\": \"ok\"}\n"[..],
+            BATCH_BYTES,
+            MAX_REPLY_BYTES,
+            &mut |b| {
+                s.add_batch(&l, &fields, b);
+                true
+            },
+        )
+        .unwrap();
+        assert_eq!((s.replies, s.bad_records), (2, 0), "{:?}", s.bad);
+    }
+
     #[test]
     fn months_from_common_date_forms() {
         assert_eq!(month_of("2026-03-14T10:00:00Z").as_deref(), Some("2026-03"));
@@ -1689,5 +2098,12 @@ mod tests {
         assert_eq!(month_of("14.03.2026").as_deref(), Some("2026-03"));
         assert_eq!(month_of("March 14"), None);
         assert_eq!(month_of("2026"), None);
+        // Not dates: no month 13, no day 32.
+        assert_eq!(month_of("2026-13-01"), None);
+        assert_eq!(month_of("2026-00"), None);
+        assert_eq!(month_of("2026-02-32"), None);
+        assert_eq!(month_of("32.01.2026"), None);
+        assert_eq!(month_of("14.13.2026"), None);
+        assert_eq!(month_of("2026-12").as_deref(), Some("2026-12"));
     }
 }

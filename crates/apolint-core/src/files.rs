@@ -46,6 +46,15 @@ pub enum ReadError {
         /// 1-based column of that byte, in characters.
         column: usize,
     },
+    /// UTF-16 without a byte-order mark: one byte of each pair is mostly
+    /// `0x00`-`0x08` (the high byte of Latin, Cyrillic… code units), which
+    /// as UTF-8 would be control characters, never a reply.
+    Utf16WithoutBom {
+        /// The path as given.
+        name: String,
+        /// Little-endian (the high byte second).
+        little_endian: bool,
+    },
     /// A UTF-16 byte-order mark, then no valid UTF-16.
     InvalidUtf16 {
         /// The path as given.
@@ -78,10 +87,24 @@ impl fmt::Display for ReadError {
                 f,
                 "{name}: invalid UTF-8 at byte {at} (line {line}, column {column}); apolint reads UTF-8 or UTF-16 with a BOM — convert the file (e.g. `iconv -f cp1251 -t utf-8`) or pass --lossy"
             ),
-            ReadError::InvalidUtf16 { name } => write!(f, "{name}: invalid UTF-16 text"),
-            ReadError::Folder { name, source } => {
-                write!(f, "cannot read directory {name}: {source}")
+            ReadError::Utf16WithoutBom {
+                name,
+                little_endian,
+            } => {
+                let enc = if *little_endian { "UTF-16LE" } else { "UTF-16BE" };
+                write!(
+                    f,
+                    "{name}: looks like {enc} without a byte-order mark; apolint reads UTF-8, or UTF-16 with a BOM — convert it (`iconv -f {enc} -t UTF-8`)"
+                )
             }
+            ReadError::InvalidUtf16 { name } => write!(f, "{name}: invalid UTF-16 text"),
+            ReadError::Folder { name, source } => match source.io_error() {
+                Some(e) => write!(
+                    f,
+                    "cannot read folder {name}: {e}; fix its permissions, or check a folder without it"
+                ),
+                None => write!(f, "cannot read folder {name}: {source}"),
+            },
         }
     }
 }
@@ -100,25 +123,43 @@ pub struct DraftFile {
     pub repaired_from: Option<usize>,
 }
 
+/// The draft files under a folder, and the draft names skipped because
+/// they are symbolic links.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DraftFiles {
+    /// Draft files, in path order.
+    pub files: Vec<PathBuf>,
+    /// Symbolic links with a draft's name, not followed (one to
+    /// `/dev/zero` or a FIFO would never end), in path order.
+    pub skipped_links: Vec<PathBuf>,
+}
+
 /// The draft files under `dir`, in path order: files with a
 /// [`DRAFT_EXTENSIONS`] extension, hidden files and folders left out,
-/// symbolic links not followed.
-pub fn draft_files(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
-    let mut files = Vec::new();
+/// symbolic links not followed (listed apart, for a note). A folder that
+/// cannot be listed is named itself, not `dir`.
+pub fn draft_files(dir: &Path) -> Result<DraftFiles, ReadError> {
+    let mut found = DraftFiles::default();
     let walk = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walk {
         let entry = entry.map_err(|source| ReadError::Folder {
-            name: dir.display().to_string(),
+            name: source.path().unwrap_or(dir).display().to_string(),
             source,
         })?;
-        if entry.file_type().is_file() && is_draft_name(entry.path()) {
-            files.push(entry.into_path());
+        if !is_draft_name(entry.path()) {
+            continue;
+        }
+        if entry.file_type().is_file() {
+            found.files.push(entry.into_path());
+        } else if entry.path_is_symlink() {
+            found.skipped_links.push(entry.into_path());
         }
     }
-    files.sort();
-    Ok(files)
+    found.files.sort();
+    found.skipped_links.sort();
+    Ok(found)
 }
 
 /// Whether a file's extension is one of [`DRAFT_EXTENSIONS`].
@@ -145,6 +186,7 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
         }
     }
     let bytes = read_bounded(file, &name, max_bytes)?;
+    refuse_utf16_without_bom(&name, &bytes)?;
     if looks_binary(&bytes) {
         return Err(ReadError::Binary { name });
     }
@@ -181,6 +223,46 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
     !has_utf16_bom(bytes) && bytes.iter().take(8192).any(|&b| b == 0)
 }
 
+/// Fails on text that looks like UTF-16 without a byte-order mark: in its
+/// first 8 KiB, at least half the bytes at one parity are `0x00`-`0x08`
+/// (the high byte of a Latin, Cyrillic, Greek… code unit) and at most a
+/// tenth of those at the other. As UTF-8 these are control characters, so
+/// no real text is turned away; without this, `h\0i\0` read as garbage
+/// with no finding.
+pub fn refuse_utf16_without_bom(name: &str, bytes: &[u8]) -> Result<(), ReadError> {
+    if has_utf16_bom(bytes) {
+        return Ok(());
+    }
+    let sample = &bytes[..bytes.len().min(8192) & !1];
+    // Two code units at least: `x\0y` is just binary.
+    if sample.len() < 4 {
+        return Ok(());
+    }
+    let high = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b <= 0x08)
+            .count()
+    };
+    let (even, odd) = (high(0), high(1));
+    let pairs = sample.len() / 2;
+    let little_endian = odd >= even;
+    let (most, least) = if little_endian {
+        (odd, even)
+    } else {
+        (even, odd)
+    };
+    if most * 2 >= pairs && least * 10 <= most {
+        return Err(ReadError::Utf16WithoutBom {
+            name: name.to_owned(),
+            little_endian,
+        });
+    }
+    Ok(())
+}
+
 fn has_utf16_bom(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
@@ -200,6 +282,7 @@ pub fn decode(
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return decode_utf16(name, rest, u16::from_be_bytes);
     }
+    refuse_utf16_without_bom(name, &bytes)?;
     let e = match String::from_utf8(bytes) {
         Ok(text) => return Ok((text, None)),
         Err(e) => e,
@@ -268,6 +351,29 @@ mod tests {
     }
 
     #[test]
+    fn utf16_without_a_bom_is_refused_with_a_pointed_message() {
+        for (text, le) in [
+            ("Hello, we are sorry.", true),
+            ("Приносим извинения за задержку.", false),
+        ] {
+            let bytes: Vec<u8> = text
+                .encode_utf16()
+                .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+                .collect();
+            let e = decode("d.txt", bytes, false).unwrap_err();
+            let enc = if le { "UTF-16LE" } else { "UTF-16BE" };
+            assert!(
+                e.to_string()
+                    .contains(&format!("looks like {enc} without a byte-order mark")),
+                "{e}"
+            );
+        }
+        // Real UTF-8 text with a stray control byte is still text.
+        assert!(decode("a", "Привет\u{1}, мир".as_bytes().to_vec(), false).is_ok());
+        assert!(decode("a", b"a".to_vec(), false).is_ok());
+    }
+
+    #[test]
     fn folders_list_drafts_in_order_without_hidden_ones() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -285,6 +391,7 @@ mod tests {
         }
         let names: Vec<String> = draft_files(root)
             .unwrap()
+            .files
             .iter()
             .map(|p| p.strip_prefix(root).unwrap().display().to_string())
             .collect();

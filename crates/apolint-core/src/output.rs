@@ -188,30 +188,50 @@ pub fn one_line(path: &str, f: &Finding) -> String {
 
 /// A closing summary line: counts by severity.
 pub fn summary(results: &[FileResult<'_>]) -> String {
-    let mut counts = [0usize; 3];
-    for r in results {
-        for f in &r.report.findings {
-            counts[f.severity as usize] += 1;
+    let mut totals = Totals::default();
+    results.iter().for_each(|r| totals.add(r.report));
+    totals.line()
+}
+
+/// Findings counted by severity over drafts checked one at a time, for
+/// the closing [`summary`] line without keeping the reports.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    /// Drafts counted.
+    pub files: usize,
+    counts: [usize; 3],
+}
+
+impl Totals {
+    /// Counts one draft's findings.
+    pub fn add(&mut self, report: &Report) {
+        self.files += 1;
+        for f in &report.findings {
+            self.counts[f.severity as usize] += 1;
         }
     }
-    let files = results.len();
-    let total: usize = counts.iter().sum();
-    if total == 0 {
-        format!(
-            "No problems found in {files} draft{}.",
-            if files == 1 { "" } else { "s" }
-        )
-    } else {
-        format!(
-            "{total} finding{} in {files} draft{}: {} error{}, {} warning{}, {} info.",
-            if total == 1 { "" } else { "s" },
-            if files == 1 { "" } else { "s" },
-            counts[2],
-            if counts[2] == 1 { "" } else { "s" },
-            counts[1],
-            if counts[1] == 1 { "" } else { "s" },
-            counts[0],
-        )
+
+    /// The closing line: `No problems found in 2 drafts.`, or the counts.
+    pub fn line(&self) -> String {
+        let (files, counts) = (self.files, self.counts);
+        let total: usize = counts.iter().sum();
+        if total == 0 {
+            format!(
+                "No problems found in {files} draft{}.",
+                if files == 1 { "" } else { "s" }
+            )
+        } else {
+            format!(
+                "{total} finding{} in {files} draft{}: {} error{}, {} warning{}, {} info.",
+                if total == 1 { "" } else { "s" },
+                if files == 1 { "" } else { "s" },
+                counts[2],
+                if counts[2] == 1 { "" } else { "s" },
+                counts[1],
+                if counts[1] == 1 { "" } else { "s" },
+                counts[0],
+            )
+        }
     }
 }
 

@@ -304,6 +304,88 @@ impl Linter {
     }
 }
 
+/// Parses JSON as `serde_json::from_str` does, except that a key given
+/// twice in one object is an error naming it: serde_json keeps the last
+/// silently, so `{"drafts": […], "drafts": […]}` would check drafts the
+/// sender did not mean. Syntax errors carry their position.
+pub fn parse_json_unique_keys(text: &str) -> Result<Value, RequestError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = UniqueKeys::deserialize(&mut de).and_then(|v| de.end().map(|()| v.0));
+    parsed.map_err(|e| {
+        let message = strip_position(&e.to_string());
+        let field = message
+            .strip_prefix("duplicate key `")
+            .and_then(|m| m.split('`').next())
+            .map(str::to_owned);
+        RequestError {
+            message: if field.is_some() {
+                format!("{message}; send each key once")
+            } else {
+                format!("malformed JSON: {message}")
+            },
+            field,
+            position: Some((e.line(), e.column())),
+        }
+    })
+}
+
+/// A JSON value whose objects have no repeated key.
+struct UniqueKeys(Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -332,6 +414,24 @@ fn kind_of(v: &Value) -> &'static str {
 mod tests {
     use super::*;
     use crate::InputFormat;
+
+    #[test]
+    fn repeated_keys_are_refused_by_name() {
+        let e = parse_json_unique_keys(r#"{"drafts": [{"text": "a", "text": "b"}]}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("text"));
+        assert!(
+            e.message.starts_with("duplicate key `text`"),
+            "{}",
+            e.message
+        );
+        let v =
+            parse_json_unique_keys(r#"{"a": [1, 2.5, null, true, {"b": "c"}], "b": {}}"#).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a": [1, 2.5, null, true, {"b": "c"}], "b": {}})
+        );
+        assert!(parse_json_unique_keys("{} x").is_err());
+    }
 
     #[test]
     fn minimal_and_full_requests_parse() {

@@ -816,17 +816,7 @@ fn parse_json(bytes: &[u8]) -> Result<Value, Response> {
             None,
         )
     })?;
-    serde_json::from_str(text).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "malformed JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            ),
-            None,
-        )
-    })
+    apolint_core::request::parse_json_unique_keys(text).map_err(|e| bad_request(&e))
 }
 
 /// Judges one parsed request and counts its findings and verdict.

@@ -143,6 +143,28 @@ async fn batch_refuses_unknown_keys_and_405_says_what_to_use() {
 }
 
 #[tokio::test]
+async fn batch_refuses_a_key_given_twice_by_name() {
+    for (body, key) in [
+        (
+            r#"{"drafts": [{"text": "a"}], "drafts": [{"text": "b"}]}"#,
+            "drafts",
+        ),
+        (r#"{"drafts": [{"text": "a", "text": "b"}]}"#, "text"),
+    ] {
+        let (status, v) = call(&ServeOptions::default(), post("/v1/check/batch", body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["field"], key, "{v}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("duplicate key `{key}`")),
+            "{v}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_huge_answer_is_truncated_with_a_note() {
     let text = "мы же ".repeat(3000);
     let body = serde_json::json!({ "text": text }).to_string();
