@@ -393,13 +393,18 @@ impl ClauseMatch<'_> {
         if rest.iter().any(|lex| lex.is_empty()) {
             return Vec::new();
         }
+        // With `max_words`, the other lexicons can only be that many words
+        // away (a generous 24 bytes a word, punctuation included).
+        let reach = self
+            .max_words
+            .map_or(CLAUSE_WINDOW, |w| ((w as usize + 2) * 24).min(CLAUSE_WINDOW));
         let mut found = Vec::new();
         for m in first.iter().filter(|m| (self.allowed)(m)) {
             // Bounds are looked for only when every other lexicon matched
             // near enough to be in the same clause.
             let near = |lex: &&[RawMatch]| {
-                let from = (m.start as usize).saturating_sub(CLAUSE_WINDOW);
-                within(lex, from, m.end as usize + CLAUSE_WINDOW)
+                let from = (m.start as usize).saturating_sub(reach);
+                within(lex, from, m.end as usize + reach)
                     .next()
                     .is_some()
             };
@@ -630,8 +635,7 @@ impl SuggestionStems {
                         .iter()
                         .map(|s| {
                             let folded = apolint_rules::normalize::normalize(s).text;
-                            let mut stems: Vec<String> = folded
-                                .split(|c: char| !c.is_alphanumeric())
+                            let mut stems: Vec<String> = words(&folded)
                                 .filter_map(stem)
                                 .map(str::to_owned)
                                 .collect();
@@ -657,40 +661,36 @@ struct SuggestionFit<'a> {
     norm: &'a Normalized,
     rules: &'a [Rule],
     index: &'a SuggestionStems,
-    /// The draft's stems, collected on first need.
-    stems: Option<std::collections::HashSet<&'a str, foldhash::fast::FixedState>>,
 }
+
+/// Drafts longer than this keep the rule's order of suggestions: the
+/// closeness test looks each stem up in the draft's text, which is cheap
+/// for a reply and pointless for a pasted log.
+const FIT_MAX_BYTES: usize = 16 << 10;
 
 impl<'a> SuggestionFit<'a> {
     fn new(norm: &'a Normalized, rules: &'a [Rule], index: &'a SuggestionStems) -> Self {
-        SuggestionFit {
-            norm,
-            rules,
-            index,
-            stems: None,
-        }
+        SuggestionFit { norm, rules, index }
     }
 
     /// Reorders `suggestions` (rule `rule`'s, in its order).
     fn order(&mut self, rule: usize, suggestions: &mut Vec<String>) {
-        if suggestions.len() < 2 {
+        let text = self.norm.text.as_bytes();
+        if suggestions.len() < 2 || text.len() > FIT_MAX_BYTES {
             return;
         }
         let per = self.index.of(self.rules, rule);
         if per.len() != suggestions.len() {
             return;
         }
-        let norm = self.norm.text.as_str();
-        let stems = self.stems.get_or_insert_with(|| {
-            norm.split(|c: char| !c.is_alphanumeric())
-                .filter_map(stem)
-                .collect()
-        });
         let mut ranked: Vec<(std::cmp::Reverse<usize>, usize)> = per
             .iter()
             .enumerate()
-            .map(|(i, words)| {
-                let shared = words.iter().filter(|w| stems.contains(w.as_str())).count();
+            .map(|(i, stems)| {
+                let shared = stems
+                    .iter()
+                    .filter(|w| memchr::memmem::find(text, w.as_bytes()).is_some())
+                    .count();
                 (std::cmp::Reverse(shared), i)
             })
             .collect();
@@ -701,6 +701,15 @@ impl<'a> SuggestionFit<'a> {
         let mut taken: Vec<Option<String>> = suggestions.drain(..).map(Some).collect();
         suggestions.extend(ranked.into_iter().filter_map(|(_, i)| taken[i].take()));
     }
+}
+
+/// The words of normalised text: runs of ASCII letters and digits and of
+/// non-ASCII characters (letters, in normalised text: its quotes and dashes
+/// are ASCII). Splitting on bytes keeps Unicode tables out of a per-draft
+/// loop.
+fn words(norm: &str) -> impl Iterator<Item = &str> {
+    norm.split(|c: char| !(c.is_ascii_alphanumeric() || !c.is_ascii()))
+        .filter(|w| !w.is_empty())
 }
 
 /// The first five letters of a word of four or more, else nothing.

@@ -136,22 +136,28 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted {
 fn marked_block_starts(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
-    let mut ls = memchr_newline(bytes, 0) + 1;
-    while ls < bytes.len() {
-        let le = memchr_newline(bytes, ls);
-        let line = text[ls..le.min(text.len())].trim_start_matches([' ', '\t']);
-        if let Some(c) = line.chars().next() {
-            let continues = if c.is_ascii_digit() {
-                let after = line.trim_start_matches(|c: char| c.is_ascii_digit());
-                !(after.starts_with(". ") || after.starts_with(") "))
-            } else {
-                c.is_alphanumeric() || matches!(c, '"' | '\'' | '«' | '„' | '“' | '(' | '\r')
-            };
-            if !continues {
-                starts.push(ls);
-            }
+    for nl in memchr::memchr_iter(b'\n', bytes) {
+        let ls = nl + 1;
+        let Some(off) = bytes[ls..].iter().position(|&b| b != b' ' && b != b'\t') else {
+            break;
+        };
+        let first = bytes[ls + off];
+        // Most lines start with a letter: decided on one byte.
+        if first.is_ascii_alphabetic() || matches!(first, b'"' | b'\'' | b'(' | b'\r' | b'\n') {
+            continue;
         }
-        ls = le + 1;
+        let line = &text[ls + off..];
+        let continues = if first.is_ascii_digit() {
+            let after = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            !(after.starts_with(". ") || after.starts_with(") "))
+        } else {
+            line.chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '«' | '„' | '“'))
+        };
+        if !continues {
+            starts.push(ls);
+        }
     }
     starts
 }
