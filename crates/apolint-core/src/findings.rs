@@ -395,18 +395,16 @@ impl ClauseMatch<'_> {
         }
         // With `max_words`, the other lexicons can only be that many words
         // away (a generous 24 bytes a word, punctuation included).
-        let reach = self
-            .max_words
-            .map_or(CLAUSE_WINDOW, |w| ((w as usize + 2) * 24).min(CLAUSE_WINDOW));
+        let reach = self.max_words.map_or(CLAUSE_WINDOW, |w| {
+            ((w as usize + 2) * 24).min(CLAUSE_WINDOW)
+        });
         let mut found = Vec::new();
         for m in first.iter().filter(|m| (self.allowed)(m)) {
             // Bounds are looked for only when every other lexicon matched
             // near enough to be in the same clause.
             let near = |lex: &&[RawMatch]| {
                 let from = (m.start as usize).saturating_sub(reach);
-                within(lex, from, m.end as usize + reach)
-                    .next()
-                    .is_some()
+                within(lex, from, m.end as usize + reach).next().is_some()
             };
             if !rest.iter().all(near) {
                 continue;
@@ -635,10 +633,8 @@ impl SuggestionStems {
                         .iter()
                         .map(|s| {
                             let folded = apolint_rules::normalize::normalize(s).text;
-                            let mut stems: Vec<String> = words(&folded)
-                                .filter_map(stem)
-                                .map(str::to_owned)
-                                .collect();
+                            let mut stems: Vec<String> =
+                                words(&folded).filter_map(stem).map(str::to_owned).collect();
                             stems.sort_unstable();
                             stems.dedup();
                             stems
@@ -708,7 +704,7 @@ impl<'a> SuggestionFit<'a> {
 /// are ASCII). Splitting on bytes keeps Unicode tables out of a per-draft
 /// loop.
 fn words(norm: &str) -> impl Iterator<Item = &str> {
-    norm.split(|c: char| !(c.is_ascii_alphanumeric() || !c.is_ascii()))
+    norm.split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
 }
 
