@@ -470,16 +470,27 @@ impl Engine {
         let mut ids = TokenIds::default();
         let line_end =
             |ls: usize| memchr::memchr(b'\n', &bytes[ls..]).map_or(bytes.len(), |p| ls + p);
-        let blank = |ls: usize, le: usize| bytes[ls..le].iter().all(|b| b" \t\r".contains(b));
+        let blank = |ls: usize, le: usize| {
+            bytes[ls..le]
+                .iter()
+                .all(|&b| matches!(b, b' ' | b'\t' | b'\r'))
+        };
         let opens_block = |ls: usize| block_starts.binary_search(&norm.map.to_source(ls)).is_ok();
+        // A blank line (masked quotes and signatures are blank) is scanned
+        // once: the look-ahead that found it hands it over.
+        let mut known_blank: Option<usize> = None;
         let mut ls = 0;
         while ls < bytes.len() {
             let mut le = line_end(ls);
-            if !blank(ls, le) {
+            if known_blank != Some(ls) && !blank(ls, le) {
                 while le < bytes.len() {
                     let next = le + 1;
                     let next_end = line_end(next);
-                    if blank(next, next_end) || opens_block(next) {
+                    if blank(next, next_end) {
+                        known_blank = Some(next);
+                        break;
+                    }
+                    if opens_block(next) {
                         break;
                     }
                     le = next_end;
