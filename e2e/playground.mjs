@@ -68,6 +68,20 @@ try {
   assert.ok(text.endsWith("at 10:00!"), text);
   console.log("quick fix applied: " + JSON.stringify(text.slice(-20)));
 
+  // A hard-wrapped draft: the cliché runs across the line break, and its
+  // highlight covers both lines, with "e.g." before the example.
+  await page.fill("#customer", "");
+  await page.fill("#draft", "Hello,\n\nWe apologize for any\ninconvenience this caused.");
+  // (Until the answer for this text arrives, the previous findings are
+  // still painted over it.)
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#highlights mark")].some((m) => m.textContent === "We apologize for any\ninconvenience"));
+  const wrapped = await page.$$eval("#highlights mark", (els) => els.map((e) => e.textContent));
+  assert.ok(wrapped.includes("We apologize for any\ninconvenience"), JSON.stringify(wrapped));
+  const example = await page.textContent('li[data-rule="en.cliche.apologize-for-inconvenience"] .sugg b');
+  assert.equal(example, "e.g.");
+  console.log("hard-wrapped draft: highlight spans two lines, suggestion shown as an example");
+
   // Wrong customer name blocks; back to the Russian example for the screenshot.
   await page.click("#example-ru");
   await page.waitForSelector("#verdict.block");
