@@ -20,6 +20,9 @@ import json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, t
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="apolint-attack-")
+# Its inputs (a 200 MB CSV field, 20 x 13 MB drafts) go with it.
+import atexit
+atexit.register(shutil.rmtree, WORK, True)
 results = []
 
 def report(item, held, figure):

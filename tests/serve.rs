@@ -460,6 +460,27 @@ fn sigterm_finishes_in_flight_requests_then_exits() {
     );
 }
 
+/// A client that connected before SIGTERM and sends its request just
+/// after is answered, not closed as an idle connection (issue #17, item 5:
+/// on every deploy such requests were lost).
+#[test]
+fn a_request_sent_on_a_connection_opened_before_sigterm_is_answered() {
+    let s = Server::start(&[], &[]);
+    let mut early = TcpStream::connect(&s.addr).expect("connect");
+    // Accepted by the server before the signal.
+    std::thread::sleep(Duration::from_millis(200));
+    s.terminate();
+    std::thread::sleep(Duration::from_millis(200));
+    let body = r#"{"text": "Приносим свои извинения!!!"}"#;
+    let request = format!(
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    early.write_all(request.as_bytes()).expect("request");
+    let (status, _, b) = read_response(&mut early);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&b));
+}
+
 #[test]
 fn draft_texts_stay_out_of_the_log_unless_asked_for() {
     let marker = "Zyxwv-секрет-клиента";

@@ -386,7 +386,11 @@ async fn serve_connection(
 ) {
     let _ = stream.set_nodelay(true);
     let io = hyper_util::rt::TokioIo::new(LingeringClose::new(stream));
-    let service = hyper_util::service::TowerToHyperService::new(app);
+    let asked = Arc::new(FirstRequest::default());
+    let service = Watched {
+        inner: hyper_util::service::TowerToHyperService::new(app),
+        asked: Arc::clone(&asked),
+    };
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(hyper_util::rt::TokioTimer::new())
@@ -403,12 +407,56 @@ async fn serve_connection(
         tokio::select! {
             _ = conn.as_mut() => {}
             _ = stop.changed() => {
+                // A client that connected before the signal may be sending
+                // its first request right now: it is answered (bounded by
+                // the header timeout), not closed as idle.
+                if !asked.seen.load(std::sync::atomic::Ordering::Acquire) {
+                    tokio::select! {
+                        _ = conn.as_mut() => {
+                            drop(slot);
+                            return;
+                        }
+                        () = asked.notify.notified() => {}
+                        () = tokio::time::sleep(limits.header_timeout) => {}
+                    }
+                }
                 conn.as_mut().graceful_shutdown();
                 let _ = conn.as_mut().await;
             }
         }
     }
     drop(slot);
+}
+
+/// Whether a connection has begun its first request.
+#[derive(Default)]
+struct FirstRequest {
+    seen: std::sync::atomic::AtomicBool,
+    /// Signalled (a stored permit if nobody waits yet) on each request.
+    notify: tokio::sync::Notify,
+}
+
+/// The service of one connection, noting when a request begins.
+struct Watched<S> {
+    inner: S,
+    asked: Arc<FirstRequest>,
+}
+
+impl<S, R> hyper::service::Service<R> for Watched<S>
+where
+    S: hyper::service::Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, request: R) -> Self::Future {
+        self.asked
+            .seen
+            .store(true, std::sync::atomic::Ordering::Release);
+        self.asked.notify.notify_one();
+        self.inner.call(request)
+    }
 }
 
 /// Most request bytes read and thrown away after the answer when a client
