@@ -11,7 +11,11 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-30}
 conns=${2:-64}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install -y wrk" >&2; exit 2; }
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+# APOLINT_BIN: an existing binary (e.g. an older build, for an A/B);
+# otherwise a release build in $CARGO_TARGET_DIR (or target/).
+bin=${APOLINT_BIN:-${CARGO_TARGET_DIR:-$here/target}/release/apolint}
+[ -n "${APOLINT_BIN:-}" ] || cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+[ -x "$bin" ] || { echo "load-test.sh: no binary at $bin (cargo build --release)" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -57,7 +61,7 @@ end
 ''')
 PY
 
-"$here/target/release/apolint" serve --listen 127.0.0.1:18787 --no-config ${SERVE_ARGS:-} 2>"$work/serve.log" &
+"$bin" serve --listen 127.0.0.1:18787 --no-config ${SERVE_ARGS:-} 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 50); do grep -q listening "$work/serve.log" && break; sleep 0.1; done
 head -1 "$work/serve.log"
