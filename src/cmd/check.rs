@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use apolint_core::files::{self, ReadError};
-use apolint_core::output::{self, FileJson, FileResult};
+use apolint_core::output::{self, FileJson, FileResult, JsonDocument};
 use apolint_core::{CheckOptions, FailOn, InputFormat, LanguageChoice, Report};
 
 use super::{ConfigArgs, Failure, MAX_DRAFT_BYTES};
@@ -125,7 +125,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     let mut totals = output::Totals::default();
     let mut failed = false;
     if let Format::Json = format {
-        super::write_stdout(b"{\n  \"version\": 1,\n  \"files\": [")?;
+        super::write_stdout(JsonDocument::START.as_bytes())?;
     }
     for (k, source) in sources.into_iter().enumerate() {
         let input = match source {
@@ -149,16 +149,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             report: &report,
         };
         let text = match format {
-            // The contract's pretty document, one file entry at a time:
-            // the same bytes `to_string_pretty` gives for the whole run.
-            Format::Json => {
-                let entry = serde_json::to_string_pretty(&FileJson::new(&r)).unwrap_or_default();
-                format!(
-                    "{}\n    {}",
-                    if k == 0 { "" } else { "," },
-                    entry.replace('\n', "\n    ")
-                )
-            }
+            Format::Json => JsonDocument::entry(k, &r),
             Format::Human => output::human(&r, color),
             Format::Jsonl => serde_json::to_string(&FileJson::new(&r)).unwrap_or_default() + "\n",
             Format::Short => r
@@ -171,8 +162,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         super::write_stdout(text.as_bytes())?;
     }
     match format {
-        Format::Json if totals.files == 0 => super::write_stdout(b"]\n}\n")?,
-        Format::Json => super::write_stdout(b"\n  ]\n}\n")?,
+        Format::Json => super::write_stdout(JsonDocument::end(totals.files).as_bytes())?,
         Format::Human => super::write_stdout((totals.line() + "\n").as_bytes())?,
         Format::Jsonl | Format::Short => {}
     }

@@ -281,7 +281,7 @@ pub fn build(
     // request.
     let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
-    let mut fitting = SuggestionFit::new(draft.norm, rules, stems);
+    let fitting = SuggestionFit::new(draft.norm, rules, stems);
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(
@@ -670,7 +670,7 @@ impl<'a> SuggestionFit<'a> {
     }
 
     /// Reorders `suggestions` (rule `rule`'s, in its order).
-    fn order(&mut self, rule: usize, suggestions: &mut Vec<String>) {
+    fn order(&self, rule: usize, suggestions: &mut Vec<String>) {
         let text = self.norm.text.as_bytes();
         if suggestions.len() < 2 || text.len() > FIT_MAX_BYTES {
             return;

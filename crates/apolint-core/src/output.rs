@@ -16,21 +16,33 @@ pub struct FileResult<'a> {
     pub report: &'a Report,
 }
 
-/// The contract's JSON document for a run (`--format json`).
-#[derive(Serialize)]
-pub struct RunJson<'a> {
-    /// The contract's version: 1.
-    pub version: u32,
-    /// One entry per checked file, in the order given.
-    pub files: Vec<FileJson<'a>>,
-}
+/// The contract's JSON document (`--format json`) written one file at a
+/// time, so a run over a large folder never holds every report: the
+/// pieces are exactly the bytes `serde_json::to_string_pretty` gives for
+/// the whole `{"version": 1, "files": [...]}`.
+pub struct JsonDocument;
 
-impl<'a> RunJson<'a> {
-    /// The document for these results.
-    pub fn new(results: &'a [FileResult<'a>]) -> Self {
-        RunJson {
-            version: 1,
-            files: results.iter().map(FileJson::new).collect(),
+impl JsonDocument {
+    /// What comes before the first file.
+    pub const START: &'static str = "{\n  \"version\": 1,\n  \"files\": [";
+
+    /// File number `index` (from 0) of the run.
+    pub fn entry(index: usize, result: &FileResult<'_>) -> String {
+        let entry = serde_json::to_string_pretty(&FileJson::new(result)).unwrap_or_default();
+        // JSON strings escape their newlines: every one here is layout.
+        format!(
+            "{}\n    {}",
+            if index == 0 { "" } else { "," },
+            entry.replace('\n', "\n    ")
+        )
+    }
+
+    /// What comes after the last of `files` files.
+    pub fn end(files: usize) -> &'static str {
+        if files == 0 {
+            "]\n}\n"
+        } else {
+            "\n  ]\n}\n"
         }
     }
 }
@@ -186,15 +198,8 @@ pub fn one_line(path: &str, f: &Finding) -> String {
     )
 }
 
-/// A closing summary line: counts by severity.
-pub fn summary(results: &[FileResult<'_>]) -> String {
-    let mut totals = Totals::default();
-    results.iter().for_each(|r| totals.add(r.report));
-    totals.line()
-}
-
 /// Findings counted by severity over drafts checked one at a time, for
-/// the closing [`summary`] line without keeping the reports.
+/// the closing summary line without keeping the reports.
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
     /// Drafts counted.
@@ -311,4 +316,46 @@ pub fn rules_markdown(rules: &[crate::Rule]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CheckOptions, Linter};
+
+    #[test]
+    fn the_json_document_in_pieces_is_the_pretty_document() {
+        let linter = Linter::builtin().unwrap();
+        let texts = [
+            "Приносим свои извинения!!!",
+            "Thanks, all fixed.",
+            "We apologize for any\ninconvenience.",
+        ];
+        let reports: Vec<Report> = texts
+            .iter()
+            .map(|t| linter.check(t, &CheckOptions::default()))
+            .collect();
+        for n in 0..=texts.len() {
+            let results: Vec<FileResult<'_>> = (0..n)
+                .map(|i| FileResult {
+                    path: "d.txt",
+                    text: texts[i],
+                    report: &reports[i],
+                })
+                .collect();
+            let mut pieces = JsonDocument::START.to_owned();
+            for (i, r) in results.iter().enumerate() {
+                pieces.push_str(&JsonDocument::entry(i, r));
+            }
+            pieces.push_str(JsonDocument::end(n));
+            let files: Vec<FileJson<'_>> = results.iter().map(FileJson::new).collect();
+            let whole = serde_json::to_string_pretty(&serde_json::json!({
+                "version": 1,
+                "files": files,
+            }))
+            .unwrap()
+                + "\n";
+            assert_eq!(pieces, whole, "{n} files");
+        }
+    }
 }
