@@ -470,9 +470,22 @@ fn within(lex: &[RawMatch], from: usize, to: usize) -> impl Iterator<Item = &Raw
 }
 
 fn word_count(text: &str) -> usize {
-    text.split(|c: char| !c.is_alphanumeric())
+    text.split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
         .count()
+}
+
+/// `char::is_alphanumeric` with the two scripts of the packs answered
+/// without the Unicode table lookup (it was a tenth of a Russian draft's
+/// check).
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if ('\u{0410}'..='\u{044F}').contains(&c) || c == 'ё' || c == 'Ё' {
+        true
+    } else {
+        c.is_alphanumeric()
+    }
 }
 
 /// The clause (or sentence) of normalised position `pos`: back and forth
@@ -513,7 +526,10 @@ fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) 
             b'-' if scope == Scope::Clause => {
                 i > 0 && b[i - 1] == b' ' && b.get(i + 1).is_some_and(|&c| c == b' ')
             }
-            _ => b[i..].starts_with("…".as_bytes()),
+            // `…` is the only boundary outside ASCII: test its lead byte
+            // first, most bytes are not boundaries.
+            0xE2 => b[i..].starts_with("…".as_bytes()),
+            _ => false,
         }
     };
     let pos = pos.min(b.len());
@@ -620,11 +636,11 @@ fn in_language(text: &str, lang: RuleLang, language: Language) -> &str {
 /// with no finding never does), so ordering suggestions costs a draft only
 /// set lookups.
 #[derive(Debug, Default)]
-pub struct SuggestionStems(std::sync::OnceLock<Vec<Vec<Vec<String>>>>);
+pub struct SuggestionStems(std::sync::OnceLock<Vec<Vec<Vec<u128>>>>);
 
 impl SuggestionStems {
     /// The stems of rule `rule`'s suggestions.
-    fn of<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<String>] {
+    fn of<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<u128>] {
         let all = self.0.get_or_init(|| {
             rules
                 .iter()
@@ -633,8 +649,10 @@ impl SuggestionStems {
                         .iter()
                         .map(|s| {
                             let folded = apolint_rules::normalize::normalize(s).text;
-                            let mut stems: Vec<String> =
-                                words(&folded).filter_map(stem).map(str::to_owned).collect();
+                            let mut stems: Vec<u128> = words(&folded)
+                                .filter_map(stem)
+                                .filter_map(stem_key)
+                                .collect();
                             stems.sort_unstable();
                             stems.dedup();
                             stems
@@ -657,16 +675,36 @@ struct SuggestionFit<'a> {
     norm: &'a Normalized,
     rules: &'a [Rule],
     index: &'a SuggestionStems,
+    /// The draft's stems as [`stem_key`]s, sorted: computed at the first
+    /// finding with a choice of suggestions.
+    draft_stems: std::cell::OnceCell<Vec<u128>>,
 }
 
 /// Drafts longer than this keep the rule's order of suggestions: the
-/// closeness test looks each stem up in the draft's text, which is cheap
+/// closeness test stems every word of the draft, which is cheap
 /// for a reply and pointless for a pasted log.
 const FIT_MAX_BYTES: usize = 16 << 10;
 
 impl<'a> SuggestionFit<'a> {
     fn new(norm: &'a Normalized, rules: &'a [Rule], index: &'a SuggestionStems) -> Self {
-        SuggestionFit { norm, rules, index }
+        SuggestionFit {
+            norm,
+            rules,
+            index,
+            draft_stems: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn draft_stems(&self) -> &[u128] {
+        self.draft_stems.get_or_init(|| {
+            let mut all: Vec<u128> = words(&self.norm.text)
+                .filter_map(stem)
+                .filter_map(stem_key)
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        })
     }
 
     /// Reorders `suggestions` (rule `rule`'s, in its order).
@@ -679,13 +717,14 @@ impl<'a> SuggestionFit<'a> {
         if per.len() != suggestions.len() {
             return;
         }
+        let draft = self.draft_stems();
         let mut ranked: Vec<(std::cmp::Reverse<usize>, usize)> = per
             .iter()
             .enumerate()
             .map(|(i, stems)| {
                 let shared = stems
                     .iter()
-                    .filter(|w| memchr::memmem::find(text, w.as_bytes()).is_some())
+                    .filter(|&&w| draft.binary_search(&w).is_ok())
                     .count();
                 (std::cmp::Reverse(shared), i)
             })
@@ -708,15 +747,34 @@ fn words(norm: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// The first five letters of a word of four or more, else nothing.
-fn stem(word: &str) -> Option<&str> {
-    if word.chars().count() < 4 {
+/// A stem's bytes as one comparable number (stems of up to 16 bytes: five
+/// Latin or Cyrillic letters always fit), so that a draft's stems sort and
+/// compare without string comparisons.
+fn stem_key(stem: &str) -> Option<u128> {
+    let b = stem.as_bytes();
+    if b.len() > 16 {
         return None;
     }
-    Some(match word.char_indices().nth(5) {
-        Some((i, _)) => &word[..i],
-        None => word,
-    })
+    let mut key = [0u8; 16];
+    key[..b.len()].copy_from_slice(b);
+    Some(u128::from_be_bytes(key))
+}
+
+/// The first five letters of a word of four or more, else nothing.
+fn stem(word: &str) -> Option<&str> {
+    // Characters counted by their first bytes (not continuation bytes).
+    let mut chars = 0;
+    let mut cut = word.len();
+    for (i, &b) in word.as_bytes().iter().enumerate() {
+        if b & 0xC0 != 0x80 {
+            if chars == 5 {
+                cut = i;
+                break;
+            }
+            chars += 1;
+        }
+    }
+    (chars >= 4).then(|| &word[..cut])
 }
 
 /// Checks the name after one greeting; returns the name's input span when
