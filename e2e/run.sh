@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Browser end-to-end tests in Debian's Chromium (playwright-core, no
-# browser download): the playground served by `apolint serve`, and an
-# `apolint audit` HTML report. Needs: apt-get install -y chromium
-#   e2e/run.sh            # both
-#   e2e/run.sh playground # or: report
+# browser download): the playground served by `apolint serve`, an
+# `apolint audit` HTML report, and the browser extension (extension/) on
+# pages that reproduce the help desks' reply editors.
+# Needs: apt-get install -y chromium (and openssl, for the desks' HTTPS)
+#   e2e/run.sh            # all three
+#   e2e/run.sh playground # or: report, extension
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ -x /usr/bin/chromium ] || { echo "chromium not found: apt-get install -y chromium" >&2; exit 2; }
 cargo build --release --quiet --manifest-path "$here/../Cargo.toml"
 cd "$here"
-[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+[ -d node_modules/prosemirror-view ] || npm ci --no-audit --no-fund
 what=${1:-all}
 if [ "$what" = all ] || [ "$what" = playground ]; then
   node playground.mjs
@@ -21,4 +23,7 @@ if [ "$what" = all ] || [ "$what" = report ]; then
   ../target/release/apolint audit "$work/export.jsonl" --html "$work/report.html" --json "$work/summary.json" \
     --title "Synthetic help desk, 2026" --quiet
   node report.mjs "$work/report.html"
+fi
+if [ "$what" = all ] || [ "$what" = extension ]; then
+  APOLINT="${APOLINT:-${CARGO_TARGET_DIR:-$here/../target}/release/apolint}" node extension.mjs
 fi

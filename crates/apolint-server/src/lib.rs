@@ -635,6 +635,7 @@ pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, ServeErr
     let api = Router::new()
         .route("/v1/check", post(check))
         .route("/v1/check/batch", post(check_batch))
+        .route("/v1/rules", get(rules))
         .route("/metrics", get(metrics))
         .route_layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -695,6 +696,7 @@ async fn guard(State(state): State<Shared>, request: Request, next: Next) -> Res
         "/metrics" => "/metrics",
         "/v1/check" => "/v1/check",
         "/v1/check/batch" => "/v1/check/batch",
+        "/v1/rules" => "/v1/rules",
         _ => "other",
     };
     let method = request.method().clone();
@@ -1052,6 +1054,49 @@ async fn healthz(State(state): State<Shared>) -> Response {
     .into_response()
 }
 
+/// One rule in `GET /v1/rules`: what a client shows beside a finding of
+/// it (the browser extension's hover), by the finding's `rule`.
+#[derive(Serialize)]
+struct RuleDoc<'a> {
+    id: &'a str,
+    category: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    explanation: &'a str,
+    /// What to write instead.
+    suggestions: &'a [String],
+    /// Drafts the rule reports.
+    reported: &'a [String],
+    /// Drafts it leaves alone.
+    not_reported: &'a [String],
+}
+
+#[derive(Serialize)]
+struct RulesDoc<'a> {
+    rules: Vec<RuleDoc<'a>>,
+}
+
+/// The loaded rules with their explanations and examples, so that a client
+/// can explain a finding without a request per hover.
+async fn rules(State(state): State<Shared>) -> Response {
+    let rules = state
+        .linter
+        .rules()
+        .iter()
+        .map(|r| RuleDoc {
+            id: &r.id,
+            category: r.category.name(),
+            severity: r.severity.name(),
+            message: &r.message,
+            explanation: &r.explanation,
+            suggestions: &r.suggestions,
+            reported: &r.fire,
+            not_reported: &r.quiet,
+        })
+        .collect();
+    axum::Json(RulesDoc { rules }).into_response()
+}
+
 async fn metrics(State(state): State<Shared>) -> Response {
     let mut text = String::new();
     if prometheus_client::encoding::text::encode(&mut text, &state.metrics.registry).is_err() {
@@ -1089,7 +1134,7 @@ async fn not_found(request: Request) -> Response {
     error(
         StatusCode::NOT_FOUND,
         format!(
-            "no such endpoint: {} {} (see GET / for the playground, POST /v1/check, POST /v1/check/batch, GET /healthz, GET /metrics)",
+            "no such endpoint: {} {} (see GET / for the playground, POST /v1/check, POST /v1/check/batch, GET /v1/rules, GET /healthz, GET /metrics)",
             request.method(),
             request.uri().path()
         ),

@@ -177,3 +177,29 @@ async fn a_huge_answer_is_truncated_with_a_note() {
     assert_eq!(v["truncated"], true);
     assert!(v["findings_omitted"].as_u64().unwrap() > 0, "{v}");
 }
+
+#[tokio::test]
+async fn rules_explain_every_finding_and_need_the_token() {
+    let get = || Request::get("/v1/rules").body(Body::empty()).unwrap();
+    let (status, v) = call(&ServeOptions::default(), get()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let rules = v["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), Linter::builtin().unwrap().rules().len());
+    let cliche = rules
+        .iter()
+        .find(|r| r["id"] == "en.cliche.apologize-for-inconvenience")
+        .expect("the English cliché is listed");
+    assert_eq!(cliche["category"], "cliche");
+    assert!(!cliche["message"].as_str().unwrap().is_empty());
+    assert!(!cliche["explanation"].as_str().unwrap().is_empty());
+    assert!(!cliche["suggestions"].as_array().unwrap().is_empty());
+    assert!(!cliche["reported"].as_array().unwrap().is_empty());
+    assert!(cliche["not_reported"].is_array());
+    // Under /v1/, like the checks: the token guards it.
+    let options = ServeOptions {
+        token: Some("s3cret".into()),
+        ..ServeOptions::default()
+    };
+    let (status, _) = call(&options, get()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
