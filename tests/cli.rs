@@ -981,3 +981,68 @@ fn the_audit_folds_agents_past_max_groups() {
     assert_eq!(agents.len(), 5, "{agents:?}");
     assert_eq!(agents["(other)"]["replies"], 46);
 }
+
+/// Issue #18: a reply to a complaint gets its checklist and score in every
+/// output; `[structure]` in apolint.toml changes what is expected and lets
+/// the score turn `send` into `warn`.
+#[test]
+fn structure_checklist_in_human_json_and_hook_with_config() {
+    let dir = tempdir("structure");
+    let model = "Hi Sam,\n\nI'm sorry your parcel arrived two days late: our warehouse \
+                 mislabelled it, and that's our mistake. I've refunded the delivery fee \
+                 today, and we now scan every label twice. Thank you for telling us.\n\nBest,\nTom\n";
+    let human = apolint(&["check", "--no-config", "-"], model.as_bytes(), &dir);
+    let text = stdout(&human);
+    assert!(
+        text.contains(
+            "-: structure 100/100: ✓greeting ✓acknowledgement ✓apology ✓cause ✓responsibility ✓fix"
+        ),
+        "{text}"
+    );
+    let json = apolint(
+        &["check", "--no-config", "--format", "json", "-"],
+        model.as_bytes(),
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let s = &v["files"][0]["structure"];
+    assert_eq!(s["score"], 100, "{s}");
+    assert_eq!(s["parts"]["compensation"]["present"], true);
+    assert_eq!(s["parts"]["greeting"]["span"]["start"], 0);
+    // A thank-you for praise has no apology to structure.
+    let praise = apolint(
+        &["check", "--no-config", "--format", "json", "-"],
+        b"Thank you so much for the lovely review, Anna! Glad you liked the tea.",
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&praise.stdout).unwrap();
+    assert!(v["files"][0].get("structure").is_none(), "{v}");
+    // warn_below: a bare apology with no fix scores low and is held back.
+    std::fs::write(
+        &dir.join("apolint.toml"),
+        "[structure]\nwarn_below = 50\ncompensation = \"never\"\n",
+    )
+    .unwrap();
+    let hook = apolint(
+        &["hook"],
+        br#"{"text": "Sorry about that, we are looking at it."}"#,
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&hook.stdout).unwrap();
+    assert_eq!(v["verdict"], "warn", "{v}");
+    assert!(v["structure"]["score"].as_u64().unwrap() < 50, "{v}");
+    assert_eq!(v["structure"]["parts"]["compensation"]["expected"], false);
+    // A misspelt setting points at the line.
+    std::fs::write(
+        &dir.join("apolint.toml"),
+        "[structure]\ncompensation = \"sometimes\"\n",
+    )
+    .unwrap();
+    let bad = apolint(&["check", "-"], b"Sorry.", &dir);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("unknown variant `sometimes`"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -42,6 +42,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::structure::StructureConfig;
 use crate::verdict::{FailOn, Policy, Selector, VerdictRules};
 use apolint_rules::book::{Category, RuleBook, Severity};
 use apolint_rules::diagnostics::{closest, from_toml, FileError};
@@ -60,6 +61,8 @@ pub struct Config {
     pub languages: Vec<String>,
     /// Extra rule directories, resolved against the config's folder.
     pub rule_dirs: Vec<PathBuf>,
+    /// `[structure]`: the checklist and score of replies to a complaint.
+    pub structure: StructureConfig,
     raw: Option<RawConfig>,
     text: Option<Arc<str>>,
 }
@@ -85,6 +88,8 @@ struct RawConfig {
     require: Vec<RawPhrase>,
     #[serde(default)]
     verdict: RawVerdict,
+    #[serde(default)]
+    structure: StructureConfig,
 }
 
 /// `[verdict]` and `[verdict.channel.NAME]`: how findings become send /
@@ -233,6 +238,7 @@ impl Config {
             fail_on,
             languages: raw.languages.iter().map(|l| l.get_ref().clone()).collect(),
             rule_dirs,
+            structure: raw.structure,
             raw: Some(raw),
             text: Some(shared),
         })

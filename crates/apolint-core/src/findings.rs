@@ -7,6 +7,7 @@
 
 use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
+use crate::structure::{Part, PartsFound};
 use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, Situation};
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
@@ -321,11 +322,91 @@ pub fn build(
         (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
     });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
+    let parts = if situation == Situation::Complaint {
+        parts_found(draft, &tag, &findings, names)
+    } else {
+        PartsFound::default()
+    };
     Built {
         findings,
         omitted,
         situation,
+        parts,
     }
+}
+
+/// Where each part of a good reply first shows (see [`crate::structure`]).
+fn parts_found<'t>(
+    draft: &Draft<'_>,
+    tag: &impl Fn(&str) -> Option<&'t Vec<RawMatch>>,
+    findings: &[Finding],
+    names: &NameIndex,
+) -> PartsFound {
+    let any = |name: &str| tag(name).is_some_and(|v| !v.is_empty());
+    let mut found = PartsFound {
+        done: any("done") || any("completed"),
+        words: words(&draft.norm.text).count(),
+        ..PartsFound::default()
+    };
+    let first_of = |p: Part| -> Option<(usize, usize)> {
+        let m = p
+            .lexicons()
+            .iter()
+            .filter_map(|name| tag(name)?.first())
+            .min_by_key(|m| m.start)?;
+        Some((
+            draft.to_input(m.start as usize),
+            draft.to_input(m.end as usize),
+        ))
+    };
+    let present = |p: Part| first_of(p).is_some();
+    let mut first: Vec<(usize, usize, usize)> = Part::ALL
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &p)| {
+            let span = match p {
+                // Blaming someone is a (bad) way of explaining why.
+                Part::Cause => first_of(p)
+                    .into_iter()
+                    .chain(
+                        findings
+                            .iter()
+                            .find(|f| f.category == Category::BlameShifting)
+                            .map(|f| (f.span.start, f.span.end)),
+                    )
+                    .min(),
+                // A date only counts for a fix, and a refund or a gift is
+                // compensation only for a failure the reply names.
+                Part::Deadline if !present(Part::Fix) => None,
+                Part::Compensation
+                    if !present(Part::Acknowledgement) && !present(Part::Responsibility) =>
+                {
+                    None
+                }
+                // A personal sign-off ("Best, Tom") closes on a person.
+                Part::Closing => first_of(p)
+                    .into_iter()
+                    .chain(crate::input::sign_off_line(draft.input, |w| {
+                        names.is_known(w)
+                    }))
+                    .min(),
+                _ => first_of(p),
+            }?;
+            Some((span.0, span.1, i))
+        })
+        .collect();
+    first.sort_unstable();
+    let mut cursor = LineCursor::new(draft.input);
+    for (start, end, i) in first {
+        let (line, column) = cursor.line_col(start);
+        found.spans[i] = Some(Span {
+            start,
+            end,
+            line,
+            column,
+        });
+    }
+    found
 }
 
 /// What the findings stage gives back for one draft.
@@ -336,6 +417,8 @@ pub struct Built {
     pub omitted: usize,
     /// The situation the rules were applied in.
     pub situation: Situation,
+    /// The parts of a good reply found (replies to a complaint only).
+    pub parts: PartsFound,
 }
 
 /// The reply's situation from what it says: an apology or a named
@@ -837,6 +920,12 @@ impl NameIndex {
             groups,
             built: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether `word` is a known given name (any case, `ё` as `е`).
+    fn is_known(&self, word: &str) -> bool {
+        let folded = apolint_rules::normalize::normalize(word).text;
+        self.get().known.contains(folded.trim())
     }
 
     fn get(&self) -> &NameTable {

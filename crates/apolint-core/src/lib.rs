@@ -34,12 +34,14 @@
 mod builtin;
 pub mod config;
 pub mod eval;
+pub mod eval_parts;
 pub mod files;
 pub mod findings;
 pub mod input;
 mod matcher;
 pub mod output;
 pub mod request;
+pub mod structure;
 pub mod verdict;
 
 pub use apolint_rules as rules;
@@ -48,6 +50,7 @@ pub use config::Config;
 pub use findings::{Finding, Span};
 pub use input::InputFormat;
 pub use request::{CheckRequest, RequestError};
+pub use structure::{Part, Structure, StructureConfig};
 pub use verdict::{FailOn, Policy, Verdict};
 
 /// Which language's rules apply.
@@ -120,6 +123,9 @@ pub struct Report {
     pub omitted: usize,
     /// The situation the rules were applied in: the caller's, or inferred.
     pub situation: Situation,
+    /// Which parts of a good reply it has, and its score: replies to a
+    /// complaint only.
+    pub structure: Option<Structure>,
 }
 
 /// A compiled set of rules, ready to check drafts. Cheap to share across
@@ -132,6 +138,7 @@ pub struct Linter {
     stems: findings::SuggestionStems,
     fail_on: FailOn,
     policy: Policy,
+    structure: StructureConfig,
 }
 
 impl Linter {
@@ -160,6 +167,7 @@ impl Linter {
             engine,
             fail_on: config.fail_on,
             policy,
+            structure: config.structure,
         })
     }
 
@@ -182,6 +190,7 @@ impl Linter {
             engine,
             fail_on,
             policy: Policy::default(),
+            structure: StructureConfig::default(),
         }
     }
 
@@ -239,18 +248,37 @@ impl Linter {
             findings,
             omitted,
             situation,
+            parts,
         } = findings::build(&compiled, &draft, matches, MAX_FINDINGS);
+        let structure = structure::assess(&parts, &findings, situation, &self.structure);
         Report {
             language,
             findings,
             omitted,
             situation,
+            structure,
         }
     }
 
-    /// The pre-send verdict on a report, by the configured policy.
+    /// The pre-send verdict on a report, by the configured policy: its
+    /// findings, and its structure's score when `[structure] warn_below`
+    /// is set.
     pub fn verdict(&self, report: &Report, channel: Option<&str>) -> Verdict {
-        self.policy.verdict(&report.findings, channel)
+        let by_findings = self.policy.verdict(&report.findings, channel);
+        let low_score = match (self.structure.warn_below, &report.structure) {
+            (Some(min), Some(s)) => s.score < min,
+            _ => false,
+        };
+        if low_score {
+            by_findings.max(Verdict::Warn)
+        } else {
+            by_findings
+        }
+    }
+
+    /// The structure settings (`[structure]`).
+    pub fn structure_config(&self) -> &StructureConfig {
+        &self.structure
     }
 
     /// The configured verdict policy.

@@ -63,6 +63,10 @@ pub struct FileJson<'a> {
     /// How many were left out; absent when none were.
     #[serde(skip_serializing_if = "is_zero")]
     pub findings_omitted: usize,
+    /// The parts of a good reply it has and its score (replies to a
+    /// complaint only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structure: Option<&'a crate::Structure>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -78,6 +82,7 @@ impl<'a> FileJson<'a> {
             findings: &r.report.findings,
             truncated: r.report.omitted > 0,
             findings_omitted: r.report.omitted,
+            structure: r.report.structure.as_ref(),
         }
     }
 }
@@ -149,6 +154,9 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
             )
             .as_bytes(),
         );
+    }
+    if let Some(structure) = &result.report.structure {
+        out.extend_from_slice(format!("{}: {}\n", result.path, structure.checklist()).as_bytes());
     }
     String::from_utf8_lossy(&out).into_owned()
 }
