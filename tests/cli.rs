@@ -1019,7 +1019,7 @@ fn structure_checklist_in_human_json_and_hook_with_config() {
     assert!(v["files"][0].get("structure").is_none(), "{v}");
     // warn_below: a bare apology with no fix scores low and is held back.
     std::fs::write(
-        &dir.join("apolint.toml"),
+        dir.join("apolint.toml"),
         "[structure]\nwarn_below = 50\ncompensation = \"never\"\n",
     )
     .unwrap();
@@ -1034,7 +1034,7 @@ fn structure_checklist_in_human_json_and_hook_with_config() {
     assert_eq!(v["structure"]["parts"]["compensation"]["expected"], false);
     // A misspelt setting points at the line.
     std::fs::write(
-        &dir.join("apolint.toml"),
+        dir.join("apolint.toml"),
         "[structure]\ncompensation = \"sometimes\"\n",
     )
     .unwrap();
