@@ -981,3 +981,98 @@ fn the_audit_folds_agents_past_max_groups() {
     assert_eq!(agents.len(), 5, "{agents:?}");
     assert_eq!(agents["(other)"]["replies"], 46);
 }
+
+// ---- Paper cuts a new user hit (#20, part 3) ----
+
+#[test]
+fn explain_lists_the_rules_of_a_category_or_an_id_prefix() {
+    let dir = tempdir("explain-group");
+    let out = apolint(&["explain", "cliche"], b"", &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("ru.cliche.prinosim-izvineniya"), "{text}");
+    assert!(text.contains("en.cliche."), "{text}");
+    assert!(!text.contains("passive-aggression"), "{text}");
+    assert!(text.contains("rules in `cliche`"), "{text}");
+    let out = apolint(&["explain", "ru.cliche"], b"", &dir);
+    let text = stdout(&out);
+    assert!(text.contains("ru.cliche.prinosim-izvineniya"), "{text}");
+    assert!(!text.contains("en.cliche."), "{text}");
+    // A prefix is cut at a dot: "ru.cli" names nothing.
+    let out = apolint(&["explain", "ru.cli"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let out = apolint(&["explain", "clishe"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `cliche`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_on_a_terminal_with_no_path_says_it_reads_stdin() {
+    // `script` (util-linux) gives the command a terminal for stdin and
+    // passes our pipe through it, end of input included.
+    let dir = tempdir("tty");
+    let cmd = format!("{} check --color never", env!("CARGO_BIN_EXE_apolint"));
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(&*dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all("Спасибо.\n".as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("run apolint under script(1)");
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("reading the draft from standard input"),
+        "{shown}"
+    );
+    assert!(shown.contains("No problems found in 1 draft."), "{shown}");
+    // Piped, it says nothing of the kind.
+    let out = apolint(&["check"], "Спасибо.".as_bytes(), &dir);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn one_severity_vocabulary_info_everywhere() {
+    let dir = tempdir("info");
+    let draft = "Проблема решена.";
+    let human = apolint(&["check", "--color", "never", "-"], draft.as_bytes(), &dir);
+    let text = stdout(&human);
+    assert!(text.contains("Info:"), "{text}");
+    assert!(!text.contains("Advice"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour asked for: {text:?}");
+    assert!(
+        text.contains("1 finding in 1 draft: 0 errors, 0 warnings, 1 info."),
+        "{text}"
+    );
+    let short = apolint(&["check", "--format", "short", "-"], draft.as_bytes(), &dir);
+    assert!(stdout(&short).contains(": info["), "{}", stdout(&short));
+    let json = apolint(&["check", "--format", "json", "-"], draft.as_bytes(), &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["files"][0]["findings"][0]["severity"], "info");
+    // The playground counts the same way.
+    let page = include_str!("../crates/apolint-server/src/playground.html");
+    assert!(!page.contains("hints"), "the playground still says hints");
+    assert!(page.contains(r#"count(counts.info, "info")"#));
+}
+
+#[test]
+fn a_bom_does_not_shift_the_column_in_any_output() {
+    let dir = tempdir("bom");
+    let draft = "\u{feff}Приносим свои извинения.";
+    let short = apolint(&["check", "--format", "short", "-"], draft.as_bytes(), &dir);
+    assert!(
+        stdout(&short).starts_with("-:1:1: warning"),
+        "{}",
+        stdout(&short)
+    );
+    let human = apolint(&["check", "--color", "never", "-"], draft.as_bytes(), &dir);
+    assert!(stdout(&human).contains("[ -:1:1 ]"), "{}", stdout(&human));
+}

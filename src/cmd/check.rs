@@ -95,6 +95,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         s => Some(s.parse().map_err(Failure::Message)?),
     };
     let stdin_only = args.paths.iter().all(|p| p.as_os_str() == "-") && args.paths.len() <= 1;
+    if args.paths.is_empty() && std::io::stdin().is_terminal() {
+        // Otherwise `apolint check` typed alone looks like a hang.
+        eprintln!(
+            "apolint: no file named: reading the draft from standard input (type or paste it, then Ctrl-D; Ctrl-C to stop)"
+        );
+    }
     if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
         let defaults = apolint_core::request::RequestDefaults {
             situation,

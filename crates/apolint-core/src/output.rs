@@ -90,6 +90,14 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(result.text.match_indices('\n').map(|(i, _)| i + 1))
         .collect();
+    // A byte-order mark is not shown, and does not move the columns
+    // ariadne counts: it is cut off and the spans shifted past it.
+    let bom = if result.text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let shown = &result.text[bom..];
     for f in &result.report.findings {
         if let Some(excerpt) = long_line_excerpt(result.text, &line_starts, f) {
             // ariadne prints the whole line; on a megabyte-long line that
@@ -98,17 +106,20 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
             out.extend_from_slice(format!("\n  | {excerpt}\n").as_bytes());
             continue;
         }
+        // One vocabulary: the severity's name in the contract (`info`),
+        // not ariadne's "Advice".
         let kind = match f.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
-            Severity::Info => ReportKind::Advice,
+            Severity::Info => ReportKind::Custom("Info", Color::Cyan),
         };
         let color_of = match f.severity {
             Severity::Error => Color::Red,
             Severity::Warning => Color::Yellow,
             Severity::Info => Color::Cyan,
         };
-        let range = f.span.start..f.span.end.max(f.span.start);
+        let range =
+            f.span.start.saturating_sub(bom)..f.span.end.max(f.span.start).saturating_sub(bom);
         let mut report = AReport::build(kind, (id, range.clone()))
             .with_config(
                 Config::default()
@@ -130,13 +141,20 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         }
         // Writing into a Vec cannot fail for I/O reasons; a rendering
         // failure falls back to the one-line form.
+        let mut one = Vec::new();
         if report
             .finish()
-            .write((id, Source::from(result.text)), &mut out)
+            .write((id, Source::from(shown)), &mut one)
             .is_err()
         {
             out.extend_from_slice(one_line(result.path, f).as_bytes());
             out.push(b'\n');
+        } else if color {
+            out.append(&mut one);
+        } else {
+            // ariadne paints a custom kind ("Info") whatever its colour
+            // setting: without colour, its SGR sequences are dropped.
+            out.extend_from_slice(&strip_sgr(&one));
         }
     }
     if result.report.omitted > 0 {
@@ -151,6 +169,27 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         );
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `bytes` without ANSI SGR sequences (`ESC [ … m`).
+fn strip_sgr(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == 0x1b && bytes.get(i + 1) == Some(&b'[') {
+            let params = bytes[i + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || **b == b';')
+                .count();
+            if bytes.get(i + 2 + params) == Some(&b'm') {
+                i += 3 + params;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 /// How a suggestion is introduced: it is an example of better wording,
@@ -279,6 +318,24 @@ pub fn explain(rule: &crate::Rule, style: DocStyle) -> String {
     section("Reported", fired, &mut rule.fire.iter().cloned());
     section("Not reported", quiet, &mut rule.quiet.iter().cloned());
     out
+}
+
+/// The rules of a category (`cliche`) or under an id prefix (`ru.cliche`,
+/// `ru.cliche.`, `ru`), in their order; empty when `name` is neither.
+pub fn rules_in_group<'r>(rules: &'r [crate::Rule], name: &str) -> Vec<&'r crate::Rule> {
+    let prefix = name.trim_end_matches('.');
+    if prefix.is_empty() {
+        return Vec::new();
+    }
+    rules
+        .iter()
+        .filter(|r| {
+            r.category.name() == prefix
+                || r.id
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .collect()
 }
 
 /// The rules reference (`docs/rules.md`), generated from the loaded rules so
