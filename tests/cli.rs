@@ -1076,3 +1076,111 @@ fn a_bom_does_not_shift_the_column_in_any_output() {
     let human = apolint(&["check", "--color", "never", "-"], draft.as_bytes(), &dir);
     assert!(stdout(&human).contains("[ -:1:1 ]"), "{}", stdout(&human));
 }
+
+// ---- apolint.toml from each file's folder (#20.2) ----
+
+#[test]
+fn each_file_is_checked_with_the_config_found_upward_from_its_own_folder() {
+    let dir = tempdir("per-file-config");
+    for sub in ["team/macros", "other", "cwd"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.join("team/apolint.toml"),
+        "[rules]\ndisable = [\"ru.cliche.prinosim-izvineniya\"]\n",
+    )
+    .unwrap();
+    let draft = "Приносим свои извинения.\n";
+    std::fs::write(dir.join("team/macros/a.txt"), draft).unwrap();
+    std::fs::write(dir.join("other/b.txt"), draft).unwrap();
+    // Run from a folder that has no config of its own, with relative
+    // paths that go up and down.
+    let cwd = dir.join("cwd");
+    let out = apolint(
+        &[
+            "check",
+            "-v",
+            "--format",
+            "short",
+            "../team/macros/a.txt",
+            "../other/b.txt",
+        ],
+        b"",
+        &cwd,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains("a.txt"),
+        "team's config disables the rule: {text}"
+    );
+    assert!(text.contains("../other/b.txt:1:1"), "{text}");
+    let err = stderr(&out);
+    let team_config = dir.join("team").join("apolint.toml");
+    assert!(
+        err.contains(&format!(
+            "apolint: ../team/macros/a.txt: config {}",
+            team_config.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("apolint: ../other/b.txt: no apolint.toml found, built-in defaults"),
+        "{err}"
+    );
+    // A folder given whole: the same per-file discovery.
+    let out = apolint(&["check", "--format", "short", "."], b"", &dir);
+    let text = stdout(&out);
+    assert!(text.contains("other/b.txt"), "{text}");
+    assert!(!text.contains("macros/a.txt"), "{text}");
+    // --config overrides discovery for every file, and -v says so.
+    let out = apolint(
+        &[
+            "check",
+            "-v",
+            "--config",
+            "../team/apolint.toml",
+            "../other/b.txt",
+        ],
+        b"",
+        &cwd,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("(--config)"), "{}", stderr(&out));
+    // A broken config beside one file fails the run before any output.
+    std::fs::write(dir.join("other/apolint.toml"), "fail_on = 3\n").unwrap();
+    let out = apolint(
+        &["check", "../team/macros/a.txt", "../other/b.txt"],
+        b"",
+        &cwd,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("apolint.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn serve_says_which_config_it_loaded() {
+    let dir = tempdir("serve-config");
+    std::fs::write(dir.join("apolint.toml"), "fail_on = \"error\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-access-log"])
+        .current_dir(&*dir)
+        .env_remove("APOLINT_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn apolint serve");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let expected = format!("config {}", dir.join("apolint.toml").display());
+    assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+    assert!(first.contains(&expected), "{first}");
+}

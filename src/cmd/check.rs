@@ -1,15 +1,16 @@
 //! `apolint check`: drafts from files, folders or stdin, findings in one of
 //! four formats.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 
 use apolint_core::files::{self, ReadError};
 use apolint_core::output::{self, FileJson, FileResult, JsonDocument};
-use apolint_core::{CheckOptions, FailOn, InputFormat, LanguageChoice, Report};
+use apolint_core::{CheckOptions, FailOn, InputFormat, LanguageChoice, Linter, Report};
 
 use super::{ConfigArgs, Failure, MAX_DRAFT_BYTES};
 
@@ -46,6 +47,9 @@ pub struct CheckArgs {
     /// failing; spans then refer to the repaired text.
     #[arg(long)]
     lossy: bool,
+    /// Say on stderr which config each draft is checked with.
+    #[arg(short, long)]
+    verbose: bool,
     /// Refuse drafts larger than this many bytes (exit 2), so that a stray
     /// 200 MB file cannot take the memory of a shared machine.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_DRAFT_BYTES)]
@@ -84,11 +88,10 @@ struct Input {
 
 /// Runs `apolint check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
-    let mut config = args.config.load()?;
-    if let Some(f) = &args.fail_on {
-        config.fail_on = FailOn::parse(f).map_err(Failure::Message)?;
-    }
-    let linter = super::linter(&config)?;
+    let fail_on = match &args.fail_on {
+        Some(f) => Some(FailOn::parse(f).map_err(Failure::Message)?),
+        None => None,
+    };
     let language: LanguageChoice = args.lang.parse().map_err(Failure::Message)?;
     let situation = match args.situation.as_str() {
         "auto" => None,
@@ -102,6 +105,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         );
     }
     if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
+        let mut linters = Linters::default();
+        let key = linters.add(&args, None, fail_on, "-")?;
+        let linter = linters.take(&key)?;
         let defaults = apolint_core::request::RequestDefaults {
             situation,
             language,
@@ -120,6 +126,18 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     // however large the folder. (A file changed between the passes can
     // still fail in the second: then the output stops there, exit 2.)
     let sources = list_inputs(&args, forced)?;
+    // Each draft is checked with the apolint.toml found upward from its
+    // own folder: every config is loaded (and a broken one fails the run)
+    // before anything is printed.
+    let mut linters = Linters::default();
+    let mut keys = Vec::with_capacity(sources.len());
+    for source in &sources {
+        let (file, name) = match source {
+            Source::Read(input) => (None, input.path.clone()),
+            Source::File(path) => (Some(path.as_path()), path.display().to_string()),
+        };
+        keys.push(linters.add(&args, file, fail_on, &name)?);
+    }
     let color = match args.color {
         ColorChoice::Auto => {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -133,7 +151,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     if let Format::Json = format {
         super::write_stdout(JsonDocument::START.as_bytes())?;
     }
-    for (k, source) in sources.into_iter().enumerate() {
+    for (k, (source, key)) in sources.into_iter().zip(&keys).enumerate() {
+        let linter = linters.get(key)?;
         let input = match source {
             Source::Read(input) => input,
             Source::File(path) => read_file(&args, forced, &path, false)?.ok_or_else(|| {
@@ -177,6 +196,48 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The linters of a run, one per config file (`None`: the defaults).
+#[derive(Default)]
+struct Linters(HashMap<Option<PathBuf>, Linter>);
+
+impl Linters {
+    /// Finds the config for a draft at `file` (`None`: stdin), builds its
+    /// linter unless built already, and returns its key. With `-v`, says
+    /// which config `name` is checked with.
+    fn add(
+        &mut self,
+        args: &CheckArgs,
+        file: Option<&Path>,
+        fail_on: Option<FailOn>,
+        name: &str,
+    ) -> Result<Option<PathBuf>, Failure> {
+        let key = args.config.locate_for(file)?;
+        if args.verbose {
+            eprintln!("apolint: {name}: {}", args.config.describe(key.as_deref()));
+        }
+        if !self.0.contains_key(&key) {
+            let mut config = args.config.load_located(key.clone())?;
+            if let Some(f) = fail_on {
+                config.fail_on = f;
+            }
+            self.0.insert(key.clone(), super::linter(&config)?);
+        }
+        Ok(key)
+    }
+
+    fn get(&self, key: &Option<PathBuf>) -> Result<&Linter, Failure> {
+        self.0
+            .get(key)
+            .ok_or_else(|| Failure::Message("internal error: config not loaded".into()))
+    }
+
+    fn take(&mut self, key: &Option<PathBuf>) -> Result<Linter, Failure> {
+        self.0
+            .remove(key)
+            .ok_or_else(|| Failure::Message("internal error: config not loaded".into()))
+    }
 }
 
 /// A draft to check: read already (stdin, which cannot be read twice), or
