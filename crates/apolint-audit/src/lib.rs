@@ -326,7 +326,7 @@ pub struct Summary {
     pub bytes: u64,
     /// Replies with no warning or error.
     pub clean: u64,
-    /// Replies with no finding at all (hints included).
+    /// Replies with no finding at all (severity info included).
     pub spotless: u64,
     /// Findings at warning or error.
     pub findings: u64,

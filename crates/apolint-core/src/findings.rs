@@ -129,15 +129,29 @@ impl Draft<'_> {
         (start, end.max(start))
     }
 
-    /// The whole draft's text, trimmed, as an input byte range.
-    fn whole(&self) -> (usize, usize) {
+    /// Where the draft starts, for a finding about the whole draft (a
+    /// `[[require]]` with nothing to anchor on): its first word, as an
+    /// input byte range, so the terminal underlines one word and the
+    /// editor marks one place rather than the whole document. Empty at
+    /// the start of the text when the draft has no word.
+    fn start(&self) -> (usize, usize) {
         let t = &self.extracted.text;
-        let s = t.len() - t.trim_start().len();
-        let e = t.trim_end().len().max(s);
-        (
-            self.extracted.map.to_source(s),
-            self.extracted.map.to_source(e),
-        )
+        let lead = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let s = t.len() - lead.len();
+        let word = lead
+            .char_indices()
+            .find(|&(_, c)| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+            .map_or(lead.len(), |(i, _)| i);
+        // A draft that opens with punctuation ("— Да, …", "!!!") still gets
+        // one character underlined.
+        let e = if word == 0 {
+            lead.chars().next().map_or(0, char::len_utf8)
+        } else {
+            word
+        };
+        let start = floor_char_boundary(self.input, self.extracted.map.to_source(s));
+        let end = floor_char_boundary(self.input, self.extracted.map.to_source(s + e));
+        (start, end.max(start))
     }
 }
 
@@ -207,7 +221,7 @@ pub fn build(
                         out.push((r, s, e));
                     }
                     None if when.is_empty() => {
-                        let (s, e) = draft.whole();
+                        let (s, e) = draft.start();
                         out.push((r, s, e));
                     }
                     None => {}
@@ -224,6 +238,11 @@ pub fn build(
                 let Some(customer) = draft.customer_name else {
                     continue;
                 };
+                // A company ("ООО Ромашка", "Acme Inc.") is greeted through
+                // its contact person, whose name the company's is not.
+                if is_organisation(customer) {
+                    continue;
+                }
                 let Some(v) = tag(after) else { continue };
                 // A real greeting is one of the first few; bounding the
                 // count keeps a pathological draft linear.
@@ -860,6 +879,63 @@ fn stem(word: &str) -> Option<&str> {
     (chars >= 4).then(|| &word[..cut])
 }
 
+/// Legal forms that mark a customer name as a company's (compared
+/// lowercased, dots and quotes stripped).
+const LEGAL_FORMS: &[&str] = &[
+    "ооо",
+    "оао",
+    "зао",
+    "пао",
+    "ао",
+    "нко",
+    "ано",
+    "ип",
+    "гк",
+    "тоо",
+    "уп",
+    "муп",
+    "гуп",
+    "фгуп",
+    "inc",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llp",
+    "plc",
+    "ag",
+    "sa",
+    "bv",
+    "oy",
+    "ab",
+    "srl",
+    "sro",
+    "pty",
+    "lp",
+];
+
+/// Whether a customer name is a company's: it has a legal form ("ООО
+/// Ромашка", "Acme Inc.", "Globex LLC") or is quoted as a company name is
+/// («Ромашка», "Acme").
+pub fn is_organisation(name: &str) -> bool {
+    let t = name.trim();
+    if t.starts_with(['«', '"', '“', '„']) {
+        return true;
+    }
+    t.split(|c: char| c.is_whitespace() || c == ',' || c == '«' || c == '»' || c == '"')
+        .map(|w| {
+            w.chars()
+                .filter(|c| !matches!(c, '.' | '\'' | '(' | ')'))
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .any(|w| LEGAL_FORMS.contains(&w.as_str()))
+}
+
 /// Checks the name after one greeting; returns the name's input span when
 /// it is not the customer's.
 fn addressee_mismatch(
@@ -1067,6 +1143,14 @@ fn is_capitalised(draft: &Draft<'_>, t: &Token) -> bool {
         .is_some_and(char::is_uppercase)
 }
 
+/// 1-based line and column (in Unicode scalar values, a leading
+/// byte-order mark not counted) of byte `offset` of `text`: how spans'
+/// `line` and `column` are counted, for renderings that also need where a
+/// span ends.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    LineCursor::new(text).line_col(offset)
+}
+
 /// 1-based line and column of increasing offsets in one forward pass, so
 /// many findings on one long line cost linear time.
 struct LineCursor<'a> {
@@ -1092,7 +1176,12 @@ impl<'a> LineCursor<'a> {
             // Offsets come sorted; restart rather than fail if they do not.
             *self = LineCursor::new(self.text);
         }
-        for c in self.text[self.offset..offset].chars() {
+        for (i, c) in self.text[self.offset..offset].char_indices() {
+            if c == '\u{feff}' && self.offset + i == 0 {
+                // A byte-order mark is not a character of the first line:
+                // editors hide it, and the first word is at column 1.
+                continue;
+            }
             if c == '\n' {
                 self.line += 1;
                 self.column = 1;

@@ -276,21 +276,36 @@ fn mask_thread_and_signature(text: &str, masks: &mut Masks) {
             } else if is_signature_delimiter(line) || is_sign_off(text, line_start, line_end) {
                 // The signature is not prose, but an unfilled template slot
                 // in it ("{{agent_name}}") is still shown to the customer;
-                // a quoted thread after it is masked whole.
+                // a quoted thread after it is masked whole. A postscript or
+                // a sentence after the name ("P.S. …") is the agent's
+                // text again, and is checked.
                 let mut sig_end = line_end;
+                let mut quoted = false;
                 while sig_end < bytes.len() {
                     let next_end = memchr_newline(bytes, sig_end + 1);
-                    let l = &bytes[(sig_end + 1).min(bytes.len())..next_end];
+                    let from = (sig_end + 1).min(bytes.len());
+                    let l = &bytes[from..next_end];
                     if trim_ascii_start(l).first() == Some(&b'>')
-                        || is_quote_header(text, sig_end + 1, next_end)
+                        || is_quote_header(text, from, next_end)
+                    {
+                        quoted = true;
+                        break;
+                    }
+                    if text
+                        .get(from..next_end)
+                        .is_some_and(is_prose_after_signature)
                     {
                         break;
                     }
                     sig_end = next_end;
                 }
                 mask_keeping_placeholders(bytes, line_start, sig_end, masks);
-                masks.add(sig_end, bytes.len());
-                return;
+                if quoted || sig_end >= bytes.len() {
+                    masks.add(sig_end, bytes.len());
+                    return;
+                }
+                line_start = sig_end + 1;
+                continue;
             }
             line_start = line_end + 1;
         }
@@ -490,6 +505,29 @@ pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Opti
     });
     (name_and_role || (last.split_whitespace().count() <= 3 && is_person(last)))
         .then_some((at, at + last.len()))
+}
+
+/// A line after a sign-off that is the agent's text, not the signature: a
+/// postscript ("P.S.", "PS:", "P.P.S.", "П.С.", "ПС"), or a sentence that
+/// exclaims or asks (a name, a title, a phone number or an address does
+/// neither).
+fn is_prose_after_signature(line: &str) -> bool {
+    let t = line.trim();
+    let lower: String = t
+        .chars()
+        .take(8)
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let postscript = ["p.p.s", "p.s.", "ps:", "ps.", "п.п.с", "п.с.", "пс:", "пс."]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || ["ps ", "пс "].iter().any(|p| {
+            t.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p) || head.to_lowercase() == *p)
+        });
+    let words = t.split_whitespace().count();
+    postscript || (words >= 3 && t.ends_with(['!', '?']))
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {

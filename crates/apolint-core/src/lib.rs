@@ -111,6 +111,22 @@ pub struct CheckOptions {
 /// and [`Report::omitted`] counts the rest.
 pub const MAX_FINDINGS: usize = 1000;
 
+/// How many times [`Linter::fix`] checks and fixes a draft at most: a fix
+/// that makes another fixable finding (rare) is picked up on the next
+/// pass, and two rules that undo each other cannot loop.
+pub const MAX_FIX_PASSES: usize = 10;
+
+/// A draft with its safe fixes applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixed {
+    /// The fixed text (the input when nothing was fixed).
+    pub text: String,
+    /// How many fixes were applied, over all passes.
+    pub applied: usize,
+    /// The findings that remain in the fixed text.
+    pub report: Report,
+}
+
 /// The result of checking one draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -257,6 +273,30 @@ impl Linter {
             omitted,
             situation,
             structure,
+        }
+    }
+
+    /// Applies every safe fix to a draft, as `check --fix` does: the fixes
+    /// of its findings ([`output::apply_fixes`]), then the draft checked
+    /// again and the fixes of what that finds, until nothing changes (at
+    /// most [`MAX_FIX_PASSES`] passes). The report is of the fixed text.
+    pub fn fix(&self, input: &str, options: &CheckOptions) -> Fixed {
+        let mut text = input.to_owned();
+        let mut applied = 0;
+        let mut report = self.check(&text, options);
+        for _ in 0..MAX_FIX_PASSES {
+            let (fixed, n) = output::apply_fixes(&text, &report.findings);
+            if n == 0 {
+                break;
+            }
+            applied += n;
+            text = fixed;
+            report = self.check(&text, options);
+        }
+        Fixed {
+            text,
+            applied,
+            report,
         }
     }
 

@@ -542,11 +542,7 @@ impl<'c> Server<'c> {
             return None;
         }
         let path = uri.to_file_path().ok();
-        let config_path = path
-            .as_deref()
-            .and_then(Path::parent)
-            .or(self.workspace_root.as_deref())
-            .and_then(Config::discover);
+        let config_path = Config::discover_for(path.as_deref(), self.workspace_root.as_deref());
         let linter = self.linter(config_path.clone(), config_errors);
         let doc = self.docs.get_mut(uri)?;
         let format = match doc.language_id.as_str() {
