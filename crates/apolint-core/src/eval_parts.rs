@@ -14,7 +14,8 @@
 //!
 //! Parts are measured on the drafts labelled `complaint = true`, checked as
 //! replies to a complaint; whether apolint itself takes a draft for one is
-//! counted apart (the `complaint` row).
+//! counted apart (the `complaint` row: whether apolint assessed the
+//! structure at all).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -160,7 +161,7 @@ pub fn evaluate(linter: &Linter, labels: &[PartsLabel]) -> PartsEvaluation {
                 ..CheckOptions::default()
             },
         );
-        let said = inferred.situation == Situation::Complaint;
+        let said = inferred.structure.is_some();
         let c = &mut ev.complaint;
         match (said, l.complaint) {
             (true, true) => c.tp += 1,

@@ -341,7 +341,13 @@ pub fn build(
         (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
     });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
-    let parts = if situation == Situation::Complaint {
+    // A reply that names what went wrong or owns a fault answers a
+    // problem, apology or not ("Your parcel left the depot late; it arrives
+    // tomorrow."): its structure is assessed too.
+    let names_a_problem = ["acknowledgement", "fault"]
+        .iter()
+        .any(|n| tag(n).is_some_and(|v| !v.is_empty()));
+    let parts = if situation == Situation::Complaint || names_a_problem {
         parts_found(draft, &tag, &findings, names)
     } else {
         PartsFound::default()
@@ -363,6 +369,7 @@ fn parts_found<'t>(
 ) -> PartsFound {
     let any = |name: &str| tag(name).is_some_and(|v| !v.is_empty());
     let mut found = PartsFound {
+        problem: true,
         done: any("done") || any("completed"),
         words: words(&draft.norm.text).count(),
         ..PartsFound::default()

@@ -127,6 +127,9 @@ pub struct PartsFound {
     pub done: bool,
     /// Words in the draft (a one-line answer expects less).
     pub words: usize,
+    /// The parts were looked for: the reply answers a complaint or names a
+    /// problem.
+    pub problem: bool,
 }
 
 impl PartsFound {
@@ -383,15 +386,15 @@ impl serde::Serialize for PartState {
 }
 
 /// The structure of a draft, or `None` when it is not a reply to a
-/// complaint (praise and neutral replies have no apology to structure) or
-/// the assessment is switched off.
+/// complaint or a problem (praise and neutral replies have no apology to
+/// structure) or the assessment is switched off.
 pub fn assess(
     found: &PartsFound,
     findings: &[Finding],
     situation: Situation,
     config: &StructureConfig,
 ) -> Option<Structure> {
-    if !config.enabled || situation != Situation::Complaint {
+    if !config.enabled || !(situation == Situation::Complaint || found.problem) {
         return None;
     }
     let short = found.words < config.short_words;
