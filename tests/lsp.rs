@@ -521,7 +521,10 @@ fn structure_note_at_the_start_names_what_is_missing_and_can_be_switched_off() {
     assert_eq!(note["severity"], 3, "{note}");
     assert_eq!(note["range"]["start"], json!({"line": 0, "character": 0}));
     let message = note["message"].as_str().unwrap();
-    assert!(message.contains("missing") && message.contains("deadline"), "{message}");
+    assert!(
+        message.contains("missing") && message.contains("deadline"),
+        "{message}"
+    );
     assert!(!message.contains("greeting"), "{message}");
     c.shutdown();
 

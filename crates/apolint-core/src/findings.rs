@@ -371,7 +371,7 @@ fn parts_found<'t>(
     let mut found = PartsFound {
         problem: true,
         done: any("done") || any("completed"),
-        words: words(&draft.norm.text).count(),
+        words: word_starts(draft.norm.text.as_bytes()),
         ..PartsFound::default()
     };
     let first_of = |p: Part| -> Option<(usize, usize)> {
@@ -409,13 +409,10 @@ fn parts_found<'t>(
                 {
                     None
                 }
-                // A personal sign-off ("Best, Tom") closes on a person.
+                // A personal sign-off ("Best, Tom") closes on a person; it
+                // is looked for only when the words did not show a closing.
                 Part::Closing => first_of(p)
-                    .into_iter()
-                    .chain(crate::input::sign_off_line(draft.input, |w| {
-                        names.is_known(w)
-                    }))
-                    .min(),
+                    .or_else(|| crate::input::sign_off_line(draft.input, |w| names.is_known(w))),
                 _ => first_of(p),
             }?;
             Some((span.0, span.1, i))
@@ -856,6 +853,19 @@ fn words(norm: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// How many words a normalised text has, as [`words`] splits them (ASCII
+/// punctuation and spaces between), counted over bytes.
+fn word_starts(text: &[u8]) -> usize {
+    let mut count = 0;
+    let mut in_word = false;
+    for &b in text {
+        let word = !b.is_ascii() || b.is_ascii_alphanumeric();
+        count += usize::from(word && !in_word);
+        in_word = word;
+    }
+    count
+}
+
 /// A stem's bytes as one comparable number (stems of up to 16 bytes: five
 /// Latin or Cyrillic letters always fit), so that a draft's stems sort and
 /// compare without string comparisons.
@@ -1183,18 +1193,22 @@ impl<'a> LineCursor<'a> {
             // Offsets come sorted; restart rather than fail if they do not.
             *self = LineCursor::new(self.text);
         }
-        for (i, c) in self.text[self.offset..offset].char_indices() {
-            if c == '\u{feff}' && self.offset + i == 0 {
-                // A byte-order mark is not a character of the first line:
-                // editors hide it, and the first word is at column 1.
-                continue;
+        let mut from = self.offset;
+        if from == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            // A byte-order mark is not a character of the first line:
+            // editors hide it, and the first word is at column 1.
+            from = 3;
+        }
+        // Bytes, not chars: newlines found with memchr, and a column is the
+        // count of bytes that start a character (not UTF-8 continuations).
+        let gap = &self.text.as_bytes()[from..offset];
+        let chars = |b: &[u8]| b.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        match memchr::memrchr(b'\n', gap) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', gap).count();
+                self.column = 1 + chars(&gap[last + 1..]);
             }
-            if c == '\n' {
-                self.line += 1;
-                self.column = 1;
-            } else {
-                self.column += 1;
-            }
+            None => self.column += chars(gap),
         }
         self.offset = offset;
         (self.line, self.column)

@@ -474,6 +474,10 @@ pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Opti
     };
     let tail = &lines[lines.len().saturating_sub(4)..];
     for (k, &(at, t)) in tail.iter().enumerate() {
+        // Closing formulas are short: lowercase only short lines.
+        if t.len() > 48 {
+            continue;
+        }
         let formula = t.trim_end_matches([',', '.', '!']).trim().to_lowercase();
         if SIGN_OFFS.contains(&formula.as_str()) || MORE.contains(&formula.as_str()) {
             let &(_, next) = tail.get(k + 1)?;
