@@ -13,7 +13,7 @@
 pub mod report;
 pub mod structure;
 
-pub use structure::{Missing, ScoreDist, StructureStat};
+pub use structure::{CannedStructure, Missing, OneReply, ScoreDist, StructureStat};
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -312,7 +312,7 @@ pub struct CannedStat {
     /// Structure scores and missing parts of the copies that answer a
     /// complaint (a macro's copies differ; identical texts differ only by
     /// the customer's name).
-    pub structure: StructureStat,
+    pub structure: CannedStructure,
 }
 
 /// A reply shown in the report with its findings highlighted.
@@ -1258,9 +1258,10 @@ impl Summary {
         for c in &seen {
             *self.replies_by_category.entry(c).or_default() += 1;
         }
-        let structure = report.structure.as_ref();
+        // Read once, counted for the team, its groups and its macro.
+        let structure = report.structure.as_ref().map(OneReply::of);
         if let Some(st) = structure {
-            self.structure.add(st);
+            self.structure.add_one(st);
         }
         let group = |map: &mut BTreeMap<String, GroupStat>, key: &str| {
             if !map.contains_key(key) {
@@ -1276,7 +1277,7 @@ impl Summary {
                 *g.by_category.entry(f.category.name()).or_default() += 1;
             }
             if let Some(st) = structure {
-                g.structure.add(st);
+                g.structure.add_one(st);
             }
         };
         if let Some(a) = &r.agent {
@@ -1302,11 +1303,11 @@ impl Summary {
             canned: r.canned.clone(),
             text: excerpt(&r.text, 300),
             categories: seen.clone(),
-            structure: StructureStat::default(),
+            structure: CannedStructure::default(),
         });
         entry.sent += 1;
         if let Some(st) = structure {
-            entry.structure.add(st);
+            entry.structure.add_one(st);
         }
         // Samples: replies with the most different problems.
         if seen.len() >= 2 && r.text.len() <= 3000 {
@@ -1488,7 +1489,7 @@ impl Summary {
     /// most.
     pub fn canned_structure(&self, n: usize) -> Vec<&CannedStat> {
         let gap = |c: &CannedStat| {
-            u64::from(100 - c.structure.scores.median().unwrap_or(100).min(100))
+            u64::from(100 - c.structure.stat().scores.median().unwrap_or(100).min(100))
                 * c.structure.replies()
         };
         let mut v: Vec<&CannedStat> = self
@@ -2177,7 +2178,10 @@ mod tests {
         let structure = |t: &str| l.check(t, &CheckOptions::default()).structure;
         let (s_late, s_dated) = (structure(late).unwrap(), structure(dated).unwrap());
         assert!(structure(praise).is_none(), "praise answers no complaint");
-        assert_eq!(s_late.missing().collect::<Vec<_>>(), [apolint_core::Part::Deadline]);
+        assert_eq!(
+            s_late.missing().collect::<Vec<_>>(),
+            [apolint_core::Part::Deadline]
+        );
         assert_eq!(s_dated.missing().count(), 0);
         assert!(s_late.score < s_dated.score);
         let mut s = Summary::default();
@@ -2207,7 +2211,10 @@ mod tests {
         assert_eq!(canned.len(), 1, "{canned:?}");
         assert_eq!(canned[0].canned.as_deref(), Some("late"));
         assert_eq!(canned[0].structure.replies(), 3);
-        assert_eq!(canned[0].structure.missing[apolint_core::Part::Deadline as usize], 2);
+        assert_eq!(
+            canned[0].structure.stat().missing[apolint_core::Part::Deadline as usize],
+            2
+        );
         // In the JSON summary.
         let json = s.to_json();
         assert_eq!(json["structure"]["replies"], 4);

@@ -162,7 +162,10 @@ fn structure_section(h: &mut String, s: &Summary) {
                     part_label(p.part).to_owned(),
                     100.0 * p.share,
                     "#d92d20",
-                    format!("({} replies; {} expected to have it)", p.missing, p.expected),
+                    format!(
+                        "({} replies; {} expected to have it)",
+                        p.missing, p.expected
+                    ),
                 )
             })
             .collect();
@@ -218,7 +221,8 @@ fn structure_section(h: &mut String, s: &Summary) {
     if !canned.is_empty() {
         h.push_str(r#"<h3>By canned response</h3><p class="why">Macros (or identical replies sent many times) sent in answer to a complaint, those that leave the most out first (100 − median score, times replies): rewrite the macro once, complete every reply.</p><table id="structure-by-canned"><tr><th>Response</th><th class="n">Replies to a complaint</th><th>Scores</th><th class="n">Median</th><th class="n">Middle half</th><th>Most often missing</th></tr>"#);
         for c in canned {
-            let (med, mid) = quartiles(&c.structure.scores);
+            let st = c.structure.stat();
+            let (med, mid) = quartiles(&st.scores);
             let _ = write!(
                 h,
                 r#"<tr><td>{}<span class="muted">{}</span></td><td class="n">{}</td><td>{}</td><td class="n">{med}</td><td class="n">{mid}</td><td>{}</td></tr>"#,
@@ -226,9 +230,9 @@ fn structure_section(h: &mut String, s: &Summary) {
                     .as_deref()
                     .map_or(String::new(), |m| format!("<b>{}</b><br>", esc(m))),
                 esc(&super::excerpt(&c.text, 160)),
-                c.structure.replies(),
-                score_sparkline(&c.structure.scores),
-                most_missing(&c.structure)
+                st.replies(),
+                score_sparkline(&st.scores),
+                most_missing(&st)
             );
         }
         h.push_str("</table>");

@@ -6,6 +6,8 @@
 //! the same in any grouping and on any number of threads, and its size
 //! does not grow with the number of replies (at most 101 scores).
 
+use std::borrow::Cow;
+
 use apolint_core::{Part, Structure};
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
@@ -131,18 +133,49 @@ pub struct StructureStat {
     pub missing: [u64; 10],
 }
 
-impl StructureStat {
-    /// Counts one reply's structure.
-    pub fn add(&mut self, s: &Structure) {
-        self.scores.add(s.score);
+/// What the summary keeps of one reply's structure: its score, and by
+/// [`Part::ALL`] index the parts expected and the expected ones missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OneReply {
+    score: u8,
+    expected: u16,
+    missing: u16,
+}
+
+impl OneReply {
+    /// The reply's score and parts.
+    pub fn of(s: &Structure) -> OneReply {
+        let (mut expected, mut missing) = (0, 0);
         for (i, p) in Part::ALL.into_iter().enumerate() {
             let state = s.part(p);
             if state.expected {
-                self.expected[i] += 1;
+                expected |= 1 << i;
                 if !state.present {
-                    self.missing[i] += 1;
+                    missing |= 1 << i;
                 }
             }
+        }
+        OneReply {
+            score: s.score,
+            expected,
+            missing,
+        }
+    }
+}
+
+impl StructureStat {
+    /// Counts one reply's structure.
+    pub fn add(&mut self, s: &Structure) {
+        self.add_one(OneReply::of(s));
+    }
+
+    /// Counts one reply's structure, read once for all the groups it
+    /// is counted in.
+    pub fn add_one(&mut self, r: OneReply) {
+        self.scores.add(r.score);
+        for i in 0..10 {
+            self.expected[i] += u64::from((r.expected >> i) & 1);
+            self.missing[i] += u64::from((r.missing >> i) & 1);
         }
     }
 
@@ -191,6 +224,87 @@ impl StructureStat {
     /// The part most often missing, if any is.
     pub fn most_missing(&self) -> Option<Missing> {
         self.missing_parts().into_iter().find(|m| m.missing > 0)
+    }
+}
+
+/// The structure of a canned response's copies. Most entries of the
+/// summary's canned-response map are replies sent once (identical texts
+/// are found by hashing every reply, up to 60,000 entries), so one reply is
+/// kept in a few bytes and the counts are allocated from the second.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum CannedStructure {
+    /// No copy answered a complaint.
+    #[default]
+    None,
+    /// One copy did.
+    One(OneReply),
+    /// Several did.
+    Many(Box<StructureStat>),
+}
+
+impl CannedStructure {
+    /// Counts one copy's structure.
+    pub fn add(&mut self, s: &Structure) {
+        self.add_one(OneReply::of(s));
+    }
+
+    /// Counts one copy's structure, as [`OneReply::of`] reads it.
+    pub fn add_one(&mut self, r: OneReply) {
+        match self {
+            CannedStructure::None => *self = CannedStructure::One(r),
+            CannedStructure::One(first) => {
+                let mut st = StructureStat::default();
+                st.add_one(*first);
+                st.add_one(r);
+                *self = CannedStructure::Many(Box::new(st));
+            }
+            CannedStructure::Many(st) => st.add_one(r),
+        }
+    }
+
+    /// Adds another entry's copies.
+    pub fn merge(&mut self, other: &CannedStructure) {
+        match (std::mem::take(self), other) {
+            (mine, CannedStructure::None) => *self = mine,
+            (CannedStructure::None, theirs) => *self = theirs.clone(),
+            (mine, theirs) => {
+                let mut st = mine.stat().into_owned();
+                match theirs {
+                    CannedStructure::One(r) => st.add_one(*r),
+                    CannedStructure::Many(t) => st.merge(t),
+                    CannedStructure::None => {}
+                }
+                *self = CannedStructure::Many(Box::new(st));
+            }
+        }
+    }
+
+    /// The counts.
+    pub fn stat(&self) -> Cow<'_, StructureStat> {
+        match self {
+            CannedStructure::None => Cow::Owned(StructureStat::default()),
+            CannedStructure::One(r) => {
+                let mut st = StructureStat::default();
+                st.add_one(*r);
+                Cow::Owned(st)
+            }
+            CannedStructure::Many(st) => Cow::Borrowed(st),
+        }
+    }
+
+    /// Copies that answered a complaint.
+    pub fn replies(&self) -> u64 {
+        match self {
+            CannedStructure::None => 0,
+            CannedStructure::One(_) => 1,
+            CannedStructure::Many(st) => st.replies(),
+        }
+    }
+}
+
+impl Serialize for CannedStructure {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.stat().serialize(s)
     }
 }
 
@@ -260,5 +374,44 @@ mod tests {
         a.merge(&bc);
         assert_eq!(a, all);
         assert_eq!(all.0, [(10, 2), (42, 3), (95, 1), (100, 1)]);
+    }
+
+    #[test]
+    fn a_canned_response_keeps_one_reply_small_and_counts_the_rest() {
+        let one = |score, expected, missing| {
+            CannedStructure::One(OneReply {
+                score,
+                expected,
+                missing,
+            })
+        };
+        // Deadline (bit 6) expected in both, missing in the first.
+        let (a, b) = (one(73, 0b100_0111, 0b100_0000), one(100, 0b100_0111, 0));
+        assert_eq!(std::mem::size_of::<CannedStructure>(), 16);
+        let mut m = CannedStructure::default();
+        m.merge(&CannedStructure::None);
+        assert_eq!((m.replies(), m.stat().replies()), (0, 0));
+        m.merge(&a);
+        assert_eq!(m, a, "one reply stays one reply");
+        m.merge(&b);
+        let mut ba = b.clone();
+        ba.merge(&a);
+        assert_eq!(m, ba, "in any order");
+        let st = m.stat();
+        assert_eq!(st.replies(), 2);
+        assert_eq!((st.expected[6], st.missing[6], st.expected[3]), (2, 1, 0));
+        assert_eq!(st.scores.0, [(73, 1), (100, 1)]);
+        // Counting copies one by one is the same as merging them.
+        let mut direct = CannedStructure::default();
+        for r in [&a, &b] {
+            let CannedStructure::One(r) = r else {
+                unreachable!()
+            };
+            direct.add_one(*r);
+        }
+        assert_eq!(direct, m);
+        let mut three = m.clone();
+        three.merge(&m);
+        assert_eq!(three.replies(), 4);
     }
 }
