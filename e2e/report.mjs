@@ -46,7 +46,7 @@ try {
   assert.ok(tenths.filter((v) => v > 0).length >= 2, `score histogram ${tenths}`);
   const missing = await page.$$eval("#missing-parts rect", (els) => els.map((e) => Number(e.getAttribute("width"))));
   assert.ok(missing.length >= 3 && missing.every((w) => w > 0), `missing parts chart ${missing}`);
-  const missingRows = await page.$$eval("#missing-parts-table tr", (els) => els.slice(1).map((e) => e.textContent));
+  const missingRows = await page.$$eval("#missing-parts-table tr", (els) => els.slice(1).map((e) => [...e.cells].map((c) => c.textContent).join(" · ")));
   assert.equal(missingRows.length, missing.length, "each missing part has its figures");
   const byAgent = await page.$$eval("#structure-by-agent tr", (els) => els.slice(1).map((e) => e.querySelectorAll("td")[3].textContent));
   assert.ok(byAgent.length >= 5 && byAgent.every((m) => /^\d+$/.test(m)), `agent medians ${byAgent}`);
