@@ -366,7 +366,7 @@ fn read_json_lines(
     out
 }
 
-fn io_err(path: &Path, e: &std::io::Error) -> FileError {
+pub(crate) fn io_err(path: &Path, e: &std::io::Error) -> FileError {
     FileError::new(
         &path.display().to_string(),
         &Arc::from(""),
@@ -538,6 +538,29 @@ fn pct(x: Option<f64>) -> String {
     x.map_or_else(|| "   –  ".to_owned(), |v| format!("{v:6.3}"))
 }
 
+/// The header of a counts table whose first column is `what`.
+pub(crate) fn table_header(what: &str) -> String {
+    format!(
+        "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
+        what, "drafts", "tp", "fp", "fn", "precision", "recall"
+    )
+}
+
+/// One row of a counts table: the drafts labelled, TP, FP, FN, precision
+/// and recall.
+pub(crate) fn table_row(name: &str, c: &Counts) -> String {
+    format!(
+        "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
+        name,
+        c.support,
+        c.tp,
+        c.fp,
+        c.fn_,
+        pct(c.precision()),
+        pct(c.recall())
+    )
+}
+
 /// The evaluation as a table: per language and category, then overall,
 /// then every miss.
 pub fn render(ev: &Evaluation, list_misses: bool) -> String {
@@ -548,22 +571,10 @@ pub fn render(ev: &Evaluation, list_misses: bool) -> String {
         out.push_str(&format!(
             "\n== {lang}: {n} drafts, {clean} clean ({alarms} of them got a warning) ==\n"
         ));
-        out.push_str(&format!(
-            "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
-            "category", "drafts", "tp", "fp", "fn", "precision", "recall"
-        ));
+        out.push_str(&table_header("category"));
         for cat in Category::ALL {
             if let Some(c) = per.get(&cat) {
-                out.push_str(&format!(
-                    "{:<22} {:>7} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
-                    cat.name(),
-                    c.support,
-                    c.tp,
-                    c.fp,
-                    c.fn_,
-                    pct(c.precision()),
-                    pct(c.recall())
-                ));
+                out.push_str(&table_row(cat.name(), c));
             }
         }
         let o = ev.overall(Some(lang));

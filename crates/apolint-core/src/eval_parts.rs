@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::eval::Counts;
+use crate::eval::{table_header, table_row, Counts};
 use crate::structure::Part;
 use crate::{CheckOptions, Linter};
 use apolint_rules::book::Situation;
@@ -76,14 +76,7 @@ pub struct PartsLabel {
 /// pointed error.
 pub fn load(path: &Path) -> Result<Vec<PartsLabel>, Vec<FileError>> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![FileError::new(
-            &name,
-            &Arc::from(""),
-            0..0,
-            format!("cannot read: {e}"),
-        )]
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| vec![crate::eval::io_err(path, &e)])?;
     let shared: Arc<str> = Arc::from(text.as_str());
     let raw: RawLabels = toml::from_str(&text).map_err(|e| vec![from_toml(&name, &shared, &e)])?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -219,33 +212,15 @@ pub fn evaluate(linter: &Linter, labels: &[PartsLabel]) -> PartsEvaluation {
     ev
 }
 
-fn pct(x: Option<f64>) -> String {
-    x.map_or_else(|| "   –  ".to_owned(), |v| format!("{v:6.3}"))
-}
-
 /// The per-part table, then (with `list_misses`) every disagreement.
 pub fn render(ev: &PartsEvaluation, list_misses: bool) -> String {
     let (n, complaints) = ev.drafts;
-    let mut out = format!(
-        "\n== structure: {n} drafts, {complaints} replies to a complaint ==\n{:<22} {:>8} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
-        "part", "labelled", "tp", "fp", "fn", "precision", "recall"
-    );
-    let row = |name: &str, c: &Counts| {
-        format!(
-            "{:<22} {:>8} {:>4} {:>4} {:>4} {:>9} {:>7}\n",
-            name,
-            c.support,
-            c.tp,
-            c.fp,
-            c.fn_,
-            pct(c.precision()),
-            pct(c.recall())
-        )
-    };
+    let mut out = format!("\n== structure: {n} drafts, {complaints} replies to a complaint ==\n");
+    out.push_str(&table_header("part"));
     for (p, c) in &ev.parts {
-        out.push_str(&row(p.name(), c));
+        out.push_str(&table_row(p.name(), c));
     }
-    out.push_str(&row("(complaint or not)", &ev.complaint));
+    out.push_str(&table_row("(complaint or not)", &ev.complaint));
     if list_misses && !ev.misses.is_empty() {
         out.push_str("\nMisses:\n");
         for m in &ev.misses {
