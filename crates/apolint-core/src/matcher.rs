@@ -333,9 +333,9 @@ impl Engine {
                 let before = &v.elems[..v.anchor];
                 let after = &v.elems[v.anchor + 1..];
                 let left =
-                    first_literals(before, Dir::Backward).and_then(|l| TokenSet::of(&l, vocab));
+                    first_literals(before, Dir::Backward).and_then(|l| TokenSet::of_refs(l, vocab));
                 let right =
-                    first_literals(after, Dir::Forward).and_then(|l| TokenSet::of(&l, vocab));
+                    first_literals(after, Dir::Forward).and_then(|l| TokenSet::of_refs(l, vocab));
                 phrases.push(Phrase {
                     owner,
                     elems: compile(&v.elems, vocab),
