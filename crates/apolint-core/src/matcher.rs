@@ -48,7 +48,7 @@ struct RegexRule {
 
 /// Regexes with no literal prefilter that run on the same lines of the same
 /// text (same classes, same case sensitivity). A line is first tried against
-/// all of them at once with a [`regex::RegexSet`], and only the members that
+/// all of them at once with a [`MemberSet`], and only the members that
 /// match there run to find their spans: most lines with a digit hold no
 /// date, time or amount, and one set pass costs about what one regex does.
 #[derive(Debug)]
@@ -58,28 +58,87 @@ struct UnfilteredGroup {
     members: Vec<u32>,
     /// Built on first use, like the member regexes; `None` if over the size
     /// limits, and then every member runs.
-    set: std::sync::OnceLock<Option<regex::RegexSet>>,
+    set: std::sync::OnceLock<Option<MemberSet>>,
 }
 
 impl UnfilteredGroup {
-    fn set(&self, regexes: &[RegexRule]) -> Option<&regex::RegexSet> {
+    fn set(&self, regexes: &[RegexRule]) -> Option<&MemberSet> {
         self.set
             .get_or_init(|| {
                 if self.members.len() < 2 {
                     return None;
                 }
-                regex::RegexSetBuilder::new(
+                MemberSet::new(
                     self.members
                         .iter()
                         .map(|&ri| regexes[ri as usize].spec.regex.as_str()),
                 )
-                .size_limit(4 << 20)
-                .dfa_size_limit(4 << 20)
-                .nest_limit(64)
-                .build()
-                .ok()
             })
             .as_ref()
+    }
+}
+
+/// Which of a group's regexes match somewhere in a line: what
+/// [`regex::RegexSet::matches`] answers, from a forward lazy DFA alone.
+/// A `RegexSet` also compiles a reverse automaton and capture states it
+/// never uses for that question: building one for the date, time and
+/// amount regexes was 16.7 M instructions, half of a short check of a
+/// draft with a digit in it (issue #19); this is a third of that.
+#[derive(Debug)]
+struct MemberSet {
+    dfa: regex_automata::hybrid::dfa::DFA,
+    /// Caches for searches (the lazy DFA's states), reused across drafts
+    /// and threads: taken out for a search, put back after it.
+    caches: std::sync::Mutex<Vec<regex_automata::hybrid::dfa::Cache>>,
+}
+
+impl MemberSet {
+    /// The set of `patterns`, with the limits the engine's regexes have;
+    /// `None` if it cannot be built.
+    fn new<'p>(patterns: impl Iterator<Item = &'p str>) -> Option<MemberSet> {
+        use regex_automata::hybrid::dfa::DFA;
+        use regex_automata::nfa::thompson;
+        let patterns: Vec<&str> = patterns.collect();
+        let dfa = DFA::builder()
+            .configure(
+                DFA::config()
+                    .match_kind(regex_automata::MatchKind::All)
+                    .cache_capacity(4 << 20)
+                    // Give up (and run every member) rather than search on
+                    // with a cache cleared over and over.
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10)),
+            )
+            .syntax(regex_automata::util::syntax::Config::new().nest_limit(64))
+            .thompson(
+                thompson::Config::new()
+                    .which_captures(thompson::WhichCaptures::None)
+                    .nfa_size_limit(Some(4 << 20)),
+            )
+            .build_many(&patterns)
+            .ok()?;
+        Some(MemberSet {
+            dfa,
+            caches: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The indexes of the members that match somewhere in `hay`, in
+    /// order; `None` if the search gave up (then every member must run).
+    fn matches(&self, hay: &str) -> Option<Vec<usize>> {
+        let taken = self.caches.lock().ok().and_then(|mut c| c.pop());
+        let mut cache = taken.unwrap_or_else(|| self.dfa.create_cache());
+        let mut found = regex_automata::PatternSet::new(self.dfa.pattern_len());
+        let searched = self.dfa.try_which_overlapping_matches(
+            &mut cache,
+            &regex_automata::Input::new(hay),
+            &mut found,
+        );
+        if let Ok(mut caches) = self.caches.lock() {
+            caches.push(cache);
+        }
+        searched.ok()?;
+        Some(found.iter().map(|p| p.as_usize()).collect())
     }
 }
 
@@ -751,14 +810,14 @@ impl Engine {
         le: usize,
         out: &mut Vec<RawMatch>,
     ) {
-        let Some(set) = group.set(&self.regexes) else {
+        let (hay, _) = draft.line(group.case_sensitive, ls, le);
+        let Some(matching) = group.set(&self.regexes).and_then(|set| set.matches(hay)) else {
             for &ri in &group.members {
                 self.run_regex(ri, draft, ls, le, out);
             }
             return;
         };
-        let (hay, _) = draft.line(group.case_sensitive, ls, le);
-        for k in set.matches(hay).iter() {
+        for k in matching {
             self.run_regex(group.members[k], draft, ls, le, out);
         }
     }
@@ -1049,6 +1108,50 @@ mod tests {
                 "{draft:?}"
             );
         }
+    }
+
+    #[test]
+    fn member_sets_answer_what_regex_sets_answer() {
+        let linter = crate::Linter::builtin().unwrap();
+        let engine = &linter.engine;
+        let mut lines: Vec<String> = [
+            "в 10:00-12:00, до 18.00, с 9 до 14, 3 марта, в течение 2-3 дней",
+            "by 5pm on Friday, within 24 hours, on the 3rd, $10 credit, 15% off",
+            "ПОЧЕМУ ТАК ДОЛГО?! 😡😡 ٣ ١٢:٣٠ 12:30 🙏",
+        ]
+        .map(String::from)
+        .to_vec();
+        for draft in all_drafts() {
+            let norm = apolint_rules::normalize::normalize(&draft);
+            lines.extend(norm.text.lines().map(String::from));
+            lines.extend(draft.lines().map(String::from));
+        }
+        let mut sets = 0;
+        for group in &engine.unfiltered {
+            let Some(set) = group.set(&engine.regexes) else {
+                continue;
+            };
+            sets += 1;
+            let reference = regex::RegexSetBuilder::new(
+                group
+                    .members
+                    .iter()
+                    .map(|&ri| engine.regexes[ri as usize].spec.regex.as_str()),
+            )
+            .size_limit(4 << 20)
+            .dfa_size_limit(4 << 20)
+            .nest_limit(64)
+            .build()
+            .unwrap();
+            let mut matched = 0;
+            for line in &lines {
+                let want: Vec<usize> = reference.matches(line).into_iter().collect();
+                assert_eq!(set.matches(line).unwrap(), want, "{line:?}");
+                matched += usize::from(!want.is_empty());
+            }
+            assert!(matched > 0);
+        }
+        assert!(sets >= 1, "{sets} member sets");
     }
 
     #[test]
