@@ -35,14 +35,22 @@ impl JsonDocument {
     }
 
     /// File number `index` (from 0) of the run, serialised straight into
-    /// `w` (no intermediate string, no second pass to indent it).
+    /// `w` at its depth in the document (no intermediate string, no second
+    /// pass to indent it).
     pub fn write_entry<W: std::io::Write>(
         w: &mut W,
         index: usize,
         result: &FileResult<'_>,
     ) -> std::io::Result<()> {
         w.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
-        serde_json::to_writer_pretty(Indented(w), &FileJson::new(result)).map_err(Into::into)
+        let formatter = NestedPretty {
+            depth: 2,
+            has_value: false,
+        };
+        let mut ser = serde_json::Serializer::with_formatter(w, formatter);
+        FileJson::new(result)
+            .serialize(&mut ser)
+            .map_err(Into::into)
     }
 
     /// What comes after the last of `files` files.
@@ -55,28 +63,92 @@ impl JsonDocument {
     }
 }
 
-/// A writer that indents every line after the first by four spaces: an
-/// entry nested two levels deep in the document. JSON strings escape their
-/// newlines, so every newline serde_json writes is layout.
-struct Indented<W>(W);
+/// serde_json's pretty layout (two spaces a level) for a value nested two
+/// levels deep in the document: what `to_string_pretty` of the whole
+/// document prints for it. The same formatter calls as serde_json's
+/// `PrettyFormatter`, starting at depth 2, with each indentation written
+/// in one piece.
+struct NestedPretty {
+    depth: usize,
+    has_value: bool,
+}
 
-impl<W: std::io::Write> std::io::Write for Indented<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    fn write_all(&mut self, mut buf: &[u8]) -> std::io::Result<()> {
-        while let Some(nl) = memchr::memchr(b'\n', buf) {
-            self.0.write_all(&buf[..=nl])?;
-            self.0.write_all(b"    ")?;
-            buf = &buf[nl + 1..];
+impl NestedPretty {
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        const SPACES: &[u8; 66] =
+            b",\n                                                                ";
+        let from = usize::from(!comma);
+        let width = 2 * self.depth;
+        match SPACES.get(from..2 + width) {
+            Some(all) => w.write_all(all),
+            None => {
+                w.write_all(&SPACES[from..2])?;
+                for _ in 0..self.depth {
+                    w.write_all(b"  ")?;
+                }
+                Ok(())
+            }
         }
-        self.0.write_all(buf)
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
