@@ -10,6 +10,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 [ -x /usr/bin/chromium ] || { echo "chromium not found: apt-get install -y chromium" >&2; exit 2; }
 cargo build --release --quiet --manifest-path "$here/../Cargo.toml"
+apolint="${APOLINT:-${CARGO_TARGET_DIR:-$here/../target}/release/apolint}"
+[ -x "$apolint" ] || { echo "no apolint binary at $apolint (set APOLINT or CARGO_TARGET_DIR)" >&2; exit 2; }
+export APOLINT="$apolint"
 cd "$here"
 [ -d node_modules/prosemirror-view ] || npm ci --no-audit --no-fund
 what=${1:-all}
@@ -20,10 +23,10 @@ if [ "$what" = all ] || [ "$what" = report ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   python3 ../scripts/synth-export.py --records 20000 --out "$work/export.jsonl"
-  ../target/release/apolint audit "$work/export.jsonl" --html "$work/report.html" --json "$work/summary.json" \
+  "$APOLINT" audit "$work/export.jsonl" --html "$work/report.html" --json "$work/summary.json" \
     --title "Synthetic help desk, 2026" --quiet
   node report.mjs "$work/report.html"
 fi
 if [ "$what" = all ] || [ "$what" = extension ]; then
-  APOLINT="${APOLINT:-${CARGO_TARGET_DIR:-$here/../target}/release/apolint}" node extension.mjs
+  node extension.mjs
 fi

@@ -981,3 +981,270 @@ fn the_audit_folds_agents_past_max_groups() {
     assert_eq!(agents.len(), 5, "{agents:?}");
     assert_eq!(agents["(other)"]["replies"], 46);
 }
+
+/// Issue #18: a reply to a complaint gets its checklist and score in every
+/// output; `[structure]` in apolint.toml changes what is expected and lets
+/// the score turn `send` into `warn`.
+#[test]
+fn structure_checklist_in_human_json_and_hook_with_config() {
+    let dir = tempdir("structure");
+    let model = "Hi Sam,\n\nI'm sorry your parcel arrived two days late: our warehouse \
+                 mislabelled it, and that's our mistake. I've refunded the delivery fee \
+                 today, and we now scan every label twice. Thank you for telling us.\n\nBest,\nTom\n";
+    let human = apolint(&["check", "--no-config", "-"], model.as_bytes(), &dir);
+    let text = stdout(&human);
+    assert!(
+        text.contains(
+            "-: structure 100/100: ✓greeting ✓acknowledgement ✓apology ✓cause ✓responsibility ✓fix"
+        ),
+        "{text}"
+    );
+    let json = apolint(
+        &["check", "--no-config", "--format", "json", "-"],
+        model.as_bytes(),
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let s = &v["files"][0]["structure"];
+    assert_eq!(s["score"], 100, "{s}");
+    assert_eq!(s["parts"]["compensation"]["present"], true);
+    assert_eq!(s["parts"]["greeting"]["span"]["start"], 0);
+    // A thank-you for praise has no apology to structure.
+    let praise = apolint(
+        &["check", "--no-config", "--format", "json", "-"],
+        b"Thank you so much for the lovely review, Anna! Glad you liked the tea.",
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&praise.stdout).unwrap();
+    assert!(v["files"][0].get("structure").is_none(), "{v}");
+    // warn_below: a bare apology with no fix scores low and is held back.
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[structure]\nwarn_below = 50\ncompensation = \"never\"\n",
+    )
+    .unwrap();
+    let hook = apolint(
+        &["hook"],
+        br#"{"text": "Sorry about that, we are looking at it."}"#,
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&hook.stdout).unwrap();
+    assert_eq!(v["verdict"], "warn", "{v}");
+    assert!(v["structure"]["score"].as_u64().unwrap() < 50, "{v}");
+    assert_eq!(v["structure"]["parts"]["compensation"]["expected"], false);
+    // A misspelt setting points at the line.
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[structure]\ncompensation = \"sometimes\"\n",
+    )
+    .unwrap();
+    let bad = apolint(&["check", "-"], b"Sorry.", &dir);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("unknown variant `sometimes`"),
+        "{}",
+        stderr(&bad)
+    );
+}
+// ---- Paper cuts a new user hit (#20, part 3) ----
+
+#[test]
+fn explain_lists_the_rules_of_a_category_or_an_id_prefix() {
+    let dir = tempdir("explain-group");
+    let out = apolint(&["explain", "cliche"], b"", &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("ru.cliche.prinosim-izvineniya"), "{text}");
+    assert!(text.contains("en.cliche."), "{text}");
+    assert!(!text.contains("passive-aggression"), "{text}");
+    assert!(text.contains("rules in `cliche`"), "{text}");
+    let out = apolint(&["explain", "ru.cliche"], b"", &dir);
+    let text = stdout(&out);
+    assert!(text.contains("ru.cliche.prinosim-izvineniya"), "{text}");
+    assert!(!text.contains("en.cliche."), "{text}");
+    // A prefix is cut at a dot: "ru.cli" names nothing.
+    let out = apolint(&["explain", "ru.cli"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let out = apolint(&["explain", "clishe"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `cliche`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_on_a_terminal_with_no_path_says_it_reads_stdin() {
+    // `script` (util-linux) gives the command a terminal for stdin and
+    // passes our pipe through it, end of input included.
+    let dir = tempdir("tty");
+    let cmd = format!("{} check --color never", env!("CARGO_BIN_EXE_apolint"));
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(&*dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all("Спасибо.\n".as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("run apolint under script(1)");
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("reading the draft from standard input"),
+        "{shown}"
+    );
+    assert!(shown.contains("No problems found in 1 draft."), "{shown}");
+    // Piped, it says nothing of the kind.
+    let out = apolint(&["check"], "Спасибо.".as_bytes(), &dir);
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn one_severity_vocabulary_info_everywhere() {
+    let dir = tempdir("info");
+    let draft = "Проблема решена.";
+    let human = apolint(&["check", "--color", "never", "-"], draft.as_bytes(), &dir);
+    let text = stdout(&human);
+    assert!(text.contains("Info:"), "{text}");
+    assert!(!text.contains("Advice"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour asked for: {text:?}");
+    assert!(
+        text.contains("1 finding in 1 draft: 0 errors, 0 warnings, 1 info."),
+        "{text}"
+    );
+    let short = apolint(&["check", "--format", "short", "-"], draft.as_bytes(), &dir);
+    assert!(stdout(&short).contains(": info["), "{}", stdout(&short));
+    let json = apolint(&["check", "--format", "json", "-"], draft.as_bytes(), &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["files"][0]["findings"][0]["severity"], "info");
+    // The playground counts the same way.
+    let page = include_str!("../crates/apolint-server/src/playground.html");
+    assert!(!page.contains("hints"), "the playground still says hints");
+    assert!(page.contains(r#"count(counts.info, "info")"#));
+}
+
+#[test]
+fn a_bom_does_not_shift_the_column_in_any_output() {
+    let dir = tempdir("bom");
+    let draft = "\u{feff}Приносим свои извинения.";
+    let short = apolint(&["check", "--format", "short", "-"], draft.as_bytes(), &dir);
+    assert!(
+        stdout(&short).starts_with("-:1:1: warning"),
+        "{}",
+        stdout(&short)
+    );
+    let human = apolint(&["check", "--color", "never", "-"], draft.as_bytes(), &dir);
+    assert!(stdout(&human).contains("[ -:1:1 ]"), "{}", stdout(&human));
+}
+
+// ---- apolint.toml from each file's folder (#20.2) ----
+
+#[test]
+fn each_file_is_checked_with_the_config_found_upward_from_its_own_folder() {
+    let dir = tempdir("per-file-config");
+    for sub in ["team/macros", "other", "cwd"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(
+        dir.join("team/apolint.toml"),
+        "[rules]\ndisable = [\"ru.cliche.prinosim-izvineniya\"]\n",
+    )
+    .unwrap();
+    let draft = "Приносим свои извинения.\n";
+    std::fs::write(dir.join("team/macros/a.txt"), draft).unwrap();
+    std::fs::write(dir.join("other/b.txt"), draft).unwrap();
+    // Run from a folder that has no config of its own, with relative
+    // paths that go up and down.
+    let cwd = dir.join("cwd");
+    let out = apolint(
+        &[
+            "check",
+            "-v",
+            "--format",
+            "short",
+            "../team/macros/a.txt",
+            "../other/b.txt",
+        ],
+        b"",
+        &cwd,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains("a.txt"),
+        "team's config disables the rule: {text}"
+    );
+    assert!(text.contains("../other/b.txt:1:1"), "{text}");
+    let err = stderr(&out);
+    let team_config = dir.join("team").join("apolint.toml");
+    assert!(
+        err.contains(&format!(
+            "apolint: ../team/macros/a.txt: config {}",
+            team_config.display()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("apolint: ../other/b.txt: no apolint.toml found, built-in defaults"),
+        "{err}"
+    );
+    // A folder given whole: the same per-file discovery.
+    let out = apolint(&["check", "--format", "short", "."], b"", &dir);
+    let text = stdout(&out);
+    assert!(text.contains("other/b.txt"), "{text}");
+    assert!(!text.contains("macros/a.txt"), "{text}");
+    // --config overrides discovery for every file, and -v says so.
+    let out = apolint(
+        &[
+            "check",
+            "-v",
+            "--config",
+            "../team/apolint.toml",
+            "../other/b.txt",
+        ],
+        b"",
+        &cwd,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("(--config)"), "{}", stderr(&out));
+    // A broken config beside one file fails the run before any output.
+    std::fs::write(dir.join("other/apolint.toml"), "fail_on = 3\n").unwrap();
+    let out = apolint(
+        &["check", "../team/macros/a.txt", "../other/b.txt"],
+        b"",
+        &cwd,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("apolint.toml"), "{}", stderr(&out));
+}
+
+#[test]
+fn serve_says_which_config_it_loaded() {
+    let dir = tempdir("serve-config");
+    std::fs::write(dir.join("apolint.toml"), "fail_on = \"error\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-access-log"])
+        .current_dir(&*dir)
+        .env_remove("APOLINT_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn apolint serve");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let expected = format!("config {}", dir.join("apolint.toml").display());
+    assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
+    assert!(first.contains(&expected), "{first}");
+}

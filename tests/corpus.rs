@@ -53,3 +53,40 @@ fn corpus_meets_precision_and_recall_thresholds() {
         short.join("\n")
     );
 }
+
+/// The structure checklist (issue #18): every part labelled on at least 20
+/// drafts of a language is found with precision and recall of 0.85 or more
+/// (`corpus/structure/<lang>.toml`, a support lead's labels of 120 drafts
+/// per language; `apolint eval corpus/structure/en.toml --misses` shows
+/// the table and every disagreement).
+#[test]
+fn structure_parts_meet_thresholds() {
+    let linter = Linter::builtin().expect("built-in rules load");
+    for lang in ["en", "ru"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus/structure")
+            .join(format!("{lang}.toml"));
+        let labels = apolint_core::eval_parts::load(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
+        assert!(
+            labels.len() >= 100,
+            "{lang}: {} labelled drafts",
+            labels.len()
+        );
+        let ev = apolint_core::eval_parts::evaluate(&linter, &labels);
+        let short = apolint_core::eval_parts::shortfalls(&ev, 0.85, 20);
+        assert!(
+            short.is_empty(),
+            "{lang}: {}\nBelow thresholds:\n{}",
+            apolint_core::eval_parts::render(&ev, true),
+            short.join("\n")
+        );
+    }
+}

@@ -891,3 +891,109 @@ fn requests_give_the_situation_or_a_rating() {
     assert_eq!(e.field.as_deref(), Some("situation"));
     assert!(e.message.contains("complaint"), "{}", e.message);
 }
+
+// ---- Paper cuts a new user hit (#20, part 3) ----
+
+#[test]
+fn text_after_a_sign_off_is_checked_but_the_signature_is_not() {
+    for text in [
+        "Hello,\nThanks for waiting.\n\nBest regards,\nOlga\nP.S. We apologize for any inconvenience!!!",
+        "Здравствуйте!\nСпасибо.\n\nС уважением,\nОльга\nP.S. Приносим свои извинения!!!",
+        "Здравствуйте!\nСпасибо.\n\nС уважением,\nОльга\nПС: приносим свои извинения!!!",
+        "Hello,\nDone.\n-- \nOlga\nPS We apologize for any inconvenience.",
+    ] {
+        let r = check(text);
+        assert!(
+            categories(&r).contains(&"cliche"),
+            "the postscript of {text:?} was not checked: {:?}",
+            summary(text, &r)
+        );
+        // Every finding is in the postscript, none in the sign-off or name.
+        let ps = text.rfind(['P', 'П']).unwrap();
+        assert!(
+            r.findings.iter().all(|f| f.span.start >= ps),
+            "{:?}",
+            summary(text, &r)
+        );
+    }
+    // The signature lines themselves stay unchecked.
+    assert!(
+        check("Done.\n\nBest regards,\nTHE MANAGEMENT TEAM\nAcme Inc.")
+            .findings
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_company_as_the_customer_is_greeted_through_its_contact_person() {
+    let mismatch = |text: &str, name: &str| {
+        let opts = CheckOptions {
+            customer_name: Some(name.into()),
+            ..CheckOptions::default()
+        };
+        check_with(text, opts)
+            .findings
+            .iter()
+            .any(|f| f.category == Category::NameMismatch)
+    };
+    assert!(!mismatch(
+        "Здравствуйте, Мария! Спасибо за ожидание.",
+        "ООО Ромашка"
+    ));
+    assert!(!mismatch("Добрый день, Иван! Счёт отправлен.", "ИП Петров"));
+    assert!(!mismatch("Hi Maria, thanks for waiting.", "Acme Inc."));
+    assert!(!mismatch(
+        "Dear John, the invoice is attached.",
+        "Globex LLC"
+    ));
+    assert!(!mismatch(
+        "Dear John, the invoice is attached.",
+        "«Ромашка»"
+    ));
+    // A person is still checked.
+    assert!(mismatch("Hi Maria, thanks for waiting.", "Anna"));
+    assert!(mismatch("Здравствуйте, Юлия!", "Мария Ромашкина"));
+}
+
+#[test]
+fn a_byte_order_mark_does_not_shift_columns() {
+    let text = "\u{feff}Приносим свои извинения.\nПриносим свои извинения.";
+    let r = check(text);
+    let cols: Vec<(usize, usize)> = r
+        .findings
+        .iter()
+        .filter(|f| f.category == Category::Cliche)
+        .map(|f| (f.span.line, f.span.column))
+        .collect();
+    assert_eq!(cols, [(1, 1), (2, 1)]);
+    // The byte offsets still count the mark: they index the input as read.
+    assert_eq!(r.findings[0].span.start, 3);
+}
+
+#[test]
+fn a_requirement_points_at_the_drafts_first_word_once() {
+    let config = apolint_core::Config::parse(
+        "apolint.toml",
+        "[[require]]\nid = \"custom.require.ticket\"\npatterns = [\"ticket #\"]\nmessage = \"Give the ticket number.\"\n",
+        None,
+    )
+    .unwrap();
+    let linter = Linter::with_config(&config).unwrap();
+    for (text, first) in [
+        (
+            "Hello Maria,\nyour refund is on its way.\n\nThanks!",
+            "Hello",
+        ),
+        ("\u{feff}\n\n  Добрый день! Готово.", "Добрый"),
+        ("— Да, готово.", "—"),
+    ] {
+        let r = linter.check(text, &CheckOptions::default());
+        let found: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule == "custom.require.ticket")
+            .collect();
+        assert_eq!(found.len(), 1, "{text:?}");
+        assert_eq!(&text[found[0].span.start..found[0].span.end], first);
+    }
+}

@@ -498,3 +498,45 @@ fn exit_without_shutdown_exits_1() {
         .expect("run apolint lsp");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue #18 in the editor: one information note at the draft's start
+/// names the missing parts; none for a complete reply, none once
+/// `[structure] editor = false`.
+#[test]
+fn structure_note_at_the_start_names_what_is_missing_and_can_be_switched_off() {
+    let dir = tempdir("structure");
+    let uri = file_uri(&dir.join("reply.txt"));
+    let mut c = start(&dir);
+    initialize(&mut c, &dir, &["utf-16"]);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+            "text": "Hi Sam,\n\nSorry your parcel arrived late. We will send a new one.\n"}}),
+    );
+    let d = c.diagnostics(&uri);
+    let note = d
+        .iter()
+        .find(|d| d["code"] == "structure")
+        .unwrap_or_else(|| panic!("no structure note: {d:#?}"));
+    assert_eq!(note["severity"], 3, "{note}");
+    assert_eq!(note["range"]["start"], json!({"line": 0, "character": 0}));
+    let message = note["message"].as_str().unwrap();
+    assert!(
+        message.contains("missing") && message.contains("deadline"),
+        "{message}"
+    );
+    assert!(!message.contains("greeting"), "{message}");
+    c.shutdown();
+
+    std::fs::write(dir.join("apolint.toml"), "[structure]\neditor = false\n").unwrap();
+    let mut c = start(&dir);
+    initialize(&mut c, &dir, &["utf-16"]);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+            "text": "Hi Sam,\n\nSorry your parcel arrived late. We will send a new one.\n"}}),
+    );
+    let d = c.diagnostics(&uri);
+    assert!(d.iter().all(|d| d["code"] != "structure"), "{d:#?}");
+    c.shutdown();
+}

@@ -89,7 +89,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+    // A leading byte-order mark is not a column of the first line.
+    let bom = usize::from(line == 1 && before.starts_with('\u{feff}'));
+    (line, col - bom)
 }
 
 /// A small valid rule file, the seed the loader properties mutate.

@@ -1,15 +1,16 @@
 //! `apolint check`: drafts from files, folders or stdin, findings in one of
 //! four formats.
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 
 use apolint_core::files::{self, ReadError};
 use apolint_core::output::{self, FileJson, FileResult, JsonDocument};
-use apolint_core::{CheckOptions, FailOn, InputFormat, LanguageChoice, Report};
+use apolint_core::{CheckOptions, FailOn, InputFormat, LanguageChoice, Linter, Report};
 
 use super::{ConfigArgs, Failure, MAX_DRAFT_BYTES};
 
@@ -46,6 +47,19 @@ pub struct CheckArgs {
     /// failing; spans then refer to the repaired text.
     #[arg(long)]
     lossy: bool,
+    /// Apply every safe fix in place (atomically: a file is replaced whole
+    /// or not at all) and report what remains; on stdin, print the fixed
+    /// draft on stdout and what remains on stderr. Exit status: what
+    /// remains.
+    #[arg(long)]
+    fix: bool,
+    /// Print the fixes as a unified diff instead of writing them; exit
+    /// status: what would remain.
+    #[arg(long, conflicts_with = "format")]
+    diff: bool,
+    /// Say on stderr which config each draft is checked with.
+    #[arg(short, long)]
+    verbose: bool,
     /// Refuse drafts larger than this many bytes (exit 2), so that a stray
     /// 200 MB file cannot take the memory of a shared machine.
     #[arg(long, value_name = "BYTES", default_value_t = MAX_DRAFT_BYTES)]
@@ -64,6 +78,11 @@ enum Format {
     /// JSON request line ({"text": …}), flushed as soon as it is ready, so
     /// one process can serve many drafts.
     Jsonl,
+    /// SARIF 2.1.0, with the rules' descriptions (GitHub code scanning,
+    /// other SARIF viewers).
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on a pull request.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,22 +99,57 @@ struct Input {
     format: Option<InputFormat>,
     /// With `--lossy`: where the repair began.
     repaired_from: Option<usize>,
+    /// Decoded from UTF-16.
+    utf16: bool,
+}
+
+impl Input {
+    /// Why `--fix` must not write this draft back, if it must not: its
+    /// text is not its bytes.
+    fn not_writable(&self) -> Option<&'static str> {
+        if self.utf16 {
+            Some("a UTF-16 file is not rewritten (convert it to UTF-8 first)")
+        } else if self.repaired_from.is_some() {
+            Some("its invalid UTF-8 was replaced for checking (--lossy); writing it back would lose those bytes")
+        } else {
+            None
+        }
+    }
 }
 
 /// Runs `apolint check`.
 pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
-    let mut config = args.config.load()?;
-    if let Some(f) = &args.fail_on {
-        config.fail_on = FailOn::parse(f).map_err(Failure::Message)?;
-    }
-    let linter = super::linter(&config)?;
+    let fail_on = match &args.fail_on {
+        Some(f) => Some(FailOn::parse(f).map_err(Failure::Message)?),
+        None => None,
+    };
     let language: LanguageChoice = args.lang.parse().map_err(Failure::Message)?;
     let situation = match args.situation.as_str() {
         "auto" => None,
         s => Some(s.parse().map_err(Failure::Message)?),
     };
     let stdin_only = args.paths.iter().all(|p| p.as_os_str() == "-") && args.paths.len() <= 1;
+    if args.paths.is_empty() && std::io::stdin().is_terminal() {
+        // Otherwise `apolint check` typed alone looks like a hang.
+        eprintln!(
+            "apolint: no file named: reading the draft from standard input (type or paste it, then Ctrl-D; Ctrl-C to stop)"
+        );
+    }
+    let fixing = args.fix || args.diff;
+    if fixing && args.paths.len() > 1 && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Failure::Message(
+            "--fix prints stdin's fixed draft on stdout: fix stdin alone, or name the files".into(),
+        ));
+    }
+    if fixing && matches!(args.format, Some(Format::Jsonl)) && stdin_only {
+        return Err(Failure::Message(
+            "--fix and --diff work on drafts, not on the JSON Lines stream".into(),
+        ));
+    }
     if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
+        let mut linters = Linters::default();
+        let key = linters.add(&args, None, fail_on, "-")?;
+        let linter = linters.take(&key)?;
         let defaults = apolint_core::request::RequestDefaults {
             situation,
             language,
@@ -114,6 +168,18 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     // however large the folder. (A file changed between the passes can
     // still fail in the second: then the output stops there, exit 2.)
     let sources = list_inputs(&args, forced)?;
+    // Each draft is checked with the apolint.toml found upward from its
+    // own folder: every config is loaded (and a broken one fails the run)
+    // before anything is printed.
+    let mut linters = Linters::default();
+    let mut keys = Vec::with_capacity(sources.len());
+    for source in &sources {
+        let (file, name) = match source {
+            Source::Read(input) => (None, input.path.clone()),
+            Source::File(path) => (Some(path.as_path()), path.display().to_string()),
+        };
+        keys.push(linters.add(&args, file, fail_on, &name)?);
+    }
     let color = match args.color {
         ColorChoice::Auto => {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
@@ -124,10 +190,24 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     let format = args.format.unwrap_or(Format::Human);
     let mut totals = output::Totals::default();
     let mut failed = false;
-    if let Format::Json = format {
-        super::write_stdout(JsonDocument::START.as_bytes())?;
+    let mut sarif = output::SarifLog::default();
+    let (mut fixes, mut fixed_drafts) = (0, 0);
+    // What goes on stdout: the findings in the chosen format; with --diff
+    // the diffs alone; with --fix on stdin the fixed draft alone.
+    let fixed_stdin = args.fix && !args.diff && stdin_only;
+    let report_findings = !args.diff && !fixed_stdin;
+    if report_findings {
+        match format {
+            Format::Json => super::write_stdout(JsonDocument::START.as_bytes())?,
+            Format::Sarif => {
+                let start = sarif.start(linters.0.values().flat_map(|l| l.rules()));
+                super::write_stdout(start.as_bytes())?
+            }
+            _ => {}
+        }
     }
-    for (k, source) in sources.into_iter().enumerate() {
+    for (k, (source, key)) in sources.into_iter().zip(&keys).enumerate() {
+        let linter = linters.get(key)?;
         let input = match source {
             Source::Read(input) => input,
             Source::File(path) => read_file(&args, forced, &path, false)?.ok_or_else(|| {
@@ -140,15 +220,52 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             customer_name: args.customer_name.clone(),
             situation,
         };
-        let report: Report = linter.check(&input.text, &opts);
+        let (report, text): (Report, String) = if fixing {
+            let fixed = linter.fix(&input.text, &opts);
+            let changed = fixed.applied > 0;
+            if changed {
+                fixes += fixed.applied;
+                fixed_drafts += 1;
+            }
+            if args.diff {
+                let diff = output::unified_diff(&input.path, &input.text, &fixed.text);
+                super::write_stdout(diff.as_bytes())?;
+                (fixed.report, fixed.text)
+            } else if fixed_stdin {
+                super::write_stdout(fixed.text.as_bytes())?;
+                for f in &fixed.report.findings {
+                    eprintln!("{}", output::one_line(&input.path, f));
+                }
+                (fixed.report, fixed.text)
+            } else if !changed {
+                (fixed.report, fixed.text)
+            } else if let Some(why) = input.not_writable() {
+                eprintln!("apolint: {}: not fixed: {why}", input.path);
+                fixes -= fixed.applied;
+                fixed_drafts -= 1;
+                (linter.check(&input.text, &opts), input.text)
+            } else {
+                files::write_atomically(std::path::Path::new(&input.path), &fixed.text).map_err(
+                    |e| Failure::Message(format!("{}: cannot write the fixes: {e}", input.path)),
+                )?;
+                (fixed.report, fixed.text)
+            }
+        } else {
+            (linter.check(&input.text, &opts), input.text)
+        };
         failed |= linter.fails(&report);
         totals.add(&report);
+        if !report_findings {
+            continue;
+        }
         let r = FileResult {
             path: &input.path,
-            text: &input.text,
+            text: &text,
             report: &report,
         };
         let text = match format {
+            Format::Sarif => sarif.file(&r),
+            Format::Github => output::github(&r),
             Format::Json => JsonDocument::entry(k, &r),
             Format::Human => output::human(&r, color),
             Format::Jsonl => serde_json::to_string(&FileJson::new(&r)).unwrap_or_default() + "\n",
@@ -161,19 +278,79 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         };
         super::write_stdout(text.as_bytes())?;
     }
-    match format {
-        Format::Json => super::write_stdout(JsonDocument::end(totals.files).as_bytes())?,
-        Format::Human => super::write_stdout((totals.line() + "\n").as_bytes())?,
-        Format::Jsonl | Format::Short => {}
+    if report_findings {
+        match format {
+            Format::Json => super::write_stdout(JsonDocument::end(totals.files).as_bytes())?,
+            Format::Sarif => super::write_stdout(sarif.end().as_bytes())?,
+            Format::Human => super::write_stdout((totals.line() + "\n").as_bytes())?,
+            Format::Jsonl | Format::Short | Format::Github => {}
+        }
+    }
+    if fixing {
+        let would = if args.diff { "would " } else { "" };
+        let remain = match totals.findings() {
+            0 => format!("nothing {would}remains"),
+            1 if args.diff => "1 finding would remain".to_owned(),
+            1 => "1 finding remains".to_owned(),
+            n => format!("{n} findings {would}remain"),
+        };
+        eprintln!(
+            "apolint: {} {fixes} finding{} in {fixed_drafts} draft{}; {remain}.",
+            if args.diff { "would fix" } else { "fixed" },
+            if fixes == 1 { "" } else { "s" },
+            if fixed_drafts == 1 { "" } else { "s" },
+        );
     }
     // The process ends here: freeing the compiled rules one allocation at
     // a time was a tenth of a short check's instructions (#19).
-    std::mem::forget(linter);
+    std::mem::forget(linters);
     Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The linters of a run, one per config file (`None`: the defaults).
+#[derive(Default)]
+struct Linters(HashMap<Option<PathBuf>, Linter>);
+
+impl Linters {
+    /// Finds the config for a draft at `file` (`None`: stdin), builds its
+    /// linter unless built already, and returns its key. With `-v`, says
+    /// which config `name` is checked with.
+    fn add(
+        &mut self,
+        args: &CheckArgs,
+        file: Option<&Path>,
+        fail_on: Option<FailOn>,
+        name: &str,
+    ) -> Result<Option<PathBuf>, Failure> {
+        let key = args.config.locate_for(file)?;
+        if args.verbose {
+            eprintln!("apolint: {name}: {}", args.config.describe(key.as_deref()));
+        }
+        if !self.0.contains_key(&key) {
+            let mut config = args.config.load_located(key.clone())?;
+            if let Some(f) = fail_on {
+                config.fail_on = f;
+            }
+            self.0.insert(key.clone(), super::linter(&config)?);
+        }
+        Ok(key)
+    }
+
+    fn get(&self, key: &Option<PathBuf>) -> Result<&Linter, Failure> {
+        self.0
+            .get(key)
+            .ok_or_else(|| Failure::Message("internal error: config not loaded".into()))
+    }
+
+    fn take(&mut self, key: &Option<PathBuf>) -> Result<Linter, Failure> {
+        self.0
+            .remove(key)
+            .ok_or_else(|| Failure::Message("internal error: config not loaded".into()))
+    }
 }
 
 /// A draft to check: read already (stdin, which cannot be read twice), or
@@ -203,6 +380,7 @@ fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Sour
             text,
             format: forced,
             repaired_from: None,
+            utf16: false,
         }))
     };
     if args.paths.is_empty() {
@@ -259,6 +437,7 @@ fn read_file(
             text: d.text,
             format: forced.or(d.format),
             repaired_from: d.repaired_from,
+            utf16: d.utf16,
         })),
         Err(ReadError::Binary { .. }) if in_folder => {
             eprintln!("apolint: skipping {name}: binary file");

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use apolint_core::eval::{self, Thresholds};
+use apolint_core::eval_parts;
 
 use super::{ConfigArgs, Failure};
 
@@ -11,8 +12,10 @@ use super::{ConfigArgs, Failure};
 #[derive(clap::Args)]
 pub struct EvalArgs {
     /// The labelled set: a corpus folder (ru/, en/ with labels*.toml), a
-    /// folder of NAME.jsonl + NAME.labels.jsonl pairs, or a JSON Lines
-    /// file of {"id", "text", "categories"}.
+    /// folder of NAME.jsonl + NAME.labels.jsonl pairs, a JSON Lines
+    /// file of {"id", "text", "categories"}, or a `.toml` file of
+    /// structure labels ([[draft]] file, complaint, parts): then the
+    /// structure checklist is measured, part by part.
     #[arg(default_value = "corpus")]
     corpus: PathBuf,
     /// Labels for a JSON Lines file of texts, joined by `id`:
@@ -40,6 +43,13 @@ pub struct EvalArgs {
     /// Drafts a category needs before --min-category applies to it.
     #[arg(long, default_value_t = Thresholds::default().min_support, value_name = "N")]
     min_support: usize,
+    /// Structure labels: precision or recall of a part below this fails
+    /// the run, once --min-part-support drafts are labelled with it.
+    #[arg(long, default_value_t = 0.85, value_name = "X")]
+    min_part: f64,
+    /// Drafts a part needs before --min-part applies to it.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    min_part_support: usize,
     #[command(flatten)]
     config: ConfigArgs,
 }
@@ -47,6 +57,9 @@ pub struct EvalArgs {
 /// Runs `apolint eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
     let linter = args.config.linter()?;
+    if args.corpus.extension().is_some_and(|e| e == "toml") {
+        return run_parts(args, &linter);
+    }
     let drafts = eval::load(&args.corpus, args.labels_from.as_deref(), &args.labels)
         .map_err(Failure::Files)?;
     if drafts.is_empty() {
@@ -56,7 +69,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
         )));
     }
     let ev = eval::evaluate(&linter, &drafts);
-    let mut out = eval::render(&ev, args.misses);
+    let out = eval::render(&ev, args.misses);
     let thresholds = Thresholds {
         precision: args.min_precision,
         recall: args.min_recall,
@@ -64,11 +77,30 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
         min_support: args.min_support,
     };
     let short = eval::shortfalls(&ev, &thresholds);
+    finish(out, &short)
+}
+
+/// `apolint eval LABELS.toml`: the structure checklist, part by part.
+fn run_parts(args: &EvalArgs, linter: &apolint_core::Linter) -> Result<ExitCode, Failure> {
+    let labels = eval_parts::load(&args.corpus).map_err(Failure::Files)?;
+    if labels.is_empty() {
+        return Err(Failure::Message(format!(
+            "no [[draft]] in {}",
+            args.corpus.display()
+        )));
+    }
+    let ev = eval_parts::evaluate(linter, &labels);
+    let out = eval_parts::render(&ev, args.misses);
+    let short = eval_parts::shortfalls(&ev, args.min_part, args.min_part_support);
+    finish(out, &short)
+}
+
+fn finish(mut out: String, short: &[String]) -> Result<ExitCode, Failure> {
     if short.is_empty() {
         out.push_str("\nAll thresholds met.\n");
     } else {
         out.push_str("\nBelow thresholds:\n");
-        for s in &short {
+        for s in short {
             out.push_str(&format!("  {s}\n"));
         }
     }

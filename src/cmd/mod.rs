@@ -2,7 +2,7 @@
 //! failed run is reported (exit status 2), writing to stdout.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use apolint_core::config::ConfigError;
 use apolint_core::files::ReadError;
@@ -74,8 +74,9 @@ failure_from!(
 /// `--config FILE` / `--no-config`, shared by every command that lints.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ConfigArgs {
-    /// Config file (otherwise apolint.toml is discovered upward from the
-    /// current directory).
+    /// Config file for every draft (otherwise apolint.toml is discovered
+    /// upward from each checked file's folder; for stdin and the other
+    /// commands, from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore any apolint.toml.
@@ -97,6 +98,39 @@ impl ConfigArgs {
     /// The linter these flags select.
     pub fn linter(&self) -> Result<Linter, Failure> {
         linter(&self.load()?)
+    }
+
+    /// The config file these flags select for a draft at `file` (`None`:
+    /// stdin, looked for from the current directory); `None` when the
+    /// defaults apply.
+    pub fn locate_for(&self, file: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
+        let cwd = std::env::current_dir().ok();
+        let start = Config::start_for(file, cwd.as_deref());
+        Ok(Config::locate(
+            self.config.as_deref(),
+            self.no_config,
+            start.as_deref(),
+        )?)
+    }
+
+    /// The configuration of the file [`ConfigArgs::locate_for`] found.
+    pub fn load_located(&self, path: Option<PathBuf>) -> Result<Config, Failure> {
+        Ok(Config::load_located(path)?)
+    }
+
+    /// The configuration the defaults, or the file named, select, and from
+    /// where a first draft at `file` would take it: for `serve`'s start-up
+    /// line and `check -v`.
+    pub fn describe(&self, path: Option<&Path>) -> String {
+        match path {
+            Some(p) if self.config.is_some() => format!("config {} (--config)", p.display()),
+            Some(p) => format!("config {}", p.display()),
+            None if self.no_config => "no config (--no-config)".to_owned(),
+            None => format!(
+                "no {} found, built-in defaults",
+                apolint_core::config::FILE_NAME
+            ),
+        }
     }
 }
 

@@ -32,7 +32,8 @@ enum RulesFormat {
 /// `apolint explain` options.
 #[derive(clap::Args)]
 pub struct ExplainArgs {
-    /// The rule id, e.g. ru.cliche.prinosim-izvineniya.
+    /// A rule id (ru.cliche.prinosim-izvineniya), or a category (cliche)
+    /// or id prefix (ru.cliche) to list its rules.
     rule: String,
     #[command(flatten)]
     config: ConfigArgs,
@@ -115,11 +116,38 @@ pub fn explain(args: &ExplainArgs) -> Result<ExitCode, Failure> {
     let linter = args.config.linter()?;
     let id = args.rule.as_str();
     let Some(r) = linter.rules().iter().find(|r| r.id == id) else {
-        let hint = closest(id, linter.rules().iter().map(|r| r.id.as_str())).map_or_else(
+        // A category ("cliche") or an id prefix ("ru.cliche") lists its rules.
+        let group = output::rules_in_group(linter.rules(), id);
+        if !group.is_empty() {
+            let mut out = String::new();
+            for r in &group {
+                out.push_str(&format!(
+                    "{:<48} {:<8} {}\n",
+                    r.id,
+                    r.severity.name(),
+                    r.message
+                ));
+            }
+            out.push_str(&format!(
+                "{} rule{} in `{id}`; `apolint explain RULE_ID` explains one.\n",
+                group.len(),
+                if group.len() == 1 { "" } else { "s" }
+            ));
+            super::write_stdout(out.as_bytes())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let names = linter
+            .rules()
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(apolint_core::Category::ALL.iter().map(|c| c.name()));
+        let hint = closest(id, names).map_or_else(
             || " (run `apolint rules` to list them)".to_owned(),
             |c| format!("; did you mean `{c}`?"),
         );
-        return Err(Failure::Message(format!("unknown rule `{id}`{hint}")));
+        return Err(Failure::Message(format!(
+            "unknown rule, category or id prefix `{id}`{hint}"
+        )));
     };
     let out = format!(
         "{}\n  category: {}\n  severity: {}\n  kind:     {}\n  source:   {}\n\n{}\n\n{}",

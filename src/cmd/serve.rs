@@ -64,8 +64,10 @@ pub struct ServeArgs {
 
 /// Runs `apolint serve` until SIGTERM or Ctrl-C.
 pub fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
-    let linter = args.config.linter()?;
+    let config = args.config.locate_for(None)?;
+    let linter = super::linter(&args.config.load_located(config.clone())?)?;
     let options = ServeOptions {
+        config: args.config.describe(config.as_deref()),
         listen: args.listen,
         max_body: args.max_body,
         max_batch: args.max_batch,

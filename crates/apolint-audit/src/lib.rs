@@ -3,12 +3,17 @@
 //! batches on all cores, and folds the findings into
 //! a [`Summary`] whose size does not grow with the number of replies:
 //! counts per category, rule, agent, channel and month, the most frequent
-//! phrases, the canned responses that produce the most findings, a few
-//! sample replies. [`report`] renders it as one self-contained HTML page.
+//! phrases, the canned responses that produce the most findings, the
+//! structure scores and missing parts of the replies to a complaint
+//! ([`structure`]), a few sample replies. [`report`] renders it as one
+//! self-contained HTML page.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod report;
+pub mod structure;
+
+pub use structure::{CannedStructure, Missing, OneReply, ScoreDist, StructureStat};
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -241,6 +246,8 @@ pub struct GroupStat {
     pub clean: u64,
     /// Findings by category.
     pub by_category: BTreeMap<&'static str, u64>,
+    /// Structure scores and missing parts of its replies to a complaint.
+    pub structure: StructureStat,
 }
 
 impl GroupStat {
@@ -251,6 +258,7 @@ impl GroupStat {
         for (c, n) in &v.by_category {
             *self.by_category.entry(c).or_default() += n;
         }
+        self.structure.merge(&v.structure);
     }
 }
 
@@ -301,6 +309,10 @@ pub struct CannedStat {
     pub text: String,
     /// Categories found in it.
     pub categories: Vec<&'static str>,
+    /// Structure scores and missing parts of the copies that answer a
+    /// complaint (a macro's copies differ; identical texts differ only by
+    /// the customer's name).
+    pub structure: CannedStructure,
 }
 
 /// A reply shown in the report with its findings highlighted.
@@ -326,7 +338,7 @@ pub struct Summary {
     pub bytes: u64,
     /// Replies with no warning or error.
     pub clean: u64,
-    /// Replies with no finding at all (hints included).
+    /// Replies with no finding at all (severity info included).
     pub spotless: u64,
     /// Findings at warning or error.
     pub findings: u64,
@@ -336,6 +348,8 @@ pub struct Summary {
     pub replies_by_category: BTreeMap<&'static str, u64>,
     /// Findings by rule id.
     pub by_rule: BTreeMap<String, RuleStat>,
+    /// Structure scores and missing parts of the replies to a complaint.
+    pub structure: StructureStat,
     /// By agent, channel, month.
     pub by_agent: BTreeMap<String, GroupStat>,
     /// By channel.
@@ -1244,6 +1258,11 @@ impl Summary {
         for c in &seen {
             *self.replies_by_category.entry(c).or_default() += 1;
         }
+        // Read once, counted for the team, its groups and its macro.
+        let structure = report.structure.as_ref().map(OneReply::of);
+        if let Some(st) = structure {
+            self.structure.add_one(st);
+        }
         let group = |map: &mut BTreeMap<String, GroupStat>, key: &str| {
             if !map.contains_key(key) {
                 map.insert(key.to_owned(), GroupStat::default());
@@ -1256,6 +1275,9 @@ impl Summary {
             }
             for f in &serious {
                 *g.by_category.entry(f.category.name()).or_default() += 1;
+            }
+            if let Some(st) = structure {
+                g.structure.add_one(st);
             }
         };
         if let Some(a) = &r.agent {
@@ -1281,8 +1303,12 @@ impl Summary {
             canned: r.canned.clone(),
             text: excerpt(&r.text, 300),
             categories: seen.clone(),
+            structure: CannedStructure::default(),
         });
         entry.sent += 1;
+        if let Some(st) = structure {
+            entry.structure.add_one(st);
+        }
         // Samples: replies with the most different problems.
         if seen.len() >= 2 && r.text.len() <= 3000 {
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -1372,6 +1398,7 @@ impl Summary {
         for (k, v) in other.replies_by_category {
             *self.replies_by_category.entry(k).or_default() += v;
         }
+        self.structure.merge(&other.structure);
         for (k, v) in other.by_rule {
             let e = self.by_rule.entry(k).or_insert_with(|| RuleStat {
                 count: 0,
@@ -1397,7 +1424,10 @@ impl Summary {
         }
         for (k, v) in other.canned {
             match self.canned.get_mut(&k) {
-                Some(e) => e.sent += v.sent,
+                Some(e) => {
+                    e.sent += v.sent;
+                    e.structure.merge(&v.structure);
+                }
                 None => {
                     self.canned.insert(k, v);
                 }
@@ -1453,8 +1483,37 @@ impl Summary {
         v
     }
 
+    /// Canned responses (sent at least twice to a complaint, or named by a
+    /// macro id) whose structure leaves the most out: by (100 − median
+    /// score) × replies to a complaint, where rewriting the macro adds the
+    /// most.
+    pub fn canned_structure(&self, n: usize) -> Vec<&CannedStat> {
+        let gap = |c: &CannedStat| {
+            u64::from(100 - c.structure.stat().scores.median().unwrap_or(100).min(100))
+                * c.structure.replies()
+        };
+        let mut v: Vec<&CannedStat> = self
+            .canned
+            .values()
+            .filter(|c| {
+                let r = c.structure.replies();
+                r > 0 && (r >= 2 || c.canned.is_some()) && !c.text.is_empty()
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            gap(b)
+                .cmp(&gap(a))
+                .then_with(|| b.structure.replies().cmp(&a.structure.replies()))
+                .then_with(|| a.text.cmp(&b.text))
+                .then_with(|| a.canned.cmp(&b.canned))
+        });
+        v.truncate(n);
+        v
+    }
+
     /// The JSON summary: totals, shares, per category / rule / agent /
-    /// channel / month, top phrases, canned responses, bad records.
+    /// channel / month, top phrases, canned responses, the structure of
+    /// the replies to a complaint, bad records.
     pub fn to_json(&self) -> Value {
         let share = |n: u64| {
             if self.replies == 0 {
@@ -1486,6 +1545,10 @@ impl Summary {
             obj.insert(
                 "top_canned_responses".into(),
                 serde_json::to_value(self.top_canned(15)).unwrap_or(Value::Null),
+            );
+            obj.insert(
+                "structure_by_canned".into(),
+                serde_json::to_value(self.canned_structure(15)).unwrap_or(Value::Null),
             );
         }
         v
@@ -2089,6 +2152,114 @@ mod tests {
         )
         .unwrap();
         assert_eq!((s.replies, s.bad_records), (2, 0), "{:?}", s.bad);
+    }
+
+    #[test]
+    fn structure_scores_per_agent_and_macro_and_the_parts_most_often_missing() {
+        let l = linter();
+        let late = "Hi Sam, sorry your parcel arrived late. We will refund the fee.";
+        let dated = "Hi Sam, sorry your parcel arrived late. We will refund the fee by Friday.";
+        let praise = "Thank you so much for the kind words about our team!";
+        let records: Vec<Record> = [
+            (late, "anna", Some("late")),
+            (late, "anna", Some("late")),
+            (dated, "anna", Some("late")),
+            (praise, "bob", None),
+            (late, "bob", None),
+        ]
+        .iter()
+        .map(|(text, agent, canned)| Record {
+            text: (*text).to_owned(),
+            agent: Some((*agent).to_owned()),
+            canned: canned.map(str::to_owned),
+            ..Record::default()
+        })
+        .collect();
+        let structure = |t: &str| l.check(t, &CheckOptions::default()).structure;
+        let (s_late, s_dated) = (structure(late).unwrap(), structure(dated).unwrap());
+        assert!(structure(praise).is_none(), "praise answers no complaint");
+        assert_eq!(
+            s_late.missing().collect::<Vec<_>>(),
+            [apolint_core::Part::Deadline]
+        );
+        assert_eq!(s_dated.missing().count(), 0);
+        assert!(s_late.score < s_dated.score);
+        let mut s = Summary::default();
+        for r in &records {
+            s.add_record(&l, r);
+        }
+        // The team: four replies to a complaint, three lacking a deadline.
+        assert_eq!(s.replies, 5);
+        assert_eq!(s.structure.replies(), 4);
+        assert_eq!(s.structure.scores.median(), Some(s_late.score));
+        assert_eq!(s.structure.scores.quantile(1.0), Some(s_dated.score));
+        let top = s.structure.most_missing().unwrap();
+        assert_eq!(top.part, apolint_core::Part::Deadline);
+        assert_eq!((top.missing, top.expected), (3, 4));
+        assert_eq!((top.share, top.share_of_expected), (0.75, 0.75));
+        // Per agent: bob's praise has no structure.
+        assert_eq!(s.by_agent["anna"].structure.replies(), 3);
+        assert_eq!(s.by_agent["bob"].structure.replies(), 1);
+        assert_eq!(s.by_agent["bob"].replies, 2);
+        assert_eq!(
+            s.by_agent["bob"].structure.scores.median(),
+            Some(s_late.score)
+        );
+        // Per canned response: the macro's three copies, and the identical
+        // text sent once outside it is not a canned response.
+        let canned = s.canned_structure(10);
+        assert_eq!(canned.len(), 1, "{canned:?}");
+        assert_eq!(canned[0].canned.as_deref(), Some("late"));
+        assert_eq!(canned[0].structure.replies(), 3);
+        assert_eq!(
+            canned[0].structure.stat().missing[apolint_core::Part::Deadline as usize],
+            2
+        );
+        // In the JSON summary.
+        let json = s.to_json();
+        assert_eq!(json["structure"]["replies"], 4);
+        assert_eq!(json["structure"]["score"]["median"], s_late.score);
+        assert_eq!(json["structure"]["missing"][0]["part"], "deadline");
+        assert_eq!(json["structure"]["missing"][0]["missing"], 3);
+        assert_eq!(json["structure"]["missing"][0]["share"], 0.75);
+        let hist: u64 = json["structure"]["score"]["histogram"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(hist, 4);
+        assert_eq!(json["by_agent"]["anna"]["structure"]["replies"], 3);
+        assert_eq!(json["structure_by_canned"][0]["canned"], "late");
+        assert_eq!(json["structure_by_canned"][0]["structure"]["replies"], 3);
+        // And in the report.
+        let html = report::render(&s, "t");
+        for id in [
+            "id=\"structure\"",
+            "id=\"structure-histogram\"",
+            "id=\"missing-parts\"",
+            "id=\"structure-by-agent\"",
+            "id=\"structure-by-canned\"",
+        ] {
+            assert!(html.contains(id), "{id} not in the report");
+        }
+        assert!(html.contains("Says by when"), "parts in plain words");
+    }
+
+    #[test]
+    fn an_export_with_no_complaint_has_no_structure_section() {
+        let l = linter();
+        let mut s = Summary::default();
+        s.add_record(
+            &l,
+            &Record {
+                text: "Thank you so much for the kind words about our team!".into(),
+                ..Record::default()
+            },
+        );
+        assert_eq!(s.structure.replies(), 0);
+        assert_eq!(s.to_json()["structure"]["score"]["median"], Value::Null);
+        assert!(!report::render(&s, "t").contains("id=\"structure\""));
     }
 
     #[test]

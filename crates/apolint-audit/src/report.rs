@@ -1,13 +1,244 @@
 //! The audit as one self-contained HTML page for a team lead: headline
 //! numbers, charts drawn as inline SVG (no script, no network), the phrases
-//! and canned responses to fix first, per-agent comparison, and sample
-//! replies with their problems highlighted.
+//! and canned responses to fix first, per-agent comparison, the structure
+//! of the replies to a complaint (scores and missing parts, per agent and
+//! per canned response), and sample replies with their problems
+//! highlighted.
 
 use std::fmt::Write as _;
 
-use apolint_core::Category;
+use apolint_core::{Category, Part};
 
-use super::{GroupStat, Summary};
+use super::{GroupStat, ScoreDist, StructureStat, Summary};
+
+/// A part of a good reply in plain words (as the playground says it). A
+/// match, so a new part cannot go without a label.
+fn part_label(p: Part) -> &'static str {
+    match p {
+        Part::Greeting => "Greets the customer",
+        Part::Acknowledgement => "Says what went wrong",
+        Part::Apology => "Apologises",
+        Part::Cause => "Explains why",
+        Part::Responsibility => "Takes responsibility",
+        Part::Fix => "Says what will be done",
+        Part::Deadline => "Says by when",
+        Part::Compensation => "Offers compensation",
+        Part::Prevention => "Says how it won't recur",
+        Part::Closing => "Thanks or offers a contact",
+    }
+}
+
+/// Red below 50, amber below 80, green from 80.
+fn score_color(score: u8) -> &'static str {
+    match score {
+        0..50 => "#d92d20",
+        50..80 => "#f79009",
+        _ => "#12b76a",
+    }
+}
+
+/// The scale's tenths, as [`ScoreDist::histogram`] counts them.
+const TENTHS: [&str; 10] = [
+    "0–9", "10–19", "20–29", "30–39", "40–49", "50–59", "60–69", "70–79", "80–89", "90–100",
+];
+
+/// Columns: replies per tenth of the score scale, with counts and shares.
+fn score_histogram(d: &ScoreDist) -> String {
+    let hist = d.histogram();
+    let n = d.count();
+    let max = hist.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let (w, h, pad_b, pad_t) = (760.0, 200.0, 34.0, 18.0);
+    let col = w / 10.0;
+    let mut svg = format!(
+        r#"<svg id="structure-histogram" class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="Replies to a complaint by structure score">"#
+    );
+    for (i, &k) in hist.iter().enumerate() {
+        let bh = (h - pad_b - pad_t) * k as f64 / max;
+        let x = i as f64 * col;
+        let _ = write!(
+            svg,
+            r#"<rect x="{rx:.1}" y="{ry:.1}" width="{rw:.1}" height="{bh:.1}" rx="3" fill="{fill}"><title>score {t}: {k} replies ({p:.1}%)</title></rect><text x="{cx:.1}" y="{vy:.1}" text-anchor="middle" class="val">{p:.0}%</text><text x="{cx:.1}" y="{ly:.1}" text-anchor="middle" class="axis">{t}</text>"#,
+            rx = x + 8.0,
+            ry = h - pad_b - bh,
+            rw = col - 16.0,
+            fill = score_color(((i * 10) as u8).min(100)),
+            t = TENTHS[i],
+            p = pct(k, n),
+            cx = x + col / 2.0,
+            vy = h - pad_b - bh - 5.0,
+            ly = h - pad_b + 18.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A small histogram of one group's scores, for a table cell.
+fn score_sparkline(d: &ScoreDist) -> String {
+    let hist = d.histogram();
+    let max = hist.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let (w, h) = (120.0, 26.0);
+    let mut svg = format!(
+        r##"<svg class="spark" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="scores by tenth: {}"><line x1="0" x2="{w}" y1="{h}" y2="{h}" stroke="#d0d5dd"/>"##,
+        hist.map(|k| k.to_string()).join(", ")
+    );
+    for (i, &k) in hist.iter().enumerate() {
+        let bh = if k == 0 {
+            0.0
+        } else {
+            ((h - 2.0) * k as f64 / max).max(1.5)
+        };
+        let _ = write!(
+            svg,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="10" height="{bh:.1}" fill="{fill}"><title>score {t}: {k}</title></rect>"#,
+            x = i as f64 * 12.0 + 1.0,
+            y = h - bh,
+            fill = score_color(((i * 10) as u8).min(100)),
+            t = TENTHS[i],
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// `62 (45–80)`: median and quartiles, or a dash.
+fn quartiles(d: &ScoreDist) -> (String, String) {
+    match (d.quantile(0.25), d.median(), d.quantile(0.75)) {
+        (Some(q1), Some(m), Some(q3)) => (
+            format!(r#"<b style="color:{}">{m}</b>"#, score_color(m)),
+            format!("{q1}–{q3}"),
+        ),
+        _ => ("—".into(), "—".into()),
+    }
+}
+
+/// The part a group lacks most often, with its share of the group's
+/// replies to a complaint.
+fn most_missing(st: &StructureStat) -> String {
+    st.most_missing().map_or("—".into(), |m| {
+        format!(
+            "{} <span class=\"muted\">({:.0}%)</span>",
+            part_label(m.part),
+            100.0 * m.share
+        )
+    })
+}
+
+/// What the replies to a complaint contain: the score distribution, the
+/// parts most often missing, per agent and per canned response.
+fn structure_section(h: &mut String, s: &Summary) {
+    let st = &s.structure;
+    let n = st.replies();
+    if n == 0 {
+        return;
+    }
+    let d = &st.scores;
+    let (q1, m, q3) = (
+        d.quantile(0.25).unwrap_or(0),
+        d.median().unwrap_or(0),
+        d.quantile(0.75).unwrap_or(0),
+    );
+    let _ = write!(
+        h,
+        r#"<section id="structure"><h2>Do replies to a complaint say everything they should?</h2><p class="why">{n} of {replies} replies ({share:.0}%) answer a complaint or a problem. Each gets a structure score from 0 to 100: the parts of a good reply it has (greeting, what went wrong, apology, why, responsibility, what will be done and by when, compensation, prevention, closing — those its situation calls for), less its findings.</p><div class="kpis"><div class="kpi"><b id="structure-median" style="color:{mc}">{m}</b><span>median structure score</span></div><div class="kpi"><b>{q1}–{q3}</b><span>middle half of the replies</span></div><div class="kpi"><b>{mean:.0}</b><span>mean score</span></div><div class="kpi"><b>{complete:.0}%</b><span>score 90 or more</span></div></div><h3>Replies by structure score</h3>{hist}"#,
+        replies = s.replies,
+        share = pct(n, s.replies),
+        mc = score_color(m),
+        mean = d.mean().unwrap_or(0.0),
+        complete = pct(d.histogram()[9], n),
+        hist = score_histogram(d),
+    );
+    // The parts most often missing.
+    let missing: Vec<super::Missing> = st
+        .missing_parts()
+        .into_iter()
+        .filter(|p| p.missing > 0)
+        .collect();
+    if !missing.is_empty() {
+        let rows: Vec<(String, f64, &str, String)> = missing
+            .iter()
+            .map(|p| {
+                (
+                    part_label(p.part).to_owned(),
+                    100.0 * p.share,
+                    "#d92d20",
+                    format!(
+                        "({} replies; {} expected to have it)",
+                        p.missing, p.expected
+                    ),
+                )
+            })
+            .collect();
+        let _ = write!(
+            h,
+            r#"<h3>Parts most often missing</h3><p class="why">Share of the replies to a complaint that lack a part they should have (a deadline is not expected when the fix is already done, compensation only when the reply admits a fault, explanations not in a one-line chat answer).</p>{}<table id="missing-parts-table"><tr><th>Part</th><th class="n">Replies missing it</th><th class="n">Of replies to a complaint</th><th class="n">Of those expected to have it</th></tr>"#,
+            bar_chart("missing-parts", &rows, "%")
+        );
+        for p in &missing {
+            let _ = write!(
+                h,
+                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{:.1}%</td><td class="n">{:.1}%</td></tr>"#,
+                part_label(p.part),
+                p.missing,
+                100.0 * p.share,
+                100.0 * p.share_of_expected
+            );
+        }
+        h.push_str("</table>");
+    }
+    // Per agent: lowest median first.
+    let mut agents: Vec<(&String, &StructureStat)> = s
+        .by_agent
+        .iter()
+        .map(|(a, g)| (a, &g.structure))
+        .filter(|(_, st)| st.replies() > 0)
+        .collect();
+    agents.sort_by(|a, b| {
+        a.1.scores
+            .median()
+            .cmp(&b.1.scores.median())
+            .then_with(|| b.1.replies().cmp(&a.1.replies()))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    agents.truncate(25);
+    if !agents.is_empty() {
+        h.push_str(r#"<h3>By agent</h3><p class="why">Lowest median first. The small chart shows the agent's replies by tenth of the score scale (0–9 on the left, 90–100 on the right).</p><table id="structure-by-agent"><tr><th>Agent</th><th class="n">Replies to a complaint</th><th>Scores</th><th class="n">Median</th><th class="n">Middle half</th><th>Most often missing</th></tr>"#);
+        for (a, st) in &agents {
+            let (med, mid) = quartiles(&st.scores);
+            let _ = write!(
+                h,
+                r#"<tr><td>{}</td><td class="n">{}</td><td>{}</td><td class="n">{med}</td><td class="n">{mid}</td><td>{}</td></tr>"#,
+                esc(a),
+                st.replies(),
+                score_sparkline(&st.scores),
+                most_missing(st)
+            );
+        }
+        h.push_str("</table>");
+    }
+    // Per canned response.
+    let canned = s.canned_structure(10);
+    if !canned.is_empty() {
+        h.push_str(r#"<h3>By canned response</h3><p class="why">Macros (or identical replies sent many times) sent in answer to a complaint, those that leave the most out first (100 − median score, times replies): rewrite the macro once, complete every reply.</p><table id="structure-by-canned"><tr><th>Response</th><th class="n">Replies to a complaint</th><th>Scores</th><th class="n">Median</th><th class="n">Middle half</th><th>Most often missing</th></tr>"#);
+        for c in canned {
+            let st = c.structure.stat();
+            let (med, mid) = quartiles(&st.scores);
+            let _ = write!(
+                h,
+                r#"<tr><td>{}<span class="muted">{}</span></td><td class="n">{}</td><td>{}</td><td class="n">{med}</td><td class="n">{mid}</td><td>{}</td></tr>"#,
+                c.canned
+                    .as_deref()
+                    .map_or(String::new(), |m| format!("<b>{}</b><br>", esc(m))),
+                esc(&super::excerpt(&c.text, 160)),
+                st.replies(),
+                score_sparkline(&st.scores),
+                most_missing(&st)
+            );
+        }
+        h.push_str("</table>");
+    }
+    h.push_str("</section>");
+}
 
 /// A category as a team lead reads it, and its colour in the charts. A
 /// match, so a new category cannot go without a label.
@@ -202,6 +433,7 @@ td.n{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}
 .sample{{border-left:4px solid #e3e6eb;padding:8px 12px;margin:10px 0;white-space:pre-wrap;font-size:14px}}
 mark{{border-radius:3px;padding:0 1px}} .legend span{{margin-right:14px;font-size:13px;color:#667085}}
 .bad{{font-family:ui-monospace,monospace;font-size:12.5px}}
+h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{display:block}} #structure .kpis{{margin:10px 0}}
 </style></head><body><main>
 <h1>What the team sends: {title}</h1>
 <p class="sub">apolint audit of {replies} replies ({mb:.1} MB). Findings are phrases that make upset customers angrier: stock clichés, passive aggression, blaming others, promises without a date, and more.</p>
@@ -309,6 +541,8 @@ mark{{border-radius:3px;padding:0 1px}} .legend span{{margin-right:14px;font-siz
         }
         h.push_str("</table></section>");
     }
+
+    structure_section(&mut h, s);
 
     // Channels.
     if !s.by_channel.is_empty() {
@@ -462,6 +696,6 @@ mark{{border-radius:3px;padding:0 1px}} .legend span{{margin-right:14px;font-siz
         }
         h.push_str("</table></section>");
     }
-    h.push_str("<p class=\"sub\">Generated by apolint audit. Findings are warnings and errors; hints are not counted.</p></main></body></html>\n");
+    h.push_str("<p class=\"sub\">Generated by apolint audit. Findings are warnings and errors; findings of severity info are not counted.</p></main></body></html>\n");
     h
 }

@@ -1,5 +1,6 @@
-//! `apolint.toml`: project configuration, discovered upward from the
-//! current directory like ruff's `pyproject.toml`.
+//! `apolint.toml`: project configuration, discovered upward from each
+//! checked file's folder (stdin: the current directory) like ruff's
+//! `pyproject.toml`.
 //!
 //! ```toml
 //! fail_on = "warning"            # error | warning | info | never
@@ -42,6 +43,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::structure::StructureConfig;
 use crate::verdict::{FailOn, Policy, Selector, VerdictRules};
 use apolint_rules::book::{Category, RuleBook, Severity};
 use apolint_rules::diagnostics::{closest, from_toml, FileError};
@@ -60,6 +62,8 @@ pub struct Config {
     pub languages: Vec<String>,
     /// Extra rule directories, resolved against the config's folder.
     pub rule_dirs: Vec<PathBuf>,
+    /// `[structure]`: the checklist and score of replies to a complaint.
+    pub structure: StructureConfig,
     raw: Option<RawConfig>,
     text: Option<Arc<str>>,
 }
@@ -85,6 +89,8 @@ struct RawConfig {
     require: Vec<RawPhrase>,
     #[serde(default)]
     verdict: RawVerdict,
+    #[serde(default)]
+    structure: StructureConfig,
 }
 
 /// `[verdict]` and `[verdict.channel.NAME]`: how findings become send /
@@ -142,6 +148,24 @@ struct RawPhrase {
     suggestions: Vec<String>,
 }
 
+/// An absolute path with its `..` taken off lexically (`/a/b/../c` →
+/// `/a/c`), so that looking upward from `../other/draft.txt` goes through
+/// `other`'s ancestors, not the current directory's.
+fn without_dot_dot(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Why the configuration a front end asked for could not be had.
 #[derive(Debug)]
 pub enum ConfigError {
@@ -160,14 +184,29 @@ impl Config {
         disabled: bool,
         start: Option<&Path>,
     ) -> Result<Config, ConfigError> {
+        Config::load_located(Config::locate(explicit, disabled, start)?)
+    }
+
+    /// Which config file [`Config::resolve`] would read: `explicit` (which
+    /// must exist), none if `disabled`, else the `apolint.toml` found
+    /// upward from the folder `start`. `None`: the defaults.
+    pub fn locate(
+        explicit: Option<&Path>,
+        disabled: bool,
+        start: Option<&Path>,
+    ) -> Result<Option<PathBuf>, ConfigError> {
         if disabled {
-            return Ok(Config::default());
+            return Ok(None);
         }
-        let path = match explicit {
+        Ok(match explicit {
             Some(p) if !p.is_file() => return Err(ConfigError::NotFound(p.to_path_buf())),
             Some(p) => Some(p.to_path_buf()),
             None => start.and_then(Config::discover),
-        };
+        })
+    }
+
+    /// Reads the file [`Config::locate`] found (`None`: the defaults).
+    pub fn load_located(path: Option<PathBuf>) -> Result<Config, ConfigError> {
         match path {
             Some(p) => Config::load(&p).map_err(ConfigError::Invalid),
             None => Ok(Config::default()),
@@ -180,6 +219,25 @@ impl Config {
             .ancestors()
             .map(|d| d.join(FILE_NAME))
             .find(|p| p.is_file())
+    }
+
+    /// The folder a draft's configuration is looked for from: the folder of
+    /// `file` (made absolute, so a relative `draft.txt` looks in the
+    /// current directory and its ancestors), or `fallback` for a draft with
+    /// no file (stdin, an untitled editor buffer). The command line and the
+    /// language server both start here, so a draft is checked with the same
+    /// `apolint.toml` whichever runs it.
+    pub fn start_for(file: Option<&Path>, fallback: Option<&Path>) -> Option<PathBuf> {
+        file.and_then(|f| std::path::absolute(f).ok())
+            .map(|f| without_dot_dot(&f))
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .or_else(|| fallback.map(Path::to_path_buf))
+    }
+
+    /// The `apolint.toml` that applies to `file`: found upward from
+    /// [`Config::start_for`].
+    pub fn discover_for(file: Option<&Path>, fallback: Option<&Path>) -> Option<PathBuf> {
+        Config::start_for(file, fallback).and_then(|d| Config::discover(&d))
     }
 
     /// Reads and parses a config file.
@@ -233,6 +291,7 @@ impl Config {
             fail_on,
             languages: raw.languages.iter().map(|l| l.get_ref().clone()).collect(),
             rule_dirs,
+            structure: raw.structure,
             raw: Some(raw),
             text: Some(shared),
         })

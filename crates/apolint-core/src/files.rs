@@ -121,6 +121,9 @@ pub struct DraftFile {
     /// With `lossy`: the offset of the first invalid byte, replaced (with
     /// every later one) by U+FFFD.
     pub repaired_from: Option<usize>,
+    /// Whether the file is UTF-16 (the text is its decoding, not its
+    /// bytes): `--fix` does not write such a file back.
+    pub utf16: bool,
 }
 
 /// The draft files under a folder, and the draft names skipped because
@@ -190,12 +193,42 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
     if looks_binary(&bytes) {
         return Err(ReadError::Binary { name });
     }
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let (text, repaired_from) = decode(&name, bytes, lossy)?;
     Ok(DraftFile {
         text,
         format: InputFormat::from_path(path),
         repaired_from,
+        utf16,
     })
+}
+
+/// Replaces the file at `path` with `text`, atomically: written to a
+/// temporary file beside it, flushed to disk, given the old file's
+/// permissions and renamed over it, so a reader (or a crash) sees the old
+/// draft or the new one, never half of either. A symbolic link is
+/// followed: its target is replaced, the link stays.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let target = if path.is_symlink() {
+        std::fs::canonicalize(path)?
+    } else {
+        path.to_path_buf()
+    };
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".apolint-fix-")
+        .tempfile_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(&target) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Reads at most `max_bytes` from `reader` (one byte more tells that it is

@@ -7,6 +7,7 @@
 
 use crate::input::Extracted;
 use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
+use crate::structure::{Part, PartsFound};
 use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, Situation};
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
@@ -128,15 +129,29 @@ impl Draft<'_> {
         (start, end.max(start))
     }
 
-    /// The whole draft's text, trimmed, as an input byte range.
-    fn whole(&self) -> (usize, usize) {
+    /// Where the draft starts, for a finding about the whole draft (a
+    /// `[[require]]` with nothing to anchor on): its first word, as an
+    /// input byte range, so the terminal underlines one word and the
+    /// editor marks one place rather than the whole document. Empty at
+    /// the start of the text when the draft has no word.
+    fn start(&self) -> (usize, usize) {
         let t = &self.extracted.text;
-        let s = t.len() - t.trim_start().len();
-        let e = t.trim_end().len().max(s);
-        (
-            self.extracted.map.to_source(s),
-            self.extracted.map.to_source(e),
-        )
+        let lead = t.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let s = t.len() - lead.len();
+        let word = lead
+            .char_indices()
+            .find(|&(_, c)| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+            .map_or(lead.len(), |(i, _)| i);
+        // A draft that opens with punctuation ("— Да, …", "!!!") still gets
+        // one character underlined.
+        let e = if word == 0 {
+            lead.chars().next().map_or(0, char::len_utf8)
+        } else {
+            word
+        };
+        let start = floor_char_boundary(self.input, self.extracted.map.to_source(s));
+        let end = floor_char_boundary(self.input, self.extracted.map.to_source(s + e));
+        (start, end.max(start))
     }
 }
 
@@ -206,7 +221,7 @@ pub fn build(
                         out.push((r, s, e));
                     }
                     None if when.is_empty() => {
-                        let (s, e) = draft.whole();
+                        let (s, e) = draft.start();
                         out.push((r, s, e));
                     }
                     None => {}
@@ -223,6 +238,11 @@ pub fn build(
                 let Some(customer) = draft.customer_name else {
                     continue;
                 };
+                // A company ("ООО Ромашка", "Acme Inc.") is greeted through
+                // its contact person, whose name the company's is not.
+                if is_organisation(customer) {
+                    continue;
+                }
                 let Some(v) = tag(after) else { continue };
                 // A real greeting is one of the first few; bounding the
                 // count keeps a pathological draft linear.
@@ -321,11 +341,95 @@ pub fn build(
         (a.span.start, a.span.end, &a.rule).cmp(&(b.span.start, b.span.end, &b.rule))
     });
     findings.dedup_by(|b, a| a.rule == b.rule && a.span == b.span);
+    // A reply that names what went wrong or owns a fault answers a
+    // problem, apology or not ("Your parcel left the depot late; it arrives
+    // tomorrow."): its structure is assessed too.
+    let names_a_problem = ["acknowledgement", "fault"]
+        .iter()
+        .any(|n| tag(n).is_some_and(|v| !v.is_empty()));
+    let parts = if situation == Situation::Complaint || names_a_problem {
+        parts_found(draft, &tag, &findings, names)
+    } else {
+        PartsFound::default()
+    };
     Built {
         findings,
         omitted,
         situation,
+        parts,
     }
+}
+
+/// Where each part of a good reply first shows (see [`crate::structure`]).
+fn parts_found<'t>(
+    draft: &Draft<'_>,
+    tag: &impl Fn(&str) -> Option<&'t Vec<RawMatch>>,
+    findings: &[Finding],
+    names: &NameIndex,
+) -> PartsFound {
+    let any = |name: &str| tag(name).is_some_and(|v| !v.is_empty());
+    let mut found = PartsFound {
+        problem: true,
+        done: any("done") || any("completed"),
+        words: word_starts(draft.norm.text.as_bytes()),
+        ..PartsFound::default()
+    };
+    let first_of = |p: Part| -> Option<(usize, usize)> {
+        let m = p
+            .lexicons()
+            .iter()
+            .filter_map(|name| tag(name)?.first())
+            .min_by_key(|m| m.start)?;
+        Some((
+            draft.to_input(m.start as usize),
+            draft.to_input(m.end as usize),
+        ))
+    };
+    let present = |p: Part| first_of(p).is_some();
+    let mut first: Vec<(usize, usize, usize)> = Part::ALL
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &p)| {
+            let span = match p {
+                // Blaming someone is a (bad) way of explaining why.
+                Part::Cause => first_of(p)
+                    .into_iter()
+                    .chain(
+                        findings
+                            .iter()
+                            .find(|f| f.category == Category::BlameShifting)
+                            .map(|f| (f.span.start, f.span.end)),
+                    )
+                    .min(),
+                // A date only counts for a fix, and a refund or a gift is
+                // compensation only for a failure the reply names.
+                Part::Deadline if !present(Part::Fix) => None,
+                Part::Compensation
+                    if !present(Part::Acknowledgement) && !present(Part::Responsibility) =>
+                {
+                    None
+                }
+                // A personal sign-off ("Best, Tom") closes on a person; it
+                // is looked for only when the words did not show a closing.
+                Part::Closing => first_of(p)
+                    .or_else(|| crate::input::sign_off_line(draft.input, |w| names.is_known(w))),
+                _ => first_of(p),
+            }?;
+            Some((span.0, span.1, i))
+        })
+        .collect();
+    first.sort_unstable();
+    let mut cursor = LineCursor::new(draft.input);
+    for (start, end, i) in first {
+        let (line, column) = cursor.line_col(start);
+        found.spans[i] = Some(Span {
+            start,
+            end,
+            line,
+            column,
+        });
+    }
+    found
 }
 
 /// What the findings stage gives back for one draft.
@@ -336,6 +440,8 @@ pub struct Built {
     pub omitted: usize,
     /// The situation the rules were applied in.
     pub situation: Situation,
+    /// The parts of a good reply found (replies to a complaint only).
+    pub parts: PartsFound,
 }
 
 /// The reply's situation from what it says: an apology or a named
@@ -747,6 +853,19 @@ fn words(norm: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
+/// How many words a normalised text has, as [`words`] splits them (ASCII
+/// punctuation and spaces between), counted over bytes.
+fn word_starts(text: &[u8]) -> usize {
+    let mut count = 0;
+    let mut in_word = false;
+    for &b in text {
+        let word = !b.is_ascii() || b.is_ascii_alphanumeric();
+        count += usize::from(word && !in_word);
+        in_word = word;
+    }
+    count
+}
+
 /// A stem's bytes as one comparable number (stems of up to 16 bytes: five
 /// Latin or Cyrillic letters always fit), so that a draft's stems sort and
 /// compare without string comparisons.
@@ -775,6 +894,63 @@ fn stem(word: &str) -> Option<&str> {
         }
     }
     (chars >= 4).then(|| &word[..cut])
+}
+
+/// Legal forms that mark a customer name as a company's (compared
+/// lowercased, dots and quotes stripped).
+const LEGAL_FORMS: &[&str] = &[
+    "ооо",
+    "оао",
+    "зао",
+    "пао",
+    "ао",
+    "нко",
+    "ано",
+    "ип",
+    "гк",
+    "тоо",
+    "уп",
+    "муп",
+    "гуп",
+    "фгуп",
+    "inc",
+    "llc",
+    "ltd",
+    "limited",
+    "gmbh",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llp",
+    "plc",
+    "ag",
+    "sa",
+    "bv",
+    "oy",
+    "ab",
+    "srl",
+    "sro",
+    "pty",
+    "lp",
+];
+
+/// Whether a customer name is a company's: it has a legal form ("ООО
+/// Ромашка", "Acme Inc.", "Globex LLC") or is quoted as a company name is
+/// («Ромашка», "Acme").
+pub fn is_organisation(name: &str) -> bool {
+    let t = name.trim();
+    if t.starts_with(['«', '"', '“', '„']) {
+        return true;
+    }
+    t.split(|c: char| c.is_whitespace() || c == ',' || c == '«' || c == '»' || c == '"')
+        .map(|w| {
+            w.chars()
+                .filter(|c| !matches!(c, '.' | '\'' | '(' | ')'))
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .any(|w| LEGAL_FORMS.contains(&w.as_str()))
 }
 
 /// Checks the name after one greeting; returns the name's input span when
@@ -837,6 +1013,12 @@ impl NameIndex {
             groups,
             built: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether `word` is a known given name (any case, `ё` as `е`).
+    fn is_known(&self, word: &str) -> bool {
+        let folded = apolint_rules::normalize::normalize(word).text;
+        self.get().known.contains(folded.trim())
     }
 
     fn get(&self) -> &NameTable {
@@ -978,6 +1160,14 @@ fn is_capitalised(draft: &Draft<'_>, t: &Token) -> bool {
         .is_some_and(char::is_uppercase)
 }
 
+/// 1-based line and column (in Unicode scalar values, a leading
+/// byte-order mark not counted) of byte `offset` of `text`: how spans'
+/// `line` and `column` are counted, for renderings that also need where a
+/// span ends.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    LineCursor::new(text).line_col(offset)
+}
+
 /// 1-based line and column of increasing offsets in one forward pass, so
 /// many findings on one long line cost linear time.
 struct LineCursor<'a> {
@@ -1003,13 +1193,22 @@ impl<'a> LineCursor<'a> {
             // Offsets come sorted; restart rather than fail if they do not.
             *self = LineCursor::new(self.text);
         }
-        for c in self.text[self.offset..offset].chars() {
-            if c == '\n' {
-                self.line += 1;
-                self.column = 1;
-            } else {
-                self.column += 1;
+        let mut from = self.offset;
+        if from == 0 && self.text.starts_with('\u{feff}') && offset >= 3 {
+            // A byte-order mark is not a character of the first line:
+            // editors hide it, and the first word is at column 1.
+            from = 3;
+        }
+        // Bytes, not chars: newlines found with memchr, and a column is the
+        // count of bytes that start a character (not UTF-8 continuations).
+        let gap = &self.text.as_bytes()[from..offset];
+        let chars = |b: &[u8]| b.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        match memchr::memrchr(b'\n', gap) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', gap).count();
+                self.column = 1 + chars(&gap[last + 1..]);
             }
+            None => self.column += chars(gap),
         }
         self.offset = offset;
         (self.line, self.column)

@@ -276,21 +276,36 @@ fn mask_thread_and_signature(text: &str, masks: &mut Masks) {
             } else if is_signature_delimiter(line) || is_sign_off(text, line_start, line_end) {
                 // The signature is not prose, but an unfilled template slot
                 // in it ("{{agent_name}}") is still shown to the customer;
-                // a quoted thread after it is masked whole.
+                // a quoted thread after it is masked whole. A postscript or
+                // a sentence after the name ("P.S. …") is the agent's
+                // text again, and is checked.
                 let mut sig_end = line_end;
+                let mut quoted = false;
                 while sig_end < bytes.len() {
                     let next_end = memchr_newline(bytes, sig_end + 1);
-                    let l = &bytes[(sig_end + 1).min(bytes.len())..next_end];
+                    let from = (sig_end + 1).min(bytes.len());
+                    let l = &bytes[from..next_end];
                     if trim_ascii_start(l).first() == Some(&b'>')
-                        || is_quote_header(text, sig_end + 1, next_end)
+                        || is_quote_header(text, from, next_end)
+                    {
+                        quoted = true;
+                        break;
+                    }
+                    if text
+                        .get(from..next_end)
+                        .is_some_and(is_prose_after_signature)
                     {
                         break;
                     }
                     sig_end = next_end;
                 }
                 mask_keeping_placeholders(bytes, line_start, sig_end, masks);
-                masks.add(sig_end, bytes.len());
-                return;
+                if quoted || sig_end >= bytes.len() {
+                    masks.add(sig_end, bytes.len());
+                    return;
+                }
+                line_start = sig_end + 1;
+                continue;
             }
             line_start = line_end + 1;
         }
@@ -382,6 +397,141 @@ fn is_sign_off(text: &str, start: usize, end: usize) -> bool {
         .take(5)
         .collect();
     lines.len() <= 4 && lines.iter().all(|l| l.len() <= 120)
+}
+
+/// A personal sign-off near the end, for the structure checklist: the
+/// input span of the closing formula followed by a person ("Best,⏎Tom",
+/// «С уважением,⏎Анна») or of a last line naming one ("Owen, HomeNest
+/// Support", "-Jen"). A team or a brand is not a person ("The SoundBox
+/// Team", "FreshCart Support", "VoloAir"); `is_name` says whether a word is
+/// a known given name. The rules never see these lines; the checklist does.
+pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Option<(usize, usize)> {
+    const MORE: &[&str] = &[
+        "best",
+        "thanks",
+        "thank you",
+        "many thanks",
+        "спасибо",
+        "всего доброго",
+    ];
+    const TEAM: &[&str] = &[
+        "the",
+        "team",
+        "support",
+        "service",
+        "services",
+        "care",
+        "customer",
+        "relations",
+        "desk",
+        "department",
+        "команда",
+        "поддержка",
+        "служба",
+        "отдел",
+        "магазин",
+    ];
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    let mut start = 0;
+    for line in input.split_inclusive('\n') {
+        let t = line.trim();
+        // The reply ends where the quoted thread starts.
+        if t.starts_with('>') || is_quote_header(input, start, start + line.trim_end().len()) {
+            break;
+        }
+        if !t.is_empty() {
+            lines.push((start + (line.len() - line.trim_start().len()), t));
+        }
+        start += line.len();
+    }
+    let words = |t: &str| -> Vec<String> {
+        t.trim_start_matches(['-', '—', '–', '~', '^'])
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // A person: a known name, or one or two capitalised words that are not
+    // a team word or a brand written in CamelCase.
+    let is_person = |t: &str| -> bool {
+        let ws = words(t);
+        let Some(first) = ws.first() else {
+            return false;
+        };
+        if ws.iter().take(2).any(|w| is_name(w)) {
+            return true;
+        }
+        let plain = |w: &String| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().skip(1).all(char::is_lowercase)
+                && !TEAM.contains(&w.to_lowercase().as_str())
+        };
+        ws.len() <= 2
+            && plain(first)
+            && ws
+                .iter()
+                .all(|w| !TEAM.contains(&w.to_lowercase().as_str()))
+    };
+    let tail = &lines[lines.len().saturating_sub(4)..];
+    for (k, &(at, t)) in tail.iter().enumerate() {
+        // Closing formulas are short: lowercase only short lines.
+        if t.len() > 48 {
+            continue;
+        }
+        let formula = t.trim_end_matches([',', '.', '!']).trim().to_lowercase();
+        if SIGN_OFFS.contains(&formula.as_str()) || MORE.contains(&formula.as_str()) {
+            let &(_, next) = tail.get(k + 1)?;
+            return is_person(next).then_some((at, at + t.len()));
+        }
+    }
+    if lines.len() < 2 {
+        return None;
+    }
+    let &(at, last) = lines.last()?;
+    // A phone number to call: "тел. 8 800 555-01-23", "+44 20 7946 0018".
+    let digits = last.chars().filter(char::is_ascii_digit).count();
+    if digits >= 7 && digits * 2 >= last.chars().filter(|c| !c.is_whitespace()).count() - 4 {
+        return Some((at, at + last.len()));
+    }
+    if last.ends_with(['.', '!', '?', ':']) || last.chars().count() > 60 {
+        return None;
+    }
+    // "Вероника, «ТурЭксперт»", "Диспетчер Галина, УК": a name (after a
+    // role), a comma, a role or a company.
+    let name_and_role = last.split_once(',').is_some_and(|(w, _)| {
+        let ws: Vec<&str> = w.split_whitespace().collect();
+        (1..=2).contains(&ws.len())
+            && ws.iter().all(|w| {
+                w.chars().count() <= 14
+                    && w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().all(char::is_alphabetic)
+            })
+    });
+    (name_and_role || (last.split_whitespace().count() <= 3 && is_person(last)))
+        .then_some((at, at + last.len()))
+}
+
+/// A line after a sign-off that is the agent's text, not the signature: a
+/// postscript ("P.S.", "PS:", "P.P.S.", "П.С.", "ПС"), or a sentence that
+/// exclaims or asks (a name, a title, a phone number or an address does
+/// neither).
+fn is_prose_after_signature(line: &str) -> bool {
+    let t = line.trim();
+    let lower: String = t
+        .chars()
+        .take(8)
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let postscript = ["p.p.s", "p.s.", "ps:", "ps.", "п.п.с", "п.с.", "пс:", "пс."]
+        .iter()
+        .any(|p| lower.starts_with(p))
+        || ["ps ", "пс "].iter().any(|p| {
+            t.get(..p.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(p) || head.to_lowercase() == *p)
+        });
+    let words = t.split_whitespace().count();
+    postscript || (words >= 3 && t.ends_with(['!', '?']))
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {

@@ -34,12 +34,14 @@
 mod builtin;
 pub mod config;
 pub mod eval;
+pub mod eval_parts;
 pub mod files;
 pub mod findings;
 pub mod input;
 mod matcher;
 pub mod output;
 pub mod request;
+pub mod structure;
 pub mod verdict;
 
 pub use apolint_rules as rules;
@@ -50,6 +52,7 @@ pub use input::InputFormat;
 #[doc(hidden)]
 pub use matcher::AnchorMode;
 pub use request::{CheckRequest, RequestError};
+pub use structure::{Part, Structure, StructureConfig};
 pub use verdict::{FailOn, Policy, Verdict};
 
 /// Which language's rules apply.
@@ -110,6 +113,22 @@ pub struct CheckOptions {
 /// and [`Report::omitted`] counts the rest.
 pub const MAX_FINDINGS: usize = 1000;
 
+/// How many times [`Linter::fix`] checks and fixes a draft at most: a fix
+/// that makes another fixable finding (rare) is picked up on the next
+/// pass, and two rules that undo each other cannot loop.
+pub const MAX_FIX_PASSES: usize = 10;
+
+/// A draft with its safe fixes applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixed {
+    /// The fixed text (the input when nothing was fixed).
+    pub text: String,
+    /// How many fixes were applied, over all passes.
+    pub applied: usize,
+    /// The findings that remain in the fixed text.
+    pub report: Report,
+}
+
 /// The result of checking one draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
@@ -122,6 +141,9 @@ pub struct Report {
     pub omitted: usize,
     /// The situation the rules were applied in: the caller's, or inferred.
     pub situation: Situation,
+    /// Which parts of a good reply it has, and its score: replies to a
+    /// complaint only.
+    pub structure: Option<Structure>,
 }
 
 /// A compiled set of rules, ready to check drafts. Cheap to share across
@@ -134,6 +156,7 @@ pub struct Linter {
     stems: findings::SuggestionStems,
     fail_on: FailOn,
     policy: Policy,
+    structure: StructureConfig,
 }
 
 impl Linter {
@@ -162,6 +185,7 @@ impl Linter {
             engine,
             fail_on: config.fail_on,
             policy,
+            structure: config.structure,
         })
     }
 
@@ -184,6 +208,7 @@ impl Linter {
             engine,
             fail_on,
             policy: Policy::default(),
+            structure: StructureConfig::default(),
         }
     }
 
@@ -248,18 +273,61 @@ impl Linter {
             findings,
             omitted,
             situation,
+            parts,
         } = findings::build(&compiled, &draft, matches, MAX_FINDINGS);
+        let structure = structure::assess(&parts, &findings, situation, &self.structure);
         Report {
             language,
             findings,
             omitted,
             situation,
+            structure,
         }
     }
 
-    /// The pre-send verdict on a report, by the configured policy.
+    /// Applies every safe fix to a draft, as `check --fix` does: the fixes
+    /// of its findings ([`output::apply_fixes`]), then the draft checked
+    /// again and the fixes of what that finds, until nothing changes (at
+    /// most [`MAX_FIX_PASSES`] passes). The report is of the fixed text.
+    pub fn fix(&self, input: &str, options: &CheckOptions) -> Fixed {
+        let mut text = input.to_owned();
+        let mut applied = 0;
+        let mut report = self.check(&text, options);
+        for _ in 0..MAX_FIX_PASSES {
+            let (fixed, n) = output::apply_fixes(&text, &report.findings);
+            if n == 0 {
+                break;
+            }
+            applied += n;
+            text = fixed;
+            report = self.check(&text, options);
+        }
+        Fixed {
+            text,
+            applied,
+            report,
+        }
+    }
+
+    /// The pre-send verdict on a report, by the configured policy: its
+    /// findings, and its structure's score when `[structure] warn_below`
+    /// is set.
     pub fn verdict(&self, report: &Report, channel: Option<&str>) -> Verdict {
-        self.policy.verdict(&report.findings, channel)
+        let by_findings = self.policy.verdict(&report.findings, channel);
+        let low_score = match (self.structure.warn_below, &report.structure) {
+            (Some(min), Some(s)) => s.score < min,
+            _ => false,
+        };
+        if low_score {
+            by_findings.max(Verdict::Warn)
+        } else {
+            by_findings
+        }
+    }
+
+    /// The structure settings (`[structure]`).
+    pub fn structure_config(&self) -> &StructureConfig {
+        &self.structure
     }
 
     /// The configured verdict policy.

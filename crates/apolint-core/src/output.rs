@@ -168,6 +168,10 @@ pub struct FileJson<'a> {
     /// How many were left out; absent when none were.
     #[serde(skip_serializing_if = "is_zero")]
     pub findings_omitted: usize,
+    /// The parts of a good reply it has and its score (replies to a
+    /// complaint only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structure: Option<&'a crate::Structure>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -183,6 +187,7 @@ impl<'a> FileJson<'a> {
             findings: &r.report.findings,
             truncated: r.report.omitted > 0,
             findings_omitted: r.report.omitted,
+            structure: r.report.structure.as_ref(),
         }
     }
 }
@@ -199,6 +204,14 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', result.text.as_bytes()).map(|i| i + 1))
         .collect();
+    // A byte-order mark is not shown, and does not move the columns
+    // ariadne counts: it is cut off and the spans shifted past it.
+    let bom = if result.text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let shown = &result.text[bom..];
     let mut source: Option<Source<&str>> = None;
     for f in &result.report.findings {
         if let Some(excerpt) = long_line_excerpt(result.text, &line_starts, f) {
@@ -208,17 +221,20 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
             out.extend_from_slice(format!("\n  | {excerpt}\n").as_bytes());
             continue;
         }
+        // One vocabulary: the severity's name in the contract (`info`),
+        // not ariadne's "Advice".
         let kind = match f.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
-            Severity::Info => ReportKind::Advice,
+            Severity::Info => ReportKind::Custom("Info", Color::Cyan),
         };
         let color_of = match f.severity {
             Severity::Error => Color::Red,
             Severity::Warning => Color::Yellow,
             Severity::Info => Color::Cyan,
         };
-        let range = f.span.start..f.span.end.max(f.span.start);
+        let range =
+            f.span.start.saturating_sub(bom)..f.span.end.max(f.span.start).saturating_sub(bom);
         let mut report = AReport::build(kind, (id, range.clone()))
             .with_config(
                 Config::default()
@@ -240,19 +256,23 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         }
         // Writing into a Vec cannot fail for I/O reasons; a rendering
         // failure falls back to the one-line form.
+        let mut one = Vec::new();
         if report
             .finish()
             .write(
-                (
-                    id,
-                    &*source.get_or_insert_with(|| Source::from(result.text)),
-                ),
-                &mut out,
+                (id, &*source.get_or_insert_with(|| Source::from(shown))),
+                &mut one,
             )
             .is_err()
         {
             out.extend_from_slice(one_line(result.path, f).as_bytes());
             out.push(b'\n');
+        } else if color {
+            out.append(&mut one);
+        } else {
+            // ariadne paints a custom kind ("Info") whatever its colour
+            // setting: without colour, its SGR sequences are dropped.
+            out.extend_from_slice(&strip_sgr(&one));
         }
     }
     if result.report.omitted > 0 {
@@ -266,7 +286,79 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
             .as_bytes(),
         );
     }
+    if let Some(structure) = &result.report.structure {
+        out.extend_from_slice(format!("{}: {}\n", result.path, structure.checklist()).as_bytes());
+    }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `bytes` without ANSI SGR sequences (`ESC [ … m`).
+fn strip_sgr(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == 0x1b && bytes.get(i + 1) == Some(&b'[') {
+            let params = bytes[i + 2..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || **b == b';')
+                .count();
+            if bytes.get(i + 2 + params) == Some(&b'm') {
+                i += 3 + params;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Applies the safe fixes of `findings` to `text`, the draft they were
+/// found in: each finding's `fix` replaces exactly its span's text, as the
+/// editor's quick fix does (one source of truth: [`Finding::fix`]). Fixes
+/// are applied from the start; one that overlaps a fix already applied is
+/// left for the next pass. Returns the fixed text and how many were applied.
+pub fn apply_fixes(text: &str, findings: &[Finding]) -> (String, usize) {
+    let mut fixes: Vec<(usize, usize, &str)> = findings
+        .iter()
+        .filter_map(|f| Some((f.span.start, f.span.end, f.fix.as_deref()?)))
+        .filter(|&(s, e, _)| {
+            s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e)
+        })
+        .collect();
+    fixes.sort_by_key(|&(s, e, _)| (s, e));
+    let mut out = String::with_capacity(text.len());
+    let (mut at, mut applied) = (0, 0);
+    for (s, e, replacement) in fixes {
+        if s < at || text[s..e] == *replacement {
+            continue;
+        }
+        out.push_str(&text[at..s]);
+        out.push_str(replacement);
+        at = e;
+        applied += 1;
+    }
+    out.push_str(&text[at..]);
+    (out, applied)
+}
+
+/// A unified diff (three lines of context) from `old` to `new`, both
+/// headed with `path`; empty when they are equal. What `check --diff`
+/// prints, and `patch -p0` applies.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let diff = similar::TextDiff::from_lines(old, new);
+    let mut out = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(path, path)
+        .to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
 }
 
 /// How a suggestion is introduced: it is an example of better wording,
@@ -332,6 +424,11 @@ impl Totals {
         }
     }
 
+    /// The findings counted.
+    pub fn findings(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
     /// The closing line: `No problems found in 2 drafts.`, or the counts.
     pub fn line(&self) -> String {
         let (files, counts) = (self.files, self.counts);
@@ -354,6 +451,190 @@ impl Totals {
             )
         }
     }
+}
+
+/// The level a severity has in SARIF and in GitHub's workflow commands
+/// (`error`, `warning`; `info` is their `note` / `notice`).
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// Where a span ends: 1-based line and the column just past its last
+/// character (SARIF's exclusive `endColumn`), counted as the span's start
+/// is (Unicode scalar values, a leading BOM not counted).
+fn span_end(text: &str, f: &Finding) -> (usize, usize) {
+    crate::findings::line_col(text, f.span.end.max(f.span.start))
+}
+
+/// A path as a SARIF `artifactLocation.uri`: a relative reference with
+/// `/` separators (resolved by GitHub against the repository root), or a
+/// `file://` URI for an absolute path; bytes outside RFC 3986's unreserved
+/// set (and `/`) percent-encoded, Cyrillic names included.
+pub fn path_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A SARIF 2.1.0 log (`--format sarif`) written one file at a time, like
+/// [`JsonDocument`]: the rules' metadata first (`tool.driver.rules`, so
+/// GitHub code scanning shows each rule's description and help), then
+/// each file's results as it is checked, then the end.
+#[derive(Debug, Default)]
+pub struct SarifLog {
+    rule_index: std::collections::HashMap<String, usize>,
+    results: usize,
+}
+
+/// The schema a SARIF log names (the OASIS 2.1.0 schema, as published on
+/// schemastore.org).
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+impl SarifLog {
+    /// Everything up to the first result: `rules` become
+    /// `tool.driver.rules` (the first rule of an id wins when several
+    /// configurations were loaded).
+    pub fn start<'r>(&mut self, rules: impl IntoIterator<Item = &'r crate::Rule>) -> String {
+        let mut described = Vec::new();
+        for r in rules {
+            if self.rule_index.contains_key(&r.id) {
+                continue;
+            }
+            self.rule_index.insert(r.id.clone(), described.len());
+            described.push(serde_json::json!({
+                "id": r.id,
+                "shortDescription": {"text": r.message},
+                "fullDescription": {"text": r.explanation},
+                "help": {
+                    "text": explain(r, DocStyle::Terminal),
+                    "markdown": explain(r, DocStyle::Markdown),
+                },
+                "defaultConfiguration": {"level": sarif_level(r.severity)},
+                "properties": {"tags": [r.category.name()], "category": r.category.name()},
+            }));
+        }
+        let driver = serde_json::json!({
+            "name": "apolint",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "rules": described,
+        });
+        let driver = serde_json::to_string(&driver).unwrap_or_default();
+        format!(
+            "{{\"$schema\":\"{SARIF_SCHEMA}\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"columnKind\":\"unicodeCodePoints\",\"results\":["
+        )
+    }
+
+    /// One file's results (empty for a clean file), each on a line of its
+    /// own.
+    pub fn file(&mut self, r: &FileResult<'_>) -> String {
+        let uri = path_uri(r.path);
+        let mut out = String::new();
+        for f in &r.report.findings {
+            let (end_line, end_column) = span_end(r.text, f);
+            let region = serde_json::json!({
+                "startLine": f.span.line,
+                "startColumn": f.span.column,
+                "endLine": end_line,
+                "endColumn": end_column,
+                "snippet": {"text": r.text.get(f.span.start..f.span.end).unwrap_or("")},
+            });
+            let mut result = serde_json::json!({
+                "ruleId": f.rule,
+                "level": sarif_level(f.severity),
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri},
+                    "region": region,
+                }}],
+                "properties": {"category": f.category.name(), "suggestions": f.suggestions},
+            });
+            if let Some(&i) = self.rule_index.get(&f.rule) {
+                result["ruleIndex"] = i.into();
+            }
+            if let Some(fix) = &f.fix {
+                let mut deleted = region.clone();
+                if let Some(m) = deleted.as_object_mut() {
+                    m.remove("snippet");
+                }
+                result["fixes"] = serde_json::json!([{
+                    "description": {"text": format!("Replace with «{fix}»")},
+                    "artifactChanges": [{
+                        "artifactLocation": {"uri": uri},
+                        "replacements": [{"deletedRegion": deleted, "insertedContent": {"text": fix}}],
+                    }],
+                }]);
+            }
+            out.push_str(if self.results == 0 { "\n" } else { ",\n" });
+            out.push_str(&serde_json::to_string(&result).unwrap_or_default());
+            self.results += 1;
+        }
+        out
+    }
+
+    /// What comes after the last result.
+    pub fn end(&self) -> &'static str {
+        "\n]}]}\n"
+    }
+}
+
+/// GitHub Actions workflow commands (`--format github`), one per finding:
+/// `::warning file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`,
+/// shown as annotations on the pull request's diff. Levels: `error`,
+/// `warning`, and `notice` for `info`.
+pub fn github(r: &FileResult<'_>) -> String {
+    let mut out = String::new();
+    for f in &r.report.findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let (end_line, end_column) = span_end(r.text, f);
+        let mut message = f.message.clone();
+        if let Some(fix) = &f.fix {
+            message.push_str(&format!(" Fix: replace with «{fix}»."));
+        } else if let Some(s) = f.suggestions.first() {
+            message.push_str(&format!(" {} {s}", example_label(r.report.language)));
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={},col={},endLine={end_line},endColumn={end_column},title={}::{}\n",
+            github_property(r.path),
+            f.span.line,
+            f.span.column,
+            github_property(&format!("{} [{}]", f.rule, f.category)),
+            github_data(&message),
+        ));
+    }
+    out
+}
+
+/// Escapes a workflow command's message (GitHub's `escapeData`): `%`,
+/// CR and LF.
+pub fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (GitHub's
+/// `escapeProperty`): as a message, and `:` and `,` too.
+pub fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// How [`explain`] renders a rule.
@@ -395,6 +676,24 @@ pub fn explain(rule: &crate::Rule, style: DocStyle) -> String {
     section("Reported", fired, &mut rule.fire.iter().cloned());
     section("Not reported", quiet, &mut rule.quiet.iter().cloned());
     out
+}
+
+/// The rules of a category (`cliche`) or under an id prefix (`ru.cliche`,
+/// `ru.cliche.`, `ru`), in their order; empty when `name` is neither.
+pub fn rules_in_group<'r>(rules: &'r [crate::Rule], name: &str) -> Vec<&'r crate::Rule> {
+    let prefix = name.trim_end_matches('.');
+    if prefix.is_empty() {
+        return Vec::new();
+    }
+    rules
+        .iter()
+        .filter(|r| {
+            r.category.name() == prefix
+                || r.id
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .collect()
 }
 
 /// The rules reference (`docs/rules.md`), generated from the loaded rules so
@@ -449,7 +748,11 @@ mod tests {
             "Hi Anna,\r\nWe apologize for any\ninconvenience caused.\u{2028}Мы же вас \
              предупреждали!!!\nПриносим свои\nизвинения за задержку 😀.\n{long}\n"
         );
-        let report = linter.check(&text, &CheckOptions::default());
+        // Without the structure checklist, which follows the findings once.
+        let report = Report {
+            structure: None,
+            ..linter.check(&text, &CheckOptions::default())
+        };
         assert!(report.findings.len() >= 5, "{:?}", report.findings);
         assert!(report
             .findings

@@ -238,6 +238,10 @@ pub struct Answer {
     /// How many findings were left out; absent when none were.
     #[serde(skip_serializing_if = "is_zero")]
     pub findings_omitted: usize,
+    /// The parts of a good reply it has and its score (replies to a
+    /// complaint only; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structure: Option<crate::Structure>,
     /// Time to parse and judge the request, in microseconds (`hook` and
     /// `serve`; the stream leaves it out so its output is reproducible).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -299,6 +303,7 @@ impl Linter {
             findings: report.findings,
             truncated: report.omitted > 0,
             findings_omitted: report.omitted,
+            structure: report.structure,
             elapsed_us: Some(started.elapsed().as_micros() as u64),
         })
     }

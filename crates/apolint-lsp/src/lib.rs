@@ -542,11 +542,7 @@ impl<'c> Server<'c> {
             return None;
         }
         let path = uri.to_file_path().ok();
-        let config_path = path
-            .as_deref()
-            .and_then(Path::parent)
-            .or(self.workspace_root.as_deref())
-            .and_then(Config::discover);
+        let config_path = Config::discover_for(path.as_deref(), self.workspace_root.as_deref());
         let linter = self.linter(config_path.clone(), config_errors);
         let doc = self.docs.get_mut(uri)?;
         let format = match doc.language_id.as_str() {
@@ -562,7 +558,10 @@ impl<'c> Server<'c> {
             situation: self.settings.situation,
         };
         let report = linter.check(doc.text.as_str(), &options);
-        let diagnostics = diagnostics(&doc.text, &report, self.encoding);
+        let mut diagnostics = diagnostics(&doc.text, &report, self.encoding);
+        if linter.structure_config().editor {
+            diagnostics.extend(structure_note(&doc.text, &report, self.encoding));
+        }
         doc.findings = report.findings;
         doc.language = report.language;
         doc.config = config_path;
@@ -823,6 +822,31 @@ fn diagnostics(text: &DocText, report: &Report, encoding: Encoding) -> Vec<Diagn
         });
     }
     out
+}
+
+/// The structure checklist as one information diagnostic at the draft's
+/// start, only when an expected part is missing (a complete reply gets no
+/// note): "Structure 55/100: no acknowledgement, no deadline".
+/// `[structure] editor = false` switches it off.
+fn structure_note(text: &DocText, report: &Report, encoding: Encoding) -> Option<Diagnostic> {
+    let s = report.structure.as_ref()?;
+    let missing: Vec<&str> = s.missing().map(|p| p.name()).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    Some(Diagnostic {
+        range: text.range(0, 0, encoding),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        code: Some(NumberOrString::String("structure".into())),
+        source: Some("apolint".into()),
+        message: format!(
+            "Structure {}/100: missing {} (switch off: [structure] editor = false)",
+            s.score,
+            missing.join(", ")
+        ),
+        data: Some(json!({ "structure": s })),
+        ..Default::default()
+    })
 }
 
 /// A finding as an LSP diagnostic: rule id as the code, category and fix

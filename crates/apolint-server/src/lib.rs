@@ -81,6 +81,9 @@ pub struct ServeOptions {
     /// On SIGTERM, how long in-flight and already queued requests may
     /// take before the process exits anyway.
     pub drain_ms: u64,
+    /// Which configuration the linter was built from, for the start-up
+    /// line ("config /srv/apolint.toml"; empty: not said).
+    pub config: String,
 }
 
 impl Default for ServeOptions {
@@ -99,6 +102,7 @@ impl Default for ServeOptions {
             header_timeout_ms: 10_000,
             max_connections: 768,
             drain_ms: 10_000,
+            config: String::new(),
         }
     }
 }
@@ -261,8 +265,13 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), ServeError> {
                 source,
             })?;
         let local = listener.local_addr().map_err(ServeError::Serve)?;
+        let config = if options.config.is_empty() {
+            String::new()
+        } else {
+            format!("{}, ", options.config)
+        };
         log_line(format_args!(
-            "apolint serve: listening on http://{local} ({rules} rules, auth {auth}, {workers} workers)"
+            "apolint serve: listening on http://{local} ({rules} rules, {config}auth {auth}, {workers} workers)"
         ));
         let app = router(&options, linter)?;
         serve_connections(listener, app, &options).await;
