@@ -35,6 +35,10 @@
 #
 # Environment:
 #   APOLINT           apolint binary (default: $CARGO_TARGET_DIR/release/apolint)
+#   APOLINT_BASE      optional second apolint binary (an older build) timed the
+#                     same way in the same run, for a before/after table: its
+#                     rows are "base ..." and its ratios are against the same
+#                     "apolint --format json" row
 #   CARGO_TARGET_DIR  cargo's target dir (default: target in the repo root)
 #   BENCH_DIR         work dir: venv, node_modules, inputs, JSON
 #                     (default: $CARGO_TARGET_DIR/bench-peers)
@@ -51,6 +55,11 @@ BENCH_DIR=$(abspath "${BENCH_DIR:-$target_dir/bench-peers}")
 RUNS=${RUNS:-20}
 case $RUNS in '' | *[!0-9]* | 0 | 1) echo "RUNS must be a number >= 2, got '$RUNS'" >&2; exit 2 ;; esac
 
+APOLINT_BASE=${APOLINT_BASE:+$(abspath "$APOLINT_BASE")}
+if [[ -n $APOLINT_BASE && ! -x $APOLINT_BASE ]]; then
+    echo "APOLINT_BASE is not an executable: $APOLINT_BASE" >&2
+    exit 2
+fi
 if [[ ! -x $APOLINT ]]; then
     echo "apolint binary not found at $APOLINT" >&2
     echo "build it with: cargo build --release   (or set APOLINT=/path/to/apolint)" >&2
@@ -235,12 +244,22 @@ slow_runs=$(( RUNS < 5 ? RUNS : 5 ))
 rm -f "$BENCH_DIR"/*.json "$BENCH_DIR"/*.log
 a=$(q "$APOLINT")
 hf version "$(( RUNS * 2 ))" 3 -n "apolint --version" "$a --version"
+if [[ -n $APOLINT_BASE ]]; then
+    b=$(q "$APOLINT_BASE")
+    hf version.base "$(( RUNS * 2 ))" 3 -n "base --version" "$b --version"
+fi
 for input in en-1mb ru-1mb short; do
     f=$(q "$BENCH_DIR/$input.txt")
     hf "$input.apolint" "$RUNS" 2 \
         -n "apolint --format json" "$a check --no-config --format json $f" \
         -n "apolint --format short" "$a check --no-config --format short $f" \
         -n "apolint (human)" "$a check --no-config --color never $f"
+    if [[ -n $APOLINT_BASE ]]; then
+        hf "$input.base" "$RUNS" 2 \
+            -n "base --format json" "$b check --no-config --format json $f" \
+            -n "base --format short" "$b check --no-config --format short $f" \
+            -n "base (human)" "$b check --no-config --color never $f"
+    fi
     if [[ $input == short ]]; then
         r_prose=$RUNS r_diction=$RUNS r_wg=$RUNS
     else
@@ -266,7 +285,10 @@ import json, pathlib, sys
 bench, header, short_name = pathlib.Path(sys.argv[1]), sys.argv[2], sys.argv[3].strip()
 
 def results(name):
-    return json.loads((bench / f"{name}.json").read_text())["results"]
+    path = bench / f"{name}.json"
+    if not path.exists():  # the optional base build's rows
+        return []
+    return json.loads(path.read_text())["results"]
 
 print(f"Peer benchmark: {header}\n")
 print("| input | tool | mean ± sd (ms) | runs | exit | ratio vs apolint json |")
@@ -281,7 +303,7 @@ inputs = {
     "short": f"short draft ({short_name}, {(bench / 'short.txt').stat().st_size} B)",
 }
 for key, label in inputs.items():
-    rows = [r for tool in ("apolint", "proselint", "diction", "write-good")
+    rows = [r for tool in ("apolint", "base", "proselint", "diction", "write-good")
             for r in results(f"{key}.{tool}")]
     base = next(r["mean"] for r in rows if r["command"] == "apolint --format json")
     for r in rows:
@@ -289,7 +311,7 @@ for key, label in inputs.items():
         ratio = f"{ratio:.2f}×" if ratio < 10 else f"{ratio:,.0f}×"
         print(f"| {label} | {r['command']} | {r['mean'] * 1e3:,.1f} ± {r['stddev'] * 1e3:,.1f}"
               f" | {len(r['times'])} | {exits(r)} | {ratio} |")
-for r in results("version"):
+for r in results("version") + results("version.base"):
     print(f"| – | {r['command']} | {r['mean'] * 1e3:,.2f} ± {r['stddev'] * 1e3:,.2f}"
           f" | {len(r['times'])} | {exits(r)} | – |")
 print("\nratio: tool mean / apolint --format json mean on the same input (> 1: slower)."

@@ -738,36 +738,36 @@ fn in_language(text: &str, lang: RuleLang, language: Language) -> &str {
 }
 
 /// Per rule, per suggestion, the distinct word stems it has: computed once
-/// per linter, on the first draft that needs them (a short `apolint check`
-/// with no finding never does), so ordering suggestions costs a draft only
-/// set lookups.
+/// per linter and rule, on the first draft that needs that rule's (a short
+/// `apolint check` stems the suggestions of the rules that fired, not of
+/// all of them), so ordering suggestions costs a draft only set lookups.
 #[derive(Debug, Default)]
-pub struct SuggestionStems(std::sync::OnceLock<Vec<Vec<Vec<u128>>>>);
+pub struct SuggestionStems(std::sync::OnceLock<Vec<std::sync::OnceLock<Vec<Vec<u128>>>>>);
 
 impl SuggestionStems {
     /// The stems of rule `rule`'s suggestions.
     fn of<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<u128>] {
-        let all = self.0.get_or_init(|| {
-            rules
+        let all = self
+            .0
+            .get_or_init(|| rules.iter().map(|_| std::sync::OnceLock::new()).collect());
+        let (Some(cell), Some(r)) = (all.get(rule), rules.get(rule)) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            r.suggestions
                 .iter()
-                .map(|r| {
-                    r.suggestions
-                        .iter()
-                        .map(|s| {
-                            let folded = apolint_rules::normalize::normalize(s).text;
-                            let mut stems: Vec<u128> = words(&folded)
-                                .filter_map(stem)
-                                .filter_map(stem_key)
-                                .collect();
-                            stems.sort_unstable();
-                            stems.dedup();
-                            stems
-                        })
-                        .collect()
+                .map(|s| {
+                    let folded = apolint_rules::normalize::normalize(s).text;
+                    let mut stems: Vec<u128> = words(&folded)
+                        .filter_map(stem)
+                        .filter_map(stem_key)
+                        .collect();
+                    stems.sort_unstable();
+                    stems.dedup();
+                    stems
                 })
                 .collect()
-        });
-        all.get(rule).map_or(&[], Vec::as_slice)
+        })
     }
 }
 

@@ -535,10 +535,7 @@ fn is_prose_after_signature(line: &str) -> bool {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| from + p)
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |p| from + p)
 }
 
 fn trim_ascii_start(line: &[u8]) -> &[u8] {
@@ -602,6 +599,13 @@ fn mask_urls_and_emails(text: &str, masks: &mut Masks) {
         let is_url_char = |b: u8| !b.is_ascii_whitespace() && !matches!(b, b'<' | b'>' | b'"');
         let mut i = 0;
         while i < bytes.len() {
+            // Only `h`, `w`, `f` start a URL and `@` an address: the other
+            // bytes are passed over in a tight loop (the tests below at
+            // every byte made this a tenth of a 1 MB check, #19).
+            if !URL_OR_EMAIL_START[bytes[i] as usize] {
+                i += 1;
+                continue;
+            }
             let rest = &bytes[i..];
             let starts_url = rest.starts_with(b"http://")
                 || rest.starts_with(b"https://")
@@ -649,6 +653,17 @@ fn mask_urls_and_emails(text: &str, masks: &mut Masks) {
         }
     }
 }
+
+/// The bytes a URL (`http://`, `https://`, `www.`, `ftp://`) or an e-mail
+/// address's `@` start with.
+const URL_OR_EMAIL_START: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'h' as usize] = true;
+    t[b'w' as usize] = true;
+    t[b'f' as usize] = true;
+    t[b'@' as usize] = true;
+    t
+};
 
 fn is_email_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+')

@@ -49,6 +49,8 @@ pub use apolint_rules::{Category, FileError, Language, Rule, RuleBook, Severity,
 pub use config::Config;
 pub use findings::{Finding, Span};
 pub use input::InputFormat;
+#[doc(hidden)]
+pub use matcher::AnchorMode;
 pub use request::{CheckRequest, RequestError};
 pub use structure::{Part, Structure, StructureConfig};
 pub use verdict::{FailOn, Policy, Verdict};
@@ -223,6 +225,13 @@ impl Linter {
     /// The configured failing severity.
     pub fn fail_on(&self) -> FailOn {
         self.fail_on
+    }
+
+    /// Chooses how the engine finds anchors: a benchmark and test hook
+    /// (issue #19 compares the two on the same inputs).
+    #[doc(hidden)]
+    pub fn set_anchor_mode(&mut self, mode: matcher::AnchorMode) {
+        self.engine.set_anchor_mode(mode);
     }
 
     /// Number of distinct anchors: words and prefixes phrases are anchored

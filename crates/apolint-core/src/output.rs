@@ -28,13 +28,29 @@ impl JsonDocument {
 
     /// File number `index` (from 0) of the run.
     pub fn entry(index: usize, result: &FileResult<'_>) -> String {
-        let entry = serde_json::to_string_pretty(&FileJson::new(result)).unwrap_or_default();
-        // JSON strings escape their newlines: every one here is layout.
-        format!(
-            "{}\n    {}",
-            if index == 0 { "" } else { "," },
-            entry.replace('\n', "\n    ")
-        )
+        let mut out = Vec::with_capacity(256 + 512 * result.report.findings.len());
+        // Writing into a Vec cannot fail, and serde_json writes UTF-8.
+        let _ = Self::write_entry(&mut out, index, result);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// File number `index` (from 0) of the run, serialised straight into
+    /// `w` at its depth in the document (no intermediate string, no second
+    /// pass to indent it).
+    pub fn write_entry<W: std::io::Write>(
+        w: &mut W,
+        index: usize,
+        result: &FileResult<'_>,
+    ) -> std::io::Result<()> {
+        w.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
+        let formatter = NestedPretty {
+            depth: 2,
+            has_value: false,
+        };
+        let mut ser = serde_json::Serializer::with_formatter(w, formatter);
+        FileJson::new(result)
+            .serialize(&mut ser)
+            .map_err(Into::into)
     }
 
     /// What comes after the last of `files` files.
@@ -44,6 +60,95 @@ impl JsonDocument {
         } else {
             "\n  ]\n}\n"
         }
+    }
+}
+
+/// serde_json's pretty layout (two spaces a level) for a value nested two
+/// levels deep in the document: what `to_string_pretty` of the whole
+/// document prints for it. The same formatter calls as serde_json's
+/// `PrettyFormatter`, starting at depth 2, with each indentation written
+/// in one piece.
+struct NestedPretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl NestedPretty {
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        const SPACES: &[u8; 66] =
+            b",\n                                                                ";
+        let from = usize::from(!comma);
+        let width = 2 * self.depth;
+        match SPACES.get(from..2 + width) {
+            Some(all) => w.write_all(all),
+            None => {
+                w.write_all(&SPACES[from..2])?;
+                for _ in 0..self.depth {
+                    w.write_all(b"  ")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -89,11 +194,15 @@ impl<'a> FileJson<'a> {
 
 /// Human-readable findings for one file: each finding with its line of the
 /// draft, the span underlined, the message and the first suggestion.
+///
+/// Linear in the draft: its line index (ariadne's [`Source`]) is built once
+/// and shared by every finding's report. Built per finding, it made a
+/// megabyte with a thousand findings take ten seconds (issue #19).
 pub fn human(result: &FileResult<'_>, color: bool) -> String {
     let mut out = Vec::new();
     let id = result.path;
     let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(result.text.match_indices('\n').map(|(i, _)| i + 1))
+        .chain(memchr::memchr_iter(b'\n', result.text.as_bytes()).map(|i| i + 1))
         .collect();
     // A byte-order mark is not shown, and does not move the columns
     // ariadne counts: it is cut off and the spans shifted past it.
@@ -103,6 +212,7 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         0
     };
     let shown = &result.text[bom..];
+    let mut source: Option<Source<&str>> = None;
     for f in &result.report.findings {
         if let Some(excerpt) = long_line_excerpt(result.text, &line_starts, f) {
             // ariadne prints the whole line; on a megabyte-long line that
@@ -149,7 +259,10 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         let mut one = Vec::new();
         if report
             .finish()
-            .write((id, Source::from(shown)), &mut one)
+            .write(
+                (id, &*source.get_or_insert_with(|| Source::from(shown))),
+                &mut one,
+            )
             .is_err()
         {
             out.extend_from_slice(one_line(result.path, f).as_bytes());
@@ -624,6 +737,63 @@ pub fn rules_markdown(rules: &[crate::Rule]) -> String {
 mod tests {
     use super::*;
     use crate::{CheckOptions, Linter};
+
+    #[test]
+    fn human_output_is_the_same_with_one_shared_source() {
+        // Findings across line breaks (LF, CRLF, U+2028: ariadne's own line
+        // separators), several on one line, a long line shown as an excerpt.
+        let linter = Linter::builtin().unwrap();
+        let long = format!("{} Мы же вас предупреждали!!!", "слово ".repeat(100));
+        let text = format!(
+            "Hi Anna,\r\nWe apologize for any\ninconvenience caused.\u{2028}Мы же вас \
+             предупреждали!!!\nПриносим свои\nизвинения за задержку 😀.\n{long}\n"
+        );
+        // Without the structure checklist, which follows the findings once.
+        let report = Report {
+            structure: None,
+            ..linter.check(&text, &CheckOptions::default())
+        };
+        assert!(report.findings.len() >= 5, "{:?}", report.findings);
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| text[f.span.start..f.span.end].contains('\n')));
+        for color in [false, true] {
+            let whole = human(
+                &FileResult {
+                    path: "d.txt",
+                    text: &text,
+                    report: &report,
+                },
+                color,
+            );
+            // One finding at a time: each call indexes the whole draft
+            // itself, as every finding did before the index was shared.
+            let one_by_one: String = report
+                .findings
+                .iter()
+                .map(|f| {
+                    let single = Report {
+                        findings: vec![f.clone()],
+                        ..report.clone()
+                    };
+                    human(
+                        &FileResult {
+                            path: "d.txt",
+                            text: &text,
+                            report: &single,
+                        },
+                        color,
+                    )
+                })
+                .collect();
+            assert_eq!(whole, one_by_one);
+            assert!(
+                color || whole.contains(" 3 │ "),
+                "a finding over lines 2-3: {whole}"
+            );
+        }
+    }
 
     #[test]
     fn the_json_document_in_pieces_is_the_pretty_document() {

@@ -391,13 +391,13 @@ fn best_anchor(seq: &[Elem]) -> Option<(usize, Vec<Anchor>)> {
 /// (walking in `dir`) must match, or `None` when no such short list exists
 /// (the sequence can be empty, or starts with a gap). A cheap test that
 /// rejects most anchor hits before the backtracking walk.
-pub fn first_literals(elems: &[Elem], dir: Dir) -> Option<Vec<Elem>> {
+pub fn first_literals(elems: &[Elem], dir: Dir) -> Option<Vec<&Elem>> {
     let (first, rest) = match dir {
         Dir::Forward => elems.split_first()?,
         Dir::Backward => elems.split_last()?,
     };
     match first {
-        Elem::Word(_) | Elem::Prefix(_) | Elem::Punct(_) => Some(vec![first.clone()]),
+        Elem::Word(_) | Elem::Prefix(_) | Elem::Punct(_) => Some(vec![first]),
         Elem::Gap(_) => None,
         Elem::Group { alts, optional } => {
             let mut out = Vec::new();
@@ -460,6 +460,15 @@ pub struct TokenSet {
 impl TokenSet {
     /// The set of `elems`, if each is a word, prefix or punctuation mark.
     pub fn of(elems: &[Elem], vocab: &mut Vocab) -> Option<TokenSet> {
+        Self::of_refs(elems, vocab)
+    }
+
+    /// [`TokenSet::of`] over borrowed elements (compiling a group needs no
+    /// copies of its words).
+    pub fn of_refs<'e>(
+        elems: impl IntoIterator<Item = &'e Elem>,
+        vocab: &mut Vocab,
+    ) -> Option<TokenSet> {
         let (mut words, mut prefixes, mut puncts) = (Vec::new(), Vec::new(), Vec::new());
         for e in elems {
             match e {
@@ -522,14 +531,18 @@ fn compile_elem(e: &Elem, vocab: &mut Vocab) -> CElem {
         Elem::Punct(p) => CElem::Punct(p.as_str().into()),
         Elem::Gap(n) => CElem::Gap(*n),
         Elem::Group { alts, optional } => {
-            let singles: Option<Vec<Elem>> = alts
-                .iter()
-                .map(|a| match a.as_slice() {
-                    [one @ (Elem::Word(_) | Elem::Prefix(_) | Elem::Punct(_))] => Some(one.clone()),
+            fn single(a: &[Elem]) -> Option<&Elem> {
+                match a {
+                    [one @ (Elem::Word(_) | Elem::Prefix(_) | Elem::Punct(_))] => Some(one),
                     _ => None,
-                })
-                .collect();
-            match singles.and_then(|s| TokenSet::of(&s, vocab)) {
+                }
+            }
+            let set = if alts.iter().all(|a| single(a).is_some()) {
+                TokenSet::of_refs(alts.iter().filter_map(|a| single(a)), vocab)
+            } else {
+                None
+            };
+            match set {
                 Some(set) => CElem::OneOf(Box::new(set), *optional),
                 None => CElem::Group {
                     alts: alts.iter().map(|a| compile(a, vocab)).collect(),

@@ -72,6 +72,16 @@ impl Vocab {
         self.prefixes.len()
     }
 
+    /// Every word literal with its id, in no particular order.
+    pub fn words(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.words.iter().map(|(w, &id)| (&**w, id))
+    }
+
+    /// The text of prefix `id`.
+    pub fn prefix_text(&self, id: u32) -> &str {
+        self.prefixes.get(id as usize).map_or("", |p| p)
+    }
+
     /// The word id of a word token's text ([`NO_WORD`] if none).
     #[inline]
     pub fn word_id(&self, text: &str) -> u32 {
