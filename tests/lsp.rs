@@ -506,14 +506,20 @@ fn exit_without_shutdown_exits_1() {
 fn structure_note_at_the_start_names_what_is_missing_and_can_be_switched_off() {
     let dir = tempdir("structure");
     let uri = file_uri(&dir.join("reply.txt"));
-    let mut c = start(&dir);
-    initialize(&mut c, &dir, &["utf-16"]);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
-            "text": "Hi Sam,\n\nSorry your parcel arrived late. We will send a new one.\n"}}),
-    );
-    let d = c.diagnostics(&uri);
+    // A fresh server (it reads apolint.toml anew) on a reply with no date.
+    let diagnostics_of_reply = || {
+        let mut c = start(&dir);
+        initialize(&mut c, &dir, &["utf-16"]);
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                "text": "Hi Sam,\n\nSorry your parcel arrived late. We will send a new one.\n"}}),
+        );
+        let d = c.diagnostics(&uri);
+        c.shutdown();
+        d
+    };
+    let d = diagnostics_of_reply();
     let note = d
         .iter()
         .find(|d| d["code"] == "structure")
@@ -526,17 +532,8 @@ fn structure_note_at_the_start_names_what_is_missing_and_can_be_switched_off() {
         "{message}"
     );
     assert!(!message.contains("greeting"), "{message}");
-    c.shutdown();
 
     std::fs::write(dir.join("apolint.toml"), "[structure]\neditor = false\n").unwrap();
-    let mut c = start(&dir);
-    initialize(&mut c, &dir, &["utf-16"]);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
-            "text": "Hi Sam,\n\nSorry your parcel arrived late. We will send a new one.\n"}}),
-    );
-    let d = c.diagnostics(&uri);
+    let d = diagnostics_of_reply();
     assert!(d.iter().all(|d| d["code"] != "structure"), "{d:#?}");
-    c.shutdown();
 }
