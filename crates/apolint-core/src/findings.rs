@@ -374,7 +374,8 @@ fn parts_found<'t>(
         words: word_starts(draft.norm.text.as_bytes()),
         ..PartsFound::default()
     };
-    let first_of = |p: Part| -> Option<(usize, usize)> {
+    // Each part's first lexicon match, looked up once.
+    let matched: [Option<(usize, usize)>; 10] = Part::ALL.map(|p| {
         let m = p
             .lexicons()
             .iter()
@@ -384,7 +385,8 @@ fn parts_found<'t>(
             draft.to_input(m.start as usize),
             draft.to_input(m.end as usize),
         ))
-    };
+    });
+    let first_of = |p: Part| matched[p as usize];
     let present = |p: Part| first_of(p).is_some();
     let mut first: Vec<(usize, usize, usize)> = Part::ALL
         .iter()
