@@ -969,14 +969,13 @@ fn addressee_mismatch(
     let t = name_after(draft, greeting, skip, le).or_else(|| {
         // Before the greeting any capitalised word can open a line
         // ("Коллеги, добрый день"), so only a known given name counts.
-        name_before(draft, greeting, line_start)
-            .filter(|t| names.get().known.contains(t.text(norm)))
+        name_before(draft, greeting, line_start).filter(|t| names.known().contains(t.text(norm)))
     })?;
     let written = t.text(norm);
     let customer_norm = apolint_rules::normalize::normalize(customer).text;
     // Equal, the same name in the other script ("Anna" / "Анна"), or forms
     // of one name ("Маша" / "Мария", "Bob" / "Robert").
-    let same = |a: &str, b: &str| a == b || names.get().same(a, b);
+    let same = |a: &str, b: &str| a == b || names.same(a, b);
     let matches_customer = customer_norm
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -993,19 +992,17 @@ fn addressee_mismatch(
 
 /// The name groups (diminutives, nicknames, spellings) indexed by
 /// skeleton, built on first use: only drafts with a customer name and a
-/// greeting need it, so start-up does not pay for it.
+/// greeting need it, so start-up does not pay for it. The set of known
+/// names is built apart from the skeletons: finding a sign-off asks only
+/// whether a word is a name, on most drafts, and transliterating every
+/// name into its skeleton was most of the cost (issue #19).
 #[derive(Debug, Default)]
 pub struct NameIndex {
     groups: Vec<Vec<String>>,
-    built: std::sync::OnceLock<NameTable>,
-}
-
-#[derive(Debug, Default)]
-struct NameTable {
     /// Every name as written in the groups (normalised).
-    known: std::collections::HashSet<String>,
+    known: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// Skeleton → the groups it belongs to.
-    by_skeleton: std::collections::HashMap<String, Vec<u32>>,
+    by_skeleton: std::sync::OnceLock<std::collections::HashMap<String, Vec<u32>>>,
 }
 
 impl NameIndex {
@@ -1013,42 +1010,48 @@ impl NameIndex {
     pub fn new(groups: Vec<Vec<String>>) -> NameIndex {
         NameIndex {
             groups,
-            built: std::sync::OnceLock::new(),
+            known: std::sync::OnceLock::new(),
+            by_skeleton: std::sync::OnceLock::new(),
         }
     }
 
     /// Whether `word` is a known given name (any case, `ё` as `е`).
     fn is_known(&self, word: &str) -> bool {
         let folded = apolint_rules::normalize::normalize(word).text;
-        self.get().known.contains(folded.trim())
+        self.known().contains(folded.trim())
     }
 
-    fn get(&self) -> &NameTable {
-        self.built.get_or_init(|| {
-            let mut t = NameTable::default();
+    fn known(&self) -> &std::collections::HashSet<String> {
+        self.known
+            .get_or_init(|| self.groups.iter().flatten().cloned().collect())
+    }
+
+    fn by_skeleton(&self) -> &std::collections::HashMap<String, Vec<u32>> {
+        self.by_skeleton.get_or_init(|| {
+            let mut by_skeleton: std::collections::HashMap<String, Vec<u32>> =
+                std::collections::HashMap::new();
             for (i, g) in self.groups.iter().enumerate() {
                 for n in g {
-                    t.known.insert(n.clone());
-                    let groups = t.by_skeleton.entry(name_skeleton(n)).or_default();
+                    let groups = by_skeleton.entry(name_skeleton(n)).or_default();
                     if groups.last() != Some(&(i as u32)) {
                         groups.push(i as u32);
                     }
                 }
             }
-            t
+            by_skeleton
         })
     }
-}
 
-impl NameTable {
     /// The same name in either script, or forms of one name.
     fn same(&self, a: &str, b: &str) -> bool {
         let (sa, sb) = (name_skeleton(a), name_skeleton(b));
-        sa == sb
-            || match (self.by_skeleton.get(&sa), self.by_skeleton.get(&sb)) {
+        sa == sb || {
+            let by_skeleton = self.by_skeleton();
+            match (by_skeleton.get(&sa), by_skeleton.get(&sb)) {
                 (Some(ga), Some(gb)) => ga.iter().any(|g| gb.contains(g)),
                 _ => false,
             }
+        }
     }
 }
 
