@@ -589,36 +589,134 @@ impl Engine {
         forced: Option<Language>,
         block_starts: &[usize],
     ) -> Vec<RawMatch> {
-        let text = norm.text.as_str();
         let draft = DraftText {
             norm,
             cased,
             forced,
         };
-        let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        if let Some(finder) = &self.regex_literals {
-            // Each regex runs at most once per line, however many of its
-            // literals the line holds (`{{` holds `{` too).
-            let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
-            let mut bounds = (usize::MAX, usize::MAX);
-            for (start, literal) in finder.hits(bytes) {
-                let start = start as usize;
-                if !(bounds.0..=bounds.1).contains(&start) {
-                    bounds = line_bounds(bytes, start);
-                }
-                for &ri in &self.regex_targets[literal as usize] {
-                    if regex_done_at[ri as usize] != bounds.0 {
-                        regex_done_at[ri as usize] = bounds.0;
-                        self.run_regex(ri, &draft, bounds.0, bounds.1, &mut out);
-                    }
+        let len = norm.text.len();
+        // A large draft (an archive pasted as one reply, the 1 MB peer
+        // benchmark) is scanned on two cores: another thread runs the
+        // regexes and the paragraphs from a blank line two thirds in (where
+        // the sequential walk starts a paragraph anyway), this one the
+        // paragraphs before it. The parts are joined in the order one
+        // thread makes them, so the matches are the same.
+        let split = if self.anchor_mode == AnchorMode::Vocab
+            && len >= PARALLEL_SCAN_BYTES
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+        {
+            paragraph_start_after(norm.text.as_bytes(), len / 3 * 2)
+        } else {
+            None
+        };
+        self.scan_split(&draft, block_starts, split)
+    }
+
+    /// [`Engine::scan`], on one thread or (`split`: a paragraph start) two.
+    fn scan_split(
+        &self,
+        draft: &DraftText<'_>,
+        block_starts: &[usize],
+        split: Option<usize>,
+    ) -> Vec<RawMatch> {
+        let (norm, forced, len) = (draft.norm, draft.forced, draft.norm.text.len());
+        let Some(mid) = split else {
+            let mut out = Vec::new();
+            self.scan_literal_regexes(draft, &mut out);
+            self.scan_paragraphs(norm, forced, block_starts, 0, len, &mut out);
+            self.scan_unfiltered_regexes(draft, &mut out);
+            return out;
+        };
+        let (head, rest) = std::thread::scope(|scope| {
+            let rest = scope.spawn(|| {
+                let (mut literal, mut tail, mut unfiltered) = (Vec::new(), Vec::new(), Vec::new());
+                self.scan_literal_regexes(draft, &mut literal);
+                self.scan_paragraphs(norm, forced, block_starts, mid, len, &mut tail);
+                self.scan_unfiltered_regexes(draft, &mut unfiltered);
+                (literal, tail, unfiltered)
+            });
+            let mut head = Vec::new();
+            self.scan_paragraphs(norm, forced, block_starts, 0, mid, &mut head);
+            (head, rest.join())
+        });
+        let (mut out, tail, unfiltered) = match rest {
+            Ok(parts) => parts,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        out.reserve(head.len() + tail.len() + unfiltered.len());
+        out.extend(head);
+        out.extend(tail);
+        out.extend(unfiltered);
+        out
+    }
+
+    /// Runs each regex that has literals on the lines holding one of them.
+    fn scan_literal_regexes(&self, draft: &DraftText<'_>, out: &mut Vec<RawMatch>) {
+        let Some(finder) = &self.regex_literals else {
+            return;
+        };
+        let bytes = draft.norm.text.as_bytes();
+        // Each regex runs at most once per line, however many of its
+        // literals the line holds (`{{` holds `{` too).
+        let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
+        let mut bounds = (usize::MAX, usize::MAX);
+        for (start, literal) in finder.hits(bytes) {
+            let start = start as usize;
+            if !(bounds.0..=bounds.1).contains(&start) {
+                bounds = line_bounds(bytes, start);
+            }
+            for &ri in &self.regex_targets[literal as usize] {
+                if regex_done_at[ri as usize] != bounds.0 {
+                    regex_done_at[ri as usize] = bounds.0;
+                    self.run_regex(ri, draft, bounds.0, bounds.1, out);
                 }
             }
         }
-        // Phrases, paragraph by paragraph: a phrase may run on across a
-        // line break inside a paragraph (hard-wrapped mail, a soft break,
-        // `<br>`), never across a blank line or into a new block. The
-        // buffers are reused from paragraph to paragraph.
+    }
+
+    /// Runs the regexes with no literals, group by group: over the whole
+    /// draft, or over the lines of their classes.
+    fn scan_unfiltered_regexes(&self, draft: &DraftText<'_>, out: &mut Vec<RawMatch>) {
+        let norm = draft.norm;
+        let bytes = norm.text.as_bytes();
+        for group in &self.unfiltered {
+            if group.classes.is_empty() {
+                self.run_group(group, draft, 0, bytes.len(), out);
+                continue;
+            }
+            // Run on the lines that have any of the classes, once each.
+            let mut lines: Vec<u32> = group
+                .classes
+                .iter()
+                .flat_map(|c| norm.lines_with(*c).iter().copied())
+                .collect();
+            if group.classes.len() > 1 {
+                lines.sort_unstable();
+                lines.dedup();
+            }
+            for ls in lines {
+                let (ls, le) = line_bounds(bytes, ls as usize);
+                self.run_group(group, draft, ls, le, out);
+            }
+        }
+    }
+
+    /// Scans the paragraphs of `norm` from offset `from` to `to` (both
+    /// paragraph starts, or the end): a phrase may run on across a line break inside a paragraph
+    /// (hard-wrapped mail, a soft break, `<br>`), never across a blank line
+    /// or into a new block. The buffers are reused from paragraph to
+    /// paragraph.
+    fn scan_paragraphs(
+        &self,
+        norm: &Normalized,
+        forced: Option<Language>,
+        block_starts: &[usize],
+        from: usize,
+        to: usize,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let text = norm.text.as_str();
+        let bytes = text.as_bytes();
         let mut line = Line::default();
         let mut ids = TokenIds::default();
         let line_end =
@@ -637,8 +735,8 @@ impl Engine {
             AnchorMode::Automaton => self.anchor_candidates(text),
         };
         let mut next_candidate = 0;
-        let mut ls = 0;
-        while ls < bytes.len() {
+        let mut ls = from;
+        while ls < to {
             if let Some(c) = &candidates {
                 if next_candidate >= c.len() {
                     break;
@@ -671,31 +769,10 @@ impl Engine {
             line.retokenize(text, ls, le);
             if !line.tokens.is_empty() {
                 self.vocab.resolve_into(text, &line.tokens, &mut ids);
-                self.scan_line(text, &line, &ids, forced, &mut out);
+                self.scan_line(text, &line, &ids, forced, out);
             }
             ls = le + 1;
         }
-        for group in &self.unfiltered {
-            if group.classes.is_empty() {
-                self.run_group(group, &draft, 0, text.len(), &mut out);
-                continue;
-            }
-            // Run on the lines that have any of the classes, once each.
-            let mut lines: Vec<u32> = group
-                .classes
-                .iter()
-                .flat_map(|c| norm.lines_with(*c).iter().copied())
-                .collect();
-            if group.classes.len() > 1 {
-                lines.sort_unstable();
-                lines.dedup();
-            }
-            for ls in lines {
-                let (ls, le) = line_bounds(bytes, ls as usize);
-                self.run_group(group, &draft, ls, le, &mut out);
-            }
-        }
-        out
     }
 
     /// Verifies the phrases anchored on each word of one tokenized
@@ -919,6 +996,32 @@ pub fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
     (start, end)
 }
 
+/// Drafts from this many bytes on have their paragraphs scanned on two
+/// threads: below it a thread's start (tens of microseconds) is a large
+/// share of the scan, and replies in an archive (audit) are far smaller
+/// and already spread over the cores.
+const PARALLEL_SCAN_BYTES: usize = 64 * 1024;
+
+/// The start of the first line at or after `pos` that follows a blank line
+/// (spaces, tabs or `\r` only), if it is not the end: a place where the
+/// paragraph walk of [`Engine::scan`] starts a paragraph whatever came
+/// before, so scanning from there gives the same matches.
+fn paragraph_start_after(bytes: &[u8], pos: usize) -> Option<usize> {
+    let mut ls = line_bounds(bytes, pos.min(bytes.len())).0;
+    while ls < bytes.len() {
+        let le = memchr::memchr(b'\n', &bytes[ls..]).map_or(bytes.len(), |p| ls + p);
+        if le + 1 < bytes.len()
+            && bytes[ls..le]
+                .iter()
+                .all(|&b| matches!(b, b' ' | b'\t' | b'\r'))
+        {
+            return Some(le + 1);
+        }
+        ls = le + 1;
+    }
+    None
+}
+
 /// Whether `pos` is inside a pair of quotation marks on its line (quotes
 /// are folded to `"` by normalisation). Looks back at most 2 KB, so a
 /// megabyte-long line stays linear.
@@ -1108,6 +1211,58 @@ mod tests {
                 "{draft:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_large_draft_scanned_on_two_threads_gives_the_matches_of_one() {
+        let linter = crate::Linter::builtin().unwrap();
+        let engine = &linter.engine;
+        // Every draft's reply text (quotes and signatures masked, as a
+        // check sees it), one after another: ~1 MB with matches of every
+        // kind, regexes on digit lines included.
+        let (mut cased, mut block_starts) = (String::new(), Vec::new());
+        for draft in all_drafts() {
+            let extracted = crate::input::extract(&draft, crate::InputFormat::sniff(&draft));
+            block_starts.extend(extracted.block_starts.iter().map(|b| b + cased.len()));
+            cased.push_str(&extracted.text);
+            cased.push_str("\n\n");
+        }
+        assert!(
+            cased.len() >= 4 * PARALLEL_SCAN_BYTES,
+            "{} bytes",
+            cased.len()
+        );
+        let norm = apolint_rules::normalize::normalize(&cased);
+        for forced in [None, Some(Language::Ru)] {
+            let draft = DraftText {
+                norm: &norm,
+                cased: &cased,
+                forced,
+            };
+            let one = engine.scan_split(&draft, &block_starts, None);
+            assert!(one.len() > 1000, "{} matches", one.len());
+            // The split scan() chooses, and splits all over the draft.
+            assert_eq!(engine.scan(&norm, &cased, forced, &block_starts), one);
+            for tenth in 0..10 {
+                let mid = paragraph_start_after(norm.text.as_bytes(), norm.text.len() * tenth / 10);
+                let mid = mid.expect("a blank line after every draft");
+                assert_eq!(
+                    engine.scan_split(&draft, &block_starts, Some(mid)),
+                    one,
+                    "split at {mid}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn paragraph_starts_follow_a_blank_line() {
+        let text = b"one\ntwo\n \t\nthree\n\nfour";
+        assert_eq!(paragraph_start_after(text, 0), Some(11));
+        assert_eq!(paragraph_start_after(text, 11), Some(18));
+        assert_eq!(paragraph_start_after(text, 18), None);
+        assert_eq!(paragraph_start_after(b"no blank line\n", 0), None);
+        assert_eq!(paragraph_start_after(b"ends blank\n\n", 0), None);
     }
 
     #[test]
