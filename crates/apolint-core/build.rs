@@ -8,6 +8,13 @@ use std::path::PathBuf;
 
 use apolint_rules::RuleBook;
 
+// The engine's own source: the engine compiled here is the one
+// `Engine::compile` would build at start-up, by construction. Only
+// `compile` and serialisation are used here.
+#[allow(dead_code, unreachable_pub)]
+#[path = "src/matcher.rs"]
+mod matcher;
+
 #[allow(clippy::expect_used, clippy::panic)] // a build script reports by panicking
 fn main() {
     let manifest =
@@ -35,7 +42,26 @@ fn main() {
             let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
             panic!("the built-in rule packs have errors:\n{}", shown.join("\n"))
         });
-    let bytes = postcard::to_stdvec(&book).expect("the rule book serialises");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out_dir.join("builtin_book.bin"), bytes).expect("write builtin_book.bin");
+    let write = |name: &str, bytes: Vec<u8>| {
+        std::fs::write(out_dir.join(name), bytes).unwrap_or_else(|e| panic!("write {name}: {e}"))
+    };
+    let engine = matcher::Engine::compile(&book);
+    write(
+        "builtin_engine.bin",
+        postcard::to_stdvec(&engine).expect("the engine serialises"),
+    );
+    write(
+        "builtin_book.bin",
+        postcard::to_stdvec(&book).expect("the rule book serialises"),
+    );
+    // The same book without what only the engine reads (phrase patterns
+    // and contexts, lexicon patterns): what a check with the built-in
+    // rules decodes next to the engine.
+    let mut lean = book;
+    lean.strip_patterns();
+    write(
+        "builtin_book_lean.bin",
+        postcard::to_stdvec(&lean).expect("the rule book serialises"),
+    );
 }

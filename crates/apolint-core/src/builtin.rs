@@ -2,25 +2,51 @@
 //!
 //! `build.rs` loads every file under the workspace's `rules/` with the same
 //! loader users' rule files go through (so a broken built-in rule fails the
-//! build with a pointed error), and stores the validated book in a compact
-//! binary form. Start-up then decodes that instead of parsing TOML and
-//! patterns: rule loading was most of a short `apolint check`.
+//! build with a pointed error), compiles the book into the matching engine
+//! with the engine's own code, and stores the book, the engine, and the
+//! book without its patterns in a compact binary form. A check with the
+//! built-in rules decodes the engine and the lean book instead of decoding
+//! every pattern and compiling them: that was most of a short
+//! `apolint check` (issue #19).
 
 use std::sync::Arc;
 
 use apolint_rules::{FileError, RuleBook};
 
+use crate::matcher::Engine;
+
 /// The serialised built-in book (postcard).
 static BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book.bin"));
 
-/// The built-in packs.
-pub fn book() -> Result<RuleBook, Vec<FileError>> {
-    postcard::from_bytes(BOOK).map_err(|e| {
+/// The same book without patterns ([`RuleBook::strip_patterns`]).
+static LEAN_BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book_lean.bin"));
+
+/// The engine compiled from [`BOOK`].
+static ENGINE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_engine.bin"));
+
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Vec<FileError>> {
+    postcard::from_bytes(bytes).map_err(|e| {
         vec![FileError::new(
             "built-in rules",
             &Arc::from(""),
             0..0,
-            format!("cannot decode the built-in rule book: {e} (rebuild apolint)"),
+            format!("cannot decode the built-in {what}: {e} (rebuild apolint)"),
         )]
     })
+}
+
+/// The built-in packs.
+pub fn book() -> Result<RuleBook, Vec<FileError>> {
+    decode(BOOK, "rule book")
+}
+
+/// The built-in packs without their patterns: only valid with
+/// [`engine`], which holds them compiled.
+pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
+    decode(LEAN_BOOK, "rule book")
+}
+
+/// The engine compiled from [`book`] at build time.
+pub fn engine() -> Result<Engine, Vec<FileError>> {
+    decode(ENGINE, "engine")
 }

@@ -167,17 +167,21 @@ impl Linter {
 
     /// The built-in packs adjusted by a configuration.
     pub fn with_config(config: &Config) -> Result<Linter, Vec<FileError>> {
-        let mut book = builtin::book()?;
-        if !config.languages.is_empty() {
-            book.rules.retain(|r| {
-                r.lang == apolint_rules::RuleLang::Any
-                    || config.languages.iter().any(|l| l == r.lang.code())
-            });
-        }
-        config.apply(&mut book)?;
+        // Most configurations keep the built-in rules as they are (they
+        // change severities, verdicts, the checklist): then the engine
+        // compiled at build time serves, next to the book without its
+        // patterns. Anything that adds, drops or narrows rules compiles
+        // the full book here.
+        let (book, engine) = match Self::configured_book(config, builtin::lean_book()?)? {
+            (book, true) => (book, builtin::engine()?),
+            (_, false) => {
+                let (book, _) = Self::configured_book(config, builtin::book()?)?;
+                let engine = matcher::Engine::compile(&book);
+                (book, engine)
+            }
+        };
         book.validate()?;
         let policy = config.policy(&book)?;
-        let engine = matcher::Engine::compile(&book);
         Ok(Linter {
             names: findings::NameIndex::new(book.names.clone()),
             stems: findings::SuggestionStems::default(),
@@ -187,6 +191,27 @@ impl Linter {
             policy,
             structure: config.structure,
         })
+    }
+
+    /// `builtin` with `config` applied, and whether its rules and lexicons
+    /// are still exactly the built-in ones (same ids in the same order).
+    fn configured_book(
+        config: &Config,
+        mut book: RuleBook,
+    ) -> Result<(RuleBook, bool), Vec<FileError>> {
+        let ids: Vec<String> = book.rules.iter().map(|r| r.id.clone()).collect();
+        let lexicons = book.lexicons.len();
+        if !config.languages.is_empty() {
+            book.rules.retain(|r| {
+                r.lang == apolint_rules::RuleLang::Any
+                    || config.languages.iter().any(|l| l == r.lang.code())
+            });
+        }
+        config.apply(&mut book)?;
+        let unchanged = book.lexicons.len() == lexicons
+            && book.rules.len() == ids.len()
+            && book.rules.iter().zip(&ids).all(|(r, id)| r.id == *id);
+        Ok((book, unchanged))
     }
 
     /// The linter for a config file (`None`: the built-in packs with

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use apolint_rules::book::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use apolint_rules::normalize::Normalized;
 use apolint_rules::pattern::{
@@ -18,7 +20,7 @@ use apolint_rules::segment::{Language, Line};
 use apolint_rules::vocab::{TokenIds, Vocab};
 
 /// Who a match belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Owner {
     /// A reporting rule (index into the rule book).
     Rule(u32),
@@ -39,7 +41,7 @@ pub struct RawMatch {
     pub lang: Language,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct RegexRule {
     owner: Owner,
     spec: RegexSpec,
@@ -51,13 +53,14 @@ struct RegexRule {
 /// all of them at once with a [`MemberSet`], and only the members that
 /// match there run to find their spans: most lines with a digit hold no
 /// date, time or amount, and one set pass costs about what one regex does.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct UnfilteredGroup {
     classes: Vec<apolint_rules::normalize::LineClass>,
     case_sensitive: bool,
     members: Vec<u32>,
     /// Built on first use, like the member regexes; `None` if over the size
     /// limits, and then every member runs.
+    #[serde(skip)]
     set: std::sync::OnceLock<Option<MemberSet>>,
 }
 
@@ -143,7 +146,7 @@ impl MemberSet {
 }
 
 /// A phrase pattern variant, compiled.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Phrase {
     owner: Owner,
     elems: Box<[CElem]>,
@@ -158,7 +161,7 @@ struct Phrase {
 }
 
 /// A phrase rule's (or lexicon's) context, compiled.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct CompiledContext {
     unless_before: Vec<Box<[CElem]>>,
     unless_after: Vec<Box<[CElem]>>,
@@ -183,7 +186,7 @@ impl CompiledContext {
 }
 
 /// The phrases anchored on each word (or prefix) id, as one flat list.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct AnchorIndex {
     /// Id `i`'s phrases are `phrases[start[i]..start[i + 1]]`.
     start: Vec<u32>,
@@ -246,6 +249,13 @@ pub enum AnchorMode {
     Automaton,
 }
 
+impl AnchorMode {
+    /// What [`Engine::compile`] chooses (and a decoded engine starts with).
+    fn default_mode() -> AnchorMode {
+        AnchorMode::Vocab
+    }
+}
+
 /// Every anchor literal (word or prefix) in one Aho-Corasick automaton.
 #[derive(Debug)]
 struct AnchorFinder {
@@ -256,17 +266,20 @@ struct AnchorFinder {
 
 /// The compiled form of a rule book: the vocabulary, the phrases anchored
 /// on its words, and the regexes with the finder of their literals.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Engine {
     vocab: Vocab,
+    #[serde(skip, default = "AnchorMode::default_mode")]
     anchor_mode: AnchorMode,
     /// Built on first use in [`AnchorMode::Automaton`].
+    #[serde(skip)]
     anchor_finder: std::sync::OnceLock<Option<AnchorFinder>>,
     word_anchors: AnchorIndex,
     prefix_anchors: AnchorIndex,
     phrases: Vec<Phrase>,
     regexes: Vec<RegexRule>,
     /// The literals (normalised) of the regexes that have some.
+    #[serde(with = "literal_finder_as_literals")]
     regex_literals: Option<LiteralFinder>,
     /// The regexes each literal triggers, by literal id.
     regex_targets: Vec<Vec<u32>>,
@@ -294,6 +307,29 @@ struct LiteralFinder {
     /// Per key byte: `(literal, offset of the key in it)`.
     by_key: Vec<Vec<(u32, u32)>>,
     literals: Vec<Box<[u8]>>,
+}
+
+/// A [`LiteralFinder`] is stored as its literals and rebuilt from them:
+/// its key table is quicker to rebuild than to decode.
+mod literal_finder_as_literals {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::LiteralFinder;
+
+    pub fn serialize<S: Serializer>(f: &Option<LiteralFinder>, s: S) -> Result<S::Ok, S::Error> {
+        let literals: Option<Vec<String>> = f.as_ref().map(|f| {
+            f.literals
+                .iter()
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .collect()
+        });
+        literals.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LiteralFinder>, D::Error> {
+        let literals: Option<Vec<String>> = Option::deserialize(d)?;
+        Ok(literals.and_then(|l| LiteralFinder::new(&l)))
+    }
 }
 
 impl LiteralFinder {
@@ -1211,6 +1247,30 @@ mod tests {
                 "{draft:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_engine_compiled_at_build_time_matches_what_compile_builds() {
+        let book = crate::builtin::book().unwrap();
+        let compiled = Engine::compile(&book);
+        let decoded = crate::builtin::engine().unwrap();
+        assert_eq!(decoded.tag_names, compiled.tag_names);
+        assert_eq!(decoded.rule_tags, compiled.rule_tags);
+        assert_eq!(decoded.phrases.len(), compiled.phrases.len());
+        assert_eq!(decoded.anchor_count(), compiled.anchor_count());
+        let mut matches = 0;
+        for draft in all_drafts() {
+            let extracted = crate::input::extract(&draft, crate::InputFormat::sniff(&draft));
+            let norm = apolint_rules::normalize::normalize(&extracted.text);
+            let found = decoded.scan(&norm, &extracted.text, None, &extracted.block_starts);
+            assert_eq!(
+                found,
+                compiled.scan(&norm, &extracted.text, None, &extracted.block_starts),
+                "{draft:?}"
+            );
+            matches += found.len();
+        }
+        assert!(matches > 1000, "{matches} matches");
     }
 
     #[test]

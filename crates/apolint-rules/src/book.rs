@@ -1171,6 +1171,24 @@ impl RuleBook {
         }
     }
 
+    /// Drops what only the matching engine reads: phrase rules' patterns
+    /// and contexts, and lexicons' patterns and contexts (their regexes,
+    /// which a test compiles, stay). The built-in book is stored like this
+    /// beside its compiled engine, so a check with the built-in rules does
+    /// not decode patterns it never looks at.
+    pub fn strip_patterns(&mut self) {
+        for rule in &mut self.rules {
+            if let RuleKind::Phrase { patterns, context } = &mut rule.kind {
+                *patterns = Vec::new();
+                *context = Arc::default();
+            }
+        }
+        for lex in &mut self.lexicons {
+            lex.patterns = Vec::new();
+            lex.context = Arc::default();
+        }
+    }
+
     /// Lexicon names and their merged contents, sorted by name.
     pub fn merged_lexicons(&self) -> BTreeMap<&str, Vec<&Lexicon>> {
         let mut m: BTreeMap<&str, Vec<&Lexicon>> = BTreeMap::new();

@@ -423,7 +423,7 @@ pub enum Dir {
 
 /// A pattern element with its words interned in a [`Vocab`]: what the
 /// engine matches against a line's [`TokenIds`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CElem {
     /// A whole word (word id).
     Word(u32),
@@ -447,7 +447,7 @@ pub enum CElem {
 }
 
 /// A set of single-token alternatives.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenSet {
     /// Word ids, sorted.
     words: Box<[u32]>,

@@ -22,7 +22,7 @@ pub const NO_WORD: u32 = u32::MAX;
 const PREFIX_KEY_CHARS: usize = 3;
 
 /// The words and prefixes of a rule book's patterns.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Vocab {
     words: HashMap<Box<str>, u32, FixedState>,
     prefixes: Vec<Box<str>>,
