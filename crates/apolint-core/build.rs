@@ -51,6 +51,34 @@ fn main() {
         "builtin_engine.bin",
         postcard::to_stdvec(&engine).expect("the engine serialises"),
     );
+    // The members of each group of unfiltered regexes (dates, times,
+    // amounts) as dense DFAs, one after another at 8-byte boundaries, with
+    // their byte ranges; start-up reads them in place.
+    let mut blob: Vec<u8> = Vec::new();
+    let mut index: Vec<Vec<matcher::MemberTest>> = Vec::new();
+    for group in engine.member_patterns() {
+        let mut tests = Vec::new();
+        for pattern in group {
+            tests.push(match member_dfa(pattern) {
+                Some(bytes) => {
+                    blob.resize(blob.len().next_multiple_of(8), 0);
+                    let start = blob.len();
+                    blob.extend_from_slice(&bytes);
+                    matcher::MemberTest::Dfa(start as u32, blob.len() as u32)
+                }
+                None => match match_prefixes(pattern) {
+                    Some(prefixes) => matcher::MemberTest::Prefixes(prefixes),
+                    None => matcher::MemberTest::None,
+                },
+            });
+        }
+        index.push(tests);
+    }
+    write("builtin_member_dfas.bin", blob);
+    write(
+        "builtin_member_dfas_index.bin",
+        postcard::to_stdvec(&index).expect("the DFA index serialises"),
+    );
     write(
         "builtin_book.bin",
         postcard::to_stdvec(&book).expect("the rule book serialises"),
@@ -64,4 +92,44 @@ fn main() {
         "builtin_book_lean.bin",
         postcard::to_stdvec(&lean).expect("the rule book serialises"),
     );
+}
+
+/// A regex as a forward dense DFA (little-endian bytes), with the syntax
+/// the `regex` crate gives it; `None` if it is over 512 KB (one of the
+/// amount patterns is: it keeps compiling lazily at run time).
+fn member_dfa(pattern: &str) -> Option<Vec<u8>> {
+    use regex_automata::dfa::{dense, StartKind};
+    use regex_automata::nfa::thompson;
+    let dfa = dense::Builder::new()
+        .configure(
+            dense::Config::new()
+                .start_kind(StartKind::Unanchored)
+                .dfa_size_limit(Some(512 << 10))
+                .determinize_size_limit(Some(8 << 20)),
+        )
+        .syntax(regex_automata::util::syntax::Config::new().nest_limit(64))
+        .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+        .build(pattern)
+        .ok()?;
+    let (bytes, pad) = dfa.to_bytes_little_endian();
+    Some(bytes[pad..].to_vec())
+}
+
+/// Literals one of which starts every match of `pattern` (regex-syntax's
+/// prefix extraction: finite only when each match must begin with one), if
+/// there are such literals and none is empty.
+fn match_prefixes(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::Extractor;
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(64)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let seq = Extractor::new().extract(&hir);
+    let literals = seq.literals()?;
+    let prefixes: Vec<String> = literals
+        .iter()
+        .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+        .collect::<Option<_>>()?;
+    (!prefixes.is_empty() && prefixes.iter().all(|p| !p.is_empty())).then_some(prefixes)
 }

@@ -24,6 +24,23 @@ static LEAN_BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book
 /// The engine compiled from [`BOOK`].
 static ENGINE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_engine.bin"));
 
+/// Bytes aligned for reading DFAs in place (their tables are `u32`s).
+#[repr(C)]
+struct Aligned<B: ?Sized> {
+    _align: [u64; 0],
+    bytes: B,
+}
+
+/// The engine's date, time and amount regexes as dense DFAs.
+static MEMBER_DFAS: &Aligned<[u8]> = &Aligned {
+    _align: [],
+    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas.bin")),
+};
+
+/// Where each member's DFA is in [`MEMBER_DFAS`].
+static MEMBER_DFAS_INDEX: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas_index.bin"));
+
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Vec<FileError>> {
     postcard::from_bytes(bytes).map_err(|e| {
         vec![FileError::new(
@@ -46,7 +63,11 @@ pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
     decode(LEAN_BOOK, "rule book")
 }
 
-/// The engine compiled from [`book`] at build time.
+/// The engine compiled from [`book`] at build time, with its regex
+/// groups' DFAs.
 pub fn engine() -> Result<Engine, Vec<FileError>> {
-    decode(ENGINE, "engine")
+    let mut engine: Engine = decode(ENGINE, "engine")?;
+    let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
+    engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);
+    Ok(engine)
 }

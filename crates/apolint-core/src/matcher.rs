@@ -19,6 +19,18 @@ use apolint_rules::pattern::{
 use apolint_rules::segment::{Language, Line};
 use apolint_rules::vocab::{TokenIds, Vocab};
 
+/// How a member of a regex group is ruled out on a line before its regex
+/// is compiled, as `build.rs` stores it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum MemberTest {
+    /// A forward dense DFA: the byte range of it in the blob.
+    Dfa(u32, u32),
+    /// Every match starts with one of these (the DFA would be too big).
+    Prefixes(Vec<String>),
+    /// Nothing known: the member always runs.
+    None,
+}
+
 /// Who a match belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Owner {
@@ -62,6 +74,10 @@ struct UnfilteredGroup {
     /// limits, and then every member runs.
     #[serde(skip)]
     set: std::sync::OnceLock<Option<MemberSet>>,
+    /// The members as dense DFAs compiled at build time (built-in rules
+    /// only): they answer what the set answers without compiling anything.
+    #[serde(skip)]
+    dfas: Option<MemberDfas>,
 }
 
 impl UnfilteredGroup {
@@ -142,6 +158,69 @@ impl MemberSet {
         }
         searched.ok()?;
         Some(found.iter().map(|p| p.as_usize()).collect())
+    }
+}
+
+/// Which members of a group match somewhere in a line, from one forward
+/// dense DFA per member compiled at build time and read in place from the
+/// binary. Compiling the lazy [`MemberSet`] of the date, time and amount
+/// regexes was over a third of checking a short draft with a digit in it
+/// (issue #19); checking a line with 20 small DFAs costs next to nothing.
+/// The regexes are still compiled (lazily, per member) for the spans of
+/// the members that match.
+#[derive(Debug)]
+struct MemberDfas {
+    /// Per member: its DFA's bytes (4-byte aligned), else the prefixes one
+    /// of which starts every match, else nothing (the member always runs).
+    tests: Vec<Test>,
+    /// The DFAs, decoded on first use; `None` if one failed to (then the
+    /// lazy set answers instead).
+    dfas: std::sync::OnceLock<Option<Vec<Option<MemberDfa>>>>,
+}
+
+/// [`MemberTest`] with the DFA's bytes found in the blob.
+#[derive(Debug)]
+enum Test {
+    Dfa(&'static [u8]),
+    Prefixes(Vec<String>),
+    None,
+}
+
+type MemberDfa = regex_automata::dfa::dense::DFA<&'static [u32]>;
+
+impl MemberDfas {
+    /// The indexes of the members that may match somewhere in `hay` (each
+    /// that matches, and each with no DFA), in order; `None` if the DFAs
+    /// cannot be used.
+    fn matches(&self, hay: &str) -> Option<Vec<usize>> {
+        use regex_automata::dfa::Automaton;
+        let dfas = self
+            .dfas
+            .get_or_init(|| {
+                self.tests
+                    .iter()
+                    .map(|t| match t {
+                        Test::Dfa(b) => MemberDfa::from_bytes(b).ok().map(|(dfa, _)| Some(dfa)),
+                        Test::Prefixes(_) | Test::None => Some(None),
+                    })
+                    .collect()
+            })
+            .as_ref()?;
+        let input = regex_automata::Input::new(hay);
+        let mut found = Vec::new();
+        for (k, (dfa, test)) in dfas.iter().zip(&self.tests).enumerate() {
+            let may_match = match (dfa, test) {
+                (Some(dfa), _) => !matches!(dfa.try_search_fwd(&input), Ok(None)),
+                (None, Test::Prefixes(prefixes)) => {
+                    prefixes.iter().any(|p| hay.contains(p.as_str()))
+                }
+                (None, _) => true,
+            };
+            if may_match {
+                found.push(k);
+            }
+        }
+        Some(found)
     }
 }
 
@@ -512,6 +591,7 @@ impl Engine {
                         case_sensitive: spec.case_sensitive,
                         members: vec![idx],
                         set: std::sync::OnceLock::new(),
+                        dfas: None,
                     }),
                 }
             }
@@ -551,6 +631,50 @@ impl Engine {
     /// Chooses how anchors are found (for measuring one against the other).
     pub fn set_anchor_mode(&mut self, mode: AnchorMode) {
         self.anchor_mode = mode;
+    }
+
+    /// The patterns of the members of each group of regexes with no
+    /// literal prefilter, in group and member order: what `build.rs`
+    /// compiles into the DFAs [`Engine::attach_member_dfas`] reads.
+    #[allow(dead_code)] // by build.rs, which includes this file, and tests
+    pub fn member_patterns(&self) -> Vec<Vec<&str>> {
+        self.unfiltered
+            .iter()
+            .map(|g| {
+                g.members
+                    .iter()
+                    .map(|&ri| self.regexes[ri as usize].spec.regex.as_str())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Gives the groups their members' tests: `index[group][member]`, with
+    /// DFAs as byte ranges of `blob`. A group whose shape does not match
+    /// [`Engine::member_patterns`] is left as it is.
+    pub fn attach_member_dfas(&mut self, blob: &'static [u8], index: &[Vec<MemberTest>]) {
+        if index.len() != self.unfiltered.len() {
+            return;
+        }
+        for (group, tests) in self.unfiltered.iter_mut().zip(index) {
+            if tests.len() != group.members.len() {
+                continue;
+            }
+            let tests = tests
+                .iter()
+                .map(|t| match t {
+                    MemberTest::Dfa(s, e) => blob
+                        .get(*s as usize..*e as usize)
+                        .map_or(Test::None, Test::Dfa),
+                    MemberTest::Prefixes(p) => Test::Prefixes(p.clone()),
+                    MemberTest::None => Test::None,
+                })
+                .collect();
+            group.dfas = Some(MemberDfas {
+                tests,
+                dfas: std::sync::OnceLock::new(),
+            });
+        }
     }
 
     fn anchor_finder(&self) -> Option<&AnchorFinder> {
@@ -924,7 +1048,11 @@ impl Engine {
         out: &mut Vec<RawMatch>,
     ) {
         let (hay, _) = draft.line(group.case_sensitive, ls, le);
-        let Some(matching) = group.set(&self.regexes).and_then(|set| set.matches(hay)) else {
+        let matching = match group.dfas.as_ref().and_then(|dfas| dfas.matches(hay)) {
+            Some(matching) => Some(matching),
+            None => group.set(&self.regexes).and_then(|set| set.matches(hay)),
+        };
+        let Some(matching) = matching else {
             for &ri in &group.members {
                 self.run_regex(ri, draft, ls, le, out);
             }
@@ -1271,6 +1399,64 @@ mod tests {
             matches += found.len();
         }
         assert!(matches > 1000, "{matches} matches");
+    }
+
+    #[test]
+    fn member_dfas_rule_out_only_members_that_do_not_match() {
+        let engine = crate::builtin::engine().unwrap();
+        let mut lines: Vec<String> = [
+            "в 10:00-12:00, до 18.00, с 9 до 14, 3 марта, в течение 2-3 дней",
+            "by 5pm on Friday, within 24 hours, on the 3rd, $10 credit, 15% off",
+            "we added you $10 to cover the fee, and credited 5 for the delay",
+            "ПОЧЕМУ ТАК ДОЛГО?! 😡😡 ٣ ١٢:٣٠ 12:30 🙏",
+        ]
+        .map(String::from)
+        .to_vec();
+        for draft in all_drafts() {
+            let norm = apolint_rules::normalize::normalize(&draft);
+            lines.extend(norm.text.lines().map(String::from));
+            lines.extend(draft.lines().map(String::from));
+        }
+        let (mut groups, mut dfas, mut prefixes, mut matched) = (0, 0, 0, 0);
+        for group in &engine.unfiltered {
+            let Some(tests) = &group.dfas else {
+                continue;
+            };
+            groups += 1;
+            dfas += tests
+                .tests
+                .iter()
+                .filter(|t| matches!(t, Test::Dfa(_)))
+                .count();
+            prefixes += tests
+                .tests
+                .iter()
+                .filter(|t| matches!(t, Test::Prefixes(_)))
+                .count();
+            for line in &lines {
+                let found = tests.matches(line).expect("the DFAs decode");
+                for (k, &ri) in group.members.iter().enumerate() {
+                    let regex = engine.regexes[ri as usize].spec.regex.get().unwrap();
+                    let is_match = regex.is_match(line);
+                    matched += usize::from(is_match);
+                    if is_match || matches!(tests.tests[k], Test::Dfa(_)) {
+                        assert_eq!(
+                            found.contains(&k),
+                            is_match,
+                            "{} on {line:?}",
+                            regex.as_str()
+                        );
+                    }
+                }
+            }
+        }
+        // The date/time/amount groups (en, ru) and the caps and emoji ones,
+        // one amount regex too big for a DFA and ruled out by its prefixes.
+        assert!(
+            groups >= 3 && dfas >= 20 && prefixes >= 1,
+            "{groups} {dfas} {prefixes}"
+        );
+        assert!(matched > 100, "{matched} matches");
     }
 
     #[test]
