@@ -78,9 +78,28 @@ struct UnfilteredGroup {
     /// only): they answer what the set answers without compiling anything.
     #[serde(skip)]
     dfas: Option<MemberDfas>,
+    /// Bytes the member tests have searched so far, in this process.
+    #[serde(skip)]
+    tested_bytes: std::sync::atomic::AtomicUsize,
 }
 
+/// The member tests search a line once per member, the set once for all:
+/// past this many bytes (in a draft, or in a process) the set is built and
+/// serves from then on, its compiling paid for.
+const MEMBER_TESTS_MAX_BYTES: usize = 16 * 1024;
+
 impl UnfilteredGroup {
+    /// The member tests to use on `bytes` of lines, or `None` for the set.
+    fn tests_for(&self, bytes: usize) -> Option<&MemberDfas> {
+        use std::sync::atomic::Ordering;
+        let tests = self.dfas.as_ref()?;
+        if self.set.get().is_some() || bytes > MEMBER_TESTS_MAX_BYTES {
+            return None;
+        }
+        let before = self.tested_bytes.fetch_add(bytes, Ordering::Relaxed);
+        (before + bytes <= MEMBER_TESTS_MAX_BYTES).then_some(tests)
+    }
+
     fn set(&self, regexes: &[RegexRule]) -> Option<&MemberSet> {
         self.set
             .get_or_init(|| {
@@ -592,6 +611,7 @@ impl Engine {
                         members: vec![idx],
                         set: std::sync::OnceLock::new(),
                         dfas: None,
+                        tested_bytes: std::sync::atomic::AtomicUsize::new(0),
                     }),
                 }
             }
@@ -840,23 +860,27 @@ impl Engine {
         let norm = draft.norm;
         let bytes = norm.text.as_bytes();
         for group in &self.unfiltered {
-            if group.classes.is_empty() {
-                self.run_group(group, draft, 0, bytes.len(), out);
-                continue;
-            }
-            // Run on the lines that have any of the classes, once each.
-            let mut lines: Vec<u32> = group
-                .classes
-                .iter()
-                .flat_map(|c| norm.lines_with(*c).iter().copied())
-                .collect();
-            if group.classes.len() > 1 {
-                lines.sort_unstable();
-                lines.dedup();
-            }
-            for ls in lines {
-                let (ls, le) = line_bounds(bytes, ls as usize);
-                self.run_group(group, draft, ls, le, out);
+            let lines: Vec<(usize, usize)> = if group.classes.is_empty() {
+                vec![(0, bytes.len())]
+            } else {
+                // The lines that have any of the classes, once each.
+                let mut starts: Vec<u32> = group
+                    .classes
+                    .iter()
+                    .flat_map(|c| norm.lines_with(*c).iter().copied())
+                    .collect();
+                if group.classes.len() > 1 {
+                    starts.sort_unstable();
+                    starts.dedup();
+                }
+                starts
+                    .into_iter()
+                    .map(|ls| line_bounds(bytes, ls as usize))
+                    .collect()
+            };
+            let tests = group.tests_for(lines.iter().map(|(ls, le)| le - ls).sum());
+            for (ls, le) in lines {
+                self.run_group(group, tests, draft, ls, le, out);
             }
         }
     }
@@ -1042,13 +1066,14 @@ impl Engine {
     fn run_group(
         &self,
         group: &UnfilteredGroup,
+        tests: Option<&MemberDfas>,
         draft: &DraftText<'_>,
         ls: usize,
         le: usize,
         out: &mut Vec<RawMatch>,
     ) {
         let (hay, _) = draft.line(group.case_sensitive, ls, le);
-        let matching = match group.dfas.as_ref().and_then(|dfas| dfas.matches(hay)) {
+        let matching = match tests.and_then(|tests| tests.matches(hay)) {
             Some(matching) => Some(matching),
             None => group.set(&self.regexes).and_then(|set| set.matches(hay)),
         };
