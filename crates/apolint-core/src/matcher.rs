@@ -258,6 +258,118 @@ struct Phrase {
     lang: RuleLang,
 }
 
+/// The engine's phrases. A compiled engine has them all; a decoded one
+/// (the built-in engine, at start-up) keeps each phrase's encoding and
+/// decodes it the first time a draft has its anchor: a short draft reaches
+/// a tenth of them, and decoding every phrase was two thirds of decoding
+/// the engine (issue #19).
+#[derive(Debug)]
+struct Phrases {
+    cells: Box<[std::sync::OnceLock<Phrase>]>,
+    /// Postcard encodings of the phrases, back to back (empty for a
+    /// compiled engine): phrase `i` is `encoded[offsets[i]..offsets[i + 1]]`.
+    encoded: Box<[u8]>,
+    offsets: Box<[u32]>,
+}
+
+impl From<Vec<Phrase>> for Phrases {
+    fn from(phrases: Vec<Phrase>) -> Phrases {
+        Phrases {
+            cells: phrases.into_iter().map(std::sync::OnceLock::from).collect(),
+            encoded: Box::default(),
+            offsets: Box::default(),
+        }
+    }
+}
+
+impl Phrases {
+    /// Phrase `i`, decoded now if it was not yet; `None` if `i` is out of
+    /// range or its encoding does not decode (a test decodes every one).
+    #[inline]
+    fn get(&self, i: usize) -> Option<&Phrase> {
+        let cell = self.cells.get(i)?;
+        if let Some(phrase) = cell.get() {
+            return Some(phrase);
+        }
+        let (start, end) = (*self.offsets.get(i)?, *self.offsets.get(i + 1)?);
+        let bytes = self.encoded.get(start as usize..end as usize)?;
+        let phrase: Phrase = postcard::from_bytes(bytes).ok()?;
+        Some(cell.get_or_init(|| phrase))
+    }
+
+    fn len(&self) -> usize {
+        self.cells.len()
+    }
+}
+
+/// Stored as every phrase's encoding and where each starts.
+impl Serialize for Phrases {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut encoded = Vec::new();
+        let mut offsets = vec![0u32];
+        for i in 0..self.len() {
+            let phrase = self
+                .get(i)
+                .ok_or_else(|| S::Error::custom(format!("phrase {i} does not decode")))?;
+            encoded = postcard::to_extend(phrase, encoded).map_err(S::Error::custom)?;
+            offsets.push(encoded.len() as u32);
+        }
+        (EncodedBytes(encoded), offsets).serialize(s)
+    }
+}
+
+/// Bytes stored as one byte string (one copy), not as a sequence of
+/// numbers (a call per byte).
+struct EncodedBytes(Vec<u8>);
+
+impl Serialize for EncodedBytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for EncodedBytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EncodedBytes, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = EncodedBytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<EncodedBytes, E> {
+                Ok(EncodedBytes(v.to_vec()))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<EncodedBytes, E> {
+                Ok(EncodedBytes(v))
+            }
+        }
+        d.deserialize_byte_buf(Visitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Phrases {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Phrases, D::Error> {
+        use serde::de::Error;
+        let (EncodedBytes(encoded), offsets): (EncodedBytes, Vec<u32>) =
+            Deserialize::deserialize(d)?;
+        let len = offsets.len().saturating_sub(1);
+        if offsets
+            .last()
+            .is_some_and(|&end| end as usize != encoded.len())
+        {
+            return Err(D::Error::custom(
+                "phrase offsets do not cover the encodings",
+            ));
+        }
+        Ok(Phrases {
+            cells: (0..len).map(|_| std::sync::OnceLock::new()).collect(),
+            encoded: encoded.into_boxed_slice(),
+            offsets: offsets.into_boxed_slice(),
+        })
+    }
+}
+
 /// A phrase rule's (or lexicon's) context, compiled.
 #[derive(Debug, Serialize, Deserialize)]
 struct CompiledContext {
@@ -374,7 +486,7 @@ pub struct Engine {
     anchor_finder: std::sync::OnceLock<Option<AnchorFinder>>,
     word_anchors: AnchorIndex,
     prefix_anchors: AnchorIndex,
-    phrases: Vec<Phrase>,
+    phrases: Phrases,
     regexes: Vec<RegexRule>,
     /// The literals (normalised) of the regexes that have some.
     #[serde(with = "literal_finder_as_literals")]
@@ -637,7 +749,7 @@ impl Engine {
             word_anchors: AnchorIndex::new(vocab.word_count(), word_pairs),
             prefix_anchors: AnchorIndex::new(vocab.prefix_count(), prefix_pairs),
             vocab,
-            phrases,
+            phrases: Phrases::from(phrases),
             regexes,
             regex_literals: LiteralFinder::new(&regex_literals),
             regex_targets,
@@ -1009,7 +1121,9 @@ impl Engine {
         forced: Option<Language>,
         out: &mut Vec<RawMatch>,
     ) {
-        let phrase = &self.phrases[idx as usize];
+        let Some(phrase) = self.phrases.get(idx as usize) else {
+            return;
+        };
         let text = m.norm;
         if phrase
             .left
@@ -1410,6 +1524,12 @@ mod tests {
         assert_eq!(decoded.tag_names, compiled.tag_names);
         assert_eq!(decoded.rule_tags, compiled.rule_tags);
         assert_eq!(decoded.phrases.len(), compiled.phrases.len());
+        for i in 0..decoded.phrases.len() {
+            assert!(
+                decoded.phrases.get(i).is_some(),
+                "phrase {i} does not decode"
+            );
+        }
         assert_eq!(decoded.anchor_count(), compiled.anchor_count());
         let mut matches = 0;
         for draft in all_drafts() {
