@@ -31,6 +31,9 @@ struct Aligned<B: ?Sized> {
     bytes: B,
 }
 
+/// The engine's vocabulary, read in place ([`apolint_rules::vocab::Vocab::from_static`]).
+static VOCAB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_vocab.bin"));
+
 /// The engine's date, time and amount regexes as dense DFAs.
 static MEMBER_DFAS: &Aligned<[u8]> = &Aligned {
     _align: [],
@@ -67,6 +70,15 @@ pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
 /// groups' DFAs.
 pub fn engine() -> Result<Engine, Vec<FileError>> {
     let mut engine: Engine = decode(ENGINE, "engine")?;
+    let vocab = apolint_rules::vocab::Vocab::from_static(VOCAB).ok_or_else(|| {
+        vec![FileError::new(
+            "built-in rules",
+            &Arc::from(""),
+            0..0,
+            "cannot read the built-in vocabulary (rebuild apolint)".to_owned(),
+        )]
+    })?;
+    engine.set_vocab(vocab);
     let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
     engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);
     Ok(engine)

@@ -478,6 +478,9 @@ struct AnchorFinder {
 /// on its words, and the regexes with the finder of their literals.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Engine {
+    /// Not serialised: the built-in engine's vocabulary is stored in the
+    /// form [`Vocab::from_static`] reads in place ([`Engine::set_vocab`]).
+    #[serde(skip)]
     vocab: Vocab,
     #[serde(skip, default = "AnchorMode::default_mode")]
     anchor_mode: AnchorMode,
@@ -763,6 +766,17 @@ impl Engine {
     /// Chooses how anchors are found (for measuring one against the other).
     pub fn set_anchor_mode(&mut self, mode: AnchorMode) {
         self.anchor_mode = mode;
+    }
+
+    /// The vocabulary, for `build.rs` to store apart from the engine.
+    #[allow(dead_code)] // by build.rs, which includes this file
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Gives a decoded engine its vocabulary (not serialised with it).
+    pub fn set_vocab(&mut self, vocab: Vocab) {
+        self.vocab = vocab;
     }
 
     /// The patterns of the members of each group of regexes with no
