@@ -45,14 +45,17 @@ static MEMBER_DFAS_INDEX: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas_index.bin"));
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Vec<FileError>> {
-    postcard::from_bytes(bytes).map_err(|e| {
-        vec![FileError::new(
-            "built-in rules",
-            &Arc::from(""),
-            0..0,
-            format!("cannot decode the built-in {what}: {e} (rebuild apolint)"),
-        )]
-    })
+    postcard::from_bytes(bytes).map_err(|e| unreadable(&format!("{what}: {e}")))
+}
+
+/// The error of a built-in blob that does not read back.
+fn unreadable(what: &str) -> Vec<FileError> {
+    vec![FileError::new(
+        "built-in rules",
+        &Arc::from(""),
+        0..0,
+        format!("cannot decode the built-in {what} (rebuild apolint)"),
+    )]
 }
 
 /// The built-in packs.
@@ -70,14 +73,8 @@ pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
 /// groups' DFAs.
 pub fn engine() -> Result<Engine, Vec<FileError>> {
     let mut engine: Engine = decode(ENGINE, "engine")?;
-    let vocab = apolint_rules::vocab::Vocab::from_static(VOCAB).ok_or_else(|| {
-        vec![FileError::new(
-            "built-in rules",
-            &Arc::from(""),
-            0..0,
-            "cannot read the built-in vocabulary (rebuild apolint)".to_owned(),
-        )]
-    })?;
+    let vocab =
+        apolint_rules::vocab::Vocab::from_static(VOCAB).ok_or_else(|| unreadable("vocabulary"))?;
     engine.set_vocab(vocab);
     let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
     engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);

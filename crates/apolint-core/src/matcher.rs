@@ -189,20 +189,15 @@ impl MemberSet {
 /// the members that match.
 #[derive(Debug)]
 struct MemberDfas {
-    /// Per member: its DFA's bytes (4-byte aligned), else the prefixes one
-    /// of which starts every match, else nothing (the member always runs).
-    tests: Vec<Test>,
+    /// Per member: its DFA (a byte range of `blob`), else the prefixes
+    /// one of which starts every match, else nothing (the member always
+    /// runs, as it does when its range is not in `blob`).
+    tests: Vec<MemberTest>,
+    /// The DFAs' bytes, 8-byte aligned, in the binary.
+    blob: &'static [u8],
     /// The DFAs, decoded on first use; `None` if one failed to (then the
     /// lazy set answers instead).
     dfas: std::sync::OnceLock<Option<Vec<Option<MemberDfa>>>>,
-}
-
-/// [`MemberTest`] with the DFA's bytes found in the blob.
-#[derive(Debug)]
-enum Test {
-    Dfa(&'static [u8]),
-    Prefixes(Vec<String>),
-    None,
 }
 
 type MemberDfa = regex_automata::dfa::dense::DFA<&'static [u32]>;
@@ -219,8 +214,11 @@ impl MemberDfas {
                 self.tests
                     .iter()
                     .map(|t| match t {
-                        Test::Dfa(b) => MemberDfa::from_bytes(b).ok().map(|(dfa, _)| Some(dfa)),
-                        Test::Prefixes(_) | Test::None => Some(None),
+                        MemberTest::Dfa(s, e) => match self.blob.get(*s as usize..*e as usize) {
+                            Some(b) => MemberDfa::from_bytes(b).ok().map(|(dfa, _)| Some(dfa)),
+                            None => Some(None),
+                        },
+                        MemberTest::Prefixes(_) | MemberTest::None => Some(None),
                     })
                     .collect()
             })
@@ -230,7 +228,7 @@ impl MemberDfas {
         for (k, (dfa, test)) in dfas.iter().zip(&self.tests).enumerate() {
             let may_match = match (dfa, test) {
                 (Some(dfa), _) => !matches!(dfa.try_search_fwd(&input), Ok(None)),
-                (None, Test::Prefixes(prefixes)) => {
+                (None, MemberTest::Prefixes(prefixes)) => {
                     prefixes.iter().any(|p| hay.contains(p.as_str()))
                 }
                 (None, _) => true,
@@ -806,18 +804,9 @@ impl Engine {
             if tests.len() != group.members.len() {
                 continue;
             }
-            let tests = tests
-                .iter()
-                .map(|t| match t {
-                    MemberTest::Dfa(s, e) => blob
-                        .get(*s as usize..*e as usize)
-                        .map_or(Test::None, Test::Dfa),
-                    MemberTest::Prefixes(p) => Test::Prefixes(p.clone()),
-                    MemberTest::None => Test::None,
-                })
-                .collect();
             group.dfas = Some(MemberDfas {
-                tests,
+                tests: tests.clone(),
+                blob,
                 dfas: std::sync::OnceLock::new(),
             });
         }
@@ -1592,12 +1581,12 @@ mod tests {
             dfas += tests
                 .tests
                 .iter()
-                .filter(|t| matches!(t, Test::Dfa(_)))
+                .filter(|t| matches!(t, MemberTest::Dfa(..)))
                 .count();
             prefixes += tests
                 .tests
                 .iter()
-                .filter(|t| matches!(t, Test::Prefixes(_)))
+                .filter(|t| matches!(t, MemberTest::Prefixes(_)))
                 .count();
             for line in &lines {
                 let found = tests.matches(line).expect("the DFAs decode");
@@ -1605,7 +1594,7 @@ mod tests {
                     let regex = engine.regexes[ri as usize].spec.regex.get().unwrap();
                     let is_match = regex.is_match(line);
                     matched += usize::from(is_match);
-                    if is_match || matches!(tests.tests[k], Test::Dfa(_)) {
+                    if is_match || matches!(tests.tests[k], MemberTest::Dfa(..)) {
                         assert_eq!(
                             found.contains(&k),
                             is_match,
