@@ -51,7 +51,7 @@ fn main() {
         "builtin_engine.bin",
         postcard::to_stdvec(&engine).expect("the engine serialises"),
     );
-    write("builtin_vocab.bin", engine.vocab().to_static_bytes());
+    write("builtin_vocab.bin", engine.vocab().to_bytes());
     // The members of each group of unfiltered regexes (dates, times,
     // amounts) as dense DFAs, one after another at 8-byte boundaries, with
     // their byte ranges; start-up reads them in place.

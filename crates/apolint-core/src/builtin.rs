@@ -24,15 +24,18 @@ static LEAN_BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book
 /// The engine compiled from [`BOOK`].
 static ENGINE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_engine.bin"));
 
-/// Bytes aligned for reading DFAs in place (their tables are `u32`s).
+/// Bytes aligned for reading tables of `u32`s in place (DFAs, the vocabulary).
 #[repr(C)]
 struct Aligned<B: ?Sized> {
     _align: [u64; 0],
     bytes: B,
 }
 
-/// The engine's vocabulary, read in place ([`apolint_rules::vocab::Vocab::from_static`]).
-static VOCAB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_vocab.bin"));
+/// The engine's vocabulary, read in place ([`apolint_rules::vocab::VocabTable::from_static`]).
+static VOCAB: &Aligned<[u8]> = &Aligned {
+    _align: [],
+    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_vocab.bin")),
+};
 
 /// The engine's date, time and amount regexes as dense DFAs.
 static MEMBER_DFAS: &Aligned<[u8]> = &Aligned {
@@ -73,8 +76,8 @@ pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
 /// groups' DFAs.
 pub fn engine() -> Result<Engine, Vec<FileError>> {
     let mut engine: Engine = decode(ENGINE, "engine")?;
-    let vocab =
-        apolint_rules::vocab::Vocab::from_static(VOCAB).ok_or_else(|| unreadable("vocabulary"))?;
+    let vocab = apolint_rules::vocab::VocabTable::from_static(&VOCAB.bytes)
+        .ok_or_else(|| unreadable("vocabulary"))?;
     engine.set_vocab(vocab);
     let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
     engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);

@@ -17,7 +17,7 @@ use apolint_rules::pattern::{
     compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant,
 };
 use apolint_rules::segment::{Language, Line};
-use apolint_rules::vocab::{TokenIds, Vocab};
+use apolint_rules::vocab::{TokenIds, Vocab, VocabTable};
 
 /// How a member of a regex group is ruled out on a line before its regex
 /// is compiled, as `build.rs` stores it.
@@ -476,10 +476,10 @@ struct AnchorFinder {
 /// on its words, and the regexes with the finder of their literals.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Engine {
-    /// Not serialised: the built-in engine's vocabulary is stored in the
-    /// form [`Vocab::from_static`] reads in place ([`Engine::set_vocab`]).
+    /// Not serialised: the built-in engine's vocabulary is stored as the
+    /// table [`VocabTable::from_static`] reads in place ([`Engine::set_vocab`]).
     #[serde(skip)]
-    vocab: Vocab,
+    vocab: VocabTable,
     #[serde(skip, default = "AnchorMode::default_mode")]
     anchor_mode: AnchorMode,
     /// Built on first use in [`AnchorMode::Automaton`].
@@ -749,7 +749,7 @@ impl Engine {
             anchor_finder: std::sync::OnceLock::new(),
             word_anchors: AnchorIndex::new(vocab.word_count(), word_pairs),
             prefix_anchors: AnchorIndex::new(vocab.prefix_count(), prefix_pairs),
-            vocab,
+            vocab: vocab.freeze(),
             phrases: Phrases::from(phrases),
             regexes,
             regex_literals: LiteralFinder::new(&regex_literals),
@@ -768,12 +768,12 @@ impl Engine {
 
     /// The vocabulary, for `build.rs` to store apart from the engine.
     #[allow(dead_code)] // by build.rs, which includes this file
-    pub fn vocab(&self) -> &Vocab {
+    pub fn vocab(&self) -> &VocabTable {
         &self.vocab
     }
 
     /// Gives a decoded engine its vocabulary (not serialised with it).
-    pub fn set_vocab(&mut self, vocab: Vocab) {
+    pub fn set_vocab(&mut self, vocab: VocabTable) {
         self.vocab = vocab;
     }
 

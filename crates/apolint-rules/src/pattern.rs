@@ -723,7 +723,7 @@ mod tests {
             .into_iter()
             .map(|v| (compile(&v.elems, &mut vocab), v.anchor))
             .collect();
-        let ids = vocab.resolve(&norm, &line.tokens);
+        let ids = vocab.freeze().resolve(&norm, &line.tokens);
         let m = Matcher {
             norm: &norm,
             tokens: &line.tokens,

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use foldhash::fast::FixedState;
+use zerocopy::FromBytes;
 
 use crate::segment::{Token, TokenKind};
 
@@ -22,22 +23,13 @@ pub const NO_WORD: u32 = u32::MAX;
 /// short list tried against every word.
 const PREFIX_KEY_CHARS: usize = 3;
 
-/// A word or prefix, as bytes: owned when compiled from rules, borrowed
-/// from the binary when read from the built-in vocabulary
-/// ([`Vocab::from_static`]). Bytes, not `str`: tokens are looked up by
-/// their bytes, so the built-in words need no UTF-8 check at start-up.
-type Key = Cow<'static, [u8]>;
-
-/// The words and prefixes of a rule book's patterns.
+/// The words and prefixes of a rule book's patterns, as they are interned
+/// while the book compiles. Lookups run on its [`Vocab::freeze`]d form.
 #[derive(Debug, Default, Clone)]
 pub struct Vocab {
-    words: HashMap<Key, u32, FixedState>,
-    prefixes: Vec<Key>,
-    prefix_ids: HashMap<Key, u32, FixedState>,
-    /// Prefix ids by their first [`PREFIX_KEY_CHARS`] characters.
-    buckets: HashMap<Key, Vec<u32>, FixedState>,
-    /// Prefixes shorter than a bucket key.
-    short_prefixes: Vec<u32>,
+    words: HashMap<Box<[u8]>, u32, FixedState>,
+    prefixes: Vec<Box<[u8]>>,
+    prefix_ids: HashMap<Box<[u8]>, u32, FixedState>,
 }
 
 impl Vocab {
@@ -50,32 +42,18 @@ impl Vocab {
             return id;
         }
         let id = self.words.len() as u32;
-        self.words.insert(Cow::Owned(w.as_bytes().to_vec()), id);
+        self.words.insert(w.as_bytes().into(), id);
         id
     }
 
     /// The id of a prefix literal, adding it if new.
     pub fn prefix(&mut self, p: &str) -> u32 {
-        match self.prefix_ids.get(p.as_bytes()) {
-            Some(&id) => id,
-            None => self.add_prefix(Cow::Owned(p.as_bytes().to_vec())),
+        if let Some(&id) = self.prefix_ids.get(p.as_bytes()) {
+            return id;
         }
-    }
-
-    fn add_prefix(&mut self, p: Key) -> u32 {
         let id = self.prefixes.len() as u32;
-        match key_end(&p) {
-            Some(end) => {
-                let key = match &p {
-                    Cow::Borrowed(b) => Cow::Borrowed(&b[..end]),
-                    Cow::Owned(b) => Cow::Owned(b[..end].to_vec()),
-                };
-                self.buckets.entry(key).or_default().push(id);
-            }
-            None => self.short_prefixes.push(id),
-        }
-        self.prefix_ids.insert(p.clone(), id);
-        self.prefixes.push(p);
+        self.prefix_ids.insert(p.as_bytes().into(), id);
+        self.prefixes.push(p.as_bytes().into());
         id
     }
 
@@ -89,97 +67,320 @@ impl Vocab {
         self.prefixes.len()
     }
 
-    /// Every word literal with its id, in no particular order.
-    pub fn words(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
-        self.words
+    /// The lookup table of these words and prefixes (ids unchanged).
+    pub fn freeze(&self) -> VocabTable {
+        let mut words: Vec<(&[u8], u32)> = self.words.iter().map(|(w, &id)| (&**w, id)).collect();
+        words.sort_unstable_by_key(|&(_, id)| id);
+        let words: Vec<&[u8]> = words.into_iter().map(|(w, _)| w).collect();
+        let prefixes: Vec<&[u8]> = self.prefixes.iter().map(|p| &**p).collect();
+        // Prefix ids by key (their first characters), and the short ones.
+        let mut keyed: Vec<(&[u8], u32)> = Vec::new();
+        let mut short: Vec<u32> = Vec::new();
+        for (id, p) in prefixes.iter().enumerate() {
+            match key_end(p) {
+                Some(end) => keyed.push((&p[..end], id as u32)),
+                None => short.push(id as u32),
+            }
+        }
+        keyed.sort_unstable();
+        let mut keys: Vec<&[u8]> = Vec::new();
+        let mut key_start: Vec<u32> = Vec::new();
+        for (i, &(k, _)) in keyed.iter().enumerate() {
+            if keys.last() != Some(&k) {
+                keys.push(k);
+                key_start.push(i as u32);
+            }
+        }
+        key_start.push(keyed.len() as u32);
+        let word_slots = slots(&words);
+        let key_slots = slots(&keys);
+        let sizes = [
+            words.len() + prefixes.len() + keys.len() + 1,
+            word_slots.len(),
+            key_slots.len(),
+            key_start.len(),
+            keyed.len(),
+            short.len(),
+        ];
+        let mut nums: Vec<u32> = vec![MAGIC, 0];
+        nums.extend(sizes.iter().map(|&n| n as u32));
+        nums.extend([words.len() as u32, prefixes.len() as u32]);
+        let mut end = 0u32;
+        nums.push(0);
+        for item in words.iter().chain(&prefixes).chain(&keys) {
+            end += item.len() as u32;
+            nums.push(end);
+        }
+        nums.extend(word_slots);
+        nums.extend(key_slots);
+        nums.extend(key_start);
+        nums.extend(keyed.iter().map(|&(_, id)| id));
+        nums.extend(short);
+        nums[1] = nums.len() as u32;
+        let text: Vec<u8> = words
             .iter()
-            .filter_map(|(w, &id)| Some((std::str::from_utf8(w).ok()?, id)))
+            .chain(&prefixes)
+            .chain(&keys)
+            .flat_map(|w| w.iter().copied())
+            .collect();
+        VocabTable::read(Cow::Owned(nums), Cow::Owned(text)).unwrap_or_default()
+    }
+}
+
+/// First number of a stored table: also tells a table written with the
+/// other byte order.
+const MAGIC: u32 = 0x6170_6F76;
+
+/// How many numbers head a table: the magic, the count of numbers, the
+/// six section sizes, the word and prefix counts.
+const HEADER: usize = 10;
+
+/// The open-addressing slots of `items`: per slot a pair of `u32`s, the
+/// hash's high half and the item's index + 1 (0: empty). At most a quarter
+/// of the slots are used, so a miss (half the words of a draft) ends after
+/// ~1.4 probes.
+fn slots(items: &[&[u8]]) -> Vec<u32> {
+    let n = (items.len() * 4).next_power_of_two().max(2);
+    let mut table = vec![0u32; 2 * n];
+    for (i, item) in items.iter().enumerate() {
+        let h = hash(item);
+        let mut s = h as usize & (n - 1);
+        while table[2 * s + 1] != 0 {
+            s = (s + 1) & (n - 1);
+        }
+        table[2 * s] = (h >> 32) as u32;
+        table[2 * s + 1] = i as u32 + 1;
+    }
+    table
+}
+
+/// The hash of a word: folded multiplies over 8-byte chunks. Written out
+/// (not a hasher crate's) because the table is built by `build.rs` and read
+/// by the binary, which must agree on it whatever the platforms.
+#[inline(always)]
+fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    #[inline]
+    fn fold(a: u64, b: u64) -> u64 {
+        let m = u128::from(a) * u128::from(b);
+        (m as u64) ^ ((m >> 64) as u64)
+    }
+    let mut h = K ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = fold(h ^ chunk(c), K);
+    }
+    fold(h ^ tail(chunks.remainder()), 0x2D35_8DCC_AA6C_78A5)
+}
+
+/// An 8-byte chunk as a number.
+#[inline]
+fn chunk(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&c[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// Up to 7 bytes as a number, without a copy loop: two overlapping reads
+/// of 4 bytes, or three single bytes. Different bytes of one length give
+/// different numbers (the length itself is hashed apart).
+#[inline]
+fn tail(t: &[u8]) -> u64 {
+    let four = |at: usize| u64::from(u32::from_le_bytes([t[at], t[at + 1], t[at + 2], t[at + 3]]));
+    match t.len() {
+        0 => 0,
+        1..=3 => u64::from(t[0]) | u64::from(t[t.len() / 2]) << 8 | u64::from(t[t.len() - 1]) << 16,
+        n => four(0) | four(n - 4) << 32,
+    }
+}
+
+/// `a == b`, inlined for words (a call to `bcmp` cost more than the
+/// comparison).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in (&mut x).zip(&mut y) {
+        if chunk(p) != chunk(q) {
+            return false;
+        }
+    }
+    tail(x.remainder()) == tail(y.remainder())
+}
+
+/// A vocabulary's lookup form: the words, prefixes and prefix keys with
+/// their hash slots, as a run of numbers and a run of text. The built-in
+/// one is read in place from the binary ([`VocabTable::from_static`]):
+/// start-up builds no map and allocates nothing for it (issue #19).
+#[derive(Debug, Clone, Default)]
+pub struct VocabTable {
+    nums: Cow<'static, [u32]>,
+    text: Cow<'static, [u8]>,
+    words: usize,
+    prefixes: usize,
+    /// Where each section starts in `nums`.
+    ends: usize,
+    word_slots: std::ops::Range<usize>,
+    key_slots: std::ops::Range<usize>,
+    key_start: usize,
+    keyed: usize,
+    short: std::ops::Range<usize>,
+}
+
+impl VocabTable {
+    /// Reads a table in place from `bytes` (what [`VocabTable::to_bytes`]
+    /// gave, 4-byte aligned); `None` if they are not one.
+    pub fn from_static(bytes: &'static [u8]) -> Option<VocabTable> {
+        let head = <[u32]>::ref_from_bytes(bytes.get(..8)?).ok()?;
+        if head[0] != MAGIC {
+            return None;
+        }
+        let split = 4 * head[1] as usize;
+        let nums = <[u32]>::ref_from_bytes(bytes.get(..split)?).ok()?;
+        VocabTable::read(Cow::Borrowed(nums), Cow::Borrowed(bytes.get(split..)?))
+    }
+
+    /// The table as bytes, for `build.rs` to store (native byte order,
+    /// checked by [`VocabTable::from_static`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out: Vec<u8> = self.nums.iter().flat_map(|n| n.to_ne_bytes()).collect();
+        out.extend_from_slice(&self.text);
+        out
+    }
+
+    /// Checks a table's numbers against each other and its text, so that
+    /// a lookup can index them without failing.
+    fn read(nums: Cow<'static, [u32]>, text: Cow<'static, [u8]>) -> Option<VocabTable> {
+        let head = nums.get(..HEADER)?;
+        if head[0] != MAGIC || head[1] as usize != nums.len() {
+            return None;
+        }
+        let size = |i: usize| head[2 + i] as usize;
+        let (words, prefixes) = (head[HEADER - 2] as usize, head[HEADER - 1] as usize);
+        let ends = HEADER;
+        let word_slots = ends + size(0)..ends + size(0) + size(1);
+        let key_slots = word_slots.end..word_slots.end + size(2);
+        let key_start = key_slots.end;
+        let keyed = key_start + size(3);
+        let short = keyed + size(4)..keyed + size(4) + size(5);
+        let items = size(0).checked_sub(1)?;
+        let (word_len, key_len) = (word_slots.len() / 2, key_slots.len() / 2);
+        let valid = short.end == nums.len()
+            && word_len.is_power_of_two()
+            && key_len.is_power_of_two()
+            && words + prefixes <= items
+            && size(4) + size(5) == prefixes
+            && nums[ends + items] as usize == text.len()
+            && nums[ends..=ends + items].windows(2).all(|w| w[0] <= w[1])
+            && nums[word_slots.clone()]
+                .chunks(2)
+                .all(|s| s[1] as usize <= words)
+            && nums[key_slots.clone()]
+                .chunks(2)
+                .all(|s| s[1] as usize <= items - words - prefixes)
+            && nums[key_start..keyed].windows(2).all(|w| w[0] <= w[1])
+            && nums.get(keyed - 1).is_none_or(|&n| n as usize <= size(4))
+            && nums[keyed..short.end]
+                .iter()
+                .all(|&id| (id as usize) < prefixes);
+        valid.then_some(VocabTable {
+            nums,
+            text,
+            words,
+            prefixes,
+            ends,
+            word_slots,
+            key_slots,
+            key_start,
+            keyed,
+            short,
+        })
+    }
+
+    /// Item `i` (words, then prefixes, then keys).
+    #[inline]
+    fn item<'t>(&self, nums: &[u32], text: &'t [u8], i: usize) -> &'t [u8] {
+        let (s, e) = (
+            nums[self.ends + i] as usize,
+            nums[self.ends + i + 1] as usize,
+        );
+        &text[s..e]
+    }
+
+    /// The index of `key` among the items from `first`, by `slots`.
+    #[inline(always)]
+    fn find(&self, key: &[u8], slots: &std::ops::Range<usize>, first: usize) -> Option<usize> {
+        let (nums, text) = (&*self.nums, &*self.text);
+        let table = &nums[slots.clone()];
+        let h = hash(key);
+        let mask = table.len() / 2 - 1;
+        let tag = (h >> 32) as u32;
+        let mut s = h as usize & mask;
+        loop {
+            let item = table[2 * s + 1] as usize;
+            if item == 0 {
+                return None;
+            }
+            if table[2 * s] == tag && same(self.item(nums, text, first + item - 1), key) {
+                return Some(item - 1);
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Number of distinct word literals.
+    pub fn word_count(&self) -> usize {
+        self.words
+    }
+
+    /// Number of distinct prefix literals.
+    pub fn prefix_count(&self) -> usize {
+        self.prefixes
+    }
+
+    /// Every word literal with its id.
+    pub fn words(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        (0..self.words).filter_map(|i| {
+            let w = self.item(&self.nums, &self.text, i);
+            Some((std::str::from_utf8(w).ok()?, i as u32))
+        })
     }
 
     /// The text of prefix `id`.
     pub fn prefix_text(&self, id: u32) -> &str {
-        self.prefixes
-            .get(id as usize)
-            .and_then(|p| std::str::from_utf8(p).ok())
-            .unwrap_or("")
-    }
-
-    /// The vocabulary in the form [`Vocab::from_static`] reads: word and
-    /// prefix counts, then each list's end offsets, then the bytes, words
-    /// and prefixes in id order (numbers little-endian `u32`).
-    pub fn to_static_bytes(&self) -> Vec<u8> {
-        let mut words: Vec<(&[u8], u32)> = self.words.iter().map(|(w, &id)| (&**w, id)).collect();
-        words.sort_unstable_by_key(|&(_, id)| id);
-        let lists = [
-            words.iter().map(|&(w, _)| w).collect::<Vec<_>>(),
-            self.prefixes.iter().map(|p| &**p).collect(),
-        ];
-        let mut out = Vec::new();
-        for list in &lists {
-            out.extend_from_slice(&(list.len() as u32).to_le_bytes());
-        }
-        let mut end = 0u32;
-        for list in &lists {
-            for item in list {
-                end += item.len() as u32;
-                out.extend_from_slice(&end.to_le_bytes());
-            }
-        }
-        for list in &lists {
-            for item in list {
-                out.extend_from_slice(item);
-            }
-        }
-        out
-    }
-
-    /// Reads [`Vocab::to_static_bytes`] in place: the words and prefixes
-    /// borrow `bytes`, so start-up allocates no string and checks no UTF-8
-    /// for them. `None` if `bytes` is not such a vocabulary.
-    pub fn from_static(bytes: &'static [u8]) -> Option<Vocab> {
-        let number = |i: usize| -> Option<usize> {
-            let b = bytes.get(4 * i..4 * i + 4)?;
-            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        };
-        let (words, prefixes) = (number(0)?, number(1)?);
-        let text_start = 4 * (2 + words + prefixes);
-        let mut vocab = Vocab::default();
-        vocab.words.reserve(words);
-        let mut start = 0;
-        for i in 0..words + prefixes {
-            let end = number(2 + i)?;
-            let item: &'static [u8] = bytes.get(text_start + start..text_start + end)?;
-            start = end;
-            if i < words {
-                vocab.words.insert(Cow::Borrowed(item), i as u32);
-            } else {
-                vocab.add_prefix(Cow::Borrowed(item));
-            }
-        }
-        (vocab.words.len() == words && text_start + start == bytes.len()).then_some(vocab)
+        let p = self.item(&self.nums, &self.text, self.words + id as usize);
+        std::str::from_utf8(p).unwrap_or("")
     }
 
     /// The word id of a word token's text ([`NO_WORD`] if none).
     #[inline]
     pub fn word_id(&self, text: &str) -> u32 {
-        self.words.get(text.as_bytes()).copied().unwrap_or(NO_WORD)
+        self.find(text.as_bytes(), &self.word_slots, 0)
+            .map_or(NO_WORD, |i| i as u32)
     }
 
     /// Calls `f` with every prefix id whose prefix starts `text`.
     #[inline]
     pub fn for_each_prefix(&self, text: &str, mut f: impl FnMut(u32)) {
         let text = text.as_bytes();
-        for &id in &self.short_prefixes {
-            if text.starts_with(&self.prefixes[id as usize]) {
+        let (nums, letters) = (&*self.nums, &*self.text);
+        let prefix = |id: u32| self.item(nums, letters, self.words + id as usize);
+        for &id in &nums[self.short.clone()] {
+            if text.starts_with(prefix(id)) {
                 f(id);
             }
         }
         let Some(end) = key_end(text) else { return };
-        if let Some(ids) = self.buckets.get(&text[..end]) {
-            for &id in ids {
-                if text.starts_with(&self.prefixes[id as usize]) {
-                    f(id);
-                }
+        let first = self.words + self.prefixes;
+        let Some(key) = self.find(&text[..end], &self.key_slots, first) else {
+            return;
+        };
+        let (from, to) = (nums[self.key_start + key], nums[self.key_start + key + 1]);
+        for &id in &nums[self.keyed + from as usize..self.keyed + to as usize] {
+            if text.starts_with(prefix(id)) {
+                f(id);
             }
         }
     }
@@ -260,7 +461,7 @@ mod tests {
         assert_eq!(v.prefix("извин"), izv);
         let norm = "извините, из извинений и изба";
         let line = Line::tokenize(norm, 0, norm.len());
-        let ids = v.resolve(norm, &line.tokens);
+        let ids = v.freeze().resolve(norm, &line.tokens);
         let texts: Vec<&str> = line.tokens.iter().map(|t| t.text(norm)).collect();
         assert_eq!(texts, ["извините", ",", "из", "извинений", "и", "изба"]);
         assert_eq!(ids.words[0], sorry);
@@ -283,40 +484,55 @@ mod tests {
     }
 
     #[test]
-    fn the_static_form_reads_back_the_same_vocabulary() {
+    fn the_table_reads_back_from_its_bytes() {
         let mut v = Vocab::default();
-        let words: Vec<u32> = ["извините", "sorry", "ёж", "we"]
-            .map(|w| v.word(w))
-            .to_vec();
-        let prefixes: Vec<u32> = ["извин", "из", "и", "apolog", "éc"]
+        let words: Vec<u32> = [
+            "извините",
+            "sorry",
+            "ёж",
+            "we",
+            "a-very-long-word-of-many-chunks",
+        ]
+        .map(|w| v.word(w))
+        .to_vec();
+        let prefixes: Vec<u32> = ["извин", "из", "и", "apolog", "éc", "извинени"]
             .map(|p| v.prefix(p))
             .to_vec();
-        let bytes: &'static [u8] = Box::leak(v.to_static_bytes().into_boxed_slice());
-        let mut read = Vocab::from_static(bytes).expect("reads back");
-        assert_eq!((read.word_count(), read.prefix_count()), (4, 5));
-        let norm = "извините, из извинений и apologies sorry ёж éclair we";
+        let table = v.freeze();
+        // Stored as `u64`s: the binary keeps the table aligned the same way.
+        let stored = table.to_bytes();
+        let mut words64 = vec![0u64; stored.len().div_ceil(8)];
+        zerocopy::IntoBytes::as_mut_bytes(&mut words64[..])[..stored.len()]
+            .copy_from_slice(&stored);
+        let all: &'static [u8] =
+            zerocopy::IntoBytes::as_bytes(&Box::leak(words64.into_boxed_slice())[..]);
+        let bytes = &all[..stored.len()];
+        let read = VocabTable::from_static(bytes).expect("reads back");
+        assert_eq!((read.word_count(), read.prefix_count()), (5, 6));
+        let norm = "извините, из извинений и apologies sorry ёж éclair we a-very-long-word-of-many-chunks wee";
         let line = Line::tokenize(norm, 0, norm.len());
-        assert_eq!(
-            read.resolve(norm, &line.tokens),
-            v.resolve(norm, &line.tokens)
-        );
-        // Interning goes on from where it stopped.
-        assert_eq!(
-            ["извините", "sorry", "ёж", "we"]
-                .map(|w| read.word(w))
-                .to_vec(),
-            words
-        );
-        assert_eq!(
-            ["извин", "из", "и", "apolog", "éc"]
-                .map(|p| read.prefix(p))
-                .to_vec(),
-            prefixes
-        );
-        assert_eq!(read.word("new"), 4);
+        let ids = read.resolve(norm, &line.tokens);
+        assert_eq!(ids, table.resolve(norm, &line.tokens));
+        let texts: Vec<&str> = line.tokens.iter().map(|t| t.text(norm)).collect();
+        let id_of = |w: &str| ids.words[texts.iter().position(|t| *t == w).unwrap()];
+        assert_eq!(id_of("извините"), words[0]);
+        assert_eq!(id_of("sorry"), words[1]);
+        assert_eq!(id_of("we"), words[3]);
+        assert_eq!(id_of("wee"), NO_WORD);
+        let mut by_word: Vec<(&str, u32)> = read.words().collect();
+        by_word.sort_unstable_by_key(|&(_, id)| id);
+        assert_eq!(by_word.iter().map(|&(_, id)| id).collect::<Vec<_>>(), words);
         assert_eq!(read.prefix_text(prefixes[0]), "извин");
+        let извинений = texts.iter().position(|t| *t == "извинений").unwrap();
+        assert_eq!(
+            ids.prefixes_of(извинений),
+            [prefixes[1], prefixes[2], prefixes[0], prefixes[5]],
+            "short prefixes first, then by key in id order"
+        );
         // Anything else is refused, not misread.
-        assert!(Vocab::from_static(&bytes[..bytes.len() - 1]).is_none());
-        assert!(Vocab::from_static(b"").is_none());
+        assert!(VocabTable::from_static(&bytes[..bytes.len() - 1]).is_none());
+        assert!(VocabTable::from_static(b"").is_none());
+        // An empty vocabulary knows no word.
+        assert_eq!(Vocab::default().freeze().word_id("we"), NO_WORD);
     }
 }
