@@ -263,7 +263,10 @@ struct Phrase {
 /// the engine (issue #19).
 #[derive(Debug)]
 struct Phrases {
-    cells: Box<[std::sync::OnceLock<Phrase>]>,
+    /// Boxed: a cell is then 16 bytes, not a phrase's 160, and the cells
+    /// of the ~90% of phrases a short draft never reaches cost 19 KB of
+    /// zeroed heap instead of 188 KB.
+    cells: Box<[std::sync::OnceLock<Box<Phrase>>]>,
     /// Postcard encodings of the phrases, back to back (empty for a
     /// compiled engine): phrase `i` is `encoded[offsets[i]..offsets[i + 1]]`.
     encoded: Box<[u8]>,
@@ -273,7 +276,10 @@ struct Phrases {
 impl From<Vec<Phrase>> for Phrases {
     fn from(phrases: Vec<Phrase>) -> Phrases {
         Phrases {
-            cells: phrases.into_iter().map(std::sync::OnceLock::from).collect(),
+            cells: phrases
+                .into_iter()
+                .map(|p| std::sync::OnceLock::from(Box::new(p)))
+                .collect(),
             encoded: Box::default(),
             offsets: Box::default(),
         }
@@ -292,7 +298,7 @@ impl Phrases {
         let (start, end) = (*self.offsets.get(i)?, *self.offsets.get(i + 1)?);
         let bytes = self.encoded.get(start as usize..end as usize)?;
         let phrase: Phrase = postcard::from_bytes(bytes).ok()?;
-        Some(cell.get_or_init(|| phrase))
+        Some(cell.get_or_init(|| Box::new(phrase)))
     }
 
     fn len(&self) -> usize {
