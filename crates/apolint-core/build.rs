@@ -84,11 +84,11 @@ fn main() {
         "builtin_book.bin",
         postcard::to_stdvec(&book).expect("the rule book serialises"),
     );
-    // The same book without what only the engine reads (phrase patterns
-    // and contexts, lexicon patterns): what a check with the built-in
-    // rules decodes next to the engine.
+    // The same book without what a check does not read (phrase patterns
+    // and contexts, lexicon patterns, rule examples): what a check with
+    // the built-in rules decodes next to the engine.
     let mut lean = book;
-    lean.strip_patterns();
+    lean.strip_for_checking();
     write(
         "builtin_book_lean.bin",
         postcard::to_stdvec(&lean).expect("the rule book serialises"),

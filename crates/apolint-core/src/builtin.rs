@@ -18,7 +18,7 @@ use crate::matcher::Engine;
 /// The serialised built-in book (postcard).
 static BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book.bin"));
 
-/// The same book without patterns ([`RuleBook::strip_patterns`]).
+/// The same book without what a check does not read ([`RuleBook::strip_for_checking`]).
 static LEAN_BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book_lean.bin"));
 
 /// The engine compiled from [`BOOK`].
@@ -82,4 +82,39 @@ pub fn engine() -> Result<Engine, Vec<FileError>> {
     let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
     engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);
     Ok(engine)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    /// What a check decodes lacks the examples; the linter's rules have
+    /// them back, the same as the full book's, and the rest unchanged.
+    #[test]
+    fn the_built_in_linter_serves_the_examples_the_lean_book_leaves_out() {
+        let full = super::book().unwrap();
+        let lean = super::lean_book().unwrap();
+        assert!(lean
+            .rules
+            .iter()
+            .all(|r| r.fire.is_empty() && r.quiet.is_empty()));
+        let linter = crate::Linter::builtin().unwrap();
+        assert!(linter.book().rules.iter().all(|r| r.fire.is_empty()));
+        let rules = linter.rules();
+        assert_eq!(rules.len(), full.rules.len());
+        for (got, want) in rules.iter().zip(&full.rules) {
+            assert_eq!(got.id, want.id);
+            assert!(!got.fire.is_empty() && !got.quiet.is_empty(), "{}", got.id);
+            assert_eq!(
+                (&got.fire, &got.quiet),
+                (&want.fire, &want.quiet),
+                "{}",
+                got.id
+            );
+            assert_eq!(
+                (&got.message, &got.explanation),
+                (&want.message, &want.explanation)
+            );
+        }
+    }
 }

@@ -151,6 +151,10 @@ pub struct Report {
 #[derive(Debug)]
 pub struct Linter {
     book: RuleBook,
+    /// The rules with their `fire`/`quiet` examples, when `book` is the
+    /// built-in one decoded without them: filled from the full built-in
+    /// book on the first [`Linter::rules`] (`explain`, hovers, `/rules`).
+    documented: Option<std::sync::OnceLock<Vec<Rule>>>,
     engine: matcher::Engine,
     names: findings::NameIndex,
     stems: findings::SuggestionStems,
@@ -172,12 +176,13 @@ impl Linter {
         // compiled at build time serves, next to the book without its
         // patterns. Anything that adds, drops or narrows rules compiles
         // the full book here.
-        let (book, engine) = match Self::configured_book(config, builtin::lean_book()?)? {
-            (book, true) => (book, builtin::engine()?),
+        let (book, engine, documented) = match Self::configured_book(config, builtin::lean_book()?)?
+        {
+            (book, true) => (book, builtin::engine()?, Some(std::sync::OnceLock::new())),
             (_, false) => {
                 let (book, _) = Self::configured_book(config, builtin::book()?)?;
                 let engine = matcher::Engine::compile(&book);
-                (book, engine)
+                (book, engine, None)
             }
         };
         book.validate()?;
@@ -186,6 +191,7 @@ impl Linter {
             names: findings::NameIndex::new(book.names.clone()),
             stems: findings::SuggestionStems::default(),
             book,
+            documented,
             engine,
             fail_on: config.fail_on,
             policy,
@@ -230,6 +236,7 @@ impl Linter {
             names: findings::NameIndex::new(book.names.clone()),
             stems: findings::SuggestionStems::default(),
             book,
+            documented: None,
             engine,
             fail_on,
             policy: Policy::default(),
@@ -237,12 +244,31 @@ impl Linter {
         }
     }
 
-    /// The loaded rules.
+    /// The loaded rules, with their examples.
     pub fn rules(&self) -> &[Rule] {
-        &self.book.rules
+        let Some(documented) = &self.documented else {
+            return &self.book.rules;
+        };
+        documented.get_or_init(|| {
+            let mut rules = self.book.rules.clone();
+            // The full book decodes (a test decodes it); were it not to,
+            // the rules would only lack their examples.
+            if let Ok(full) = builtin::book() {
+                let examples: std::collections::HashMap<&str, &Rule> =
+                    full.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+                for rule in &mut rules {
+                    if let Some(r) = examples.get(rule.id.as_str()) {
+                        rule.fire.clone_from(&r.fire);
+                        rule.quiet.clone_from(&r.quiet);
+                    }
+                }
+            }
+            rules
+        })
     }
 
-    /// The loaded rule book (rules, lexicons, name groups).
+    /// The loaded rule book (rules, lexicons, name groups). Its rules may
+    /// lack their `fire`/`quiet` examples; [`Linter::rules`] has them.
     pub fn book(&self) -> &RuleBook {
         &self.book
     }
