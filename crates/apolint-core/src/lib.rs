@@ -151,9 +151,10 @@ pub struct Report {
 #[derive(Debug)]
 pub struct Linter {
     book: RuleBook,
-    /// The rules with their `fire`/`quiet` examples, when `book` is the
-    /// built-in one decoded without them: filled from the full built-in
-    /// book on the first [`Linter::rules`] (`explain`, hovers, `/rules`).
+    /// The rules with their explanations and `fire`/`quiet` examples, when
+    /// `book` is the built-in one decoded without them: filled from the
+    /// full built-in book on the first [`Linter::rules`] (`explain`,
+    /// hovers, SARIF, `/rules`).
     documented: Option<std::sync::OnceLock<Vec<Rule>>>,
     engine: matcher::Engine,
     names: findings::NameIndex,
@@ -244,7 +245,7 @@ impl Linter {
         }
     }
 
-    /// The loaded rules, with their examples.
+    /// The loaded rules, with their explanations and examples.
     pub fn rules(&self) -> &[Rule] {
         let Some(documented) = &self.documented else {
             return &self.book.rules;
@@ -252,12 +253,13 @@ impl Linter {
         documented.get_or_init(|| {
             let mut rules = self.book.rules.clone();
             // The full book decodes (a test decodes it); were it not to,
-            // the rules would only lack their examples.
+            // the rules would only lack their documentation.
             if let Ok(full) = builtin::book() {
-                let examples: std::collections::HashMap<&str, &Rule> =
+                let by_id: std::collections::HashMap<&str, &Rule> =
                     full.rules.iter().map(|r| (r.id.as_str(), r)).collect();
                 for rule in &mut rules {
-                    if let Some(r) = examples.get(rule.id.as_str()) {
+                    if let Some(r) = by_id.get(rule.id.as_str()) {
+                        rule.explanation.clone_from(&r.explanation);
                         rule.fire.clone_from(&r.fire);
                         rule.quiet.clone_from(&r.quiet);
                     }
@@ -268,7 +270,7 @@ impl Linter {
     }
 
     /// The loaded rule book (rules, lexicons, name groups). Its rules may
-    /// lack their `fire`/`quiet` examples; [`Linter::rules`] has them.
+    /// lack their explanations and examples; [`Linter::rules`] has them.
     pub fn book(&self) -> &RuleBook {
         &self.book
     }

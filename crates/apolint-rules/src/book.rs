@@ -1174,12 +1174,14 @@ impl RuleBook {
     /// Drops what a check does not read: phrase rules' patterns and
     /// contexts and lexicons' patterns and contexts (the compiled engine
     /// holds them; lexicon regexes, which a test compiles, stay), and the
-    /// rules' `fire`/`quiet` examples (read by `explain`, hovers and the
-    /// rule tests, never by a check; half the book's text). The built-in
+    /// rules' explanations and `fire`/`quiet` examples (read by `explain`,
+    /// hovers, SARIF's rule list and the rule tests, never by a check;
+    /// two thirds of the book's text). The built-in
     /// book is stored like this beside its compiled engine, so a check
     /// with the built-in rules does not decode what it never looks at.
     pub fn strip_for_checking(&mut self) {
         for rule in &mut self.rules {
+            rule.explanation = String::new();
             rule.fire = Vec::new();
             rule.quiet = Vec::new();
             if let RuleKind::Phrase { patterns, context } = &mut rule.kind {
