@@ -52,6 +52,10 @@ fn main() {
         postcard::to_stdvec(&engine).expect("the engine serialises"),
     );
     write("builtin_vocab.bin", engine.vocab().to_bytes());
+    // The known given names, as a table read in place (`NameIndex`).
+    let names =
+        apolint_rules::vocab::VocabTable::of_words(book.names.iter().flatten().map(String::as_str));
+    write("builtin_names.bin", names.to_bytes());
     // The members of each group of unfiltered regexes (dates, times,
     // amounts) as dense DFAs, one after another at 8-byte boundaries, with
     // their byte ranges; start-up reads them in place.

@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use apolint_rules::vocab::VocabTable;
 use apolint_rules::{FileError, RuleBook};
 
 use crate::matcher::Engine;
@@ -35,6 +36,12 @@ struct Aligned<B: ?Sized> {
 static VOCAB: &Aligned<[u8]> = &Aligned {
     _align: [],
     bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_vocab.bin")),
+};
+
+/// The built-in book's given names, as a table read in place.
+static NAMES: &Aligned<[u8]> = &Aligned {
+    _align: [],
+    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_names.bin")),
 };
 
 /// The engine's date, time and amount regexes as dense DFAs.
@@ -72,12 +79,17 @@ pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
     decode(LEAN_BOOK, "rule book")
 }
 
+/// The given names of the built-in book's name groups, as a lookup table
+/// (`NameIndex::with_known`).
+pub fn names() -> Result<VocabTable, Vec<FileError>> {
+    VocabTable::from_static(&NAMES.bytes).ok_or_else(|| unreadable("names"))
+}
+
 /// The engine compiled from [`book`] at build time, with its regex
 /// groups' DFAs.
 pub fn engine() -> Result<Engine, Vec<FileError>> {
     let mut engine: Engine = decode(ENGINE, "engine")?;
-    let vocab = apolint_rules::vocab::VocabTable::from_static(&VOCAB.bytes)
-        .ok_or_else(|| unreadable("vocabulary"))?;
+    let vocab = VocabTable::from_static(&VOCAB.bytes).ok_or_else(|| unreadable("vocabulary"))?;
     engine.set_vocab(vocab);
     let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
     engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);
@@ -119,6 +131,24 @@ mod tests {
                 (&got.message, &got.explanation),
                 (&want.message, &want.explanation)
             );
+        }
+    }
+
+    /// The stored table of given names is the one the groups make.
+    #[test]
+    fn the_stored_names_table_knows_every_built_in_name() {
+        use apolint_rules::vocab::NO_WORD;
+        let book = super::book().unwrap();
+        let stored = super::names().unwrap();
+        let built = super::VocabTable::of_words(book.names.iter().flatten().map(String::as_str));
+        assert!(stored.word_count() > 500, "{}", stored.word_count());
+        assert_eq!(stored.word_count(), built.word_count());
+        for name in book.names.iter().flatten() {
+            assert_ne!(stored.word_id(name), NO_WORD, "{name}");
+            assert_eq!(stored.word_id(name), built.word_id(name), "{name}");
+        }
+        for word in ["спасибо", "thanks", "", "мари"] {
+            assert_eq!(stored.word_id(word), NO_WORD, "{word}");
         }
     }
 }

@@ -12,6 +12,7 @@ use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, S
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
 use apolint_rules::segment::{sentences, Language, Line, Token, TokenKind};
+use apolint_rules::vocab::VocabTable;
 
 /// Where a finding is, in the input exactly as read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -969,7 +970,7 @@ fn addressee_mismatch(
     let t = name_after(draft, greeting, skip, le).or_else(|| {
         // Before the greeting any capitalised word can open a line
         // ("Коллеги, добрый день"), so only a known given name counts.
-        name_before(draft, greeting, line_start).filter(|t| names.known().contains(t.text(norm)))
+        name_before(draft, greeting, line_start).filter(|t| names.is_known_normalized(t.text(norm)))
     })?;
     let written = t.text(norm);
     let customer_norm = apolint_rules::normalize::normalize(customer).text;
@@ -999,8 +1000,10 @@ fn addressee_mismatch(
 #[derive(Debug, Default)]
 pub struct NameIndex {
     groups: Vec<Vec<String>>,
-    /// Every name as written in the groups (normalised).
-    known: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Every name as written in the groups (normalised), as a lookup
+    /// table: the built-in one is read in place from the binary
+    /// ([`NameIndex::with_known`]), others are built on first use.
+    known: std::sync::OnceLock<VocabTable>,
     /// Skeleton → the groups it belongs to.
     by_skeleton: std::sync::OnceLock<std::collections::HashMap<String, Vec<u32>>>,
 }
@@ -1015,15 +1018,30 @@ impl NameIndex {
         }
     }
 
+    /// An index over name groups whose names are already in `known`
+    /// ([`VocabTable::of_words`] of the groups' names, stored by `build.rs`
+    /// for the built-in ones: hashing 700 names was a tenth of a short
+    /// check, issue #19).
+    pub fn with_known(groups: Vec<Vec<String>>, known: VocabTable) -> NameIndex {
+        NameIndex {
+            groups,
+            known: std::sync::OnceLock::from(known),
+            by_skeleton: std::sync::OnceLock::new(),
+        }
+    }
+
     /// Whether `word` is a known given name (any case, `ё` as `е`).
     fn is_known(&self, word: &str) -> bool {
         let folded = apolint_rules::normalize::normalize(word).text;
-        self.known().contains(folded.trim())
+        self.is_known_normalized(folded.trim())
     }
 
-    fn known(&self) -> &std::collections::HashSet<String> {
-        self.known
-            .get_or_init(|| self.groups.iter().flatten().cloned().collect())
+    /// Whether `word`, already normalised, is a known given name.
+    fn is_known_normalized(&self, word: &str) -> bool {
+        let known = self
+            .known
+            .get_or_init(|| VocabTable::of_words(self.groups.iter().flatten().map(String::as_str)));
+        known.word_id(word) != apolint_rules::vocab::NO_WORD
     }
 
     fn by_skeleton(&self) -> &std::collections::HashMap<String, Vec<u32>> {

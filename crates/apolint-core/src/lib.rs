@@ -177,8 +177,9 @@ impl Linter {
         // compiled at build time serves, next to the book without its
         // patterns. Anything that adds, drops or narrows rules compiles
         // the full book here.
-        let (book, engine, documented) = match Self::configured_book(config, builtin::lean_book()?)?
-        {
+        let lean = builtin::lean_book()?;
+        let builtin_name_groups = lean.names.len();
+        let (book, engine, documented) = match Self::configured_book(config, lean)? {
             (book, true) => (book, builtin::engine()?, Some(std::sync::OnceLock::new())),
             (_, false) => {
                 let (book, _) = Self::configured_book(config, builtin::book()?)?;
@@ -188,8 +189,15 @@ impl Linter {
         };
         book.validate()?;
         let policy = config.policy(&book)?;
+        // Rule files only add name groups: as many as built in means the
+        // built-in ones, whose table is stored.
+        let names = if book.names.len() == builtin_name_groups {
+            findings::NameIndex::with_known(book.names.clone(), builtin::names()?)
+        } else {
+            findings::NameIndex::new(book.names.clone())
+        };
         Ok(Linter {
-            names: findings::NameIndex::new(book.names.clone()),
+            names,
             stems: findings::SuggestionStems::default(),
             book,
             documented,

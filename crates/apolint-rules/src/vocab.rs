@@ -230,6 +230,16 @@ pub struct VocabTable {
 }
 
 impl VocabTable {
+    /// The table of a list of words (ids in first-seen order): a set of
+    /// words to look tokens up in, such as the known given names.
+    pub fn of_words<'w>(words: impl IntoIterator<Item = &'w str>) -> VocabTable {
+        let mut vocab = Vocab::default();
+        for w in words {
+            vocab.word(w);
+        }
+        vocab.freeze()
+    }
+
     /// Reads a table in place from `bytes` (what [`VocabTable::to_bytes`]
     /// gave, 4-byte aligned); `None` if they are not one.
     pub fn from_static(bytes: &'static [u8]) -> Option<VocabTable> {
