@@ -92,7 +92,9 @@ pub fn engine() -> Result<Engine, Vec<FileError>> {
     let vocab = VocabTable::from_static(&VOCAB.bytes).ok_or_else(|| unreadable("vocabulary"))?;
     engine.set_vocab(vocab);
     let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
-    engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index);
+    // SAFETY: MEMBER_DFAS is what build.rs wrote with `to_bytes_*` for
+    // this index.
+    unsafe { engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index) };
     Ok(engine)
 }
 
