@@ -572,6 +572,38 @@ fn lossy_reading_and_the_file_size_cap() {
 
 /// Deeply nested TOML is refused with a pointed error (the TOML parser's
 /// recursion limit), shown as a short excerpt rather than a 40 KB line.
+/// A team's name groups join the built-in ones (which a check with the
+/// built-in rules reads apart from the rule book): both are recognised.
+#[test]
+fn a_team_name_group_joins_the_built_in_ones() {
+    let dir = tempdir("team-names");
+    std::fs::create_dir_all(dir.join("team")).unwrap();
+    std::fs::write(
+        dir.join("team/names.toml"),
+        "[[names]]\nforms = [\"гвидо\", \"гвидик\"]\n",
+    )
+    .unwrap();
+    let mismatch = |greeting: &str, customer: &str, config: bool| {
+        let draft = format!("Здравствуйте, {greeting}! Заказ уже в пути.");
+        let mut args = vec!["check", "--format", "json", "--customer-name", customer];
+        if !config {
+            args.push("--no-config");
+        }
+        args.push("-");
+        let out = apolint(&args, draft.as_bytes(), &dir);
+        stdout(&out).contains("\"name-mismatch\"")
+    };
+    // Without the team's file, Гвидик is not Гвидо; with it, it is.
+    assert!(mismatch("Гвидик", "Гвидо", false));
+    std::fs::write(dir.join("apolint.toml"), "rule_dirs = [\"team\"]\n").unwrap();
+    assert!(!mismatch("Гвидик", "Гвидо", true));
+    // The built-in groups still hold, with and without the team's.
+    for config in [false, true] {
+        assert!(!mismatch("Маша", "Мария", config), "config {config}");
+        assert!(mismatch("Анна", "Мария", config), "config {config}");
+    }
+}
+
 #[test]
 fn deeply_nested_rule_file_is_a_short_pointed_error() {
     let dir = tempdir("deep-toml");

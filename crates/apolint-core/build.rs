@@ -56,6 +56,10 @@ fn main() {
     let names =
         apolint_rules::vocab::VocabTable::of_words(book.names.iter().flatten().map(String::as_str));
     write("builtin_names.bin", names.to_bytes());
+    write(
+        "builtin_name_groups.bin",
+        postcard::to_stdvec(&book.names).expect("the name groups serialise"),
+    );
     // The members of each group of unfiltered regexes (dates, times,
     // amounts) as dense DFAs, one after another at 8-byte boundaries, with
     // their byte ranges; start-up reads them in place.

@@ -79,6 +79,14 @@ pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
     decode(LEAN_BOOK, "rule book")
 }
 
+/// The built-in book's name groups (postcard), which the lean book leaves out.
+static NAME_GROUPS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_name_groups.bin"));
+
+/// The built-in book's name groups.
+pub fn name_groups() -> Result<Vec<Vec<String>>, Vec<FileError>> {
+    decode(NAME_GROUPS, "name groups")
+}
+
 /// The given names of the built-in book's name groups, as a lookup table
 /// (`NameIndex::with_known`).
 pub fn names() -> Result<VocabTable, Vec<FileError>> {
@@ -141,6 +149,8 @@ mod tests {
     fn the_stored_names_table_knows_every_built_in_name() {
         use apolint_rules::vocab::NO_WORD;
         let book = super::book().unwrap();
+        assert_eq!(super::name_groups().unwrap(), book.names);
+        assert!(super::lean_book().unwrap().names.is_empty());
         let stored = super::names().unwrap();
         let built = super::VocabTable::of_words(book.names.iter().flatten().map(String::as_str));
         assert!(stored.word_count() > 500, "{}", stored.word_count());

@@ -999,7 +999,9 @@ fn addressee_mismatch(
 /// name into its skeleton was most of the cost (issue #19).
 #[derive(Debug, Default)]
 pub struct NameIndex {
-    groups: Vec<Vec<String>>,
+    /// The groups: given, or the built-in ones decoded on first need (the
+    /// sign-off only asks `known`; the skeletons are for greetings).
+    groups: std::sync::OnceLock<Vec<Vec<String>>>,
     /// Every name as written in the groups (normalised), as a lookup
     /// table: the built-in one is read in place from the binary
     /// ([`NameIndex::with_known`]), others are built on first use.
@@ -1012,22 +1014,29 @@ impl NameIndex {
     /// An index over name groups (not built until needed).
     pub fn new(groups: Vec<Vec<String>>) -> NameIndex {
         NameIndex {
-            groups,
+            groups: std::sync::OnceLock::from(groups),
             known: std::sync::OnceLock::new(),
             by_skeleton: std::sync::OnceLock::new(),
         }
     }
 
-    /// An index over name groups whose names are already in `known`
-    /// ([`VocabTable::of_words`] of the groups' names, stored by `build.rs`
-    /// for the built-in ones: hashing 700 names was a tenth of a short
-    /// check, issue #19).
-    pub fn with_known(groups: Vec<Vec<String>>, known: VocabTable) -> NameIndex {
+    /// The index of the built-in name groups: their names are the table
+    /// `build.rs` stored ([`VocabTable::of_words`] of them: hashing 700
+    /// names was a tenth of a short check, issue #19), the groups are
+    /// decoded only when a greeting's name is compared.
+    pub fn builtin(known: VocabTable) -> NameIndex {
         NameIndex {
-            groups,
+            groups: std::sync::OnceLock::new(),
             known: std::sync::OnceLock::from(known),
             by_skeleton: std::sync::OnceLock::new(),
         }
+    }
+
+    fn groups(&self) -> &[Vec<String>] {
+        // The built-in groups decode (a test decodes them); were they not
+        // to, names would only go unrecognised.
+        self.groups
+            .get_or_init(|| crate::builtin::name_groups().unwrap_or_default())
     }
 
     /// Whether `word` is a known given name (any case, `ё` as `е`).
@@ -1038,9 +1047,9 @@ impl NameIndex {
 
     /// Whether `word`, already normalised, is a known given name.
     fn is_known_normalized(&self, word: &str) -> bool {
-        let known = self
-            .known
-            .get_or_init(|| VocabTable::of_words(self.groups.iter().flatten().map(String::as_str)));
+        let known = self.known.get_or_init(|| {
+            VocabTable::of_words(self.groups().iter().flatten().map(String::as_str))
+        });
         known.word_id(word) != apolint_rules::vocab::NO_WORD
     }
 
@@ -1048,7 +1057,7 @@ impl NameIndex {
         self.by_skeleton.get_or_init(|| {
             let mut by_skeleton: std::collections::HashMap<String, Vec<u32>> =
                 std::collections::HashMap::new();
-            for (i, g) in self.groups.iter().enumerate() {
+            for (i, g) in self.groups().iter().enumerate() {
                 for n in g {
                     let groups = by_skeleton.entry(name_skeleton(n)).or_default();
                     if groups.last() != Some(&(i as u32)) {

@@ -177,9 +177,8 @@ impl Linter {
         // compiled at build time serves, next to the book without its
         // patterns. Anything that adds, drops or narrows rules compiles
         // the full book here.
-        let lean = builtin::lean_book()?;
-        let builtin_name_groups = lean.names.len();
-        let (book, engine, documented) = match Self::configured_book(config, lean)? {
+        let (book, engine, documented) = match Self::configured_book(config, builtin::lean_book()?)?
+        {
             (book, true) => (book, builtin::engine()?, Some(std::sync::OnceLock::new())),
             (_, false) => {
                 let (book, _) = Self::configured_book(config, builtin::book()?)?;
@@ -189,12 +188,16 @@ impl Linter {
         };
         book.validate()?;
         let policy = config.policy(&book)?;
-        // Rule files only add name groups: as many as built in means the
-        // built-in ones, whose table is stored.
-        let names = if book.names.len() == builtin_name_groups {
-            findings::NameIndex::with_known(book.names.clone(), builtin::names()?)
-        } else {
-            findings::NameIndex::new(book.names.clone())
+        // The lean book has no name groups (the built-in ones are stored
+        // apart): any it has now, rule files added.
+        let names = match (&documented, book.names.is_empty()) {
+            (Some(_), true) => findings::NameIndex::builtin(builtin::names()?),
+            (Some(_), false) => {
+                let mut groups = builtin::name_groups()?;
+                groups.extend(book.names.iter().cloned());
+                findings::NameIndex::new(groups)
+            }
+            (None, _) => findings::NameIndex::new(book.names.clone()),
         };
         Ok(Linter {
             names,
@@ -277,8 +280,10 @@ impl Linter {
         })
     }
 
-    /// The loaded rule book (rules, lexicons, name groups). Its rules may
-    /// lack their explanations and examples; [`Linter::rules`] has them.
+    /// The loaded rule book (rules, lexicons, name groups). With the
+    /// built-in rules it is the lean book: its rules lack their
+    /// explanations and examples ([`Linter::rules`] has them) and it has
+    /// only the name groups rule files added.
     pub fn book(&self) -> &RuleBook {
         &self.book
     }

@@ -1176,10 +1176,12 @@ impl RuleBook {
     /// holds them; lexicon regexes, which a test compiles, stay), and the
     /// rules' explanations and `fire`/`quiet` examples (read by `explain`,
     /// hovers, SARIF's rule list and the rule tests, never by a check;
-    /// two thirds of the book's text). The built-in
+    /// two thirds of the book's text), and the name groups (stored apart,
+    /// with a lookup table of their names). The built-in
     /// book is stored like this beside its compiled engine, so a check
     /// with the built-in rules does not decode what it never looks at.
     pub fn strip_for_checking(&mut self) {
+        self.names = Vec::new();
         for rule in &mut self.rules {
             rule.explanation = String::new();
             rule.fire = Vec::new();
