@@ -570,8 +570,6 @@ fn lossy_reading_and_the_file_size_cap() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
-/// Deeply nested TOML is refused with a pointed error (the TOML parser's
-/// recursion limit), shown as a short excerpt rather than a 40 KB line.
 /// A team's name groups join the built-in ones (which a check with the
 /// built-in rules reads apart from the rule book): both are recognised.
 #[test]
@@ -604,6 +602,8 @@ fn a_team_name_group_joins_the_built_in_ones() {
     }
 }
 
+/// Deeply nested TOML is refused with a pointed error (the TOML parser's
+/// recursion limit), shown as a short excerpt rather than a 40 KB line.
 #[test]
 fn deeply_nested_rule_file_is_a_short_pointed_error() {
     let dir = tempdir("deep-toml");
