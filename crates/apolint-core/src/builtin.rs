@@ -50,6 +50,20 @@ static MEMBER_DFAS: &Aligned<[u8]> = &Aligned {
     bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas.bin")),
 };
 
+/// The reply-header hint (`quote_header_hint`) as a dense DFA.
+static QUOTE_HEADER_HINT: &Aligned<[u8]> = &Aligned {
+    _align: [],
+    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_quote_header_hint.bin")),
+};
+
+/// The reply-header hint's DFA, read in place (and validated: it is
+/// small); `None` if it does not read, and then no line is ruled out.
+pub fn quote_header_hint() -> Option<regex_automata::dfa::dense::DFA<&'static [u32]>> {
+    regex_automata::dfa::dense::DFA::from_bytes(&QUOTE_HEADER_HINT.bytes)
+        .ok()
+        .map(|(dfa, _)| dfa)
+}
+
 /// Where each member's DFA is in [`MEMBER_DFAS`].
 static MEMBER_DFAS_INDEX: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas_index.bin"));

@@ -236,6 +236,25 @@ fn mask(bytes: &mut [u8], start: usize, end: usize) {
     }
 }
 
+/// Whether `line` may be a reply header: false when it lacks every word
+/// [`crate::quote_header_hint::QUOTE_HEADER_HINT`] lists, which every line
+/// [`quote_header_re`] matches has. The header regex's bounded `.{0,200}`
+/// repeats of any character make it ~27M instructions to compile, 8 ms: a
+/// reply with one line ending in a colon ("Here is what happened:") paid
+/// that at start-up (issue #19). The hint is a DFA `build.rs` stored.
+fn may_be_quote_header(line: &str) -> bool {
+    use regex_automata::dfa::Automaton;
+    static HINT: OnceLock<Option<regex_automata::dfa::dense::DFA<&'static [u32]>>> =
+        OnceLock::new();
+    match HINT.get_or_init(crate::builtin::quote_header_hint) {
+        Some(dfa) => !matches!(
+            dfa.try_search_fwd(&regex_automata::Input::new(line)),
+            Ok(None)
+        ),
+        None => true,
+    }
+}
+
 /// The reply-header regex; `None` only if it failed to compile, which the
 /// unit tests below rule out.
 fn quote_header_re() -> Option<&'static Regex> {
@@ -566,7 +585,7 @@ fn is_quote_header(text: &str, start: usize, end: usize) -> bool {
     let Some(line) = text.get(start..end) else {
         return false;
     };
-    if !quote_header_re().is_some_and(|re| re.is_match(line)) {
+    if !may_be_quote_header(line) || !quote_header_re().is_some_and(|re| re.is_match(line)) {
         return false;
     }
     // "From:"/"От:" alone is too weak (a sentence may start "От: …"); an
@@ -1040,6 +1059,59 @@ mod tests {
         assert!(!out.contains("поддержка"));
         assert!(!out.contains("quoted"));
         assert_eq!(out.len(), input.len());
+    }
+
+    /// The stored hint never rules out a line the header regex matches:
+    /// every line of the corpora and the real replies, the header shapes of
+    /// the tests above, and case variants of them (`ſ` folds to `s`).
+    #[test]
+    fn the_header_hint_keeps_every_line_the_header_regex_matches() {
+        assert!(crate::builtin::quote_header_hint().is_some());
+        let header = quote_header_re().unwrap();
+        let hint = regex::Regex::new(crate::quote_header_hint::QUOTE_HEADER_HINT).unwrap();
+        let mut lines: Vec<String> = vec![
+            "On Mon, 2 Nov 2026 at 10:00, Anna <a@x.ru> wrote:".into(),
+            "ON MON, 2 NOV 2026, ANNA WROTE:".into(),
+            "Пн, 2 нояб. 2026 г. в 10:00, Анна <a@x.ru> написал(а):".into(),
+            "АННА ПИШЕТ:".into(),
+            "23.11.2026, 10:04, Роман <r@ya.ru>:".into(),
+            "-----Original Message-----".into(),
+            "---- Forwarded meſſage ----".into(),
+            "-------- Пересылаемое сообщение --------".into(),
+            "From: Anna Smith".into(),
+            "  ОТ: Анна".into(),
+            "Here is what happened:".into(),
+            "-- ".into(),
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for dir in [
+            "corpus/en/drafts",
+            "corpus/ru/drafts",
+            "corpus-holdout/en/drafts",
+            "corpus-holdout/ru/drafts",
+            "holdout-2026-12",
+            "../shared/realworld",
+        ] {
+            for entry in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                lines.extend(text.lines().map(str::to_owned));
+            }
+        }
+        assert!(lines.len() > 3_000, "{} lines", lines.len());
+        let mut headers = 0;
+        for line in &lines {
+            // The stored DFA answers as the hint's regex does.
+            assert_eq!(may_be_quote_header(line), hint.is_match(line), "{line:?}");
+            if header.is_match(line) {
+                headers += 1;
+                assert!(may_be_quote_header(line), "{line:?}");
+            }
+        }
+        assert!(headers >= 11, "{headers} header lines");
     }
 
     #[test]

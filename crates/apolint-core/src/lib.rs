@@ -40,6 +40,7 @@ pub mod findings;
 pub mod input;
 mod matcher;
 pub mod output;
+mod quote_header_hint;
 pub mod request;
 pub mod structure;
 pub mod verdict;
