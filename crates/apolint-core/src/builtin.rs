@@ -32,29 +32,27 @@ struct Aligned<B: ?Sized> {
     bytes: B,
 }
 
+/// A file `build.rs` wrote into `OUT_DIR`, embedded [`Aligned`].
+macro_rules! aligned_blob {
+    ($file:literal) => {
+        &Aligned {
+            _align: [],
+            bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/", $file)),
+        }
+    };
+}
+
 /// The engine's vocabulary, read in place ([`apolint_rules::vocab::VocabTable::from_static`]).
-static VOCAB: &Aligned<[u8]> = &Aligned {
-    _align: [],
-    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_vocab.bin")),
-};
+static VOCAB: &Aligned<[u8]> = aligned_blob!("builtin_vocab.bin");
 
 /// The built-in book's given names, as a table read in place.
-static NAMES: &Aligned<[u8]> = &Aligned {
-    _align: [],
-    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_names.bin")),
-};
+static NAMES: &Aligned<[u8]> = aligned_blob!("builtin_names.bin");
 
 /// The engine's date, time and amount regexes as dense DFAs.
-static MEMBER_DFAS: &Aligned<[u8]> = &Aligned {
-    _align: [],
-    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas.bin")),
-};
+static MEMBER_DFAS: &Aligned<[u8]> = aligned_blob!("builtin_member_dfas.bin");
 
 /// The reply-header hint (`quote_header_hint`) as a dense DFA.
-static QUOTE_HEADER_HINT: &Aligned<[u8]> = &Aligned {
-    _align: [],
-    bytes: *include_bytes!(concat!(env!("OUT_DIR"), "/builtin_quote_header_hint.bin")),
-};
+static QUOTE_HEADER_HINT: &Aligned<[u8]> = aligned_blob!("builtin_quote_header_hint.bin");
 
 /// The reply-header hint's DFA, read in place (and validated: it is
 /// small); `None` if it does not read, and then no line is ruled out.
