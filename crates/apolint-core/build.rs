@@ -101,9 +101,9 @@ fn main() {
         "builtin_book.bin",
         postcard::to_stdvec(&book).expect("the rule book serialises"),
     );
-    // The same book without what a check does not read (phrase patterns
-    // and contexts, lexicon patterns, rule examples): what a check with
-    // the built-in rules decodes next to the engine.
+    // The same book without what a check does not read
+    // (`RuleBook::strip_for_checking`): what a check with the built-in
+    // rules decodes next to the engine.
     let mut lean = book;
     lean.strip_for_checking();
     write(

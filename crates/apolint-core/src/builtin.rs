@@ -25,7 +25,8 @@ static LEAN_BOOK: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_book
 /// The engine compiled from [`BOOK`].
 static ENGINE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_engine.bin"));
 
-/// Bytes aligned for reading tables of `u32`s in place (DFAs, the vocabulary).
+/// Bytes aligned for reading tables of `u32`s in place (DFAs, vocabulary
+/// and name tables).
 #[repr(C)]
 struct Aligned<B: ?Sized> {
     _align: [u64; 0],
@@ -85,8 +86,9 @@ pub fn book() -> Result<RuleBook, Vec<FileError>> {
     decode(BOOK, "rule book")
 }
 
-/// The built-in packs without their patterns: only valid with
-/// [`engine`], which holds them compiled.
+/// The built-in packs without what a check does not read (patterns, rule
+/// documentation, name groups): only valid with [`engine`], which holds
+/// the patterns compiled, [`names`] and [`name_groups`].
 pub fn lean_book() -> Result<RuleBook, Vec<FileError>> {
     decode(LEAN_BOOK, "rule book")
 }
@@ -100,7 +102,7 @@ pub fn name_groups() -> Result<Vec<Vec<String>>, Vec<FileError>> {
 }
 
 /// The given names of the built-in book's name groups, as a lookup table
-/// (`NameIndex::with_known`).
+/// (`NameIndex::builtin`).
 pub fn names() -> Result<VocabTable, Vec<FileError>> {
     VocabTable::from_static(&NAMES.bytes).ok_or_else(|| unreadable("names"))
 }

@@ -1004,7 +1004,7 @@ pub struct NameIndex {
     groups: std::sync::OnceLock<Vec<Vec<String>>>,
     /// Every name as written in the groups (normalised), as a lookup
     /// table: the built-in one is read in place from the binary
-    /// ([`NameIndex::with_known`]), others are built on first use.
+    /// ([`NameIndex::builtin`]), others are built on first use.
     known: std::sync::OnceLock<VocabTable>,
     /// Skeleton → the groups it belongs to.
     by_skeleton: std::sync::OnceLock<std::collections::HashMap<String, Vec<u32>>>,

@@ -178,33 +178,32 @@ impl Linter {
         // compiled at build time serves, next to the book without its
         // patterns. Anything that adds, drops or narrows rules compiles
         // the full book here.
-        let (book, engine, documented) = match Self::configured_book(config, builtin::lean_book()?)?
-        {
-            (book, true) => (book, builtin::engine()?, Some(std::sync::OnceLock::new())),
+        let (book, engine, lean) = match Self::configured_book(config, builtin::lean_book()?)? {
+            (book, true) => (book, builtin::engine()?, true),
             (_, false) => {
                 let (book, _) = Self::configured_book(config, builtin::book()?)?;
                 let engine = matcher::Engine::compile(&book);
-                (book, engine, None)
+                (book, engine, false)
             }
         };
         book.validate()?;
         let policy = config.policy(&book)?;
         // The lean book has no name groups (the built-in ones are stored
         // apart): any it has now, rule files added.
-        let names = match (&documented, book.names.is_empty()) {
-            (Some(_), true) => findings::NameIndex::builtin(builtin::names()?),
-            (Some(_), false) => {
+        let names = match (lean, book.names.is_empty()) {
+            (true, true) => findings::NameIndex::builtin(builtin::names()?),
+            (true, false) => {
                 let mut groups = builtin::name_groups()?;
                 groups.extend(book.names.iter().cloned());
                 findings::NameIndex::new(groups)
             }
-            (None, _) => findings::NameIndex::new(book.names.clone()),
+            (false, _) => findings::NameIndex::new(book.names.clone()),
         };
         Ok(Linter {
             names,
             stems: findings::SuggestionStems::default(),
             book,
-            documented,
+            documented: lean.then(std::sync::OnceLock::new),
             engine,
             fail_on: config.fail_on,
             policy,

@@ -566,10 +566,14 @@ pub struct Matcher<'t> {
 impl Matcher<'_> {
     /// Whether the token at `idx` (which may be out of the line) is in `set`.
     pub fn token_in(&self, set: &TokenSet, idx: isize) -> bool {
-        usize::try_from(idx)
-            .ok()
-            .filter(|&i| i < self.tokens.len())
-            .is_some_and(|i| set.matches(self, i))
+        self.token_index(idx).is_some_and(|i| set.matches(self, i))
+    }
+
+    /// `pos` as a token index, if it is one of the line's (walks step to -1
+    /// and past the end).
+    #[inline]
+    fn token_index(&self, pos: isize) -> Option<usize> {
+        usize::try_from(pos).ok().filter(|&i| i < self.tokens.len())
     }
 
     /// Whether a single-token element (or a group of them) matches token `i`.
@@ -611,9 +615,7 @@ impl Matcher<'_> {
             },
         };
         let step: isize = if dir == Dir::Forward { 1 } else { -1 };
-        let index = |p: isize| -> Option<usize> {
-            usize::try_from(p).ok().filter(|&p| p < self.tokens.len())
-        };
+        let index = |p: isize| self.token_index(p);
         match first {
             CElem::Group { alts, optional } => {
                 for alt in alts.iter() {
@@ -683,9 +685,8 @@ impl Matcher<'_> {
         match first {
             Some(
                 e @ (CElem::Word(_) | CElem::Prefix(_) | CElem::Punct(_) | CElem::OneOf(_, false)),
-            ) => usize::try_from(pos)
-                .ok()
-                .filter(|&i| i < self.tokens.len())
+            ) => self
+                .token_index(pos)
                 .is_some_and(|i| self.elem_matches_token(e, i)),
             _ => true,
         }

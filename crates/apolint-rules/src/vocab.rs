@@ -260,8 +260,8 @@ impl VocabTable {
         out
     }
 
-    /// Checks a table's numbers against each other and its text, so that
-    /// a lookup can index them without failing.
+    /// Checks a table's shape: its sections fit its numbers and its last
+    /// item ends where its text does.
     fn read(nums: Cow<'static, [u32]>, text: Cow<'static, [u8]>) -> Option<VocabTable> {
         let head = nums.get(..HEADER)?;
         if head[0] != MAGIC || head[1] as usize != nums.len() {
