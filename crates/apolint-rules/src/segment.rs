@@ -310,6 +310,11 @@ pub struct Line {
     pub end: usize,
     /// Its tokens, in order; whitespace is not a token.
     pub tokens: Vec<Token>,
+    /// The last whole sentence [`Line::sentence_language`] measured:
+    /// token range and language. Matches come a few to a sentence, and
+    /// measuring each one's sentence again was 4% of checking a megabyte
+    /// (issue #19).
+    last_sentence: std::cell::Cell<Option<(u32, u32, Language)>>,
 }
 
 impl Line {
@@ -325,7 +330,12 @@ impl Line {
         let mut tokens = std::mem::take(&mut self.tokens);
         tokens.clear();
         *self = if tokenize_fast(&norm[start..end], start, &mut tokens) {
-            Line { start, end, tokens }
+            Line {
+                start,
+                end,
+                tokens,
+                last_sentence: Default::default(),
+            }
         } else {
             tokens.clear();
             Self::tokenize_general(norm, start, end, tokens)
@@ -343,7 +353,12 @@ impl Line {
         for (off, seg) in norm[start..end].split_word_bound_indices() {
             push_segment(&mut tokens, &mut in_quotes, start, off, seg);
         }
-        Line { start, end, tokens }
+        Line {
+            start,
+            end,
+            tokens,
+            last_sentence: Default::default(),
+        }
     }
 
     /// Token range `[from, to)` of the sentence around token `idx`: between
@@ -368,6 +383,11 @@ impl Line {
 
     /// The language of the sentence around token `idx`.
     pub fn sentence_language(&self, norm: &str, idx: usize) -> Language {
+        if let Some((from, to, lang)) = self.last_sentence.get() {
+            if (from as usize..=to as usize).contains(&idx) {
+                return lang;
+            }
+        }
         let (from, to) = self.sentence_window(norm, idx);
         let (mut cyr, mut lat) = (0usize, 0usize);
         for t in &self.tokens[from..to] {
@@ -377,7 +397,14 @@ impl Line {
                 Script::Other => {}
             }
         }
-        Language::from_counts(cyr, lat)
+        let lang = Language::from_counts(cyr, lat);
+        // A window narrower than `SENTENCE_WINDOW` was cut by neither
+        // limit: it is the whole sentence, and every token in it (or the
+        // mark that ends it) gets this same window.
+        if to - from < SENTENCE_WINDOW {
+            self.last_sentence.set(Some((from as u32, to as u32, lang)));
+        }
+        lang
     }
 }
 
@@ -568,6 +595,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_remembered_sentence_answers_what_measuring_again_does() {
+        // Short sentences of either language, a sentence longer than the
+        // window on both sides of its language switch, marks back to back,
+        // and a line with no mark at all.
+        let long_en = "sorry ".repeat(70);
+        let long_mixed = format!("{}{}", "заказ ".repeat(50), "sorry ".repeat(50));
+        let lines = [
+            "заказ отправлен сегодня. sorry for the delay! мы вернём деньги?! ok".to_string(),
+            format!("начало. {long_mixed}. конец"),
+            format!("{long_en}. заказ"),
+            "... !! ? ; да. нет".to_string(),
+            "без знаков вообще и sorry too".to_string(),
+        ];
+        for norm in &lines {
+            let n = Line::tokenize(norm, 0, norm.len()).tokens.len();
+            let fresh = |i: usize| Line::tokenize(norm, 0, norm.len()).sentence_language(norm, i);
+            // In order, backwards, and hopping about, on one line that
+            // remembers: each answer is what a line that does not gives.
+            let orders: [Vec<usize>; 3] = [
+                (0..=n).collect(),
+                (0..=n).rev().collect(),
+                (0..=n).map(|i| (i * 37) % (n + 1)).collect(),
+            ];
+            for order in orders {
+                let line = Line::tokenize(norm, 0, norm.len());
+                for i in order {
+                    assert_eq!(line.sentence_language(norm, i), fresh(i), "{norm:?} at {i}");
+                }
+            }
+        }
+    }
     #[test]
     fn uax29_sentences_trim_trailing_space() {
         let s: Vec<_> = sentences("Мы вернём деньги. Спасибо!").collect();
