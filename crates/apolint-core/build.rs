@@ -63,30 +63,53 @@ fn main() {
         "builtin_name_groups.bin",
         postcard::to_stdvec(&book.names).expect("the name groups serialise"),
     );
-    // The members of each group of unfiltered regexes (dates, times,
-    // amounts) as dense DFAs, one after another at 8-byte boundaries, with
-    // their byte ranges; start-up reads them in place.
+    // Every regex as the forward and reverse dense DFAs that find its
+    // matches, one after another at 8-byte boundaries, with their byte
+    // ranges; start-up reads them in place. The forward DFA of a member of
+    // a group of unfiltered regexes (dates, times, amounts) is also its
+    // test for whether it matches a line.
     let mut blob: Vec<u8> = Vec::new();
-    let mut index: Vec<Vec<matcher::MemberTest>> = Vec::new();
-    for group in engine.member_patterns() {
-        let mut tests = Vec::new();
-        for pattern in group {
-            tests.push(match member_dfa(pattern) {
-                Some(bytes) => {
-                    blob.resize(blob.len().next_multiple_of(8), 0);
-                    let start = blob.len();
-                    blob.extend_from_slice(&bytes);
-                    matcher::MemberTest::Dfa(start as u32, blob.len() as u32)
-                }
-                None => match match_prefixes(pattern) {
-                    Some(prefixes) => matcher::MemberTest::Prefixes(prefixes),
-                    None => matcher::MemberTest::None,
-                },
-            });
-        }
-        index.push(tests);
-    }
-    write("builtin_member_dfas.bin", blob);
+    let mut store = |bytes: &[u8]| {
+        blob.resize(blob.len().next_multiple_of(8), 0);
+        let start = blob.len();
+        blob.extend_from_slice(bytes);
+        (start as u32, blob.len() as u32)
+    };
+    let patterns = engine.regex_patterns();
+    let spans: Vec<Option<matcher::SpanDfas>> = patterns
+        .iter()
+        .map(|pattern| {
+            let (forward, reverse) = span_dfas(pattern)?;
+            Some(matcher::SpanDfas {
+                forward: store(&forward),
+                reverse: store(&reverse),
+            })
+        })
+        .collect();
+    let members = engine
+        .member_regexes()
+        .into_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .map(|ri| match spans[ri] {
+                    Some(s) => matcher::MemberTest::Dfa(s.forward.0, s.forward.1),
+                    None => match member_dfa(patterns[ri]) {
+                        Some(bytes) => {
+                            let (start, end) = store(&bytes);
+                            matcher::MemberTest::Dfa(start, end)
+                        }
+                        None => match match_prefixes(patterns[ri]) {
+                            Some(prefixes) => matcher::MemberTest::Prefixes(prefixes),
+                            None => matcher::MemberTest::None,
+                        },
+                    },
+                })
+                .collect()
+        })
+        .collect();
+    let index = matcher::RegexDfaIndex { spans, members };
+    write("builtin_regex_dfas.bin", blob);
     // The reply-header hint as a DFA: compiling it as a regex at the first
     // line that ends in a colon cost 1.8M instructions (issue #19).
     write(
@@ -94,7 +117,7 @@ fn main() {
         member_dfa(quote_header_hint::QUOTE_HEADER_HINT).expect("the header hint is a small DFA"),
     );
     write(
-        "builtin_member_dfas_index.bin",
+        "builtin_regex_dfas_index.bin",
         postcard::to_stdvec(&index).expect("the DFA index serialises"),
     );
     write(
@@ -112,28 +135,56 @@ fn main() {
     );
 }
 
-/// A regex as a forward dense DFA (little-endian bytes), with the syntax
-/// the `regex` crate gives it; `None` if it is over 512 KB (one of the
-/// amount patterns is: it keeps compiling lazily at run time).
+/// The dense DFA settings of the stored regexes: the syntax the `regex`
+/// crate gives them, no capture states, minimised (715 -> 475 KB for the
+/// member tests; reading them in place validates every transition), and
+/// at most 512 KB each (a few placeholder and amount patterns are over:
+/// they keep compiling at run time).
+fn dense_config() -> regex_automata::dfa::dense::Config {
+    regex_automata::dfa::dense::Config::new()
+        .start_kind(regex_automata::dfa::StartKind::Unanchored)
+        .minimize(true)
+        .dfa_size_limit(Some(512 << 10))
+        .determinize_size_limit(Some(8 << 20))
+}
+
+fn syntax_config() -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new().nest_limit(64)
+}
+
+fn thompson_config() -> regex_automata::nfa::thompson::Config {
+    regex_automata::nfa::thompson::Config::new()
+        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+}
+
+/// A regex as a forward dense DFA (little-endian bytes); `None` if it is
+/// over the size limit.
 fn member_dfa(pattern: &str) -> Option<Vec<u8>> {
-    use regex_automata::dfa::{dense, StartKind};
-    use regex_automata::nfa::thompson;
-    let dfa = dense::Builder::new()
-        .configure(
-            dense::Config::new()
-                .start_kind(StartKind::Unanchored)
-                // Minimised at build time: 715 KB -> 475 KB of DFAs, and
-                // reading them in place validates every transition.
-                .minimize(true)
-                .dfa_size_limit(Some(512 << 10))
-                .determinize_size_limit(Some(8 << 20)),
-        )
-        .syntax(regex_automata::util::syntax::Config::new().nest_limit(64))
-        .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+    let dfa = regex_automata::dfa::dense::Builder::new()
+        .configure(dense_config())
+        .syntax(syntax_config())
+        .thompson(thompson_config())
         .build(pattern)
         .ok()?;
     let (bytes, pad) = dfa.to_bytes_little_endian();
     Some(bytes[pad..].to_vec())
+}
+
+/// A regex as the forward and reverse dense DFAs of a
+/// `regex_automata::dfa::regex::Regex` (little-endian bytes); `None` if
+/// either is over the size limit.
+fn span_dfas(pattern: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let regex = regex_automata::dfa::regex::Builder::new()
+        .dense(dense_config())
+        .syntax(syntax_config())
+        .thompson(thompson_config())
+        .build(pattern)
+        .ok()?;
+    let bytes = |dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>| {
+        let (bytes, pad) = dfa.to_bytes_little_endian();
+        bytes[pad..].to_vec()
+    };
+    Some((bytes(regex.forward()), bytes(regex.reverse())))
 }
 
 /// Literals one of which starts every match of `pattern` (regex-syntax's

@@ -49,8 +49,8 @@ static VOCAB: &Aligned<[u8]> = aligned_blob!("builtin_vocab.bin");
 /// The built-in book's given names, as a table read in place.
 static NAMES: &Aligned<[u8]> = aligned_blob!("builtin_names.bin");
 
-/// The engine's date, time and amount regexes as dense DFAs.
-static MEMBER_DFAS: &Aligned<[u8]> = aligned_blob!("builtin_member_dfas.bin");
+/// The engine's regexes as dense DFAs (forward and reverse per regex).
+static REGEX_DFAS: &Aligned<[u8]> = aligned_blob!("builtin_regex_dfas.bin");
 
 /// The reply-header hint (`quote_header_hint`) as a dense DFA.
 static QUOTE_HEADER_HINT: &Aligned<[u8]> = aligned_blob!("builtin_quote_header_hint.bin");
@@ -63,9 +63,9 @@ pub fn quote_header_hint() -> Option<regex_automata::dfa::dense::DFA<&'static [u
         .map(|(dfa, _)| dfa)
 }
 
-/// Where each member's DFA is in [`MEMBER_DFAS`].
-static MEMBER_DFAS_INDEX: &[u8] =
-    include_bytes!(concat!(env!("OUT_DIR"), "/builtin_member_dfas_index.bin"));
+/// Where each regex's DFAs are in [`REGEX_DFAS`], and each member test's.
+static REGEX_DFAS_INDEX: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/builtin_regex_dfas_index.bin"));
 
 fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Vec<FileError>> {
     postcard::from_bytes(bytes).map_err(|e| unreadable(&format!("{what}: {e}")))
@@ -113,10 +113,10 @@ pub fn engine() -> Result<Engine, Vec<FileError>> {
     let mut engine: Engine = decode(ENGINE, "engine")?;
     let vocab = VocabTable::from_static(&VOCAB.bytes).ok_or_else(|| unreadable("vocabulary"))?;
     engine.set_vocab(vocab);
-    let index: Vec<Vec<crate::matcher::MemberTest>> = decode(MEMBER_DFAS_INDEX, "regex index")?;
-    // SAFETY: MEMBER_DFAS is what build.rs wrote with `to_bytes_*` for
+    let index: crate::matcher::RegexDfaIndex = decode(REGEX_DFAS_INDEX, "regex index")?;
+    // SAFETY: REGEX_DFAS is what build.rs wrote with `to_bytes_*` for
     // this index.
-    unsafe { engine.attach_member_dfas(&MEMBER_DFAS.bytes, &index) };
+    unsafe { engine.attach_regex_dfas(&REGEX_DFAS.bytes, &index) };
     Ok(engine)
 }
 

@@ -31,6 +31,28 @@ pub enum MemberTest {
     None,
 }
 
+/// A regex as the two dense DFAs that find its matches' spans (the forward
+/// one finds where a match ends, the reverse one where it starts): byte
+/// ranges of the blob `build.rs` writes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SpanDfas {
+    /// The forward DFA (unanchored, leftmost-first): also the member test.
+    pub forward: (u32, u32),
+    /// The reverse DFA (anchored).
+    pub reverse: (u32, u32),
+}
+
+/// What `build.rs` stores beside the blob of DFAs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RegexDfaIndex {
+    /// Per regex, in [`Engine::regex_patterns`] order: its span DFAs, if
+    /// both are under the size limit.
+    pub spans: Vec<Option<SpanDfas>>,
+    /// Per group of regexes with no literals, per member: how the member is
+    /// ruled out on a line ([`Engine::member_regexes`] order).
+    pub members: Vec<Vec<MemberTest>>,
+}
+
 /// Who a match belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Owner {
@@ -58,6 +80,56 @@ struct RegexRule {
     owner: Owner,
     spec: RegexSpec,
     lang: RuleLang,
+    /// The built-in regexes' DFAs, compiled at build time; `None` for
+    /// user rules and regexes too big for them (those compile `spec.regex`).
+    #[serde(skip)]
+    dfas: Option<SpanRegex>,
+}
+
+/// A regex searched with the dense DFAs `build.rs` compiled, read in place
+/// from the binary. Compiling a date, time or amount regex at its first
+/// match was 1.1M instructions, and a short reply with a date and an
+/// amount compiled a few: 29% of checking it (issue #19).
+#[derive(Debug)]
+struct SpanRegex {
+    forward: &'static [u8],
+    reverse: &'static [u8],
+    /// Decoded on first use; `None` if a DFA failed to decode.
+    regex: std::sync::OnceLock<Option<DfaRegex>>,
+}
+
+type DfaRegex = regex_automata::dfa::regex::Regex<MemberDfa>;
+
+impl SpanRegex {
+    fn get(&self) -> Option<&DfaRegex> {
+        self.regex
+            .get_or_init(|| {
+                // SAFETY: both are DFAs that `build.rs` serialised with this
+                // crate's regex-automata, as `attach_regex_dfas` requires of
+                // its caller; a test reads every one with the checked
+                // `from_bytes`.
+                let (forward, _) = unsafe { MemberDfa::from_bytes_unchecked(self.forward) }.ok()?;
+                let (reverse, _) = unsafe { MemberDfa::from_bytes_unchecked(self.reverse) }.ok()?;
+                Some(regex_automata::dfa::regex::Regex::builder().build_from_dfas(forward, reverse))
+            })
+            .as_ref()
+    }
+
+    /// The spans of the matches in `hay`, as `regex::Regex::find_iter`
+    /// gives them (both are leftmost-first and step over empty matches the
+    /// same way); `None` if the DFAs cannot answer.
+    fn find_all(&self, hay: &str) -> Option<Vec<(usize, usize)>> {
+        let regex = self.get()?;
+        let mut searcher =
+            regex_automata::util::iter::Searcher::new(regex_automata::Input::new(hay));
+        let mut spans = Vec::new();
+        // No DFA here has quit bytes or word-boundary heuristics, so a
+        // search does not fail; if one did, the caller runs the regex.
+        while let Some(m) = searcher.try_advance(|input| regex.try_search(input)).ok()? {
+            spans.push((m.start(), m.end()));
+        }
+        Some(spans)
+    }
 }
 
 /// Regexes with no literal prefilter that run on the same lines of the same
@@ -218,7 +290,7 @@ impl MemberDfas {
                             // SAFETY: `blob` holds DFAs that `build.rs`
                             // serialised with this crate's regex-automata
                             // (one version in Cargo.lock), as
-                            // `attach_member_dfas` requires of its caller;
+                            // `attach_regex_dfas` requires of its caller;
                             // a test reads every one with the checked
                             // `from_bytes`. Checking them here at every
                             // start was 0.75M instructions, a sixth of a
@@ -758,7 +830,12 @@ impl Engine {
                 });
                 regex_targets[id].push(idx);
             }
-            regexes.push(RegexRule { owner, spec, lang });
+            regexes.push(RegexRule {
+                owner,
+                spec,
+                lang,
+                dfas: None,
+            });
         }
         Engine {
             anchor_mode: AnchorMode::Vocab,
@@ -793,36 +870,51 @@ impl Engine {
         self.vocab = vocab;
     }
 
-    /// The patterns of the members of each group of regexes with no
-    /// literal prefilter, in group and member order: what `build.rs`
-    /// compiles into the DFAs [`Engine::attach_member_dfas`] reads.
+    /// Every regex's pattern, in the order [`RegexDfaIndex::spans`] follows.
     #[allow(dead_code)] // by build.rs, which includes this file, and tests
-    pub fn member_patterns(&self) -> Vec<Vec<&str>> {
+    pub fn regex_patterns(&self) -> Vec<&str> {
+        self.regexes.iter().map(|r| r.spec.regex.as_str()).collect()
+    }
+
+    /// The regex index of each member of each group of regexes with no
+    /// literal prefilter, in group and member order: the shape of
+    /// [`RegexDfaIndex::members`].
+    #[allow(dead_code)] // by build.rs, which includes this file, and tests
+    pub fn member_regexes(&self) -> Vec<Vec<usize>> {
         self.unfiltered
             .iter()
-            .map(|g| {
-                g.members
-                    .iter()
-                    .map(|&ri| self.regexes[ri as usize].spec.regex.as_str())
-                    .collect()
-            })
+            .map(|g| g.members.iter().map(|&ri| ri as usize).collect())
             .collect()
     }
 
-    /// Gives the groups their members' tests: `index[group][member]`, with
-    /// DFAs as byte ranges of `blob`. A group whose shape does not match
-    /// [`Engine::member_patterns`] is left as it is.
+    /// Gives the regexes the DFAs `build.rs` compiled: their span DFAs, and
+    /// their groups' member tests, as byte ranges of `blob`. An index whose
+    /// shape does not match this engine's regexes (or groups) is left out.
     ///
     /// # Safety
     ///
-    /// Each `MemberTest::Dfa` range of `blob` must be a dense DFA that
+    /// Each range of `blob` that `index` names must be a dense DFA that
     /// regex-automata's `to_bytes_*` wrote (as `build.rs` does): they are
     /// read without validating their transitions.
-    pub unsafe fn attach_member_dfas(&mut self, blob: &'static [u8], index: &[Vec<MemberTest>]) {
-        if index.len() != self.unfiltered.len() {
+    pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
+        let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
+        if index.spans.len() == self.regexes.len() {
+            for (rule, spans) in self.regexes.iter_mut().zip(&index.spans) {
+                let Some(spans) = spans else { continue };
+                if let (Some(forward), Some(reverse)) = (range(spans.forward), range(spans.reverse))
+                {
+                    rule.dfas = Some(SpanRegex {
+                        forward,
+                        reverse,
+                        regex: std::sync::OnceLock::new(),
+                    });
+                }
+            }
+        }
+        if index.members.len() != self.unfiltered.len() {
             return;
         }
-        for (group, tests) in self.unfiltered.iter_mut().zip(index) {
+        for (group, tests) in self.unfiltered.iter_mut().zip(&index.members) {
             if tests.len() != group.members.len() {
                 continue;
             }
@@ -1239,21 +1331,29 @@ impl Engine {
         let spec = &rule.spec;
         let (norm, forced) = (draft.norm, draft.forced);
         let (hay, base) = draft.line(spec.case_sensitive, ls, le);
-        let Some(regex) = spec.regex.get() else {
-            return;
+        let spans = match rule.dfas.as_ref().and_then(|d| d.find_all(hay)) {
+            Some(spans) => spans,
+            None => match spec.regex.get() {
+                Some(regex) => regex.find_iter(hay).map(|m| (m.start(), m.end())).collect(),
+                None => return,
+            },
         };
-        for m in regex.find_iter(hay) {
-            if m.is_empty() {
+        for (start, end) in spans {
+            if start == end {
                 continue;
             }
-            if spec.word_boundary && (!word_start(hay, m.start()) || !word_end(hay, m.end())) {
+            if spec.word_boundary && (!word_start(hay, start) || !word_end(hay, end)) {
                 continue;
             }
-            if !spec.allow.is_empty() && spec.allow.iter().any(|a| *a == m.as_str().to_lowercase())
+            if !spec.allow.is_empty()
+                && spec
+                    .allow
+                    .iter()
+                    .any(|a| *a == hay[start..end].to_lowercase())
             {
                 continue;
             }
-            let (mut s, mut e) = (base + m.start(), base + m.end());
+            let (mut s, mut e) = (base + start, base + end);
             if spec.case_sensitive {
                 s = norm.map.to_derived(s);
                 e = norm.map.to_derived(e);
@@ -1637,6 +1737,38 @@ mod tests {
             "{groups} {dfas} {prefixes}"
         );
         assert!(matched > 100, "{matched} matches");
+    }
+
+    #[test]
+    fn span_dfas_find_the_spans_the_regexes_find() {
+        let engine = crate::builtin::engine().unwrap();
+        let lines = regex_test_lines();
+        let (mut with_dfas, mut spans) = (0, 0);
+        for rule in &engine.regexes {
+            let Some(dfas) = &rule.dfas else { continue };
+            with_dfas += 1;
+            // What start-up reads unchecked passes the checked reader.
+            assert!(MemberDfa::from_bytes(dfas.forward).is_ok());
+            assert!(MemberDfa::from_bytes(dfas.reverse).is_ok());
+            let regex = rule.spec.regex.get().unwrap();
+            for line in &lines {
+                let want: Vec<(usize, usize)> = regex
+                    .find_iter(line)
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                let got = dfas.find_all(line).expect("the DFAs search");
+                assert_eq!(got, want, "{} on {line:?}", regex.as_str());
+                spans += want.len();
+            }
+        }
+        // All but the few regexes over the DFA size limit; matches of each
+        // kind (placeholders, shouting, emoji, dates, times, amounts).
+        assert!(
+            with_dfas * 5 >= engine.regexes.len() * 4,
+            "{with_dfas} of {}",
+            engine.regexes.len()
+        );
+        assert!(spans > 1000, "{spans} spans");
     }
 
     #[test]
