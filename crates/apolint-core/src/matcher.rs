@@ -94,8 +94,10 @@ struct RegexRule {
 struct SpanRegex {
     forward: &'static [u8],
     reverse: &'static [u8],
-    /// Decoded on first use; `None` if a DFA failed to decode.
-    regex: std::sync::OnceLock<Option<DfaRegex>>,
+    /// Decoded on first use; `None` if a DFA failed to decode. Boxed: a
+    /// decoded pair is ~900 bytes, and inline in each of the engine's
+    /// regexes it made the engine 30 KB more heap to fill at start-up.
+    regex: std::sync::OnceLock<Option<Box<DfaRegex>>>,
 }
 
 type DfaRegex = regex_automata::dfa::regex::Regex<MemberDfa>;
@@ -110,9 +112,11 @@ impl SpanRegex {
                 // `from_bytes`.
                 let (forward, _) = unsafe { MemberDfa::from_bytes_unchecked(self.forward) }.ok()?;
                 let (reverse, _) = unsafe { MemberDfa::from_bytes_unchecked(self.reverse) }.ok()?;
-                Some(regex_automata::dfa::regex::Regex::builder().build_from_dfas(forward, reverse))
+                Some(Box::new(
+                    regex_automata::dfa::regex::Regex::builder().build_from_dfas(forward, reverse),
+                ))
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// The spans of the matches in `hay`, as `regex::Regex::find_iter`
