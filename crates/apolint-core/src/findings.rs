@@ -11,7 +11,7 @@ use crate::structure::{Part, PartsFound};
 use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, Situation};
 use apolint_rules::diagnostics::floor_char_boundary;
 use apolint_rules::normalize::Normalized;
-use apolint_rules::segment::{sentences, Language, Line, Token, TokenKind};
+use apolint_rules::segment::{sentence_containing, Language, Line, Token, TokenKind};
 use apolint_rules::vocab::VocabTable;
 
 /// Where a finding is, in the input exactly as read.
@@ -122,9 +122,8 @@ impl Draft<'_> {
         let (xs, xe) = (self.norm.map.to_source(ls), self.norm.map.to_source(le));
         let x = self.norm.map.to_source(pos);
         let text = &self.extracted.text[xs..xe];
-        let (s, e) = sentences(text)
-            .find(|&(s, e)| x < xs + e.max(s + 1))
-            .map_or((0, text.trim_end().len()), |(s, e)| (s, e));
+        let (s, e) =
+            sentence_containing(text, x.saturating_sub(xs)).unwrap_or((0, text.trim_end().len()));
         let start = floor_char_boundary(self.input, self.extracted.map.to_source(xs + s));
         let end = floor_char_boundary(self.input, self.extracted.map.to_source(xs + e));
         (start, end.max(start))
