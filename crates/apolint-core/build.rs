@@ -144,10 +144,9 @@ fn main() {
 }
 
 /// The dense DFA settings of the stored regexes: the syntax the `regex`
-/// crate gives them, no capture states, minimised (715 -> 475 KB for the
-/// member tests; reading them in place validates every transition), and
-/// at most 512 KB each (a few placeholder and amount patterns are over:
-/// they keep compiling at run time).
+/// crate gives them, no capture states, minimised (the member tests went
+/// from 715 to 475 KB), and at most 512 KB each (a few placeholder and
+/// amount patterns are over: they keep compiling at run time).
 fn dense_config() -> regex_automata::dfa::dense::Config {
     regex_automata::dfa::dense::Config::new()
         .start_kind(regex_automata::dfa::StartKind::Unanchored)
@@ -166,7 +165,7 @@ fn thompson_config() -> regex_automata::nfa::thompson::Config {
 }
 
 /// A regex as a forward dense DFA (little-endian bytes); `None` if it is
-/// over the size limit.
+/// over the size limit or has what a DFA cannot match (a Unicode `\b`).
 fn member_dfa(pattern: &str) -> Option<Vec<u8>> {
     let dfa = regex_automata::dfa::dense::Builder::new()
         .configure(dense_config())
@@ -180,7 +179,8 @@ fn member_dfa(pattern: &str) -> Option<Vec<u8>> {
 
 /// A regex as the forward and reverse dense DFAs of a
 /// `regex_automata::dfa::regex::Regex` (little-endian bytes); `None` if
-/// either is over the size limit.
+/// either is over the size limit or the pattern has what a DFA cannot
+/// match (a Unicode `\b`).
 fn span_dfas(pattern: &str) -> Option<(Vec<u8>, Vec<u8>)> {
     let regex = regex_automata::dfa::regex::Builder::new()
         .dense(dense_config())

@@ -166,6 +166,8 @@ fn sort_for_merging(matches: &mut Vec<RawMatch>) {
     // Owner (kind, then id: 33 bits), start, end reversed (32 each), and
     // the position in the scan (31 bits).
     const POSITION_BITS: u32 = 31;
+    // Unreachable in practice (2^31 matches of 16 bytes would be 32 GiB),
+    // but positions must fit their bits for the order to be stable.
     if matches.len() > 1 << POSITION_BITS {
         matches.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
         return;

@@ -102,16 +102,25 @@ struct SpanRegex {
 
 type DfaRegex = regex_automata::dfa::regex::Regex<MemberDfa>;
 
+/// Reads a DFA that [`Engine::attach_regex_dfas`] was given, without
+/// validating its transitions: checking them at every start was 0.75M
+/// instructions, a sixth of a short check with a digit (issue #19).
+fn read_stored_dfa(bytes: &'static [u8]) -> Option<MemberDfa> {
+    // SAFETY: `bytes` is a range of the blob `attach_regex_dfas` was given,
+    // which its caller guarantees is a DFA serialised by this crate's
+    // regex-automata (`build.rs`, one version in Cargo.lock); a test reads
+    // every stored one with the checked `from_bytes`.
+    unsafe { MemberDfa::from_bytes_unchecked(bytes) }
+        .ok()
+        .map(|(dfa, _)| dfa)
+}
+
 impl SpanRegex {
     fn get(&self) -> Option<&DfaRegex> {
         self.regex
             .get_or_init(|| {
-                // SAFETY: both are DFAs that `build.rs` serialised with this
-                // crate's regex-automata, as `attach_regex_dfas` requires of
-                // its caller; a test reads every one with the checked
-                // `from_bytes`.
-                let (forward, _) = unsafe { MemberDfa::from_bytes_unchecked(self.forward) }.ok()?;
-                let (reverse, _) = unsafe { MemberDfa::from_bytes_unchecked(self.reverse) }.ok()?;
+                let forward = read_stored_dfa(self.forward)?;
+                let reverse = read_stored_dfa(self.reverse)?;
                 Some(Box::new(
                     regex_automata::dfa::regex::Regex::builder().build_from_dfas(forward, reverse),
                 ))
@@ -291,17 +300,7 @@ impl MemberDfas {
                     .iter()
                     .map(|t| match t {
                         MemberTest::Dfa(s, e) => match self.blob.get(*s as usize..*e as usize) {
-                            // SAFETY: `blob` holds DFAs that `build.rs`
-                            // serialised with this crate's regex-automata
-                            // (one version in Cargo.lock), as
-                            // `attach_regex_dfas` requires of its caller;
-                            // a test reads every one with the checked
-                            // `from_bytes`. Checking them here at every
-                            // start was 0.75M instructions, a sixth of a
-                            // short check with a digit (issue #19).
-                            Some(b) => unsafe { MemberDfa::from_bytes_unchecked(b) }
-                                .ok()
-                                .map(|(dfa, _)| Some(dfa)),
+                            Some(b) => read_stored_dfa(b).map(Some),
                             None => Some(None),
                         },
                         MemberTest::Prefixes(_) | MemberTest::None => Some(None),
@@ -898,8 +897,14 @@ impl Engine {
     /// # Safety
     ///
     /// Each range of `blob` that `index` names must be a dense DFA that
-    /// regex-automata's `to_bytes_*` wrote (as `build.rs` does): they are
-    /// read without validating their transitions.
+    /// this crate's regex-automata wrote with `to_bytes_*` (as `build.rs`
+    /// does): they are read without validating their transitions.
+    ///
+    /// For the answers to be right (not for memory safety), each
+    /// [`SpanDfas`] must be the forward and reverse DFA of one
+    /// `regex_automata::dfa::regex::Regex` built from that regex's own
+    /// pattern: a mismatched pair finds other spans, or panics in
+    /// regex-automata's check that the reverse search matches.
     pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
         let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
         if index.spans.len() == self.regexes.len() {

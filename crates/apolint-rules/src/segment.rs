@@ -486,10 +486,11 @@ pub fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// (issue #19). The segmenter's state is its last four character classes,
 /// and no rule breaks between two letters, so four letters in a row reset
 /// it: from their start, it breaks exactly where a run from the start of
-/// `text` does, past them. Segmenting from the last word before the last
-/// `.`, `!` or `?` before `x` therefore agrees with segmenting all of
-/// `text` from the end of its first sentence on; when `x` is in that first
-/// (possibly cut) sentence, all of `text` is segmented.
+/// `text` does, past them. Segmenting from the last four letters in a row
+/// before the last `.`, `!` or `?` before `x` therefore agrees with
+/// segmenting all of `text` from the end of its first sentence on; when
+/// `x` is in that first (possibly cut) sentence, all of `text` is
+/// segmented.
 pub fn sentence_containing(text: &str, x: usize) -> Option<(usize, usize)> {
     let contains = |&(s, e): &(usize, usize)| x < e.max(s + 1);
     if let Some(from) = restart_before(text, x) {
@@ -501,11 +502,14 @@ pub fn sentence_containing(text: &str, x: usize) -> Option<(usize, usize)> {
     sentences(text).find(contains)
 }
 
-/// Where four letters start, before the last `.`, `!` or `?` before `x`
-/// (see [`sentence_containing`]); `None` if there are no such letters.
+/// Where the last four letters in a row start before the last `.`, `!`
+/// or `?` before `x` (see [`sentence_containing`]); `None` if there is no
+/// such mark or no such letters before it, or `x` is not a character
+/// boundary.
 fn restart_before(text: &str, x: usize) -> Option<usize> {
-    // A letter whose Sentence_Break class is Upper or Lower, and whose
-    // UTF-8 is never a combining mark (Extend would keep the old state).
+    // Letters whose Sentence_Break class is Upper or Lower; an Extend or
+    // Format character (a combining accent) between them would keep the
+    // segmenter's old state, so it breaks the run.
     let letter =
         |c: char| c.is_ascii_alphabetic() || matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё');
     let before = text.get(..x.min(text.len()))?;
