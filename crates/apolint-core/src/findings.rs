@@ -1287,45 +1287,48 @@ mod tests {
     use crate::matcher::{Owner, RawMatch};
     use apolint_rules::segment::Language;
 
-    #[test]
-    fn packed_keys_sort_matches_as_the_stable_tuple_sort_does() {
-        // Owners of both kinds with ids past 2^31, offsets at the u32
-        // limits, and equal (owner, start, end) with different languages,
-        // whose scan order must survive.
-        let owners = [
-            Owner::Rule(0),
-            Owner::Rule(7),
-            Owner::Rule(u32::MAX),
-            Owner::Tag(0),
-            Owner::Tag(3),
-            Owner::Tag(u32::MAX),
-        ];
-        let offsets = [0, 1, 5, 6, u32::MAX - 1, u32::MAX];
-        let langs = [Language::Ru, Language::En, Language::Mixed];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
-        for round in 0..200 {
-            let matches: Vec<RawMatch> = (0..round % 60)
-                .map(|_| {
-                    let (a, b) = (offsets[next(6)], offsets[next(6)]);
-                    RawMatch {
-                        owner: owners[next(6)],
-                        start: a.min(b),
-                        end: a.max(b),
-                        lang: langs[next(3)],
-                    }
+    /// Owners of both kinds with ids past 2^31, and offsets at the u32
+    /// limits.
+    const OWNERS: [Owner; 6] = [
+        Owner::Rule(0),
+        Owner::Rule(7),
+        Owner::Rule(u32::MAX),
+        Owner::Tag(0),
+        Owner::Tag(3),
+        Owner::Tag(u32::MAX),
+    ];
+    const OFFSETS: [u32; 6] = [0, 1, 5, 6, u32::MAX - 1, u32::MAX];
+    const LANGS: [Language; 3] = [Language::Ru, Language::En, Language::Mixed];
+
+    proptest::proptest! {
+        #[test]
+        fn packed_keys_sort_matches_as_the_stable_tuple_sort_does(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(&OWNERS[..]),
+                    proptest::sample::select(&OFFSETS[..]),
+                    proptest::sample::select(&OFFSETS[..]),
+                    proptest::sample::select(&LANGS[..]),
+                ),
+                0..60,
+            )
+        ) {
+            // Few distinct values: equal (owner, start, end) with different
+            // languages are common, and their scan order must survive.
+            let matches: Vec<RawMatch> = parts
+                .into_iter()
+                .map(|(owner, a, b, lang)| RawMatch {
+                    owner,
+                    start: a.min(b),
+                    end: a.max(b),
+                    lang,
                 })
                 .collect();
             let mut expected = matches.clone();
             expected.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
             let mut packed = matches;
             sort_for_merging(&mut packed);
-            assert_eq!(packed, expected, "round {round}");
+            proptest::prop_assert_eq!(packed, expected);
         }
     }
 

@@ -1065,23 +1065,19 @@ mod tests {
         assert!(mail.ends_with('.'));
     }
 
-    #[test]
-    fn url_and_email_starts_are_found_in_order_from_any_position() {
-        // Overlapping and cut prefixes, `@` runs, and text between them.
-        let pieces = [
-            "http://", "https://", "www.", "ftp://", "@", "hhttp:/", "wwww.", "ht", "ftp:/", "a",
-            " ", ".", "щ", "https:/",
-        ];
-        let mut state = 11u32;
-        let mut next = |n: usize| {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            (state >> 16) as usize % n
-        };
-        for _ in 0..300 {
-            let mut hay = String::new();
-            for _ in 0..next(24) {
-                hay.push_str(pieces[next(pieces.len())]);
-            }
+    /// Overlapping and cut URL prefixes, `@` runs, and text between them.
+    const URL_PIECES: [&str; 14] = [
+        "http://", "https://", "www.", "ftp://", "@", "hhttp:/", "wwww.", "ht", "ftp:/", "a", " ",
+        ".", "щ", "https:/",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn url_and_email_starts_are_found_in_order_from_any_position(
+            pieces in proptest::collection::vec(proptest::sample::select(&URL_PIECES[..]), 0..24),
+            jumps in proptest::collection::vec(1usize..5, 200),
+        ) {
+            let hay = pieces.concat();
             let bytes = hay.as_bytes();
             let naive = |from: usize| {
                 (from..bytes.len()).find(|&i| {
@@ -1092,9 +1088,12 @@ mod tests {
             // sometimes jumping past a match.
             let mut starts = UrlOrEmailStarts::new(bytes);
             let mut from = 0;
-            while from <= bytes.len() {
-                assert_eq!(starts.next_from(from), naive(from), "{hay:?} from {from}");
-                from += 1 + next(4);
+            for jump in jumps {
+                if from > bytes.len() {
+                    break;
+                }
+                proptest::prop_assert_eq!(starts.next_from(from), naive(from), "from {}", from);
+                from += jump;
             }
         }
     }

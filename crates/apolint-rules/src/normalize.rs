@@ -415,42 +415,33 @@ mod tests {
         assert_eq!(n.text, "мы вернем деньги. ok");
     }
 
-    #[test]
-    fn runs_of_plain_ascii_fold_and_count_as_byte_by_byte() {
-        // Runs of every length between capitals, digits, line breaks, NULs
-        // and Cyrillic, checked against the fold done one character at a
-        // time.
-        let pieces = [
-            "a", "b c", ", ", " ", "Ab", "XYZW", "7", "\n", "\0", "ё", "Щи", "x!?",
-        ];
-        let fold = |c: char| match c {
-            'ё' | 'Ё' => 'е',
-            c => c.to_lowercase().next().unwrap_or(c),
-        };
-        let mut state = 7u32;
-        let mut next = |n: usize| {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            (state >> 16) as usize % n
-        };
-        for _ in 0..500 {
-            let mut draft = String::new();
-            for _ in 0..next(17) {
-                draft.push_str(pieces[next(pieces.len())]);
-            }
+    /// Runs of every length between capitals, digits, line breaks, NULs
+    /// and Cyrillic.
+    const PIECES: [&str; 12] = [
+        "a", "b c", ", ", " ", "Ab", "XYZW", "7", "\n", "\0", "ё", "Щи", "x!?",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn runs_of_plain_ascii_fold_and_count_as_byte_by_byte(
+            pieces in proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..17)
+        ) {
+            // Checked against the fold done one character at a time.
+            let fold = |c: char| match c {
+                'ё' | 'Ё' => 'е',
+                c => c.to_lowercase().next().unwrap_or(c),
+            };
+            let draft = pieces.concat();
             let n = normalize(&draft);
             let want: String = draft.chars().filter(|&c| c != '\0').map(fold).collect();
-            assert_eq!(n.text, want, "{draft:?}");
+            proptest::prop_assert_eq!(&n.text, &want);
             let latin = draft.chars().filter(char::is_ascii_alphabetic).count();
             let cyrillic = draft.chars().filter(|c| !c.is_ascii()).count();
-            assert_eq!(
-                (n.latin_letters, n.cyrillic_letters),
-                (latin, cyrillic),
-                "{draft:?}"
-            );
+            proptest::prop_assert_eq!((n.latin_letters, n.cyrillic_letters), (latin, cyrillic));
             // Each character maps back to the one it was folded from.
             for (i, c) in n.text.char_indices() {
                 let from = draft[n.map.to_source(i)..].chars().next().map(fold);
-                assert_eq!(from, Some(c), "{draft:?} at {i}");
+                proptest::prop_assert_eq!(from, Some(c), "at {}", i);
             }
         }
     }
