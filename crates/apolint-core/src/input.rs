@@ -238,10 +238,10 @@ fn mask(bytes: &mut [u8], start: usize, end: usize) {
 
 /// Whether `line` may be a reply header: false when it lacks every word
 /// [`crate::quote_header_hint::QUOTE_HEADER_HINT`] lists, which every line
-/// [`quote_header_re`] matches has. The header regex's bounded `.{0,200}`
-/// repeats of any character make it ~27M instructions to compile, 8 ms: a
-/// reply with one line ending in a colon ("Here is what happened:") paid
-/// that at start-up (issue #19). The hint is a DFA `build.rs` stored.
+/// [`QUOTE_HEADER`] matches has. A reply with one line ending in a colon
+/// ("Here is what happened:") compiled the header regex for it (27M
+/// instructions, 8 ms, before its parts were split; issue #19). The hint
+/// is a DFA `build.rs` stored.
 fn may_be_quote_header(line: &str) -> bool {
     use regex_automata::dfa::Automaton;
     static HINT: OnceLock<Option<regex_automata::dfa::dense::DFA<&'static [u32]>>> =
@@ -255,23 +255,123 @@ fn may_be_quote_header(line: &str) -> bool {
     }
 }
 
-/// The reply-header regex; `None` only if it failed to compile, which the
-/// unit tests below rule out.
-fn quote_header_re() -> Option<&'static Regex> {
-    static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"(?ix)^\s*(?:
-                on\s.{4,200}\swrote:\s*$
-              | .{0,200}\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$
-              | -{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-{0,}\s*$
-              | (?:from|от):\s.{1,200}$
-              | \d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s.{1,200}:\s*$
-            )",
-        )
-        .ok()
-    })
-    .as_ref()
+/// What a reply header looks like, as one regex: the reference that
+/// [`matches_quote_header`] answers for (a test compares the two on every
+/// corpus line and on generated ones).
+#[cfg(test)]
+const QUOTE_HEADER: &str = r"(?ix)^\s*(?:
+    on\s.{4,200}\swrote:\s*$
+  | .{0,200}\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$
+  | -{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-{0,}\s*$
+  | (?:from|от):\s.{1,200}$
+  | \d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s.{1,200}:\s*$
+)";
+
+/// One part of [`QUOTE_HEADER`], compiled at its first use; `None` if it
+/// failed to (the tests compile every part).
+struct HeaderPart {
+    pattern: &'static str,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl HeaderPart {
+    const fn new(pattern: &'static str) -> HeaderPart {
+        HeaderPart {
+            pattern,
+            regex: OnceLock::new(),
+        }
+    }
+
+    fn find<'h>(&self, line: &'h str) -> Option<regex::Match<'h>> {
+        self.regex
+            .get_or_init(|| Regex::new(self.pattern).ok())
+            .as_ref()?
+            .find(line)
+    }
+}
+
+// The parts of [`QUOTE_HEADER`] around its bounded runs of any character
+// (`.{4,200}`, `.{0,200}`, `.{1,200}`). Compiled as one regex, those runs
+// are ~8,000 NFA states, 27M instructions (8 ms) at the first reply
+// header, and a reply that quotes the thread has one (issue #19). Each run
+// sits between parts that fix where it starts and ends, so its length is
+// counted in code instead; the words stay in regexes, which fold case as
+// `(?i)` does (`ſ` for `s`, the old Cyrillic letter forms), each compiled
+// only when a line gets to it.
+
+/// `on ` after the leading white space (first branch).
+static HEADER_ON: HeaderPart = HeaderPart::new(r"(?i)^\s*on\s");
+/// ` wrote:` at the end (first branch).
+static HEADER_WROTE: HeaderPart = HeaderPart::new(r"(?i)\swrote:\s*$");
+/// ` написал(а):`, ` пишет:`, ` wrote:`… at the end (second branch).
+static HEADER_SAYS: HeaderPart =
+    HeaderPart::new(r"(?i)\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$");
+/// A forwarded or original message separator line (third branch).
+static HEADER_SEPARATOR: HeaderPart = HeaderPart::new(
+    r"(?i)^\s*-{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-*\s*$",
+);
+/// `From: ` or `От: ` after the leading white space (fourth branch).
+static HEADER_FROM: HeaderPart = HeaderPart::new(r"(?i)^\s*(?:from|от):\s");
+/// A date and a time after the leading white space, then a space (fifth
+/// branch).
+static HEADER_DATE: HeaderPart =
+    HeaderPart::new(r"(?i)^\s*\d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s");
+
+/// Whether `line` (no `\n` in it) is what [`QUOTE_HEADER`] matches.
+fn matches_quote_header(line: &str) -> bool {
+    let chars = |s: &str| s.chars().count();
+    let body = line.trim_start();
+    // What each branch needs first, a superset of what its regex takes
+    // (a case variant of a letter is that letter or not ASCII), so that
+    // a part is compiled only for lines that may need it.
+    let first = body.chars().next().unwrap_or('\n');
+    let may_start = |ascii: char| first.eq_ignore_ascii_case(&ascii) || !first.is_ascii();
+    // The runs end where the line's last word and colon do: the colon is
+    // its last character but white space.
+    let colon = line
+        .trim_end()
+        .len()
+        .checked_sub(1)
+        .filter(|&i| line.as_bytes()[i] == b':');
+    // on <4 to 200 characters> wrote:
+    let on_wrote = || {
+        colon.is_some()
+            && may_start('o')
+            && HEADER_ON.find(line).is_some_and(|on| {
+                HEADER_WROTE.find(line).is_some_and(|wrote| {
+                    line.get(on.end()..wrote.start())
+                        .is_some_and(|run| (4..=200).contains(&chars(run)))
+                })
+            })
+    };
+    // <0 to 200 characters, after as much leading white space as needed>
+    // написал(а):
+    let says = || {
+        colon.is_some()
+            && HEADER_SAYS.find(line).is_some_and(|says| {
+                let before = chars(&line[..says.start()]);
+                let leading = chars(&line[..line.len() - body.len()]);
+                before - leading.min(before) <= 200
+            })
+    };
+    let separator = || first == '-' && HEADER_SEPARATOR.find(line).is_some();
+    // From: <1 to 200 characters to the end>
+    let from = || {
+        may_start('f')
+            && HEADER_FROM
+                .find(line)
+                .is_some_and(|from| (1..=200).contains(&chars(&line[from.end()..])))
+    };
+    // 23.11.2026, 10:04, <1 to 200 characters>:
+    let date = || {
+        let Some(colon) = colon else { return false };
+        first.is_numeric()
+            && HEADER_DATE.find(line).is_some_and(|date| {
+                line.get(date.end()..colon)
+                    .is_some_and(|run| (1..=200).contains(&chars(run)))
+            })
+    };
+    on_wrote() || says() || separator() || from() || date()
 }
 
 /// Masks quoted e-mail material and the signature:
@@ -585,7 +685,7 @@ fn is_quote_header(text: &str, start: usize, end: usize) -> bool {
     let Some(line) = text.get(start..end) else {
         return false;
     };
-    if !may_be_quote_header(line) || !quote_header_re().is_some_and(|re| re.is_match(line)) {
+    if !may_be_quote_header(line) || !matches_quote_header(line) {
         return false;
     }
     // "From:"/"От:" alone is too weak (a sentence may start "От: …"); an
@@ -1147,7 +1247,7 @@ mod tests {
     #[test]
     fn the_header_hint_keeps_every_line_the_header_regex_matches() {
         assert!(crate::builtin::quote_header_hint().is_some());
-        let header = quote_header_re().unwrap();
+        let header = Regex::new(QUOTE_HEADER).unwrap();
         let hint = regex::Regex::new(crate::quote_header_hint::QUOTE_HEADER_HINT).unwrap();
         let mut lines: Vec<String> = vec![
             "On Mon, 2 Nov 2026 at 10:00, Anna <a@x.ru> wrote:".into(),
@@ -1186,12 +1286,112 @@ mod tests {
         for line in &lines {
             // The stored DFA answers as the hint's regex does.
             assert_eq!(may_be_quote_header(line), hint.is_match(line), "{line:?}");
+            // The parts answer what the whole regex answers.
+            assert_eq!(
+                matches_quote_header(line),
+                header.is_match(line),
+                "{line:?}"
+            );
             if header.is_match(line) {
                 headers += 1;
                 assert!(may_be_quote_header(line), "{line:?}");
             }
         }
         assert!(headers >= 11, "{headers} header lines");
+    }
+
+    /// Each bounded run at and around its bounds, in ASCII and Cyrillic,
+    /// with and without leading white space.
+    #[test]
+    fn the_header_parts_count_runs_as_the_header_regex_does() {
+        for part in [
+            &HEADER_ON,
+            &HEADER_WROTE,
+            &HEADER_SAYS,
+            &HEADER_SEPARATOR,
+            &HEADER_FROM,
+            &HEADER_DATE,
+        ] {
+            assert!(Regex::new(part.pattern).is_ok(), "{}", part.pattern);
+        }
+        let header = Regex::new(QUOTE_HEADER).unwrap();
+        let mut tried = 0;
+        for n in [0, 1, 2, 3, 4, 5, 198, 199, 200, 201, 202] {
+            for fill in ["x", "я", " "] {
+                let run = fill.repeat(n);
+                for lead in ["", "  ", "\u{a0}"] {
+                    for line in [
+                        format!("{lead}on {run} wrote:"),
+                        format!("{lead}{run} написал(а):"),
+                        format!("{lead}{run}x wrote: "),
+                        format!("{lead}From: {run}"),
+                        format!("{lead}от: x{run}"),
+                        format!("{lead}01.02.2026, 10:04, {run}:"),
+                        format!("{lead}1/2/26 в 9:30 {run}x:"),
+                    ] {
+                        assert_eq!(
+                            matches_quote_header(&line),
+                            header.is_match(&line),
+                            "{line:?}"
+                        );
+                        tried += 1;
+                    }
+                }
+            }
+        }
+        assert!(tried > 600, "{tried}");
+    }
+
+    /// Header parts, white space of several kinds, case variants (`ſ`, the
+    /// old Cyrillic `ᲂ`), colons, and runs of letters long enough to cross
+    /// the 200-character bounds in ASCII and in Cyrillic.
+    const HEADER_PIECES: [&str; 26] = [
+        "on ",
+        "On\u{a0}",
+        "ON\t",
+        " wrote:",
+        " WROTE: ",
+        " wroте:",
+        " написал(а):",
+        " ПИШЕТ:",
+        " написала:",
+        "From: ",
+        "ᲂт: ",
+        "от:",
+        "01.02.2026, ",
+        "1/2/26 в 9:30, ",
+        "10:04 ",
+        "-----Original Meſſage-----",
+        "-- пересылаемое сообщение --",
+        " ",
+        "\u{2003}",
+        ":",
+        "a",
+        "Anna <a@x.ru>",
+        "abcdefghij",
+        "я",
+        "абвгдежзий",
+        "x,",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, ..Default::default() })]
+        #[test]
+        fn the_header_parts_answer_what_the_header_regex_answers(
+            pieces in proptest::collection::vec(proptest::sample::select(&HEADER_PIECES[..]), 0..12),
+            repeat in 0usize..30,
+            at in 0usize..12,
+        ) {
+            // One piece repeated, to reach and cross the length bounds.
+            let mut pieces = pieces;
+            if let Some(piece) = pieces.get(at).copied() {
+                pieces.splice(at..=at, std::iter::repeat_n(piece, repeat));
+            }
+            let line = pieces.concat();
+            static HEADER: OnceLock<Regex> = OnceLock::new();
+            let header = HEADER.get_or_init(|| Regex::new(QUOTE_HEADER).unwrap());
+            proptest::prop_assert_eq!(matches_quote_header(&line), header.is_match(&line), "{:?}", line);
+        }
     }
 
     #[test]
