@@ -91,7 +91,7 @@ fn main() {
                         let range = *forward[ri].get_or_insert_with(|| store(bytes));
                         matcher::MemberTest::Dfa(range.0, range.1)
                     }
-                    None => match member_dfa(patterns[ri]) {
+                    None => match forward_dfa(patterns[ri]) {
                         Some(bytes) => {
                             let (start, end) = store(&bytes);
                             matcher::MemberTest::Dfa(start, end)
@@ -122,7 +122,7 @@ fn main() {
     // line that ends in a colon cost 1.8M instructions (issue #19).
     write(
         "builtin_quote_header_hint.bin",
-        member_dfa(quote_header_hint::QUOTE_HEADER_HINT).expect("the header hint is a small DFA"),
+        forward_dfa(quote_header_hint::QUOTE_HEADER_HINT).expect("the header hint is a small DFA"),
     );
     write(
         "builtin_regex_dfas_index.bin",
@@ -166,7 +166,7 @@ fn thompson_config() -> regex_automata::nfa::thompson::Config {
 
 /// A regex as a forward dense DFA (little-endian bytes); `None` if it is
 /// over the size limit or has what a DFA cannot match (a Unicode `\b`).
-fn member_dfa(pattern: &str) -> Option<Vec<u8>> {
+fn forward_dfa(pattern: &str) -> Option<Vec<u8>> {
     let dfa = regex_automata::dfa::dense::Builder::new()
         .configure(dense_config())
         .syntax(syntax_config())

@@ -7,7 +7,7 @@
 //! (HTML entities and tags), so every finding still points into the original
 //! input.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 
@@ -267,29 +267,6 @@ const QUOTE_HEADER: &str = r"(?ix)^\s*(?:
   | \d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s.{1,200}:\s*$
 )";
 
-/// One part of [`QUOTE_HEADER`], compiled at its first use; `None` if it
-/// failed to (the tests compile every part).
-struct HeaderPart {
-    pattern: &'static str,
-    regex: OnceLock<Option<Regex>>,
-}
-
-impl HeaderPart {
-    const fn new(pattern: &'static str) -> HeaderPart {
-        HeaderPart {
-            pattern,
-            regex: OnceLock::new(),
-        }
-    }
-
-    fn find<'h>(&self, line: &'h str) -> Option<regex::Match<'h>> {
-        self.regex
-            .get_or_init(|| Regex::new(self.pattern).ok())
-            .as_ref()?
-            .find(line)
-    }
-}
-
 // The parts of [`QUOTE_HEADER`] around its bounded runs of any character
 // (`.{4,200}`, `.{0,200}`, `.{1,200}`). Compiled as one regex, those runs
 // are ~8,000 NFA states, 27M instructions (8 ms) at the first reply
@@ -299,23 +276,36 @@ impl HeaderPart {
 // `(?i)` does (`ſ` for `s`, the old Cyrillic letter forms), each compiled
 // only when a line gets to it.
 
+/// A part of [`QUOTE_HEADER`], compiled at its first use; `None` only if
+/// it failed to, which a test rules out.
+type HeaderPart = LazyLock<Option<Regex>>;
+
 /// `on ` after the leading white space (first branch).
-static HEADER_ON: HeaderPart = HeaderPart::new(r"(?i)^\s*on\s");
+static HEADER_ON: HeaderPart = LazyLock::new(|| Regex::new(r"(?i)^\s*on\s").ok());
 /// ` wrote:` at the end (first branch).
-static HEADER_WROTE: HeaderPart = HeaderPart::new(r"(?i)\swrote:\s*$");
+static HEADER_WROTE: HeaderPart = LazyLock::new(|| Regex::new(r"(?i)\swrote:\s*$").ok());
 /// ` написал(а):`, ` пишет:`, ` wrote:`… at the end (second branch).
 static HEADER_SAYS: HeaderPart =
-    HeaderPart::new(r"(?i)\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$");
+    LazyLock::new(|| Regex::new(r"(?i)\s(?:написал|написала|написал\(а\)|пишет|wrote):\s*$").ok());
 /// A forwarded or original message separator line (third branch).
-static HEADER_SEPARATOR: HeaderPart = HeaderPart::new(
-    r"(?i)^\s*-{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-*\s*$",
-);
+static HEADER_SEPARATOR: HeaderPart = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^\s*-{2,}\s*(?:original\s+message|forwarded\s+message|исходное\s+сообщение|пересылаемое\s+сообщение|перенаправленное\s+сообщение)\s*-*\s*$",
+    )
+    .ok()
+});
 /// `From: ` or `От: ` after the leading white space (fourth branch).
-static HEADER_FROM: HeaderPart = HeaderPart::new(r"(?i)^\s*(?:from|от):\s");
+static HEADER_FROM: HeaderPart = LazyLock::new(|| Regex::new(r"(?i)^\s*(?:from|от):\s").ok());
 /// A date and a time after the leading white space, then a space (fifth
 /// branch).
-static HEADER_DATE: HeaderPart =
-    HeaderPart::new(r"(?i)^\s*\d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s");
+static HEADER_DATE: HeaderPart = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*\d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s").ok()
+});
+
+/// The leftmost match of `part` in `line`.
+fn find_part<'h>(part: &HeaderPart, line: &'h str) -> Option<regex::Match<'h>> {
+    part.as_ref()?.find(line)
+}
 
 /// Whether `line` (no `\n` in it) is what [`QUOTE_HEADER`] matches.
 fn matches_quote_header(line: &str) -> bool {
@@ -337,8 +327,8 @@ fn matches_quote_header(line: &str) -> bool {
     let on_wrote = || {
         colon.is_some()
             && may_start('o')
-            && HEADER_ON.find(line).is_some_and(|on| {
-                HEADER_WROTE.find(line).is_some_and(|wrote| {
+            && find_part(&HEADER_ON, line).is_some_and(|on| {
+                find_part(&HEADER_WROTE, line).is_some_and(|wrote| {
                     line.get(on.end()..wrote.start())
                         .is_some_and(|run| (4..=200).contains(&chars(run)))
                 })
@@ -348,25 +338,24 @@ fn matches_quote_header(line: &str) -> bool {
     // написал(а):
     let says = || {
         colon.is_some()
-            && HEADER_SAYS.find(line).is_some_and(|says| {
+            && find_part(&HEADER_SAYS, line).is_some_and(|says| {
                 let before = chars(&line[..says.start()]);
                 let leading = chars(&line[..line.len() - body.len()]);
                 before - leading.min(before) <= 200
             })
     };
-    let separator = || first == '-' && HEADER_SEPARATOR.find(line).is_some();
+    let separator = || first == '-' && find_part(&HEADER_SEPARATOR, line).is_some();
     // From: <1 to 200 characters to the end>
     let from = || {
         may_start('f')
-            && HEADER_FROM
-                .find(line)
+            && find_part(&HEADER_FROM, line)
                 .is_some_and(|from| (1..=200).contains(&chars(&line[from.end()..])))
     };
     // 23.11.2026, 10:04, <1 to 200 characters>:
     let date = || {
         let Some(colon) = colon else { return false };
         first.is_numeric()
-            && HEADER_DATE.find(line).is_some_and(|date| {
+            && find_part(&HEADER_DATE, line).is_some_and(|date| {
                 line.get(date.end()..colon)
                     .is_some_and(|run| (1..=200).contains(&chars(run)))
             })
@@ -1312,7 +1301,7 @@ mod tests {
             &HEADER_FROM,
             &HEADER_DATE,
         ] {
-            assert!(Regex::new(part.pattern).is_ok(), "{}", part.pattern);
+            assert!(part.is_some());
         }
         let header = Regex::new(QUOTE_HEADER).unwrap();
         let mut tried = 0;

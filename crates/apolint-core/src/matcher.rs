@@ -100,17 +100,17 @@ struct SpanRegex {
     regex: std::sync::OnceLock<Option<Box<DfaRegex>>>,
 }
 
-type DfaRegex = regex_automata::dfa::regex::Regex<MemberDfa>;
+type DfaRegex = regex_automata::dfa::regex::Regex<StoredDfa>;
 
 /// Reads a DFA that [`Engine::attach_regex_dfas`] was given, without
 /// validating its transitions: checking them at every start was 0.75M
 /// instructions, a sixth of a short check with a digit (issue #19).
-fn read_stored_dfa(bytes: &'static [u8]) -> Option<MemberDfa> {
+fn read_stored_dfa(bytes: &'static [u8]) -> Option<StoredDfa> {
     // SAFETY: `bytes` is a range of the blob `attach_regex_dfas` was given,
     // which its caller guarantees is a DFA serialised by this crate's
     // regex-automata (`build.rs`, one version in Cargo.lock); a test reads
     // every stored one with the checked `from_bytes`.
-    unsafe { MemberDfa::from_bytes_unchecked(bytes) }
+    unsafe { StoredDfa::from_bytes_unchecked(bytes) }
         .ok()
         .map(|(dfa, _)| dfa)
 }
@@ -282,10 +282,12 @@ struct MemberDfas {
     blob: &'static [u8],
     /// The DFAs, decoded on first use; `None` if one failed to (then the
     /// lazy set answers instead).
-    dfas: std::sync::OnceLock<Option<Vec<Option<MemberDfa>>>>,
+    dfas: std::sync::OnceLock<Option<Vec<Option<StoredDfa>>>>,
 }
 
-type MemberDfa = regex_automata::dfa::dense::DFA<&'static [u32]>;
+/// A dense DFA `build.rs` stored, read in place from the binary: a member
+/// test, or half of a [`SpanRegex`].
+type StoredDfa = regex_automata::dfa::dense::DFA<&'static [u32]>;
 
 impl MemberDfas {
     /// The indexes of the members that may match somewhere in `hay` (each
@@ -1713,7 +1715,7 @@ mod tests {
             for test in &tests.tests {
                 if let MemberTest::Dfa(start, end) = test {
                     let bytes = &tests.blob[*start as usize..*end as usize];
-                    assert!(MemberDfa::from_bytes(bytes).is_ok(), "DFA at {start}");
+                    assert!(StoredDfa::from_bytes(bytes).is_ok(), "DFA at {start}");
                     dfas += 1;
                 }
             }
@@ -1757,8 +1759,8 @@ mod tests {
             let Some(dfas) = &rule.dfas else { continue };
             with_dfas += 1;
             // What start-up reads unchecked passes the checked reader.
-            assert!(MemberDfa::from_bytes(dfas.forward).is_ok());
-            assert!(MemberDfa::from_bytes(dfas.reverse).is_ok());
+            assert!(StoredDfa::from_bytes(dfas.forward).is_ok());
+            assert!(StoredDfa::from_bytes(dfas.reverse).is_ok());
             let regex = rule.spec.regex.get().unwrap();
             for line in &lines {
                 let want: Vec<(usize, usize)> = regex
