@@ -85,10 +85,120 @@ pub struct CompiledRules<'a> {
     pub rule_tags: &'a [Vec<u32>],
     /// Lexicon names, by tag id.
     pub tag_names: &'a [String],
+    /// The draft-level rules, their lexicons resolved to tag ids.
+    pub draft_rules: &'a DraftRules,
     /// Known given names, for name-mismatch.
     pub names: &'a NameIndex,
     /// The stems of every rule's suggestions.
     pub stems: &'a SuggestionStems,
+}
+
+/// The rules judged on the whole draft (absent, count, clause,
+/// name-mismatch), with the lexicons they name resolved to tag ids once,
+/// when the linter is built. Finding each name among the lexicons' names
+/// for every draft cost more than the rest of the findings stage on a
+/// short draft (issue #19).
+#[derive(Debug, Default)]
+pub struct DraftRules {
+    rules: Box<[DraftRule]>,
+    named: NamedTags,
+}
+
+/// The lexicons the findings stage asks about itself, as tag ids.
+#[derive(Debug, Default)]
+struct NamedTags {
+    /// An apology or a complaint: the reply answers a complaint.
+    complaint: Box<[u32]>,
+    /// Praise: with no complaint, the reply answers a good review.
+    praise: Box<[u32]>,
+    /// A named failure or an owned fault: the reply answers a problem.
+    problem: Box<[u32]>,
+    /// Something already done or completed.
+    done: Box<[u32]>,
+    /// Per part of a good reply, in [`Part::ALL`] order, its lexicons.
+    parts: [Box<[u32]>; Part::ALL.len()],
+}
+
+#[derive(Debug)]
+struct DraftRule {
+    /// Index in the rules.
+    rule: u32,
+    lexicons: DraftLexicons,
+}
+
+/// A draft-level rule's lexicons as tag ids. A name no lexicon has never
+/// matches: it is left out (and a clause that needs it, dropped).
+#[derive(Debug)]
+enum DraftLexicons {
+    Absent {
+        when: Box<[u32]>,
+        /// The rule named no `when` lexicon: it applies to every draft.
+        always: bool,
+        unless: Box<[u32]>,
+    },
+    Count {
+        tag: u32,
+    },
+    NameMismatch {
+        after: u32,
+    },
+    Clause {
+        all: Box<[u32]>,
+        unless: Box<[u32]>,
+    },
+}
+
+impl DraftRules {
+    /// Resolves the lexicon names of the draft-level `rules`; `tag_names`
+    /// are the lexicons' names by tag id.
+    pub fn new(rules: &[Rule], tag_names: &[String]) -> DraftRules {
+        // The engine numbers lexicons in name order (see
+        // `Engine::tag_names`), so a name is found by binary search.
+        debug_assert!(tag_names.is_sorted());
+        let id = |name: &str| {
+            tag_names
+                .binary_search_by(|n| n.as_str().cmp(name))
+                .ok()
+                .map(|i| i as u32)
+        };
+        let ids =
+            |names: &mut dyn Iterator<Item = &str>| names.filter_map(id).collect::<Box<[u32]>>();
+        let all_ids = |names: &[String]| ids(&mut names.iter().map(String::as_str));
+        let rules = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(rule, r)| {
+                let lexicons = match &r.kind {
+                    RuleKind::Absent { when, unless } => DraftLexicons::Absent {
+                        when: all_ids(when),
+                        always: when.is_empty(),
+                        unless: all_ids(unless),
+                    },
+                    RuleKind::Count { tag, .. } => DraftLexicons::Count { tag: id(tag)? },
+                    RuleKind::NameMismatch { after, .. } => {
+                        DraftLexicons::NameMismatch { after: id(after)? }
+                    }
+                    RuleKind::Clause { all, unless, .. } => DraftLexicons::Clause {
+                        all: all.iter().map(|n| id(n)).collect::<Option<_>>()?,
+                        unless: all_ids(unless),
+                    },
+                    RuleKind::Phrase { .. } | RuleKind::Regex(_) => return None,
+                };
+                Some(DraftRule {
+                    rule: rule as u32,
+                    lexicons,
+                })
+            })
+            .collect();
+        let named = NamedTags {
+            complaint: ids(&mut ["apology", "complaint"].into_iter()),
+            praise: ids(&mut ["praise"].into_iter()),
+            problem: ids(&mut ["acknowledgement", "fault"].into_iter()),
+            done: ids(&mut ["done", "completed"].into_iter()),
+            parts: Part::ALL.map(|p| ids(&mut p.lexicons().iter().copied())),
+        };
+        DraftRules { rules, named }
+    }
 }
 
 /// Everything the findings stage needs to know about one draft.
@@ -201,6 +311,7 @@ pub fn build(
         rules,
         rule_tags,
         tag_names,
+        draft_rules,
         names,
         stems,
     } = *book;
@@ -237,39 +348,48 @@ pub fn build(
         t.sort_by_key(|m| (m.start, m.end));
         t.dedup_by(|b, a| b.start < a.end);
     }
-    let tag = |name: &str| tag_names.iter().position(|n| n == name).map(|i| &tags[i]);
-    for (r, rule) in rules.iter().enumerate() {
+    let named = &draft_rules.named;
+    let any = |ids: &[u32]| ids.iter().any(|&t| !tags[t as usize].is_empty());
+    for DraftRule { rule: r, lexicons } in draft_rules.rules.iter() {
+        let r = *r as usize;
+        let rule = &rules[r];
         let allowed = |m: &&RawMatch| lang_allows(rule.lang, m.lang);
-        match &rule.kind {
-            RuleKind::Absent { when, unless } => {
-                let trigger = when
-                    .iter()
-                    .filter_map(|w| tag(w)?.iter().find(allowed))
-                    .min_by_key(|m| m.start);
-                let satisfied = unless.iter().any(|u| tag(u).is_some_and(|v| !v.is_empty()));
-                if satisfied {
+        let of = |t: u32| tags[t as usize].as_slice();
+        match (lexicons, &rule.kind) {
+            (
+                DraftLexicons::Absent {
+                    when,
+                    always,
+                    unless,
+                },
+                _,
+            ) => {
+                if unless.iter().any(|&u| !of(u).is_empty()) {
                     continue;
                 }
+                let trigger = when
+                    .iter()
+                    .filter_map(|&w| of(w).iter().find(allowed))
+                    .min_by_key(|m| m.start);
                 match trigger {
                     Some(m) => {
                         let (s, e) = draft.sentence_at(m.start as usize);
                         out.push((r, s, e));
                     }
-                    None if when.is_empty() => {
+                    None if *always => {
                         let (s, e) = draft.start();
                         out.push((r, s, e));
                     }
                     None => {}
                 }
             }
-            RuleKind::Count { tag: name, min } => {
-                let Some(v) = tag(name) else { continue };
-                if let Some(m) = v.iter().filter(allowed).nth(*min as usize - 1) {
+            (DraftLexicons::Count { tag: t }, RuleKind::Count { min, .. }) => {
+                if let Some(m) = of(*t).iter().filter(allowed).nth(*min as usize - 1) {
                     let (s, e) = draft.sentence_at(m.start as usize);
                     out.push((r, s, e));
                 }
             }
-            RuleKind::NameMismatch { after, skip } => {
+            (DraftLexicons::NameMismatch { after }, RuleKind::NameMismatch { skip, .. }) => {
                 let Some(customer) = draft.customer_name else {
                     continue;
                 };
@@ -278,31 +398,29 @@ pub fn build(
                 if is_organisation(customer) {
                     continue;
                 }
-                let Some(v) = tag(after) else { continue };
                 // A real greeting is one of the first few; bounding the
                 // count keeps a pathological draft linear.
-                for m in v.iter().filter(allowed).take(8) {
+                for m in of(*after).iter().filter(allowed).take(8) {
                     if let Some((s, e)) = addressee_mismatch(draft, m, skip, customer, names) {
                         out.push((r, s, e));
                     }
                 }
             }
-            RuleKind::Clause {
-                all,
-                unless,
-                scope,
-                ordered,
-                max_words,
-            } => {
-                let lexicons: Option<Vec<&[RawMatch]>> = all
-                    .iter()
-                    .map(|name| tag(name).map(Vec::as_slice))
-                    .collect();
-                let Some(lexicons) = lexicons else { continue };
-                let cancels: Vec<&[RawMatch]> = unless
-                    .iter()
-                    .filter_map(|name| tag(name).map(Vec::as_slice))
-                    .collect();
+            (
+                DraftLexicons::Clause { all, unless },
+                RuleKind::Clause {
+                    scope,
+                    ordered,
+                    max_words,
+                    ..
+                },
+            ) => {
+                // A clause needs a match of each lexicon.
+                if all.iter().any(|&t| of(t).is_empty()) {
+                    continue;
+                }
+                let lexicons: Vec<&[RawMatch]> = all.iter().map(|&t| of(t)).collect();
+                let cancels: Vec<&[RawMatch]> = unless.iter().map(|&t| of(t)).collect();
                 let clause = ClauseMatch {
                     lexicons: &lexicons,
                     cancels: &cancels,
@@ -319,12 +437,24 @@ pub fn build(
                     }
                 }
             }
-            RuleKind::Phrase { .. } | RuleKind::Regex(_) => {}
+            // `DraftRules::new` resolved each rule from its own kind.
+            _ => {}
         }
     }
     // Rules meant for other situations (warmth in a thank-you is not
     // shouting) have no say in this one.
-    let situation = draft.situation.unwrap_or_else(|| infer_situation(&tag));
+    // Unless the caller said: an apology or a named problem make it a
+    // reply to a complaint; praise thanked for, with neither, a reply to a
+    // good review; anything else is neutral.
+    let situation = draft.situation.unwrap_or_else(|| {
+        if any(&named.complaint) {
+            Situation::Complaint
+        } else if any(&named.praise) {
+            Situation::Positive
+        } else {
+            Situation::Neutral
+        }
+    });
     out.retain(|&(r, _, _)| {
         rules[r].situations.is_empty() || rules[r].situations.contains(&situation)
     });
@@ -379,11 +509,8 @@ pub fn build(
     // A reply that names what went wrong or owns a fault answers a
     // problem, apology or not ("Your parcel left the depot late; it arrives
     // tomorrow."): its structure is assessed too.
-    let names_a_problem = ["acknowledgement", "fault"]
-        .iter()
-        .any(|n| tag(n).is_some_and(|v| !v.is_empty()));
-    let parts = if situation == Situation::Complaint || names_a_problem {
-        parts_found(draft, &tag, &findings, names)
+    let parts = if situation == Situation::Complaint || any(&named.problem) {
+        parts_found(draft, &tags, named, &findings, names)
     } else {
         PartsFound::default()
     };
@@ -396,25 +523,24 @@ pub fn build(
 }
 
 /// Where each part of a good reply first shows (see [`crate::structure`]).
-fn parts_found<'t>(
+fn parts_found(
     draft: &Draft<'_>,
-    tag: &impl Fn(&str) -> Option<&'t Vec<RawMatch>>,
+    tags: &[Vec<RawMatch>],
+    named: &NamedTags,
     findings: &[Finding],
     names: &NameIndex,
 ) -> PartsFound {
-    let any = |name: &str| tag(name).is_some_and(|v| !v.is_empty());
     let mut found = PartsFound {
         problem: true,
-        done: any("done") || any("completed"),
+        done: named.done.iter().any(|&t| !tags[t as usize].is_empty()),
         words: word_starts(draft.norm.text.as_bytes()),
         ..PartsFound::default()
     };
     // Each part's first lexicon match, looked up once.
-    let matched: [Option<(usize, usize)>; 10] = Part::ALL.map(|p| {
-        let m = p
-            .lexicons()
+    let matched: [Option<(usize, usize)>; Part::ALL.len()] = Part::ALL.map(|p| {
+        let m = named.parts[p as usize]
             .iter()
-            .filter_map(|name| tag(name)?.first())
+            .filter_map(|&t| tags[t as usize].first())
             .min_by_key(|m| m.start)?;
         Some((
             draft.to_input(m.start as usize),
@@ -479,20 +605,6 @@ pub struct Built {
     pub situation: Situation,
     /// The parts of a good reply found (replies to a complaint only).
     pub parts: PartsFound,
-}
-
-/// The reply's situation from what it says: an apology or a named
-/// problem make it a reply to a complaint; praise thanked for, with
-/// neither, a reply to a good review; anything else is neutral.
-fn infer_situation<'t>(tag: &impl Fn(&str) -> Option<&'t Vec<RawMatch>>) -> Situation {
-    let any = |name: &str| tag(name).is_some_and(|v| !v.is_empty());
-    if any("apology") || any("complaint") {
-        Situation::Complaint
-    } else if any("praise") {
-        Situation::Positive
-    } else {
-        Situation::Neutral
-    }
 }
 
 /// Keeps at most `max` of `items` (in their order), the most severe first
@@ -1299,6 +1411,96 @@ mod tests {
     ];
     const OFFSETS: [u32; 6] = [0, 1, 5, 6, u32::MAX - 1, u32::MAX];
     const LANGS: [Language; 3] = [Language::Ru, Language::En, Language::Mixed];
+
+    /// Every draft-level rule of the built-in book keeps its lexicons, as
+    /// the ids of lexicons with the same names; a name no lexicon has is
+    /// dropped, and a clause needing one is dropped whole.
+    #[test]
+    fn draft_rules_resolve_lexicon_names_to_their_tag_ids() {
+        use super::{DraftLexicons, DraftRules, Part};
+        use apolint_rules::book::RuleKind;
+        let mut book = crate::builtin::book().unwrap();
+        let engine = crate::matcher::Engine::compile(&book);
+        let names = &engine.tag_names;
+        let named = |ids: &[u32]| -> Vec<&str> {
+            ids.iter().map(|&i| names[i as usize].as_str()).collect()
+        };
+        let resolved = DraftRules::new(&book.rules, names);
+        let draft_level = book
+            .rules
+            .iter()
+            .filter(|r| !matches!(r.kind, RuleKind::Phrase { .. } | RuleKind::Regex(_)))
+            .count();
+        assert_eq!(resolved.rules.len(), draft_level);
+        for dr in resolved.rules.iter() {
+            match (&dr.lexicons, &book.rules[dr.rule as usize].kind) {
+                (
+                    DraftLexicons::Absent {
+                        when: w,
+                        always,
+                        unless: u,
+                    },
+                    RuleKind::Absent { when, unless },
+                ) => {
+                    assert_eq!(named(w), *when);
+                    assert_eq!(named(u), *unless);
+                    assert_eq!(*always, when.is_empty());
+                }
+                (DraftLexicons::Count { tag: t }, RuleKind::Count { tag, .. }) => {
+                    assert_eq!(names[*t as usize], *tag)
+                }
+                (
+                    DraftLexicons::NameMismatch { after: a },
+                    RuleKind::NameMismatch { after, .. },
+                ) => {
+                    assert_eq!(names[*a as usize], *after)
+                }
+                (
+                    DraftLexicons::Clause { all: a, unless: u },
+                    RuleKind::Clause { all, unless, .. },
+                ) => {
+                    assert_eq!(named(a), *all);
+                    assert_eq!(named(u), *unless);
+                }
+                (l, k) => panic!("{l:?} resolved from {}", k.name()),
+            }
+        }
+        for (p, ids) in Part::ALL.iter().zip(&resolved.named.parts) {
+            assert_eq!(named(ids), p.lexicons());
+        }
+        assert_eq!(named(&resolved.named.complaint), ["apology", "complaint"]);
+        assert_eq!(named(&resolved.named.problem), ["acknowledgement", "fault"]);
+
+        // Names no lexicon has.
+        let clause = book
+            .rules
+            .iter()
+            .position(|r| matches!(r.kind, RuleKind::Clause { .. }))
+            .unwrap();
+        let absent = book
+            .rules
+            .iter()
+            .position(|r| matches!(&r.kind, RuleKind::Absent { when, .. } if !when.is_empty()))
+            .unwrap();
+        if let RuleKind::Clause { all, .. } = &mut book.rules[clause].kind {
+            all.push("no-such-lexicon".into());
+        }
+        if let RuleKind::Absent { when, .. } = &mut book.rules[absent].kind {
+            *when = vec!["no-such-lexicon".into()];
+        }
+        let resolved = DraftRules::new(&book.rules, names);
+        assert_eq!(resolved.rules.len(), draft_level - 1);
+        assert!(resolved.rules.iter().all(|dr| dr.rule as usize != clause));
+        let absent = resolved
+            .rules
+            .iter()
+            .find(|dr| dr.rule as usize == absent)
+            .unwrap();
+        assert!(matches!(
+            &absent.lexicons,
+            DraftLexicons::Absent { when, always: false, .. } if when.is_empty()
+        ));
+    }
 
     proptest::proptest! {
         #[test]

@@ -158,6 +158,7 @@ pub struct Linter {
     /// hovers, SARIF, `/rules`).
     documented: Option<std::sync::OnceLock<Vec<Rule>>>,
     engine: matcher::Engine,
+    draft_rules: findings::DraftRules,
     names: findings::NameIndex,
     stems: findings::SuggestionStems,
     fail_on: FailOn,
@@ -200,6 +201,7 @@ impl Linter {
             (false, _) => findings::NameIndex::new(book.names.clone()),
         };
         Ok(Linter {
+            draft_rules: findings::DraftRules::new(&book.rules, &engine.tag_names),
             names,
             stems: findings::SuggestionStems::default(),
             book,
@@ -245,6 +247,7 @@ impl Linter {
     pub fn from_book(book: RuleBook, fail_on: FailOn) -> Linter {
         let engine = matcher::Engine::compile(&book);
         Linter {
+            draft_rules: findings::DraftRules::new(&book.rules, &engine.tag_names),
             names: findings::NameIndex::new(book.names.clone()),
             stems: findings::SuggestionStems::default(),
             book,
@@ -332,6 +335,7 @@ impl Linter {
             rules: &self.book.rules,
             rule_tags: &self.engine.rule_tags,
             tag_names: &self.engine.tag_names,
+            draft_rules: &self.draft_rules,
             names: &self.names,
             stems: &self.stems,
         };

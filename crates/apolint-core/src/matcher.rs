@@ -592,7 +592,7 @@ pub struct Engine {
     /// classes.
     unfiltered: Vec<UnfilteredGroup>,
     contexts: Vec<CompiledContext>,
-    /// Lexicon names, indexed by tag id.
+    /// Lexicon names, indexed by tag id: in name order.
     pub tag_names: Vec<String>,
     /// Tag ids each rule's matches also count toward.
     pub rule_tags: Vec<Vec<u32>>,
