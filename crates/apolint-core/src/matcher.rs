@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use apolint_rules::book::{Context, RegexSpec, RuleBook, RuleKind, RuleLang};
 use apolint_rules::normalize::Normalized;
 use apolint_rules::pattern::{
-    compile, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant,
+    compile, compile_anchored, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant,
 };
 use apolint_rules::segment::{Language, Line};
 use apolint_rules::vocab::{TokenIds, Vocab, VocabTable};
@@ -473,13 +473,13 @@ struct CompiledContext {
 
 impl CompiledContext {
     fn new(c: &Context, vocab: &mut Vocab) -> CompiledContext {
-        let all = |ps: &[Vec<Elem>], vocab: &mut Vocab| -> Vec<Box<[CElem]>> {
-            ps.iter().map(|p| compile(p, vocab)).collect()
+        let all = |ps: &[Vec<Elem>], dir: Dir, vocab: &mut Vocab| -> Vec<Box<[CElem]>> {
+            ps.iter().map(|p| compile(p, Some(dir), vocab)).collect()
         };
         CompiledContext {
-            unless_before: all(&c.unless_before, vocab),
-            unless_after: all(&c.unless_after, vocab),
-            unless_sentence: all(&c.unless_sentence, vocab),
+            unless_before: all(&c.unless_before, Dir::Backward, vocab),
+            unless_after: all(&c.unless_after, Dir::Forward, vocab),
+            unless_sentence: all(&c.unless_sentence, Dir::Forward, vocab),
             clause_start: c.clause_start,
             in_quotes: c.in_quotes,
         }
@@ -737,7 +737,7 @@ impl Engine {
                     first_literals(after, Dir::Forward).and_then(|l| TokenSet::of_refs(l, vocab));
                 phrases.push(Phrase {
                     owner,
-                    elems: compile(&v.elems, vocab),
+                    elems: compile_anchored(&v.elems, v.anchor, vocab),
                     anchor: v.anchor,
                     left,
                     right,

@@ -413,7 +413,7 @@ pub fn first_literals(elems: &[Elem], dir: Dir) -> Option<Vec<&Elem>> {
 }
 
 /// Direction of a walk over tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Dir {
     /// Towards the end of the line.
     Forward,
@@ -441,9 +441,49 @@ pub enum CElem {
         alts: Box<[Box<[CElem]>]>,
         /// Whether the group may match nothing.
         optional: bool,
+        /// The tokens an alternative can start with, in the direction the
+        /// group is walked (see [`GroupHeads`]).
+        heads: Option<Box<GroupHeads>>,
     },
     /// Up to this many words (or commas) of anything.
     Gap(u8),
+}
+
+/// The tokens a group's alternatives start with in the direction it is
+/// walked, when each starts with one token (a word, prefix, punctuation
+/// mark or set that is not optional): a token outside the set starts none
+/// of them, and one set test replaces a test per alternative. A group of
+/// twenty negations behind a gap was tested alternative by alternative at
+/// each gap length, on each anchor it followed (issue #19).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupHeads {
+    /// The direction the set is for: walking forward, the alternatives'
+    /// first tokens; backward, their last.
+    dir: Dir,
+    set: TokenSet,
+}
+
+impl GroupHeads {
+    /// Groups with fewer alternatives get no heads: testing their few
+    /// heads one by one costs little more than the set test, and every
+    /// set is decoded at start-up with its phrase (+20k instructions for a
+    /// short draft with sets on all groups).
+    const MIN_ALTS: usize = 4;
+
+    /// The heads of `alts` walked in `dir`, if each starts with one token.
+    fn of(alts: &[Box<[CElem]>], dir: Dir) -> Option<GroupHeads> {
+        if alts.len() < Self::MIN_ALTS {
+            return None;
+        }
+        let heads = alts.iter().map(|a| match dir {
+            Dir::Forward => a.first(),
+            Dir::Backward => a.last(),
+        });
+        Some(GroupHeads {
+            dir,
+            set: TokenSet::of_heads(heads)?,
+        })
+    }
 }
 
 /// A set of single-token alternatives.
@@ -489,6 +529,35 @@ impl TokenSet {
         })
     }
 
+    /// The union of `heads`, if each is one token that is not optional.
+    fn of_heads<'e>(heads: impl IntoIterator<Item = Option<&'e CElem>>) -> Option<TokenSet> {
+        let (mut words, mut prefixes, mut puncts) = (Vec::new(), Vec::new(), Vec::new());
+        for head in heads {
+            match head? {
+                CElem::Word(w) => words.push(*w),
+                CElem::Prefix(p) => prefixes.push(*p),
+                CElem::Punct(p) => puncts.push(p.clone()),
+                CElem::OneOf(set, false) => {
+                    words.extend_from_slice(&set.words);
+                    prefixes.extend_from_slice(&set.prefixes);
+                    puncts.extend_from_slice(&set.puncts);
+                }
+                CElem::OneOf(_, true) | CElem::Group { .. } | CElem::Gap(_) => return None,
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        puncts.sort_unstable();
+        puncts.dedup();
+        Some(TokenSet {
+            words: words.into(),
+            prefixes: prefixes.into(),
+            puncts: puncts.into(),
+        })
+    }
+
     #[inline]
     fn matches(&self, m: &Matcher<'_>, i: usize) -> bool {
         let w = m.ids.words[i];
@@ -519,12 +588,23 @@ fn contains(sorted: &[u32], x: u32) -> bool {
     }
 }
 
-/// Interns a parsed pattern's words.
-pub fn compile(elems: &[Elem], vocab: &mut Vocab) -> Box<[CElem]> {
-    elems.iter().map(|e| compile_elem(e, vocab)).collect()
+/// Interns a parsed pattern's words, for walks in `dir` (`None`: the
+/// elements are only tested where they stand, as an anchor is).
+pub fn compile(elems: &[Elem], dir: Option<Dir>, vocab: &mut Vocab) -> Box<[CElem]> {
+    elems.iter().map(|e| compile_elem(e, dir, vocab)).collect()
 }
 
-fn compile_elem(e: &Elem, vocab: &mut Vocab) -> CElem {
+/// Interns an anchored pattern ([`Variant`]): what is before its anchor
+/// is walked backward from it, what is after, forward.
+pub fn compile_anchored(elems: &[Elem], anchor: usize, vocab: &mut Vocab) -> Box<[CElem]> {
+    let mut out = Vec::with_capacity(elems.len());
+    out.extend(compile(&elems[..anchor], Some(Dir::Backward), vocab));
+    out.extend(compile(&elems[anchor..=anchor], None, vocab));
+    out.extend(compile(&elems[anchor + 1..], Some(Dir::Forward), vocab));
+    out.into()
+}
+
+fn compile_elem(e: &Elem, dir: Option<Dir>, vocab: &mut Vocab) -> CElem {
     match e {
         Elem::Word(w) => CElem::Word(vocab.word(w)),
         Elem::Prefix(p) => CElem::Prefix(vocab.prefix(p)),
@@ -544,10 +624,15 @@ fn compile_elem(e: &Elem, vocab: &mut Vocab) -> CElem {
             };
             match set {
                 Some(set) => CElem::OneOf(Box::new(set), *optional),
-                None => CElem::Group {
-                    alts: alts.iter().map(|a| compile(a, vocab)).collect(),
-                    optional: *optional,
-                },
+                None => {
+                    let alts: Box<[Box<[CElem]>]> =
+                        alts.iter().map(|a| compile(a, dir, vocab)).collect();
+                    CElem::Group {
+                        heads: dir.and_then(|d| GroupHeads::of(&alts, d)).map(Box::new),
+                        alts,
+                        optional: *optional,
+                    }
+                }
             }
         }
     }
@@ -617,7 +702,16 @@ impl Matcher<'_> {
         let step: isize = if dir == Dir::Forward { 1 } else { -1 };
         let index = |p: isize| self.token_index(p);
         match first {
-            CElem::Group { alts, optional } => {
+            CElem::Group {
+                alts,
+                optional,
+                heads,
+            } => {
+                // No alternative starts here: only skipping the group can
+                // match.
+                if !self.may_start_group(heads.as_deref(), dir, pos) {
+                    return *optional && self.walk(rest, dir, pos, done);
+                }
                 for alt in alts.iter() {
                     // An alternative whose first token cannot be here is
                     // skipped without a walk (see `may_start`).
@@ -671,7 +765,7 @@ impl Matcher<'_> {
     /// Whether a walk of `elems` in `dir` from `pos` can get past its first
     /// element: false only when that element is one token (a word, prefix,
     /// punctuation mark or set that is not optional) which the token at
-    /// `pos` is not. Asked before walking each alternative of a group and
+    /// `pos` is not, or a group none of whose [`GroupHeads`] it is. Asked before walking each alternative of a group and
     /// each length of a gap, it skips what the walk would reject, without
     /// the call: groups of twenty phrasings behind a gap, each tried at
     /// every gap length, were most of the walking (issue #19). Asked before
@@ -688,6 +782,24 @@ impl Matcher<'_> {
             ) => self
                 .token_index(pos)
                 .is_some_and(|i| self.elem_matches_token(e, i)),
+            Some(CElem::Group {
+                optional: false,
+                heads,
+                ..
+            }) => self.may_start_group(heads.as_deref(), dir, pos),
+            _ => true,
+        }
+    }
+
+    /// Whether some alternative of a group with `heads` may start at
+    /// `pos`, walking in `dir`: false only when the heads are known for
+    /// that direction and the token at `pos` is none of them.
+    #[inline]
+    fn may_start_group(&self, heads: Option<&GroupHeads>, dir: Dir, pos: isize) -> bool {
+        match heads {
+            Some(h) if h.dir == dir => self
+                .token_index(pos)
+                .is_some_and(|i| h.set.matches(self, i)),
             _ => true,
         }
     }
@@ -752,7 +864,7 @@ mod tests {
         let variants: Vec<(Box<[CElem]>, usize)> = anchored_variants(&elems)
             .unwrap()
             .into_iter()
-            .map(|v| (compile(&v.elems, &mut vocab), v.anchor))
+            .map(|v| (compile_anchored(&v.elems, v.anchor, &mut vocab), v.anchor))
             .collect();
         let ids = vocab.freeze().resolve(&norm, &line.tokens);
         let m = Matcher {
@@ -830,6 +942,119 @@ mod tests {
         );
         assert_eq!(find(after, "the refund soon"), Some("refund soon".into()));
         assert_eq!(find(after, "refund it back to you in a week"), None);
+    }
+
+    /// Words of the generated patterns and drafts: few, so that patterns
+    /// and drafts meet often.
+    const WORDS: [&str; 10] = [
+        "we", "are", "sorry", "did", "not", "never", "the", "delay", "refund", "soon",
+    ];
+
+    /// A generated pattern element: its text, and the pieces of drafts
+    /// that match it (a word, each alternative of a group).
+    fn pattern_elem() -> impl proptest::strategy::Strategy<Value = (String, Vec<String>)> {
+        use proptest::prelude::*;
+        let word =
+            proptest::sample::select(&WORDS[..]).prop_map(|w| (w.to_owned(), vec![w.to_owned()]));
+        // An alternative's words, one of which may be optional: `[we|the]`.
+        let alt_word = prop_oneof![
+            4 => proptest::sample::select(&WORDS[..]).prop_map(str::to_owned),
+            1 => (proptest::sample::select(&WORDS[..]), proptest::sample::select(&WORDS[..]))
+                .prop_map(|(a, b)| format!("[{a}|{b}]")),
+        ];
+        let alt = proptest::collection::vec(alt_word, 1..3).prop_map(|ws| ws.join(" "));
+        let group =
+            (proptest::collection::vec(alt, 1..8), any::<bool>()).prop_map(|(alts, optional)| {
+                let (open, close) = if optional { ("[", "]") } else { ("(", ")") };
+                // A draft piece: the alternative with the first word of each
+                // optional set.
+                let pieces = alts
+                    .iter()
+                    .map(|a| {
+                        a.split(' ')
+                            .map(|w| w.trim_start_matches('[').split('|').next().unwrap_or(w))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                (format!("{open}{}{close}", alts.join("|")), pieces)
+            });
+        prop_oneof![
+            2 => word,
+            4 => group,
+            1 => (1u8..4).prop_map(|n| (format!("~{n}"), vec!["the".to_owned()])),
+            1 => Just(("del*".to_owned(), vec!["delayed".to_owned()])),
+            1 => Just((",".to_owned(), vec![",".to_owned()])),
+        ]
+    }
+
+    /// A pattern, and a draft made of its pieces and of other words.
+    fn pattern_and_draft() -> impl proptest::strategy::Strategy<Value = (String, String)> {
+        use proptest::prelude::*;
+        proptest::collection::vec(pattern_elem(), 1..6).prop_flat_map(|elems| {
+            let pattern = elems
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut pieces: Vec<String> = elems.into_iter().flat_map(|(_, p)| p).collect();
+            pieces.extend(["not", "soon", ".", ","].map(str::to_owned));
+            let draft = proptest::collection::vec(proptest::sample::select(pieces), 0..12)
+                .prop_map(|p| p.join(" "));
+            (Just(pattern), draft)
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// A group's heads only skip walks that would fail: every match,
+        /// and every miss, is the same as with no heads at all.
+        #[test]
+        fn group_heads_change_no_match((pattern, norm) in pattern_and_draft()) {
+            let Ok(elems) = parse(&pattern) else { return Ok(()) };
+            let Ok(variants) = anchored_variants(&elems) else { return Ok(()) };
+            let line = Line::tokenize(&norm, 0, norm.len());
+            let mut vocab = Vocab::default();
+            let compiled: Vec<_> = variants
+                .iter()
+                .map(|v| {
+                    let with = compile_anchored(&v.elems, v.anchor, &mut vocab);
+                    let without = compile(&v.elems, None, &mut vocab);
+                    (with, without, v.anchor)
+                })
+                .collect();
+            let ids = vocab.freeze().resolve(&norm, &line.tokens);
+            let m = Matcher { norm: &norm, tokens: &line.tokens, ids: &ids };
+            for (with, without, anchor) in &compiled {
+                for at in 0..line.tokens.len() {
+                    proptest::prop_assert_eq!(
+                        m.match_around(with, *anchor, at),
+                        m.match_around(without, *anchor, at)
+                    );
+                }
+            }
+        }
+    }
+
+    /// Groups of four or more alternatives get heads in the direction they
+    /// are walked, and none at the anchor.
+    #[test]
+    fn groups_get_heads_for_the_side_of_the_anchor_they_are_on() {
+        let elems =
+            parse("(we are|i am|they|you) ~2 sorry (for|about it|over|because of) (so much|a)")
+                .unwrap();
+        let mut vocab = Vocab::default();
+        let compiled = compile_anchored(&elems, 2, &mut vocab);
+        let dir_of = |e: &CElem| match e {
+            CElem::Group { heads, .. } => heads.as_ref().map(|h| h.dir),
+            _ => None,
+        };
+        assert_eq!(dir_of(&compiled[0]), Some(Dir::Backward));
+        assert_eq!(dir_of(&compiled[3]), Some(Dir::Forward));
+        // Two alternatives are tested one by one.
+        assert!(matches!(&compiled[4], CElem::Group { heads: None, .. }));
+        let anchored_on_group = compile_anchored(&elems, 0, &mut vocab);
+        assert_eq!(dir_of(&anchored_on_group[0]), None);
     }
 
     #[test]
