@@ -1017,55 +1017,86 @@ impl Engine {
         let len = norm.text.len();
         // A large draft (an archive pasted as one reply, the 1 MB peer
         // benchmark) is scanned on two cores: another thread runs the
-        // regexes and the paragraphs from a blank line two thirds in (where
-        // the sequential walk starts a paragraph anyway), this one the
-        // paragraphs before it. The parts are joined in the order one
-        // thread makes them, so the matches are the same.
-        let split = if self.anchor_mode == AnchorMode::Vocab
+        // regexes, then both take stretches of paragraphs in turn (each
+        // from a blank line, where the sequential walk starts a paragraph
+        // anyway). The parts are joined in the order one thread makes
+        // them, so the matches are the same.
+        let stretches = if self.anchor_mode == AnchorMode::Vocab
             && len >= PARALLEL_SCAN_BYTES
             && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
         {
-            paragraph_start_after(norm.text.as_bytes(), len / 3 * 2)
+            Some(paragraph_stretches(
+                norm.text.as_bytes(),
+                SCAN_STRETCH_BYTES,
+            ))
         } else {
             None
         };
-        self.scan_split(&draft, block_starts, split)
+        self.scan_split(&draft, block_starts, stretches.as_deref())
     }
 
-    /// [`Engine::scan`], on one thread or (`split`: a paragraph start) two.
+    /// [`Engine::scan`], on one thread or, given the bounds of stretches of
+    /// paragraphs (see [`paragraph_stretches`]), on two.
     fn scan_split(
         &self,
         draft: &DraftText<'_>,
         block_starts: &[usize],
-        split: Option<usize>,
+        bounds: Option<&[usize]>,
     ) -> Vec<RawMatch> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
         let (norm, forced, len) = (draft.norm, draft.forced, draft.norm.text.len());
-        let Some(mid) = split else {
+        let Some(bounds) = bounds else {
             let mut out = Vec::new();
             self.scan_literal_regexes(draft, &mut out);
             self.scan_paragraphs(norm, forced, block_starts, 0, len, &mut out);
             self.scan_unfiltered_regexes(draft, &mut out);
             return out;
         };
-        let (head, rest) = std::thread::scope(|scope| {
-            let rest = scope.spawn(|| {
-                let (mut literal, mut tail, mut unfiltered) = (Vec::new(), Vec::new(), Vec::new());
+        // Whichever thread is free takes the next stretch: how much of the
+        // scan the regexes are depends on the text (a third of it in
+        // Russian, a fifth in English), so a fixed split left one thread
+        // waiting.
+        let stretches = bounds.len().saturating_sub(1);
+        let next = AtomicUsize::new(0);
+        let take_stretches = || {
+            let mut done: Vec<(usize, Vec<RawMatch>)> = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= stretches {
+                    return done;
+                }
+                let mut found = Vec::new();
+                self.scan_paragraphs(
+                    norm,
+                    forced,
+                    block_starts,
+                    bounds[i],
+                    bounds[i + 1],
+                    &mut found,
+                );
+                done.push((i, found));
+            }
+        };
+        let (mine, theirs) = std::thread::scope(|scope| {
+            let theirs = scope.spawn(|| {
+                let (mut literal, mut unfiltered) = (Vec::new(), Vec::new());
                 self.scan_literal_regexes(draft, &mut literal);
-                self.scan_paragraphs(norm, forced, block_starts, mid, len, &mut tail);
                 self.scan_unfiltered_regexes(draft, &mut unfiltered);
-                (literal, tail, unfiltered)
+                (literal, take_stretches(), unfiltered)
             });
-            let mut head = Vec::new();
-            self.scan_paragraphs(norm, forced, block_starts, 0, mid, &mut head);
-            (head, rest.join())
+            (take_stretches(), theirs.join())
         });
-        let (mut out, tail, unfiltered) = match rest {
+        let (mut out, their_stretches, unfiltered) = match theirs {
             Ok(parts) => parts,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        out.reserve(head.len() + tail.len() + unfiltered.len());
-        out.extend(head);
-        out.extend(tail);
+        let mut found: Vec<(usize, Vec<RawMatch>)> = mine;
+        found.extend(their_stretches);
+        found.sort_unstable_by_key(|&(i, _)| i);
+        out.reserve(found.iter().map(|(_, f)| f.len()).sum::<usize>() + unfiltered.len());
+        for (_, f) in found {
+            out.extend(f);
+        }
         out.extend(unfiltered);
         out
     }
@@ -1441,6 +1472,24 @@ pub fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
 /// and already spread over the cores.
 const PARALLEL_SCAN_BYTES: usize = 64 * 1024;
 
+/// About how many bytes of paragraphs a thread takes at a time when two
+/// share a scan: small enough that neither waits long for the other at
+/// the end (a stretch is ~3M instructions), large enough that taking one
+/// costs nothing next to scanning it.
+const SCAN_STRETCH_BYTES: usize = 16 * 1024;
+
+/// Where stretches of about `size` bytes of paragraphs start, each (after
+/// the first) at a paragraph start (see [`paragraph_start_after`]),
+/// followed by the end of `bytes`: stretch `i` is `bounds[i]..bounds[i + 1]`.
+fn paragraph_stretches(bytes: &[u8], size: usize) -> Vec<usize> {
+    let mut bounds = vec![0];
+    while let Some(start) = paragraph_start_after(bytes, bounds[bounds.len() - 1] + size) {
+        bounds.push(start);
+    }
+    bounds.push(bytes.len());
+    bounds
+}
+
 /// The start of the first line at or after `pos` that follows a blank line
 /// (spaces, tabs or `\r` only), if it is not the end: a place where the
 /// paragraph walk of [`Engine::scan`] starts a paragraph whatever came
@@ -1812,13 +1861,13 @@ mod tests {
             assert!(one.len() > 1000, "{} matches", one.len());
             // The split scan() chooses, and splits all over the draft.
             assert_eq!(engine.scan(&norm, &cased, forced, &block_starts), one);
-            for tenth in 0..10 {
-                let mid = paragraph_start_after(norm.text.as_bytes(), norm.text.len() * tenth / 10);
-                let mid = mid.expect("a blank line after every draft");
+            for size in [1, 700, 20_000, 300_000, 2 * cased.len()] {
+                let bounds = paragraph_stretches(norm.text.as_bytes(), size);
+                assert!(bounds.windows(2).all(|w| w[0] < w[1]), "{bounds:?}");
                 assert_eq!(
-                    engine.scan_split(&draft, &block_starts, Some(mid)),
+                    engine.scan_split(&draft, &block_starts, Some(&bounds)),
                     one,
-                    "split at {mid}"
+                    "stretches of {size} bytes"
                 );
             }
         }
