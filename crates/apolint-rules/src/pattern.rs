@@ -491,6 +491,10 @@ impl GroupHeads {
 pub struct TokenSet {
     /// Word ids, sorted.
     words: Box<[u32]>,
+    /// Bit `id % 64` of each word id: a word whose bit is clear is not in
+    /// `words`, known without a search. Most tests are of words a set does
+    /// not have (the word before an anchor, the start of a group).
+    word_bits: u64,
     /// Prefix ids, sorted.
     prefixes: Box<[u32]>,
     /// Punctuation texts.
@@ -523,6 +527,7 @@ impl TokenSet {
         prefixes.sort_unstable();
         prefixes.dedup();
         Some(TokenSet {
+            word_bits: word_bits(&words),
             words: words.into(),
             prefixes: prefixes.into(),
             puncts: puncts.into(),
@@ -552,6 +557,7 @@ impl TokenSet {
         puncts.sort_unstable();
         puncts.dedup();
         Some(TokenSet {
+            word_bits: word_bits(&words),
             words: words.into(),
             prefixes: prefixes.into(),
             puncts: puncts.into(),
@@ -561,7 +567,7 @@ impl TokenSet {
     #[inline]
     fn matches(&self, m: &Matcher<'_>, i: usize) -> bool {
         let w = m.ids.words[i];
-        if w != NO_WORD && contains(&self.words, w) {
+        if self.word_bits & word_bit(w) != 0 && w != NO_WORD && contains(&self.words, w) {
             return true;
         }
         if !self.prefixes.is_empty()
@@ -577,6 +583,15 @@ impl TokenSet {
             t.kind == TokenKind::Punct && self.puncts.iter().any(|p| **p == *t.text(m.norm))
         }
     }
+}
+
+#[inline]
+fn word_bit(w: u32) -> u64 {
+    1 << (w % 64)
+}
+
+fn word_bits(words: &[u32]) -> u64 {
+    words.iter().fold(0, |bits, &w| bits | word_bit(w))
 }
 
 #[inline]
