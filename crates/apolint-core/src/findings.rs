@@ -119,17 +119,19 @@ struct NamedTags {
     parts: [Box<[u32]>; Part::ALL.len()],
 }
 
+/// One draft-level rule, ready to judge a draft.
 #[derive(Debug)]
 struct DraftRule {
     /// Index in the rules.
     rule: u32,
-    lexicons: DraftLexicons,
+    kind: DraftKind,
 }
 
-/// A draft-level rule's lexicons as tag ids. A name no lexicon has never
-/// matches: it is left out (and a clause that needs it, dropped).
+/// A draft-level rule's kind with its lexicons as tag ids. A name no
+/// lexicon has never matches: it is left out (and a rule that needs it,
+/// dropped).
 #[derive(Debug)]
-enum DraftLexicons {
+enum DraftKind {
     Absent {
         when: Box<[u32]>,
         /// The rule named no `when` lexicon: it applies to every draft.
@@ -138,13 +140,18 @@ enum DraftLexicons {
     },
     Count {
         tag: u32,
+        min: u32,
     },
     NameMismatch {
         after: u32,
+        skip: Box<[String]>,
     },
     Clause {
         all: Box<[u32]>,
         unless: Box<[u32]>,
+        scope: Scope,
+        ordered: bool,
+        max_words: Option<u32>,
     },
 }
 
@@ -152,53 +159,79 @@ impl DraftRules {
     /// Resolves the lexicon names of the draft-level `rules`; `tag_names`
     /// are the lexicons' names by tag id.
     pub fn new(rules: &[Rule], tag_names: &[String]) -> DraftRules {
-        // The engine numbers lexicons in name order (see
-        // `Engine::tag_names`), so a name is found by binary search.
-        debug_assert!(tag_names.is_sorted());
-        let id = |name: &str| {
-            tag_names
-                .binary_search_by(|n| n.as_str().cmp(name))
-                .ok()
-                .map(|i| i as u32)
-        };
-        let ids =
-            |names: &mut dyn Iterator<Item = &str>| names.filter_map(id).collect::<Box<[u32]>>();
-        let all_ids = |names: &[String]| ids(&mut names.iter().map(String::as_str));
+        // Names are found by binary search: the engine numbers lexicons in
+        // name order (see `Engine::tag_names`). Checked here, once, as a
+        // name out of order would silently drop its rules.
+        assert!(tag_names.is_sorted(), "lexicon names out of order");
+        let id = |name: &str| tag_id(tag_names, name);
+        let all_ids = |names: &[String]| tag_ids(tag_names, names.iter().map(String::as_str));
         let rules = rules
             .iter()
             .enumerate()
             .filter_map(|(rule, r)| {
-                let lexicons = match &r.kind {
-                    RuleKind::Absent { when, unless } => DraftLexicons::Absent {
+                let kind = match &r.kind {
+                    RuleKind::Absent { when, unless } => DraftKind::Absent {
                         when: all_ids(when),
                         always: when.is_empty(),
                         unless: all_ids(unless),
                     },
-                    RuleKind::Count { tag, .. } => DraftLexicons::Count { tag: id(tag)? },
-                    RuleKind::NameMismatch { after, .. } => {
-                        DraftLexicons::NameMismatch { after: id(after)? }
-                    }
-                    RuleKind::Clause { all, unless, .. } => DraftLexicons::Clause {
+                    RuleKind::Count { tag, min } => DraftKind::Count {
+                        tag: id(tag)?,
+                        min: *min,
+                    },
+                    RuleKind::NameMismatch { after, skip } => DraftKind::NameMismatch {
+                        after: id(after)?,
+                        skip: skip.clone().into(),
+                    },
+                    RuleKind::Clause {
+                        all,
+                        unless,
+                        scope,
+                        ordered,
+                        max_words,
+                    } => DraftKind::Clause {
                         all: all.iter().map(|n| id(n)).collect::<Option<_>>()?,
                         unless: all_ids(unless),
+                        scope: *scope,
+                        ordered: *ordered,
+                        max_words: *max_words,
                     },
                     RuleKind::Phrase { .. } | RuleKind::Regex(_) => return None,
                 };
                 Some(DraftRule {
                     rule: rule as u32,
-                    lexicons,
+                    kind,
                 })
             })
             .collect();
+        let named_ids = |names: &[&str]| tag_ids(tag_names, names.iter().copied());
         let named = NamedTags {
-            complaint: ids(&mut ["apology", "complaint"].into_iter()),
-            praise: ids(&mut ["praise"].into_iter()),
-            problem: ids(&mut ["acknowledgement", "fault"].into_iter()),
-            done: ids(&mut ["done", "completed"].into_iter()),
-            parts: Part::ALL.map(|p| ids(&mut p.lexicons().iter().copied())),
+            complaint: named_ids(&["apology", "complaint"]),
+            praise: named_ids(&["praise"]),
+            problem: named_ids(&["acknowledgement", "fault"]),
+            done: named_ids(&["done", "completed"]),
+            parts: Part::ALL.map(|p| named_ids(p.lexicons())),
         };
         DraftRules { rules, named }
     }
+}
+
+/// The tag id of lexicon `name`; `tag_names` are sorted.
+fn tag_id(tag_names: &[String], name: &str) -> Option<u32> {
+    tag_names
+        .binary_search_by(|n| n.as_str().cmp(name))
+        .ok()
+        .map(|i| i as u32)
+}
+
+/// The tag ids of the lexicons among `names`.
+fn tag_ids<'n>(tag_names: &[String], names: impl Iterator<Item = &'n str>) -> Box<[u32]> {
+    names.filter_map(|n| tag_id(tag_names, n)).collect()
+}
+
+/// Whether any of the lexicons `ids` matched (`tags`: matches by tag id).
+fn any_matched(tags: &[Vec<RawMatch>], ids: &[u32]) -> bool {
+    ids.iter().any(|&t| !tags[t as usize].is_empty())
 }
 
 /// Everything the findings stage needs to know about one draft.
@@ -349,22 +382,19 @@ pub fn build(
         t.dedup_by(|b, a| b.start < a.end);
     }
     let named = &draft_rules.named;
-    let any = |ids: &[u32]| ids.iter().any(|&t| !tags[t as usize].is_empty());
-    for DraftRule { rule: r, lexicons } in draft_rules.rules.iter() {
+    let any = |ids: &[u32]| any_matched(&tags, ids);
+    for DraftRule { rule: r, kind } in draft_rules.rules.iter() {
         let r = *r as usize;
         let rule = &rules[r];
         let allowed = |m: &&RawMatch| lang_allows(rule.lang, m.lang);
         let of = |t: u32| tags[t as usize].as_slice();
-        match (lexicons, &rule.kind) {
-            (
-                DraftLexicons::Absent {
-                    when,
-                    always,
-                    unless,
-                },
-                _,
-            ) => {
-                if unless.iter().any(|&u| !of(u).is_empty()) {
+        match kind {
+            DraftKind::Absent {
+                when,
+                always,
+                unless,
+            } => {
+                if any(unless) {
                     continue;
                 }
                 let trigger = when
@@ -383,13 +413,13 @@ pub fn build(
                     None => {}
                 }
             }
-            (DraftLexicons::Count { tag: t }, RuleKind::Count { min, .. }) => {
+            DraftKind::Count { tag: t, min } => {
                 if let Some(m) = of(*t).iter().filter(allowed).nth(*min as usize - 1) {
                     let (s, e) = draft.sentence_at(m.start as usize);
                     out.push((r, s, e));
                 }
             }
-            (DraftLexicons::NameMismatch { after }, RuleKind::NameMismatch { skip, .. }) => {
+            DraftKind::NameMismatch { after, skip } => {
                 let Some(customer) = draft.customer_name else {
                     continue;
                 };
@@ -406,15 +436,13 @@ pub fn build(
                     }
                 }
             }
-            (
-                DraftLexicons::Clause { all, unless },
-                RuleKind::Clause {
-                    scope,
-                    ordered,
-                    max_words,
-                    ..
-                },
-            ) => {
+            DraftKind::Clause {
+                all,
+                unless,
+                scope,
+                ordered,
+                max_words,
+            } => {
                 // A clause needs a match of each lexicon.
                 if all.iter().any(|&t| of(t).is_empty()) {
                     continue;
@@ -437,12 +465,8 @@ pub fn build(
                     }
                 }
             }
-            // `DraftRules::new` resolved each rule from its own kind.
-            _ => {}
         }
     }
-    // Rules meant for other situations (warmth in a thank-you is not
-    // shouting) have no say in this one.
     // Unless the caller said: an apology or a named problem make it a
     // reply to a complaint; praise thanked for, with neither, a reply to a
     // good review; anything else is neutral.
@@ -455,6 +479,8 @@ pub fn build(
             Situation::Neutral
         }
     });
+    // Rules meant for other situations (warmth in a thank-you is not
+    // shouting) have no say in this one.
     out.retain(|&(r, _, _)| {
         rules[r].situations.is_empty() || rules[r].situations.contains(&situation)
     });
@@ -532,11 +558,12 @@ fn parts_found(
 ) -> PartsFound {
     let mut found = PartsFound {
         problem: true,
-        done: named.done.iter().any(|&t| !tags[t as usize].is_empty()),
+        done: any_matched(tags, &named.done),
         words: word_starts(draft.norm.text.as_bytes()),
         ..PartsFound::default()
     };
     // Each part's first lexicon match, looked up once.
+    // Part `p` is `Part::ALL[p as usize]` (a test checks it).
     let matched: [Option<(usize, usize)>; Part::ALL.len()] = Part::ALL.map(|p| {
         let m = named.parts[p as usize]
             .iter()
@@ -1417,7 +1444,7 @@ mod tests {
     /// dropped, and a clause needing one is dropped whole.
     #[test]
     fn draft_rules_resolve_lexicon_names_to_their_tag_ids() {
-        use super::{DraftLexicons, DraftRules, Part};
+        use super::{DraftKind, DraftRules, Part};
         use apolint_rules::book::RuleKind;
         let mut book = crate::builtin::book().unwrap();
         let engine = crate::matcher::Engine::compile(&book);
@@ -1433,9 +1460,9 @@ mod tests {
             .count();
         assert_eq!(resolved.rules.len(), draft_level);
         for dr in resolved.rules.iter() {
-            match (&dr.lexicons, &book.rules[dr.rule as usize].kind) {
+            match (&dr.kind, &book.rules[dr.rule as usize].kind) {
                 (
-                    DraftLexicons::Absent {
+                    DraftKind::Absent {
                         when: w,
                         always,
                         unless: u,
@@ -1446,24 +1473,42 @@ mod tests {
                     assert_eq!(named(u), *unless);
                     assert_eq!(*always, when.is_empty());
                 }
-                (DraftLexicons::Count { tag: t }, RuleKind::Count { tag, .. }) => {
-                    assert_eq!(names[*t as usize], *tag)
+                (DraftKind::Count { tag: t, min: m }, RuleKind::Count { tag, min }) => {
+                    assert_eq!((names[*t as usize].as_str(), m), (tag.as_str(), min))
                 }
                 (
-                    DraftLexicons::NameMismatch { after: a },
-                    RuleKind::NameMismatch { after, .. },
+                    DraftKind::NameMismatch { after: a, skip: s },
+                    RuleKind::NameMismatch { after, skip },
                 ) => {
-                    assert_eq!(names[*a as usize], *after)
+                    assert_eq!(names[*a as usize], *after);
+                    assert_eq!(**s, **skip);
                 }
                 (
-                    DraftLexicons::Clause { all: a, unless: u },
-                    RuleKind::Clause { all, unless, .. },
+                    DraftKind::Clause {
+                        all: a,
+                        unless: u,
+                        scope: s,
+                        ordered: o,
+                        max_words: w,
+                    },
+                    RuleKind::Clause {
+                        all,
+                        unless,
+                        scope,
+                        ordered,
+                        max_words,
+                    },
                 ) => {
                     assert_eq!(named(a), *all);
                     assert_eq!(named(u), *unless);
+                    assert_eq!((s, o, w), (scope, ordered, max_words));
                 }
                 (l, k) => panic!("{l:?} resolved from {}", k.name()),
             }
+        }
+        // The findings stage reads part `p`'s lexicons at `p as usize`.
+        for (i, p) in Part::ALL.iter().enumerate() {
+            assert_eq!(*p as usize, i, "{p:?}");
         }
         for (p, ids) in Part::ALL.iter().zip(&resolved.named.parts) {
             assert_eq!(named(ids), p.lexicons());
@@ -1497,8 +1542,8 @@ mod tests {
             .find(|dr| dr.rule as usize == absent)
             .unwrap();
         assert!(matches!(
-            &absent.lexicons,
-            DraftLexicons::Absent { when, always: false, .. } if when.is_empty()
+            &absent.kind,
+            DraftKind::Absent { when, always: false, .. } if when.is_empty()
         ));
     }
 

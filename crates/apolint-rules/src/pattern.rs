@@ -522,16 +522,7 @@ impl TokenSet {
                 Elem::Group { .. } | Elem::Gap(_) => return None,
             }
         }
-        words.sort_unstable();
-        words.dedup();
-        prefixes.sort_unstable();
-        prefixes.dedup();
-        Some(TokenSet {
-            word_bits: word_bits(&words),
-            words: words.into(),
-            prefixes: prefixes.into(),
-            puncts: puncts.into(),
-        })
+        Some(TokenSet::new(words, prefixes, puncts))
     }
 
     /// The union of `heads`, if each is one token that is not optional.
@@ -550,24 +541,35 @@ impl TokenSet {
                 CElem::OneOf(_, true) | CElem::Group { .. } | CElem::Gap(_) => return None,
             }
         }
+        Some(TokenSet::new(words, prefixes, puncts))
+    }
+
+    /// The set of these words, prefixes and marks, in any order and with
+    /// repeats.
+    fn new(mut words: Vec<u32>, mut prefixes: Vec<u32>, mut puncts: Vec<Box<str>>) -> TokenSet {
         words.sort_unstable();
         words.dedup();
         prefixes.sort_unstable();
         prefixes.dedup();
         puncts.sort_unstable();
         puncts.dedup();
-        Some(TokenSet {
+        TokenSet {
             word_bits: word_bits(&words),
             words: words.into(),
             prefixes: prefixes.into(),
             puncts: puncts.into(),
-        })
+        }
+    }
+
+    /// Whether word id `w` (maybe [`NO_WORD`]) is one of the set's.
+    #[inline]
+    fn has_word(&self, w: u32) -> bool {
+        self.word_bits & word_bit(w) != 0 && w != NO_WORD && contains(&self.words, w)
     }
 
     #[inline]
     fn matches(&self, m: &Matcher<'_>, i: usize) -> bool {
-        let w = m.ids.words[i];
-        if self.word_bits & word_bit(w) != 0 && w != NO_WORD && contains(&self.words, w) {
+        if self.has_word(m.ids.words[i]) {
             return true;
         }
         if !self.prefixes.is_empty()
@@ -780,11 +782,12 @@ impl Matcher<'_> {
     /// Whether a walk of `elems` in `dir` from `pos` can get past its first
     /// element: false only when that element is one token (a word, prefix,
     /// punctuation mark or set that is not optional) which the token at
-    /// `pos` is not, or a group none of whose [`GroupHeads`] it is. Asked before walking each alternative of a group and
-    /// each length of a gap, it skips what the walk would reject, without
-    /// the call: groups of twenty phrasings behind a gap, each tried at
-    /// every gap length, were most of the walking (issue #19). Asked before
-    /// every step it cost more than it saved.
+    /// `pos` is not, or a group none of whose [`GroupHeads`] it is. Asked
+    /// before walking each alternative of a group and each length of a
+    /// gap, it skips what the walk would reject, without the call: groups
+    /// of twenty phrasings behind a gap, each tried at every gap length,
+    /// were most of the walking (issue #19). Asked before every step it
+    /// cost more than it saved.
     #[inline]
     fn may_start(&self, elems: &[CElem], dir: Dir, pos: isize) -> bool {
         let first = match dir {
@@ -1049,6 +1052,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A word id is in a set exactly when it is one of its ids, whatever
+    /// ids share its bit of the 64-bit summary; `NO_WORD` (bit 63) never is.
+    #[test]
+    fn token_sets_hold_their_word_ids_only() {
+        let set = TokenSet::new(vec![63, 5, 64 * 9 + 5, 63], vec![], vec![]);
+        assert_eq!(&*set.words, [5, 63, 581]);
+        for (w, held) in [
+            (63, true),
+            (5, true),
+            (581, true),
+            (127, false),
+            (69, false),
+        ] {
+            assert_eq!(set.has_word(w), held, "{w}");
+        }
+        assert!(!set.has_word(NO_WORD));
+        let with_last = TokenSet::new(vec![NO_WORD - 64, 1], vec![], vec![]);
+        assert!(with_last.has_word(NO_WORD - 64) && !with_last.has_word(NO_WORD));
+    }
+
+    /// Heads made for one direction are not used when the group is walked
+    /// the other way: backward, `(we are|…)` starts with `are`, not `we`.
+    #[test]
+    fn group_heads_apply_only_to_the_direction_they_were_made_for() {
+        let elems = parse("(we are|i am|they are|you are)").unwrap();
+        let mut vocab = Vocab::default();
+        let backward = compile(&elems, Some(Dir::Backward), &mut vocab);
+        assert!(matches!(&backward[0], CElem::Group { heads: Some(_), .. }));
+        let norm = "we are";
+        let line = Line::tokenize(norm, 0, norm.len());
+        let ids = vocab.freeze().resolve(norm, &line.tokens);
+        let m = Matcher {
+            norm,
+            tokens: &line.tokens,
+            ids: &ids,
+        };
+        assert!(m.matches_at(&backward, 0));
+        assert!(m.matches_before(&backward, 2));
     }
 
     /// Groups of four or more alternatives get heads in the direction they
