@@ -158,6 +158,32 @@ mod tests {
         }
     }
 
+    /// Each word of the stored vocabulary carries the prefixes its key
+    /// lookup finds, in the same order (what a draft's tokens get).
+    #[test]
+    fn the_stored_vocabulary_gives_each_word_its_prefixes() {
+        let engine = super::engine().unwrap();
+        let vocab = engine.vocab();
+        assert!(vocab.word_count() > 3000, "{}", vocab.word_count());
+        let mut with_prefixes = 0;
+        for (word, id) in vocab.words() {
+            let mut found = Vec::new();
+            vocab.for_each_prefix(word, |p| found.push(p));
+            let norm = word;
+            let line = apolint_rules::segment::Line::tokenize(norm, 0, norm.len());
+            if let [token] = &line.tokens[..] {
+                let ids = vocab.resolve(norm, std::slice::from_ref(token));
+                assert_eq!(
+                    (ids.words[0], ids.prefixes_of(0)),
+                    (id, &found[..]),
+                    "{word}"
+                );
+                with_prefixes += usize::from(!found.is_empty());
+            }
+        }
+        assert!(with_prefixes > 100, "{with_prefixes}");
+    }
+
     /// The stored table of given names is the one the groups make.
     #[test]
     fn the_stored_names_table_knows_every_built_in_name() {
