@@ -126,26 +126,28 @@ impl Vocab {
             .chain(&keys)
             .flat_map(|w| w.iter().copied())
             .collect();
-        let Some(table) = VocabTable::read(Cow::Owned(nums.clone()), Cow::Owned(text.clone()))
-        else {
+        let Some(table) = VocabTable::read(Cow::Owned(nums), Cow::Owned(text)) else {
             return VocabTable::default();
         };
+        if prefixes.is_empty() {
+            // A table of names: no word has prefixes to store.
+            return table;
+        }
         // The prefixes each word starts with, in the order the key lookup
         // finds them: a token that is a word then needs no key lookup.
         let mut word_prefix_start = vec![0u32];
         let mut word_prefixes = Vec::new();
         for w in &words {
-            if let Ok(w) = std::str::from_utf8(w) {
-                table.for_each_prefix(w, |p| word_prefixes.push(p));
-            }
+            table.for_each_prefix_of(w, |p| word_prefixes.push(p));
             word_prefix_start.push(word_prefixes.len() as u32);
         }
-        nums[2 + 6] = word_prefix_start.len() as u32;
-        nums[2 + 7] = word_prefixes.len() as u32;
+        let (mut nums, text) = (table.nums.into_owned(), table.text);
+        nums[WORD_PREFIX_SIZES] = word_prefix_start.len() as u32;
+        nums[WORD_PREFIX_SIZES + 1] = word_prefixes.len() as u32;
         nums.extend(word_prefix_start);
         nums.extend(word_prefixes);
         nums[1] = nums.len() as u32;
-        VocabTable::read(Cow::Owned(nums), Cow::Owned(text)).unwrap_or_default()
+        VocabTable::read(Cow::Owned(nums), text).unwrap_or_default()
     }
 }
 
@@ -156,6 +158,10 @@ const MAGIC: u32 = 0x6170_6F76;
 /// How many numbers head a table: the magic, the count of numbers, the
 /// eight section sizes, the word and prefix counts.
 const HEADER: usize = 12;
+
+/// Where in the header the sizes of the last two sections (each word's
+/// prefixes: starts, then ids) are: [`Vocab::freeze`] fills them last.
+const WORD_PREFIX_SIZES: usize = 2 + 6;
 
 /// The open-addressing slots of `items`: per slot a pair of `u32`s, the
 /// hash's high half and the item's index + 1 (0: empty). At most a quarter
@@ -249,10 +255,11 @@ pub struct VocabTable {
     key_start: usize,
     keyed: usize,
     short: std::ops::Range<usize>,
-    /// Per word id `w`, its prefixes are `word_prefixes` from
-    /// `word_prefix_start[w]` to `word_prefix_start[w + 1]` (both ranges
-    /// of `nums`).
+    /// Per word id `w` (and one past the last), where its prefixes start
+    /// in `word_prefixes`: a range of `nums`, empty in a table with no
+    /// prefixes.
     word_prefix_start: std::ops::Range<usize>,
+    /// Each word's prefix ids, word after word: a range of `nums`.
     word_prefixes: std::ops::Range<usize>,
 }
 
@@ -307,7 +314,7 @@ impl VocabTable {
         let items = size(0).checked_sub(1)?;
         let (word_len, key_len) = (word_slots.len() / 2, key_slots.len() / 2);
         let valid = word_prefixes.end == nums.len()
-            && (size(6) == 0 || size(6) == words + 1)
+            && size(6).checked_sub(1).is_none_or(|n| n == words)
             && word_len.is_power_of_two()
             && key_len.is_power_of_two()
             && words + prefixes <= items
@@ -399,8 +406,13 @@ impl VocabTable {
 
     /// Calls `f` with every prefix id whose prefix starts `text`.
     #[inline]
-    pub fn for_each_prefix(&self, text: &str, mut f: impl FnMut(u32)) {
-        let text = text.as_bytes();
+    pub fn for_each_prefix(&self, text: &str, f: impl FnMut(u32)) {
+        self.for_each_prefix_of(text.as_bytes(), f)
+    }
+
+    /// [`VocabTable::for_each_prefix`] over bytes.
+    #[inline]
+    fn for_each_prefix_of(&self, text: &[u8], mut f: impl FnMut(u32)) {
         let (nums, letters) = (&*self.nums, &*self.text);
         let prefix = |id: u32| self.item(nums, letters, self.words + id as usize);
         for &id in &nums[self.short.clone()] {
@@ -428,9 +440,10 @@ impl VocabTable {
     }
 
     /// The prefixes word `word` starts with, as [`VocabTable::for_each_prefix`]
-    /// gives them, stored when the table was made; `None` for
-    /// [`NO_WORD`]. Looking a word's prefixes up by its key was 10% of a
-    /// 1 MB check, and most tokens are words of the patterns.
+    /// gives them, stored when the table was made; `None` for [`NO_WORD`],
+    /// an id past the words or a table without them stored (the caller
+    /// then looks them up by key). Looking a word's prefixes up by its key
+    /// was 10% of a 1 MB check, and most tokens are words of the patterns.
     #[inline]
     fn prefixes_of_word(&self, word: u32) -> Option<&[u32]> {
         let nums = &*self.nums;
