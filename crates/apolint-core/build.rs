@@ -173,8 +173,13 @@ fn forward_dfa(pattern: &str) -> Option<Vec<u8>> {
         .thompson(thompson_config())
         .build(pattern)
         .ok()?;
+    Some(dfa_bytes(&dfa))
+}
+
+/// A DFA's little-endian serialisation, without the alignment padding.
+fn dfa_bytes(dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>) -> Vec<u8> {
     let (bytes, pad) = dfa.to_bytes_little_endian();
-    Some(bytes[pad..].to_vec())
+    bytes[pad..].to_vec()
 }
 
 /// A regex as the forward and reverse dense DFAs of a
@@ -188,11 +193,7 @@ fn span_dfas(pattern: &str) -> Option<(Vec<u8>, Vec<u8>)> {
         .thompson(thompson_config())
         .build(pattern)
         .ok()?;
-    let bytes = |dfa: &regex_automata::dfa::dense::DFA<Vec<u32>>| {
-        let (bytes, pad) = dfa.to_bytes_little_endian();
-        bytes[pad..].to_vec()
-    };
-    Some((bytes(regex.forward()), bytes(regex.reverse())))
+    Some((dfa_bytes(regex.forward()), dfa_bytes(regex.reverse())))
 }
 
 /// Literals one of which starts every match of `pattern` (regex-syntax's

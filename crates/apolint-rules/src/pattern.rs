@@ -449,10 +449,10 @@ pub enum CElem {
     Gap(u8),
 }
 
-/// The tokens a group's alternatives start with in the direction it is
-/// walked, when each starts with one token (a word, prefix, punctuation
-/// mark or set that is not optional): a token outside the set starts none
-/// of them, and one set test replaces a test per alternative. A group of
+/// The tokens a group's alternatives can start with in the direction it
+/// is walked (their [`first_literals`], as a phrase's anchor has for its
+/// neighbours): a token outside the set starts none of them, and one set
+/// test replaces a test per alternative. A group of
 /// twenty negations behind a gap was tested alternative by alternative at
 /// each gap length, on each anchor it followed (issue #19).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -470,18 +470,19 @@ impl GroupHeads {
     /// short draft with sets on all groups).
     const MIN_ALTS: usize = 4;
 
-    /// The heads of `alts` walked in `dir`, if each starts with one token.
-    fn of(alts: &[Box<[CElem]>], dir: Dir) -> Option<GroupHeads> {
+    /// The heads of `alts` walked in `dir`: each alternative's
+    /// [`first_literals`]; `None` if one has none.
+    fn of(alts: &[Vec<Elem>], dir: Dir, vocab: &mut Vocab) -> Option<GroupHeads> {
         if alts.len() < Self::MIN_ALTS {
             return None;
         }
-        let heads = alts.iter().map(|a| match dir {
-            Dir::Forward => a.first(),
-            Dir::Backward => a.last(),
-        });
+        let mut literals = Vec::new();
+        for alt in alts {
+            literals.extend(first_literals(alt, dir)?);
+        }
         Some(GroupHeads {
             dir,
-            set: TokenSet::of_heads(heads)?,
+            set: TokenSet::of_refs(literals, vocab)?,
         })
     }
 }
@@ -520,25 +521,6 @@ impl TokenSet {
                 Elem::Prefix(p) => prefixes.push(vocab.prefix(p)),
                 Elem::Punct(p) => puncts.push(p.as_str().into()),
                 Elem::Group { .. } | Elem::Gap(_) => return None,
-            }
-        }
-        Some(TokenSet::new(words, prefixes, puncts))
-    }
-
-    /// The union of `heads`, if each is one token that is not optional.
-    fn of_heads<'e>(heads: impl IntoIterator<Item = Option<&'e CElem>>) -> Option<TokenSet> {
-        let (mut words, mut prefixes, mut puncts) = (Vec::new(), Vec::new(), Vec::new());
-        for head in heads {
-            match head? {
-                CElem::Word(w) => words.push(*w),
-                CElem::Prefix(p) => prefixes.push(*p),
-                CElem::Punct(p) => puncts.push(p.clone()),
-                CElem::OneOf(set, false) => {
-                    words.extend_from_slice(&set.words);
-                    prefixes.extend_from_slice(&set.prefixes);
-                    puncts.extend_from_slice(&set.puncts);
-                }
-                CElem::OneOf(_, true) | CElem::Group { .. } | CElem::Gap(_) => return None,
             }
         }
         Some(TokenSet::new(words, prefixes, puncts))
@@ -642,12 +624,15 @@ fn compile_elem(e: &Elem, dir: Option<Dir>, vocab: &mut Vocab) -> CElem {
             match set {
                 Some(set) => CElem::OneOf(Box::new(set), *optional),
                 None => {
-                    let alts: Box<[Box<[CElem]>]> =
-                        alts.iter().map(|a| compile(a, dir, vocab)).collect();
+                    // The alternatives first: their words keep the ids
+                    // they get in the order the pattern names them.
+                    let compiled = alts.iter().map(|a| compile(a, dir, vocab)).collect();
                     CElem::Group {
-                        heads: dir.and_then(|d| GroupHeads::of(&alts, d)).map(Box::new),
-                        alts,
+                        alts: compiled,
                         optional: *optional,
+                        heads: dir
+                            .and_then(|d| GroupHeads::of(alts, d, vocab))
+                            .map(Box::new),
                     }
                 }
             }
