@@ -332,6 +332,12 @@ pub fn decode(
         return decode_utf16(name, rest, u16::from_be_bytes);
     }
     refuse_utf16_without_bom(name, &bytes)?;
+    if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: simdutf8 has just validated `bytes` as UTF-8 (its
+        // `basic` check accepts exactly what `std::str::from_utf8` does;
+        // a test compares them on valid and invalid input).
+        return Ok((unsafe { String::from_utf8_unchecked(bytes) }, None));
+    }
     let e = match String::from_utf8(bytes) {
         Ok(text) => return Ok((text, None)),
         Err(e) => e,
@@ -397,6 +403,36 @@ mod tests {
         assert_eq!((text.as_str(), at), ("ab\u{FFFD}c", Some(2)));
         assert!(looks_binary(b"a\0b"));
         assert!(!looks_binary(&[0xFF, 0xFE, b'a', 0]));
+    }
+
+    proptest::proptest! {
+        /// The SIMD check behind the unchecked conversion accepts exactly
+        /// what std does, at every length its vector loops split on.
+        #[test]
+        fn drafts_decode_exactly_when_std_accepts_their_utf8(
+            text in "[a-z .,ёЁа-яА-Я€😀]{0,300}",
+            corrupt in proptest::option::of((0usize..1200, proptest::sample::select(
+                &[0x80u8, 0xBF, 0xC0, 0xC1, 0xD0, 0xE0, 0xED, 0xF4, 0xF5, 0xFF][..],
+            ))),
+        ) {
+            let mut bytes = text.into_bytes();
+            if let Some((at, b)) = corrupt {
+                if !bytes.is_empty() {
+                    let at = at % bytes.len();
+                    bytes[at] = b;
+                }
+            }
+            let std = std::str::from_utf8(&bytes).map(str::to_owned).map_err(|e| e.valid_up_to());
+            let ours = decode("d.txt", bytes.clone(), false);
+            match (std, ours) {
+                (Ok(want), Ok((got, None))) => proptest::prop_assert_eq!(got, want),
+                (Err(at), Err(e)) => proptest::prop_assert!(
+                    e.to_string().contains(&format!("invalid UTF-8 at byte {at} ")),
+                    "{}", e
+                ),
+                (std, ours) => proptest::prop_assert!(false, "std {:?}, decode {:?}", std, ours.map(|d| d.0)),
+            }
+        }
     }
 
     #[test]
