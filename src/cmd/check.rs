@@ -161,12 +161,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         "auto" => None,
         f => Some(f.parse::<InputFormat>().map_err(Failure::Message)?),
     };
-    // Two passes: every draft is read and decoded first and dropped (only
-    // its path kept), so a file that cannot be read fails the run (exit 2)
-    // before anything is written to stdout; then each is read again,
-    // checked and printed in turn, so memory holds one draft at a time
-    // however large the folder. (A file changed between the passes can
-    // still fail in the second: then the output stops there, exit 2.)
+    // Two passes: every draft is read and decoded first, so a file that
+    // cannot be read fails the run (exit 2) before anything is written to
+    // stdout; then each is checked and printed in turn. The drafts
+    // validated first are kept up to `KEEP_VALIDATED_BYTES` in all; the
+    // rest are dropped (only their paths kept) and read again in their
+    // turn, so a large folder holds one draft at a time past that. (A
+    // file changed between the passes can still fail in the second: then
+    // the output stops there, exit 2.)
     let sources = list_inputs(&args, forced)?;
     // Each draft is checked with the apolint.toml found upward from its
     // own folder: every config is loaded (and a broken one fails the run)
@@ -176,7 +178,9 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     for source in &sources {
         let (file, name) = match source {
             Source::Read(input) => (None, input.path.clone()),
-            Source::File(path) => (Some(path.as_path()), path.display().to_string()),
+            Source::Kept(path, _) | Source::File(path) => {
+                (Some(path.as_path()), path.display().to_string())
+            }
         };
         keys.push(linters.add(&args, file, fail_on, &name)?);
     }
@@ -209,7 +213,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     for (k, (source, key)) in sources.into_iter().zip(&keys).enumerate() {
         let linter = linters.get(key)?;
         let input = match source {
-            Source::Read(input) => input,
+            Source::Read(input) | Source::Kept(_, input) => input,
             Source::File(path) => read_file(&args, forced, &path, false)?.ok_or_else(|| {
                 Failure::Message(format!("{}: changed while read", path.display()))
             })?,
@@ -353,12 +357,20 @@ impl Linters {
     }
 }
 
-/// A draft to check: read already (stdin, which cannot be read twice), or
-/// a file read and validated once, read again when its turn comes.
+/// A draft to check: read already (stdin, which cannot be read twice), a
+/// file read and validated and kept, or a file read and validated once,
+/// read again when its turn comes.
 enum Source {
     Read(Input),
+    Kept(PathBuf, Input),
     File(PathBuf),
 }
+
+/// Drafts validated up to this many bytes in all are kept for checking
+/// instead of read again: reading and decoding a 1 MB file twice was a
+/// tenth of checking it (issue #19), and a folder past this still holds one
+/// draft at a time.
+const KEEP_VALIDATED_BYTES: usize = 64 << 20;
 
 /// The drafts named, each validated (read, decoded, dropped): stdin for
 /// `-` (or nothing), every draft file under a folder (binary files and
@@ -387,15 +399,21 @@ fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Sour
         return Ok(vec![stdin()?]);
     }
     let mut sources = Vec::new();
-    let validate = |sources: &mut Vec<Source>,
-                    path: &std::path::Path,
-                    in_folder: bool|
+    let mut kept_bytes = 0;
+    let mut validate = |sources: &mut Vec<Source>,
+                        path: &std::path::Path,
+                        in_folder: bool|
      -> Result<(), Failure> {
         if let Some(input) = read_file(args, forced, path, in_folder)? {
             if let Some(at) = input.repaired_from {
                 note_repair(&input.path, Some(at));
             }
-            sources.push(Source::File(path.to_owned()));
+            kept_bytes += input.text.len();
+            if kept_bytes <= KEEP_VALIDATED_BYTES {
+                sources.push(Source::Kept(path.to_owned(), input));
+            } else {
+                sources.push(Source::File(path.to_owned()));
+            }
         }
         Ok(())
     };
