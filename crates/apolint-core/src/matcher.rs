@@ -1009,95 +1009,144 @@ impl Engine {
         forced: Option<Language>,
         block_starts: &[usize],
     ) -> Vec<RawMatch> {
-        let draft = DraftText {
-            norm,
-            cased,
-            forced,
-        };
-        let len = norm.text.len();
-        // A large draft (an archive pasted as one reply, the 1 MB peer
-        // benchmark) is scanned on two cores: another thread runs the
-        // regexes, then both take stretches of paragraphs in turn (each
-        // from a blank line, where the sequential walk starts a paragraph
-        // anyway). The parts are joined in the order one thread makes
-        // them, so the matches are the same.
-        let stretches = if self.anchor_mode == AnchorMode::Vocab
-            && len >= PARALLEL_SCAN_BYTES
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
-        {
-            Some(paragraph_stretches(
-                norm.text.as_bytes(),
-                SCAN_STRETCH_BYTES,
-            ))
-        } else {
-            None
-        };
-        self.scan_split(&draft, block_starts, stretches.as_deref())
+        match self.shared_scan(norm, cased, forced, block_starts) {
+            Some(shared) => std::thread::scope(|scope| {
+                let helper = scope.spawn(|| self.scan_helper_part(&shared));
+                self.finish_shared_scan(&shared, || helper.join().map(Some))
+            }),
+            None => self.scan_alone(
+                &DraftText {
+                    norm,
+                    cased,
+                    forced,
+                },
+                block_starts,
+            ),
+        }
     }
 
-    /// [`Engine::scan`], on one thread or, given the bounds of stretches of
-    /// paragraphs (see [`paragraph_stretches`]), on two.
-    fn scan_split(
+    /// Whether a draft of `len` bytes may have its scan shared by two
+    /// threads ([`Engine::shared_scan`]): a caller that knows so before
+    /// normalising can start the helper thread early.
+    pub fn may_share_scan(&self, len: usize) -> bool {
+        self.anchor_mode == AnchorMode::Vocab
+            && len >= PARALLEL_SCAN_BYTES
+            && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+    }
+
+    /// The scan of a large draft (an archive pasted as one reply, the 1 MB
+    /// peer benchmark) shared by two threads, or `None` if it is scanned on
+    /// one: a helper thread runs the regexes
+    /// ([`Engine::scan_helper_part`]), then both take stretches of
+    /// paragraphs in turn (each from a blank line, where the sequential
+    /// walk starts a paragraph anyway), and [`Engine::finish_shared_scan`]
+    /// joins the parts in the order one thread makes them, so the matches
+    /// are the same. Arguments as for [`Engine::scan`].
+    pub fn shared_scan<'a>(
         &self,
-        draft: &DraftText<'_>,
-        block_starts: &[usize],
-        bounds: Option<&[usize]>,
+        norm: &'a Normalized,
+        cased: &'a str,
+        forced: Option<Language>,
+        block_starts: &'a [usize],
+    ) -> Option<SharedScan<'a>> {
+        if !self.may_share_scan(norm.text.len()) {
+            return None;
+        }
+        let bounds = paragraph_stretches(norm.text.as_bytes(), SCAN_STRETCH_BYTES);
+        Some(SharedScan::new(
+            DraftText {
+                norm,
+                cased,
+                forced,
+            },
+            block_starts,
+            bounds,
+        ))
+    }
+
+    /// The helper thread's part of a shared scan: the regexes, then
+    /// stretches of paragraphs while any are left.
+    pub fn scan_helper_part(&self, shared: &SharedScan<'_>) -> HelperPart {
+        let (mut literal, mut unfiltered) = (Vec::new(), Vec::new());
+        self.scan_literal_regexes(&shared.draft, &mut literal);
+        self.scan_unfiltered_regexes(&shared.draft, &mut unfiltered);
+        HelperPart {
+            literal,
+            stretches: self.take_stretches(shared),
+            unfiltered,
+        }
+    }
+
+    /// The calling thread's part of a shared scan (stretches of paragraphs
+    /// while any are left), joined with the helper's, which `helper` waits
+    /// for: its panic is resumed here, and if it did not run (`None`),
+    /// this thread does its part.
+    pub fn finish_shared_scan(
+        &self,
+        shared: &SharedScan<'_>,
+        helper: impl FnOnce() -> std::thread::Result<Option<HelperPart>>,
     ) -> Vec<RawMatch> {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        let (norm, forced, len) = (draft.norm, draft.forced, draft.norm.text.len());
-        let Some(bounds) = bounds else {
-            let mut out = Vec::new();
-            self.scan_literal_regexes(draft, &mut out);
-            self.scan_paragraphs(norm, forced, block_starts, 0, len, &mut out);
-            self.scan_unfiltered_regexes(draft, &mut out);
-            return out;
-        };
-        // Whichever thread is free takes the next stretch: how much of the
-        // scan the regexes are depends on the text (a third of it in
-        // Russian, a fifth in English), so a fixed split left one thread
-        // waiting.
-        let stretches = bounds.len().saturating_sub(1);
-        let next = AtomicUsize::new(0);
-        let take_stretches = || {
-            let mut done: Vec<(usize, Vec<RawMatch>)> = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= stretches {
-                    return done;
-                }
-                let mut found = Vec::new();
-                self.scan_paragraphs(
-                    norm,
-                    forced,
-                    block_starts,
-                    bounds[i],
-                    bounds[i + 1],
-                    &mut found,
-                );
-                done.push((i, found));
-            }
-        };
-        let (mine, theirs) = std::thread::scope(|scope| {
-            let theirs = scope.spawn(|| {
-                let (mut literal, mut unfiltered) = (Vec::new(), Vec::new());
-                self.scan_literal_regexes(draft, &mut literal);
-                self.scan_unfiltered_regexes(draft, &mut unfiltered);
-                (literal, take_stretches(), unfiltered)
-            });
-            (take_stretches(), theirs.join())
-        });
-        let (mut out, their_stretches, unfiltered) = match theirs {
-            Ok(parts) => parts,
+        let mine = self.take_stretches(shared);
+        let theirs = match helper() {
+            Ok(Some(part)) => part,
+            Ok(None) => self.scan_helper_part(shared),
             Err(panic) => std::panic::resume_unwind(panic),
         };
+        let HelperPart {
+            literal: mut out,
+            stretches,
+            unfiltered,
+        } = theirs;
         let mut found: Vec<(usize, Vec<RawMatch>)> = mine;
-        found.extend(their_stretches);
+        found.extend(stretches);
         found.sort_unstable_by_key(|&(i, _)| i);
         out.reserve(found.iter().map(|(_, f)| f.len()).sum::<usize>() + unfiltered.len());
         for (_, f) in found {
             out.extend(f);
         }
         out.extend(unfiltered);
+        out
+    }
+
+    /// Scans stretches of a shared scan, whichever is next, until none is
+    /// left: how much of the scan the regexes are depends on the text (a
+    /// third of it in Russian, a fifth in English), so a fixed split left
+    /// one thread waiting.
+    fn take_stretches(&self, shared: &SharedScan<'_>) -> Vec<(usize, Vec<RawMatch>)> {
+        use std::sync::atomic::Ordering;
+        let SharedScan {
+            draft,
+            block_starts,
+            bounds,
+            next,
+        } = shared;
+        let stretches = bounds.len().saturating_sub(1);
+        let mut done: Vec<(usize, Vec<RawMatch>)> = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= stretches {
+                return done;
+            }
+            let mut found = Vec::new();
+            self.scan_paragraphs(
+                draft.norm,
+                draft.forced,
+                block_starts,
+                bounds[i],
+                bounds[i + 1],
+                &mut found,
+            );
+            done.push((i, found));
+        }
+    }
+
+    /// [`Engine::scan`] on the calling thread alone.
+    fn scan_alone(&self, draft: &DraftText<'_>, block_starts: &[usize]) -> Vec<RawMatch> {
+        let mut out = Vec::new();
+        self.scan_literal_regexes(draft, &mut out);
+        let len = draft.norm.text.len();
+        self.scan_paragraphs(draft.norm, draft.forced, block_starts, 0, len, &mut out);
+        self.scan_unfiltered_regexes(draft, &mut out);
         out
     }
 
@@ -1417,6 +1466,35 @@ impl Engine {
             });
         }
     }
+}
+
+/// One large draft's scan shared by two threads ([`Engine::shared_scan`]):
+/// the draft, its stretches of paragraphs, and which is next.
+pub struct SharedScan<'a> {
+    draft: DraftText<'a>,
+    block_starts: &'a [usize],
+    /// Where the stretches start, and where the last ends.
+    bounds: Vec<usize>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> SharedScan<'a> {
+    fn new(draft: DraftText<'a>, block_starts: &'a [usize], bounds: Vec<usize>) -> Self {
+        SharedScan {
+            draft,
+            block_starts,
+            bounds,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+/// What the helper thread of a shared scan found
+/// ([`Engine::scan_helper_part`]).
+pub struct HelperPart {
+    literal: Vec<RawMatch>,
+    stretches: Vec<(usize, Vec<RawMatch>)>,
+    unfiltered: Vec<RawMatch>,
 }
 
 /// The draft as the regexes see it.
@@ -1857,17 +1935,41 @@ mod tests {
                 cased: &cased,
                 forced,
             };
-            let one = engine.scan_split(&draft, &block_starts, None);
+            let one = engine.scan_alone(&draft, &block_starts);
             assert!(one.len() > 1000, "{} matches", one.len());
             // The split scan() chooses, and splits all over the draft.
             assert_eq!(engine.scan(&norm, &cased, forced, &block_starts), one);
             for size in [1, 700, 20_000, 300_000, 2 * cased.len()] {
                 let bounds = paragraph_stretches(norm.text.as_bytes(), size);
                 assert!(bounds.windows(2).all(|w| w[0] < w[1]), "{bounds:?}");
+                let shared = SharedScan::new(
+                    DraftText {
+                        norm: &norm,
+                        cased: &cased,
+                        forced,
+                    },
+                    &block_starts,
+                    bounds,
+                );
+                let split = std::thread::scope(|scope| {
+                    let helper = scope.spawn(|| engine.scan_helper_part(&shared));
+                    engine.finish_shared_scan(&shared, || helper.join().map(Some))
+                });
+                assert_eq!(split, one, "stretches of {size} bytes");
+                // A helper that never ran leaves its part to the caller.
+                let shared = SharedScan::new(
+                    DraftText {
+                        norm: &norm,
+                        cased: &cased,
+                        forced,
+                    },
+                    &block_starts,
+                    paragraph_stretches(norm.text.as_bytes(), size),
+                );
                 assert_eq!(
-                    engine.scan_split(&draft, &block_starts, Some(&bounds)),
+                    engine.finish_shared_scan(&shared, || Ok(None)),
                     one,
-                    "stretches of {size} bytes"
+                    "stretches of {size} bytes, no helper"
                 );
             }
         }
