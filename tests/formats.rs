@@ -291,6 +291,22 @@ fn fix_applies_the_safe_fixes_in_place_and_the_exit_status_is_what_remains() {
         std::fs::read_to_string(dir.join("macros/ok.txt")).unwrap(),
         "Thank you for waiting!\n"
     );
+    // A file named twice is fixed once: the second time it is read as the
+    // first fix left it, not as it was when the run began.
+    std::fs::write(dir.join("macros/twice.txt"), "Sorry!!! We'll fix it!!!\n").unwrap();
+    let out = apolint(
+        &["check", "--fix", "macros/twice.txt", "macros/twice.txt"],
+        &dir,
+    );
+    assert!(
+        stderr(&out).contains("fixed 2 findings in 1 draft"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("macros/twice.txt")).unwrap(),
+        "Sorry! We'll fix it!\n"
+    );
 }
 
 #[test]

@@ -369,12 +369,15 @@ enum Source {
 /// Drafts validated up to this many bytes in all are kept for checking
 /// instead of read again: reading and decoding a 1 MB file twice was a
 /// tenth of checking it (issue #19), and a folder past this still holds one
-/// draft at a time.
+/// draft at a time. Not with `--fix` writing files: each is then read just
+/// before it is fixed, so a file named twice, or edited meanwhile, is
+/// fixed from what it holds then.
 const KEEP_VALIDATED_BYTES: usize = 64 << 20;
 
-/// The drafts named, each validated (read, decoded, dropped): stdin for
-/// `-` (or nothing), every draft file under a folder (binary files and
-/// symbolic links skipped with a note), a file as it is.
+/// The drafts named, each validated (read and decoded; kept, or dropped
+/// past [`KEEP_VALIDATED_BYTES`]): stdin for `-` (or nothing), every draft
+/// file under a folder (binary files and symbolic links skipped with a
+/// note), a file as it is.
 fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Source>, Failure> {
     let stdin = || -> Result<Source, Failure> {
         let bytes = files::read_bounded(std::io::stdin(), "-", args.max_file_size).map_err(
@@ -399,6 +402,7 @@ fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Sour
         return Ok(vec![stdin()?]);
     }
     let mut sources = Vec::new();
+    let writes_fixes = args.fix && !args.diff;
     let mut kept_bytes = 0;
     let mut validate = |sources: &mut Vec<Source>,
                         path: &std::path::Path,
@@ -409,7 +413,7 @@ fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Sour
                 note_repair(&input.path, Some(at));
             }
             kept_bytes += input.text.len();
-            if kept_bytes <= KEEP_VALIDATED_BYTES {
+            if !writes_fixes && kept_bytes <= KEEP_VALIDATED_BYTES {
                 sources.push(Source::Kept(path.to_owned(), input));
             } else {
                 sources.push(Source::File(path.to_owned()));
