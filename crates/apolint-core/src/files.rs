@@ -332,24 +332,19 @@ pub fn decode(
         return decode_utf16(name, rest, u16::from_be_bytes);
     }
     refuse_utf16_without_bom(name, &bytes)?;
-    if simdutf8::basic::from_utf8(&bytes).is_ok() {
-        // SAFETY: simdutf8 has just validated `bytes` as UTF-8 (its
-        // `basic` check accepts exactly what `std::str::from_utf8` does;
-        // a test compares them on valid and invalid input).
-        return Ok((unsafe { String::from_utf8_unchecked(bytes) }, None));
-    }
-    let e = match String::from_utf8(bytes) {
-        Ok(text) => return Ok((text, None)),
-        Err(e) => e,
+    let at = match simdutf8::compat::from_utf8(&bytes) {
+        // SAFETY: simdutf8 has just validated `bytes` as UTF-8: its
+        // `compat::from_utf8` is documented as a drop-in for
+        // `std::str::from_utf8`, accepting exactly the same input (a
+        // property test here compares the two).
+        Ok(_) => return Ok((unsafe { String::from_utf8_unchecked(bytes) }, None)),
+        Err(e) => e.valid_up_to(),
     };
-    let at = e.utf8_error().valid_up_to();
     if lossy {
-        return Ok((String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at)));
+        return Ok((String::from_utf8_lossy(&bytes).into_owned(), Some(at)));
     }
-    let (line, column) = apolint_rules::diagnostics::line_col(
-        std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or(""),
-        at,
-    );
+    let (line, column) =
+        apolint_rules::diagnostics::line_col(std::str::from_utf8(&bytes[..at]).unwrap_or(""), at);
     Err(ReadError::InvalidUtf8 {
         name: name.to_owned(),
         at,
@@ -412,7 +407,7 @@ mod tests {
         fn drafts_decode_exactly_when_std_accepts_their_utf8(
             text in "[a-z .,ёЁа-яА-Я€😀]{0,300}",
             corrupt in proptest::option::of((0usize..1200, proptest::sample::select(
-                &[0x80u8, 0xBF, 0xC0, 0xC1, 0xD0, 0xE0, 0xED, 0xF4, 0xF5, 0xFF][..],
+                &[0x80u8, 0xA0, 0xBF, 0xC0, 0xC1, 0xD0, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF][..],
             ))),
         ) {
             let mut bytes = text.into_bytes();
@@ -422,6 +417,15 @@ mod tests {
                     bytes[at] = b;
                 }
             }
+            // What the unchecked conversion rests on, directly.
+            proptest::prop_assert_eq!(
+                simdutf8::compat::from_utf8(&bytes).map_err(|e| e.valid_up_to()).is_ok(),
+                std::str::from_utf8(&bytes).is_ok()
+            );
+            proptest::prop_assert_eq!(
+                simdutf8::compat::from_utf8(&bytes).err().map(|e| e.valid_up_to()),
+                std::str::from_utf8(&bytes).err().map(|e| e.valid_up_to())
+            );
             let std = std::str::from_utf8(&bytes).map(str::to_owned).map_err(|e| e.valid_up_to());
             let ours = decode("d.txt", bytes.clone(), false);
             match (std, ours) {
