@@ -190,28 +190,54 @@ const ASCII_CLASS: [u8; 128] = {
     t
 };
 
-/// The bytes [`plain_ascii_letters`] decides at once.
+/// The bytes [`plain_ascii`] and [`plain_russian`] decide at once.
 const PLAIN_BLOCK: usize = 32;
 
-/// How many lowercase Latin letters `block` has, if every byte of it is
-/// copied as it is (ASCII of class 0 or [`LOWER`] in [`ASCII_CLASS`]: no
-/// capital, digit, line break, NUL or non-ASCII byte); `None` otherwise.
+/// The position of the first 0 in `flags` (each 0 or 1), or their length:
+/// eight flags at a time.
 #[inline(always)]
-fn plain_ascii_letters(block: &[u8; PLAIN_BLOCK]) -> Option<usize> {
-    let (mut special, mut letters) = (0u8, 0u8);
-    for &b in block {
-        let upper = b.wrapping_sub(b'A') < 26;
-        let digit = b.wrapping_sub(b'0') < 10;
-        special |= u8::from((b >= 0x80) | upper | digit | (b == b'\n') | (b == 0));
-        letters += u8::from(b.wrapping_sub(b'a') < 26);
+fn first_unset(flags: &[u8; PLAIN_BLOCK]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    for (c, eight) in flags.chunks_exact(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(eight);
+        let unset = !u64::from_le_bytes(bytes) & ONES;
+        if unset != 0 {
+            return c * 8 + unset.trailing_zeros() as usize / 8;
+        }
     }
-    (special == 0).then_some(usize::from(letters))
+    PLAIN_BLOCK
 }
 
-/// What [`plain_russian`] found in a block it copies.
+/// How many of `flags` (each 0 or 1) are set.
+#[inline(always)]
+fn count_set(flags: &[u8]) -> usize {
+    flags.iter().map(|&f| usize::from(f)).sum()
+}
+
+/// How much of `block`, from its start, is copied as it is (ASCII of
+/// class 0 or [`LOWER`] in [`ASCII_CLASS`]: up to the first capital, digit,
+/// line break, NUL or non-ASCII byte), and how many lowercase Latin letters
+/// that is. Decided with arithmetic the compiler vectorises, where a table
+/// look-up per byte cannot be (issue #19).
+#[inline(always)]
+fn plain_ascii(block: &[u8; PLAIN_BLOCK]) -> (usize, usize) {
+    let (mut plain, mut letters) = ([0u8; PLAIN_BLOCK], [0u8; PLAIN_BLOCK]);
+    for k in 0..PLAIN_BLOCK {
+        let b = block[k];
+        let upper = b.wrapping_sub(b'A') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        plain[k] = u8::from(!((b >= 0x80) | upper | digit | (b == b'\n') | (b == 0)));
+        letters[k] = u8::from(b.wrapping_sub(b'a') < 26);
+    }
+    let len = first_unset(&plain);
+    (len, count_set(&letters[..len]))
+}
+
+/// What [`plain_russian`] found at the start of a block.
 struct PlainRun {
-    /// Bytes to copy: the block, or all but its last byte if that starts
-    /// a letter the next block holds the rest of.
+    /// Bytes copied as they are: up to the first that is not, and never a
+    /// letter's first byte without its second.
     len: usize,
     /// Russian letters among them.
     cyrillic: usize,
@@ -219,19 +245,26 @@ struct PlainRun {
     latin: usize,
 }
 
-/// Whether the block `window[1..=PLAIN_BLOCK]` is copied as it is: every
-/// byte plain ASCII (as in [`plain_ascii_letters`]) or part of a lowercase
-/// Russian letter other than `ё` (`а`–`п` are `D0 B0`–`D0 BF`, `р`–`я`
-/// `D1 80`–`D1 8F`). `window[0]` is the byte before the block, the last
-/// byte of a character; the last byte of the window is the one after,
-/// which completes a letter the block's last byte starts.
+/// How much of the block `window[1..=PLAIN_BLOCK]`, from its start, is
+/// copied as it is: plain ASCII (as in [`plain_ascii`]) and
+/// lowercase Russian letters other than `ё` (`а`–`п` are `D0 B0`–`D0 BF`,
+/// `р`–`я` `D1 80`–`D1 8F`). `window[0]` is the byte before the block, the
+/// last byte of a character; the last byte of the window is the one after,
+/// which completes a letter the block's last byte starts (that letter is
+/// left to the next block).
 ///
-/// Decided with arithmetic the compiler vectorises: letter by letter,
-/// normalising took 36.6M instructions of a 1 MB Russian check, all on the
-/// thread the scan waits for (issue #19).
+/// Decided with arithmetic the compiler vectorises, into bit masks whose
+/// trailing zeros give the run: letter by letter, normalising took 36.6M
+/// instructions of a 1 MB Russian check, all on the thread the scan waits
+/// for (issue #19). A block that must be whole to be copied saved nothing
+/// there: most 32-byte stretches of Russian hold a capital, a digit, `ё`
+/// or a dash.
 #[inline(always)]
-fn plain_russian(window: &[u8; PLAIN_BLOCK + 2]) -> Option<PlainRun> {
-    let (mut bad, mut leads, mut latin) = (0u8, 0u8, 0u8);
+fn plain_russian(window: &[u8; PLAIN_BLOCK + 2]) -> PlainRun {
+    // One byte per position, 0 or 1: the flags vectorise, and the first
+    // bad byte is found eight positions at a time.
+    let (mut good, mut leads, mut latin) =
+        ([0u8; PLAIN_BLOCK], [0u8; PLAIN_BLOCK], [0u8; PLAIN_BLOCK]);
     for k in 0..PLAIN_BLOCK {
         let (before, b, after) = (window[k], window[k + 1], window[k + 2]);
         let ascii = (b < 0x80)
@@ -242,19 +275,22 @@ fn plain_russian(window: &[u8; PLAIN_BLOCK + 2]) -> Option<PlainRun> {
         let lead = (b == 0xD0) & (after.wrapping_sub(0xB0) < 16)
             | (b == 0xD1) & (after.wrapping_sub(0x80) < 16);
         let second = (b & 0xC0 == 0x80) & ((before == 0xD0) | (before == 0xD1));
-        bad |= u8::from(!(ascii | lead | second));
-        leads += u8::from((b == 0xD0) | (b == 0xD1));
-        latin += u8::from(b.wrapping_sub(b'a') < 26);
+        good[k] = u8::from(ascii | lead | second);
+        leads[k] = u8::from((b == 0xD0) | (b == 0xD1));
+        latin[k] = u8::from(b.wrapping_sub(b'a') < 26);
     }
-    if bad != 0 {
-        return None;
+    let mut len = first_unset(&good);
+    // A good letter's first byte is followed by its good second byte, so
+    // only the block's last byte can be a first byte whose second is not
+    // copied.
+    if len == PLAIN_BLOCK && matches!(window[PLAIN_BLOCK], 0xD0 | 0xD1) {
+        len -= 1;
     }
-    let split = usize::from(matches!(window[PLAIN_BLOCK], 0xD0 | 0xD1));
-    Some(PlainRun {
-        len: PLAIN_BLOCK - split,
-        cyrillic: usize::from(leads) - split,
-        latin: usize::from(latin),
-    })
+    PlainRun {
+        len,
+        cyrillic: count_set(&leads[..len]),
+        latin: count_set(&latin[..len]),
+    }
 }
 
 /// Records line classes while normalising.
@@ -322,11 +358,12 @@ pub fn normalize(source: &str) -> Normalized {
                     .get(i..i + PLAIN_BLOCK)
                     .and_then(|b| <&[u8; PLAIN_BLOCK]>::try_from(b).ok())
                 {
-                    let Some(letters) = plain_ascii_letters(block) else {
-                        break;
-                    };
+                    let (len, letters) = plain_ascii(block);
                     latin += letters;
-                    i += PLAIN_BLOCK;
+                    i += len;
+                    if len < PLAIN_BLOCK {
+                        break;
+                    }
                 }
                 while let Some(&c) = bytes.get(i) {
                     let class = ASCII_CLASS.get(c as usize).copied().unwrap_or(UPPER);
@@ -380,13 +417,16 @@ pub fn normalize(source: &str) -> Normalized {
                 .get(i - 1..i + PLAIN_BLOCK + 1)
                 .and_then(|w| <&[u8; PLAIN_BLOCK + 2]>::try_from(w).ok())
             {
-                let Some(run) = plain_russian(window) else {
-                    break;
-                };
+                let run = plain_russian(window);
                 cyrillic += run.cyrillic;
                 latin += run.latin;
                 i += run.len;
                 copied += run.len;
+                // Stopped before a byte it does not copy: that one is
+                // decided below.
+                if run.len + 1 < PLAIN_BLOCK {
+                    break;
+                }
             }
             if copied > 0 {
                 out.push_str(&source[i - copied..i]);
@@ -523,8 +563,16 @@ mod tests {
     /// Long runs of plain ASCII and of lowercase Russian go 32 bytes at a
     /// time: pieces of odd and even lengths put every byte in a block's
     /// every position, and a letter across two blocks.
-    const PIECES: [&str; 18] = [
+    const PIECES: [&str; 24] = [
         "извините за ожидание, ",
+        // Exactly one block of lowercase letters, after and before capitals:
+        // the block must end the run of capitals.
+        "ЯЮ",
+        "абвгдежзийклмноп",
+        "abcdefghijklmnopqrstuvwxyzabcdef",
+        "ОЧЕНЬ ",
+        "🙏",
+        "Ѐѐ",
         "мы ",
         "ъюя; ",
         "рпаяё ",
@@ -546,7 +594,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn runs_of_plain_ascii_fold_and_count_as_byte_by_byte(
+        fn runs_fold_count_and_classify_as_character_by_character(
             pieces in proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..40)
         ) {
             // Checked against the fold done one character at a time.
@@ -559,8 +607,37 @@ mod tests {
             let want: String = draft.chars().filter(|&c| c != '\0').map(fold).collect();
             proptest::prop_assert_eq!(&n.text, &want);
             let latin = draft.chars().filter(char::is_ascii_alphabetic).count();
-            let cyrillic = draft.chars().filter(|c| !c.is_ascii()).count();
+            let cyrillic = draft
+                .chars()
+                .filter(|c| matches!(c, 'А'..='я' | 'Ё' | 'ё' | 'Ѐ'..='Џ' | 'ѐ'..='џ'))
+                .count();
             proptest::prop_assert_eq!((n.latin_letters, n.cyrillic_letters), (latin, cyrillic));
+            // Line classes, line by line: three capitals in a row (NULs
+            // dropped between them), an ASCII digit, an emoji.
+            let mut want_lines: [Vec<u32>; 3] = Default::default();
+            let starts = std::iter::once(0).chain(n.text.match_indices('\n').map(|(i, _)| i + 1));
+            for (line, start) in draft.split('\n').zip(starts) {
+                let mut run = 0;
+                let caps = line.chars().filter(|&c| c != '\0').any(|c| {
+                    run = if c.is_ascii_uppercase() || matches!(c, 'А'..='Я' | 'Ё') {
+                        run + 1
+                    } else {
+                        0
+                    };
+                    run >= 3
+                });
+                let flags = [
+                    caps,
+                    line.chars().any(is_emoji_range),
+                    line.bytes().any(|b| b.is_ascii_digit()),
+                ];
+                for class in LineClass::ALL {
+                    if flags[class as usize] {
+                        want_lines[class as usize].push(start as u32);
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(&n.class_lines, &want_lines);
             // Each character maps back to the one it was folded from.
             for (i, c) in n.text.char_indices() {
                 let from = draft[n.map.to_source(i)..].chars().next().map(fold);
@@ -570,20 +647,73 @@ mod tests {
     }
 
     #[test]
-    fn a_plain_block_is_one_of_bytes_the_class_table_copies() {
+    fn a_plain_block_is_copied_up_to_the_first_byte_the_class_table_does_not_copy() {
         for b in 0..=u8::MAX {
-            for at in [0, 13, PLAIN_BLOCK - 1] {
+            for at in 0..PLAIN_BLOCK {
                 let mut block = [b'a'; PLAIN_BLOCK];
                 block[at] = b;
                 let copied = ASCII_CLASS
                     .get(usize::from(b))
                     .is_some_and(|c| c & !LOWER == 0);
-                let letters = PLAIN_BLOCK - 1 + usize::from(b.is_ascii_lowercase());
-                assert_eq!(
-                    plain_ascii_letters(&block),
-                    copied.then_some(letters),
-                    "byte {b:#x} at {at}"
-                );
+                // The whole block, or up to the byte the table does not copy.
+                let want = if copied {
+                    (
+                        PLAIN_BLOCK,
+                        PLAIN_BLOCK - 1 + usize::from(b.is_ascii_lowercase()),
+                    )
+                } else {
+                    (at, at)
+                };
+                assert_eq!(plain_ascii(&block), want, "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_russian_block_is_copied_up_to_the_first_letter_that_is_not_lowercase_or_whole() {
+        // Every two-byte pair, starting at each byte of the block (at the
+        // last, the pair's second byte is the one after the block), among
+        // whole letters: an odd start is reached through one ASCII letter.
+        for lead in 0xC0..=0xDFu8 {
+            for second in 0x80..=0xBFu8 {
+                let pair = [lead, second];
+                let letter = std::str::from_utf8(&pair)
+                    .ok()
+                    .and_then(|s| s.chars().next());
+                let plain = letter.is_some_and(|c| matches!(c, 'а'..='я') && c != 'ё');
+                for at in 0..PLAIN_BLOCK {
+                    // The byte before the block ends a character: a space.
+                    let mut window: Vec<u8> = vec![b' '];
+                    if at % 2 == 1 {
+                        window.push(b'x');
+                    }
+                    window.extend("о".repeat(at / 2).bytes());
+                    window.extend(pair);
+                    while window.len() < PLAIN_BLOCK + 2 {
+                        window.extend("п".bytes());
+                    }
+                    window.truncate(PLAIN_BLOCK + 2);
+                    let window: [u8; PLAIN_BLOCK + 2] = window.try_into().unwrap();
+                    let run = plain_russian(&window);
+                    // Up to the pair if it is not plain; else the block, but
+                    // a letter cut by the block's end waits for the next.
+                    let cut = matches!(window[PLAIN_BLOCK], 0xD0 | 0xD1);
+                    let want = if plain {
+                        PLAIN_BLOCK - usize::from(cut)
+                    } else {
+                        at
+                    };
+                    assert_eq!(run.len, want, "{lead:#x} {second:#x} at {at}");
+                    let copied = std::str::from_utf8(&window[1..1 + run.len]).unwrap();
+                    assert_eq!(
+                        run.cyrillic,
+                        copied.chars().filter(|c| !c.is_ascii()).count()
+                    );
+                    assert_eq!(
+                        run.latin,
+                        copied.chars().filter(char::is_ascii_lowercase).count()
+                    );
+                }
             }
         }
     }
