@@ -1009,29 +1009,50 @@ impl Engine {
         forced: Option<Language>,
         block_starts: &[usize],
     ) -> Vec<RawMatch> {
-        match self.shared_scan(norm, cased, forced, block_starts) {
+        match self.prepare_shared_scan(norm, cased, forced, block_starts) {
             Some(shared) => std::thread::scope(|scope| {
-                let helper = scope.spawn(|| self.scan_helper_part(&shared));
-                self.finish_shared_scan(&shared, || helper.join().map(Some))
+                // A thread the system refuses leaves its part to this one.
+                let helper = std::thread::Builder::new()
+                    .spawn_scoped(scope, || self.scan_helper_part(&shared))
+                    .ok();
+                self.finish_shared_scan(&shared, || match helper {
+                    Some(helper) => helper.join().map(Some),
+                    None => Ok(None),
+                })
             }),
-            None => self.scan_alone(
-                &DraftText {
-                    norm,
-                    cased,
-                    forced,
-                },
-                block_starts,
-            ),
+            None => self.scan_on_one_thread(norm, cased, forced, block_starts),
         }
     }
 
+    /// [`Engine::scan`] on the calling thread alone, however large the
+    /// draft.
+    pub fn scan_on_one_thread(
+        &self,
+        norm: &Normalized,
+        cased: &str,
+        forced: Option<Language>,
+        block_starts: &[usize],
+    ) -> Vec<RawMatch> {
+        self.scan_alone(
+            &DraftText {
+                norm,
+                cased,
+                forced,
+            },
+            block_starts,
+        )
+    }
+
     /// Whether a draft of `len` bytes may have its scan shared by two
-    /// threads ([`Engine::shared_scan`]): a caller that knows so before
+    /// threads ([`Engine::prepare_shared_scan`]): a caller that knows so before
     /// normalising can start the helper thread early.
     pub fn may_share_scan(&self, len: usize) -> bool {
+        // Asked once: on Linux the answer reads the cgroup's CPU quota.
+        static TWO_CORES: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         self.anchor_mode == AnchorMode::Vocab
             && len >= PARALLEL_SCAN_BYTES
-            && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+            && *TWO_CORES
+                .get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2))
     }
 
     /// The scan of a large draft (an archive pasted as one reply, the 1 MB
@@ -1042,7 +1063,7 @@ impl Engine {
     /// walk starts a paragraph anyway), and [`Engine::finish_shared_scan`]
     /// joins the parts in the order one thread makes them, so the matches
     /// are the same. Arguments as for [`Engine::scan`].
-    pub fn shared_scan<'a>(
+    pub fn prepare_shared_scan<'a>(
         &self,
         norm: &'a Normalized,
         cased: &'a str,
@@ -1468,7 +1489,7 @@ impl Engine {
     }
 }
 
-/// One large draft's scan shared by two threads ([`Engine::shared_scan`]):
+/// One large draft's scan shared by two threads ([`Engine::prepare_shared_scan`]):
 /// the draft, its stretches of paragraphs, and which is next.
 pub struct SharedScan<'a> {
     draft: DraftText<'a>,
