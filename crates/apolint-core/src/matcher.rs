@@ -1960,10 +1960,10 @@ mod tests {
             assert!(one.len() > 1000, "{} matches", one.len());
             // The split scan() chooses, and splits all over the draft.
             assert_eq!(engine.scan(&norm, &cased, forced, &block_starts), one);
-            for size in [1, 700, 20_000, 300_000, 2 * cased.len()] {
+            let shared_in = |size: usize| {
                 let bounds = paragraph_stretches(norm.text.as_bytes(), size);
                 assert!(bounds.windows(2).all(|w| w[0] < w[1]), "{bounds:?}");
-                let shared = SharedScan::new(
+                SharedScan::new(
                     DraftText {
                         norm: &norm,
                         cased: &cased,
@@ -1971,22 +1971,17 @@ mod tests {
                     },
                     &block_starts,
                     bounds,
-                );
+                )
+            };
+            for size in [1, 700, 20_000, 300_000, 2 * cased.len()] {
+                let shared = shared_in(size);
                 let split = std::thread::scope(|scope| {
                     let helper = scope.spawn(|| engine.scan_helper_part(&shared));
                     engine.finish_shared_scan(&shared, || helper.join().map(Some))
                 });
                 assert_eq!(split, one, "stretches of {size} bytes");
                 // A helper that never ran leaves its part to the caller.
-                let shared = SharedScan::new(
-                    DraftText {
-                        norm: &norm,
-                        cased: &cased,
-                        forced,
-                    },
-                    &block_starts,
-                    paragraph_stretches(norm.text.as_bytes(), size),
-                );
+                let shared = shared_in(size);
                 assert_eq!(
                     engine.finish_shared_scan(&shared, || Ok(None)),
                     one,
