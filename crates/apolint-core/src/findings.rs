@@ -6,7 +6,7 @@
 //! original input with line and column.
 
 use crate::input::Extracted;
-use crate::matcher::{lang_allows, line_bounds, Owner, RawMatch};
+use crate::matcher::{lang_allows, line_bounds, Matches, Owner, RawMatch};
 use crate::structure::{Part, PartsFound};
 use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, Situation};
 use apolint_rules::diagnostics::floor_char_boundary;
@@ -311,10 +311,11 @@ impl Draft<'_> {
 /// merge then compacts the buckets in place. Sorting packed 128-bit
 /// keys of all 60,000 matches of a 1 MB draft was 9.2M instructions and
 /// two more buffers of 16 bytes per match (issue #19).
-fn merge_overlapping(matches: &[RawMatch]) -> Vec<RawMatch> {
-    let Some(&first) = matches.first() else {
+fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
+    let Some(&first) = matches.iter().next() else {
         return Vec::new();
     };
+    let count = matches.len();
     // Rules first, then lexicons, each by index: `Owner`'s order.
     let rules = matches
         .iter()
@@ -336,22 +337,22 @@ fn merge_overlapping(matches: &[RawMatch]) -> Vec<RawMatch> {
     // Buckets pay off for many matches over few owners. A short draft
     // (a few matches, owner ids up to ~2,000) or sparse ids are sorted
     // instead: zeroing and walking a bucket per owner would cost more.
-    if buckets > MAX_BUCKETS_PER_MATCH * matches.len() {
-        let mut sorted = matches.to_vec();
+    if buckets > MAX_BUCKETS_PER_MATCH * count {
+        let mut sorted: Vec<RawMatch> = matches.iter().copied().collect();
         sorted.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
         return merge_sorted(sorted);
     }
     // Bucket starts, from a count per owner.
     let mut starts = vec![0usize; buckets + 1];
-    for m in matches {
+    for m in matches.iter() {
         starts[bucket(m.owner) + 1] += 1;
     }
     for b in 1..starts.len() {
         starts[b] += starts[b - 1];
     }
-    let mut sorted = vec![first; matches.len()];
+    let mut sorted = vec![first; count];
     let mut next = starts.clone();
-    for m in matches {
+    for m in matches.iter() {
         let b = bucket(m.owner);
         sorted[next[b]] = *m;
         next[b] += 1;
@@ -388,12 +389,7 @@ fn merge_sorted(mut sorted: Vec<RawMatch>) -> Vec<RawMatch> {
 }
 
 /// Builds the findings of a draft from its verified matches.
-pub fn build(
-    book: &CompiledRules<'_>,
-    draft: &Draft<'_>,
-    matches: Vec<RawMatch>,
-    max: usize,
-) -> Built {
+pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max: usize) -> Built {
     let CompiledRules {
         rules,
         rule_tags,
@@ -1497,7 +1493,7 @@ impl<'a> LineCursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::{merge_overlapping, merge_sorted, name_skeleton, word_starts, words};
-    use crate::matcher::{Owner, RawMatch};
+    use crate::matcher::{Matches, Owner, RawMatch};
     use apolint_rules::segment::Language;
 
     /// Owners of both kinds with ids past 2^31, and offsets at the u32
@@ -1677,7 +1673,16 @@ mod tests {
                     _ => expected.push(m),
                 }
             }
-            proptest::prop_assert_eq!(merge_overlapping(&matches), expected.clone());
+            // Split in parts as a shared scan makes them, or in one.
+            let third = matches.len() / 3;
+            let parts = Matches::from_parts(vec![
+                matches[..third].to_vec(),
+                Vec::new(),
+                matches[third..].to_vec(),
+            ]);
+            proptest::prop_assert_eq!(merge_overlapping(&parts), expected.clone());
+            let matches_in_one = Matches::from(matches.clone());
+            proptest::prop_assert_eq!(merge_overlapping(&matches_in_one), expected.clone());
             // Dense owners, as the engine gives them, take the buckets.
             let dense = |o: Owner| match o {
                 Owner::Rule(r) => Owner::Rule(r.min(9)),
@@ -1687,7 +1692,10 @@ mod tests {
                 matches.iter().map(|m| RawMatch { owner: dense(m.owner), ..*m }).collect();
             let mut sorted = matches.clone();
             sorted.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
-            proptest::prop_assert_eq!(merge_overlapping(&matches), merge_sorted(sorted));
+            proptest::prop_assert_eq!(
+                merge_overlapping(&Matches::from(matches)),
+                merge_sorted(sorted)
+            );
         }
     }
 

@@ -391,7 +391,7 @@ impl Linter {
         options: &CheckOptions,
         extracted: &input::Extracted,
         norm: &Normalized,
-        matches: Vec<matcher::RawMatch>,
+        matches: matcher::Matches,
     ) -> Report {
         let forced = options.language.forced();
         let language =

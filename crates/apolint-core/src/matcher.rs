@@ -75,6 +75,55 @@ pub struct RawMatch {
     pub lang: Language,
 }
 
+/// A scan's verified matches in scan order, kept in the parts the scan
+/// made them in: joining the ~70 parts of a 1 MB draft's shared scan into
+/// one vector took 0.44 ms on the thread the findings wait for (issue #19).
+#[derive(Debug, Clone, Default)]
+pub struct Matches {
+    parts: Vec<Vec<RawMatch>>,
+}
+
+impl Matches {
+    /// The matches, in scan order.
+    pub fn iter(&self) -> impl Iterator<Item = &RawMatch> + Clone {
+        self.parts.iter().flatten()
+    }
+
+    /// How many matches there are.
+    pub fn len(&self) -> usize {
+        self.parts.iter().map(Vec::len).sum()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.parts.iter().all(Vec::is_empty)
+    }
+}
+
+impl Matches {
+    /// Matches made in these parts, in this order.
+    pub fn from_parts(parts: Vec<Vec<RawMatch>>) -> Self {
+        Matches { parts }
+    }
+}
+
+impl From<Vec<RawMatch>> for Matches {
+    fn from(matches: Vec<RawMatch>) -> Self {
+        Matches {
+            parts: vec![matches],
+        }
+    }
+}
+
+/// The same matches in the same order, however they are split in parts.
+impl PartialEq for Matches {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Matches {}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct RegexRule {
     owner: Owner,
@@ -1008,7 +1057,7 @@ impl Engine {
         cased: &str,
         forced: Option<Language>,
         block_starts: &[usize],
-    ) -> Vec<RawMatch> {
+    ) -> Matches {
         match self.prepare_shared_scan(norm, cased, forced, block_starts) {
             Some(shared) => std::thread::scope(|scope| {
                 // A thread the system refuses leaves its part to this one.
@@ -1032,7 +1081,7 @@ impl Engine {
         cased: &str,
         forced: Option<Language>,
         block_starts: &[usize],
-    ) -> Vec<RawMatch> {
+    ) -> Matches {
         self.scan_alone(
             &DraftText {
                 norm,
@@ -1106,7 +1155,7 @@ impl Engine {
         &self,
         shared: &SharedScan<'_>,
         helper: impl FnOnce() -> std::thread::Result<Option<HelperPart>>,
-    ) -> Vec<RawMatch> {
+    ) -> Matches {
         let mine = self.take_stretches(shared);
         let theirs = match helper() {
             Ok(Some(part)) => part,
@@ -1114,19 +1163,18 @@ impl Engine {
             Err(panic) => std::panic::resume_unwind(panic),
         };
         let HelperPart {
-            literal: mut out,
+            literal,
             stretches,
             unfiltered,
         } = theirs;
         let mut found: Vec<(usize, Vec<RawMatch>)> = mine;
         found.extend(stretches);
         found.sort_unstable_by_key(|&(i, _)| i);
-        out.reserve(found.iter().map(|(_, f)| f.len()).sum::<usize>() + unfiltered.len());
-        for (_, f) in found {
-            out.extend(f);
-        }
-        out.extend(unfiltered);
-        out
+        let mut parts = Vec::with_capacity(found.len() + 2);
+        parts.push(literal);
+        parts.extend(found.into_iter().map(|(_, f)| f));
+        parts.push(unfiltered);
+        Matches { parts }
     }
 
     /// Scans stretches of a shared scan, whichever is next, until none is
@@ -1162,13 +1210,13 @@ impl Engine {
     }
 
     /// [`Engine::scan`] on the calling thread alone.
-    fn scan_alone(&self, draft: &DraftText<'_>, block_starts: &[usize]) -> Vec<RawMatch> {
+    fn scan_alone(&self, draft: &DraftText<'_>, block_starts: &[usize]) -> Matches {
         let mut out = Vec::new();
         self.scan_literal_regexes(draft, &mut out);
         let len = draft.norm.text.len();
         self.scan_paragraphs(draft.norm, draft.forced, block_starts, 0, len, &mut out);
         self.scan_unfiltered_regexes(draft, &mut out);
-        out
+        Matches::from(out)
     }
 
     /// Runs each regex that has literals on the lines holding one of them.
