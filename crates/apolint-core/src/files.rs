@@ -180,15 +180,13 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
         name: name.clone(),
         source,
     })?;
-    let mut expected = 0;
-    if let Ok(meta) = file.metadata() {
-        if meta.len() > max_bytes {
-            return Err(ReadError::TooLarge {
-                name,
-                limit: max_bytes,
-            });
-        }
-        expected = meta.len();
+    // The size the file says it has (0 if it cannot say: a pipe).
+    let expected = file.metadata().map_or(0, |meta| meta.len());
+    if expected > max_bytes {
+        return Err(ReadError::TooLarge {
+            name,
+            limit: max_bytes,
+        });
     }
     // Sized to the file (one byte more for `read_to_end`'s final probe):
     // grown by doubling, reading 1 MB wrote 3 MB of fresh pages and was a

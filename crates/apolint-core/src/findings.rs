@@ -317,23 +317,17 @@ fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
     };
     let count = matches.len();
     // Rules first, then lexicons, each by index: `Owner`'s order.
-    let rules = matches
+    let (rules, tags) = matches
         .iter()
-        .filter_map(|m| match m.owner {
-            Owner::Rule(r) => Some(r as usize + 1),
-            Owner::Tag(_) => None,
-        })
-        .max()
-        .unwrap_or(0);
+        .fold((0, 0), |(rules, tags), m| match m.owner {
+            Owner::Rule(r) => (rules.max(r as usize + 1), tags),
+            Owner::Tag(t) => (rules, tags.max(t as usize + 1)),
+        });
     let bucket = |o: Owner| match o {
         Owner::Rule(r) => r as usize,
         Owner::Tag(t) => rules + t as usize,
     };
-    let buckets = matches
-        .iter()
-        .map(|m| bucket(m.owner) + 1)
-        .max()
-        .unwrap_or(0);
+    let buckets = rules + tags;
     // Buckets pay off for many matches over few owners. A short draft
     // (a few matches, owner ids up to ~2,000) or sparse ids are sorted
     // instead: zeroing and walking a bucket per owner would cost more.

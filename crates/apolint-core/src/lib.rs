@@ -332,6 +332,8 @@ impl Linter {
     /// megabyte; started first, it was woken 60-230 µs after the hand-over.
     fn check_large(&self, input: &str, options: &CheckOptions, format: InputFormat) -> Report {
         let forced = options.language.forced();
+        // Filled once the helper is running, but declared before the scope
+        // so that it can borrow them.
         let prepared: std::sync::OnceLock<(input::Extracted, Normalized)> =
             std::sync::OnceLock::new();
         let shared: std::sync::OnceLock<Option<matcher::SharedScan<'_>>> =

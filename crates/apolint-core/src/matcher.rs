@@ -98,9 +98,7 @@ impl Matches {
     pub fn is_empty(&self) -> bool {
         self.parts.iter().all(Vec::is_empty)
     }
-}
 
-impl Matches {
     /// Matches made in these parts, in this order.
     pub fn from_parts(parts: Vec<Vec<RawMatch>>) -> Self {
         Matches { parts }
@@ -1082,14 +1080,16 @@ impl Engine {
         forced: Option<Language>,
         block_starts: &[usize],
     ) -> Matches {
-        self.scan_alone(
-            &DraftText {
-                norm,
-                cased,
-                forced,
-            },
-            block_starts,
-        )
+        let draft = DraftText {
+            norm,
+            cased,
+            forced,
+        };
+        let mut out = Vec::new();
+        self.scan_literal_regexes(&draft, &mut out);
+        self.scan_paragraphs(norm, forced, block_starts, 0, norm.text.len(), &mut out);
+        self.scan_unfiltered_regexes(&draft, &mut out);
+        Matches::from(out)
     }
 
     /// Whether a draft of `len` bytes may have its scan shared by two
@@ -1174,7 +1174,7 @@ impl Engine {
         parts.push(literal);
         parts.extend(found.into_iter().map(|(_, f)| f));
         parts.push(unfiltered);
-        Matches { parts }
+        Matches::from_parts(parts)
     }
 
     /// Scans stretches of a shared scan, whichever is next, until none is
@@ -1207,16 +1207,6 @@ impl Engine {
             );
             done.push((i, found));
         }
-    }
-
-    /// [`Engine::scan`] on the calling thread alone.
-    fn scan_alone(&self, draft: &DraftText<'_>, block_starts: &[usize]) -> Matches {
-        let mut out = Vec::new();
-        self.scan_literal_regexes(draft, &mut out);
-        let len = draft.norm.text.len();
-        self.scan_paragraphs(draft.norm, draft.forced, block_starts, 0, len, &mut out);
-        self.scan_unfiltered_regexes(draft, &mut out);
-        Matches::from(out)
     }
 
     /// Runs each regex that has literals on the lines holding one of them.
@@ -1999,12 +1989,7 @@ mod tests {
         );
         let norm = apolint_rules::normalize::normalize(&cased);
         for forced in [None, Some(Language::Ru)] {
-            let draft = DraftText {
-                norm: &norm,
-                cased: &cased,
-                forced,
-            };
-            let one = engine.scan_alone(&draft, &block_starts);
+            let one = engine.scan_on_one_thread(&norm, &cased, forced, &block_starts);
             assert!(one.len() > 1000, "{} matches", one.len());
             // The split scan() chooses, and splits all over the draft.
             assert_eq!(engine.scan(&norm, &cased, forced, &block_starts), one);

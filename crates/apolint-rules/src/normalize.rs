@@ -215,6 +215,16 @@ fn count_set(flags: &[u8]) -> usize {
     flags.iter().map(|&f| usize::from(f)).sum()
 }
 
+/// Whether ASCII byte `b` is copied as it is: class 0 or [`LOWER`] in
+/// [`ASCII_CLASS`] (not a capital, digit, line break or NUL), with
+/// arithmetic the compiler vectorises; false for any non-ASCII byte.
+#[inline(always)]
+fn plain_ascii_byte(b: u8) -> bool {
+    let upper = b.wrapping_sub(b'A') < 26;
+    let digit = b.wrapping_sub(b'0') < 10;
+    !((b >= 0x80) | upper | digit | (b == b'\n') | (b == 0))
+}
+
 /// How much of `block`, from its start, is copied as it is (ASCII of
 /// class 0 or [`LOWER`] in [`ASCII_CLASS`]: up to the first capital, digit,
 /// line break, NUL or non-ASCII byte), and how many lowercase Latin letters
@@ -225,9 +235,7 @@ fn plain_ascii(block: &[u8; PLAIN_BLOCK]) -> (usize, usize) {
     let (mut plain, mut letters) = ([0u8; PLAIN_BLOCK], [0u8; PLAIN_BLOCK]);
     for k in 0..PLAIN_BLOCK {
         let b = block[k];
-        let upper = b.wrapping_sub(b'A') < 26;
-        let digit = b.wrapping_sub(b'0') < 10;
-        plain[k] = u8::from(!((b >= 0x80) | upper | digit | (b == b'\n') | (b == 0)));
+        plain[k] = u8::from(plain_ascii_byte(b));
         letters[k] = u8::from(b.wrapping_sub(b'a') < 26);
     }
     let len = first_unset(&plain);
@@ -253,8 +261,9 @@ struct PlainRun {
 /// which completes a letter the block's last byte starts (that letter is
 /// left to the next block).
 ///
-/// Decided with arithmetic the compiler vectorises, into bit masks whose
-/// trailing zeros give the run: letter by letter, normalising took 36.6M
+/// Decided with arithmetic the compiler vectorises, into one flag byte per
+/// position whose first unset one ends the run: letter by letter,
+/// normalising took 36.6M
 /// instructions of a 1 MB Russian check, all on the thread the scan waits
 /// for (issue #19). A block that must be whole to be copied saved nothing
 /// there: most 32-byte stretches of Russian hold a capital, a digit, `ё`
@@ -267,11 +276,7 @@ fn plain_russian(window: &[u8; PLAIN_BLOCK + 2]) -> PlainRun {
         ([0u8; PLAIN_BLOCK], [0u8; PLAIN_BLOCK], [0u8; PLAIN_BLOCK]);
     for k in 0..PLAIN_BLOCK {
         let (before, b, after) = (window[k], window[k + 1], window[k + 2]);
-        let ascii = (b < 0x80)
-            & (b.wrapping_sub(b'A') >= 26)
-            & (b.wrapping_sub(b'0') >= 10)
-            & (b != b'\n')
-            & (b != 0);
+        let ascii = plain_ascii_byte(b);
         let lead = (b == 0xD0) & (after.wrapping_sub(0xB0) < 16)
             | (b == 0xD1) & (after.wrapping_sub(0x80) < 16);
         let second = (b & 0xC0 == 0x80) & ((before == 0xD0) | (before == 0xD1));
@@ -351,9 +356,9 @@ pub fn normalize(source: &str) -> Normalized {
             // was half of normalising (issue #19).
             if class & !LOWER == 0 {
                 let start = i;
-                // 32 bytes at a time while none needs more than copying:
-                // decided with arithmetic the compiler vectorises, where a
-                // table look-up per byte cannot be (issue #19).
+                // 32 bytes at a time up to the first that needs more than
+                // copying (see `plain_ascii`); the byte loop below takes
+                // the rest of the run.
                 while let Some(block) = bytes
                     .get(i..i + PLAIN_BLOCK)
                     .and_then(|b| <&[u8; PLAIN_BLOCK]>::try_from(b).ok())
