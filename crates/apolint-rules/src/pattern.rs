@@ -543,6 +543,19 @@ impl TokenSet {
         }
     }
 
+    /// The set's word bits ([`TokenSet::word_bit`] of each word), if it
+    /// holds words only: a token whose word bit is not among them is not
+    /// in the set. `None` for a set with prefixes or punctuation marks.
+    pub fn word_filter(&self) -> Option<u64> {
+        (self.prefixes.is_empty() && self.puncts.is_empty()).then_some(self.word_bits)
+    }
+
+    /// The bit of word id `w` in [`TokenSet::word_filter`] (ids share bits).
+    #[inline]
+    pub fn word_bit(w: u32) -> u64 {
+        word_bit(w)
+    }
+
     /// Whether word id `w` (maybe [`NO_WORD`]) is one of the set's.
     #[inline]
     fn has_word(&self, w: u32) -> bool {
