@@ -1910,18 +1910,22 @@ mod tests {
         drafts
     }
 
+    /// `edge_cases`, then [`all_drafts`].
+    fn these_and_all_drafts(edge_cases: &[&str]) -> Vec<String> {
+        let mut drafts: Vec<String> = edge_cases.iter().map(|&d| d.to_owned()).collect();
+        drafts.extend(all_drafts());
+        drafts
+    }
+
     #[test]
     fn the_automaton_finds_every_anchor_the_vocabulary_does() {
         let linter = crate::Linter::builtin().unwrap();
         let engine = &linter.engine;
-        let mut edge_cases: Vec<String> = [
+        let edge_cases = these_and_all_drafts(&[
             "don't, dont; don 'don' извините-извините извинения",
             "カabc sorryy sorry! мы,мы.мы же вас предупреждали",
             "Hi Bob\nthe the\n\nИЗВИНИТЕ ёлки, приносим свои извинения",
-        ]
-        .map(String::from)
-        .to_vec();
-        edge_cases.extend(all_drafts());
+        ]);
         let (mut anchors, mut candidates) = (0, 0);
         for draft in &edge_cases {
             let extracted = crate::input::extract(draft, crate::InputFormat::sniff(draft));
@@ -1948,13 +1952,10 @@ mod tests {
     fn neighbour_gates_reject_only_hits_the_neighbour_sets_reject() {
         let linter = crate::Linter::builtin().unwrap();
         let engine = &linter.engine;
-        let mut drafts: Vec<String> = [
+        let drafts = these_and_all_drafts(&[
             "sorry. sorry you the you, you\n«you» you... we you we",
             "извините, извините нас мы приносим свои извинения за",
-        ]
-        .map(String::from)
-        .to_vec();
-        drafts.extend(all_drafts());
+        ]);
         let (mut rejected, mut admitted) = (0, 0);
         for draft in &drafts {
             let norm = apolint_rules::normalize::normalize(draft);
