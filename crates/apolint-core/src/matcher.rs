@@ -1510,7 +1510,7 @@ impl Engine {
         {
             return;
         }
-        let Some((a, b)) = m.match_around(&phrase.elems, phrase.anchor, at) else {
+        let Some((a, b)) = m.match_around_hit(&phrase.elems, phrase.anchor, at) else {
             return;
         };
         if let Some(ci) = phrase.context {
