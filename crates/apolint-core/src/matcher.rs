@@ -533,25 +533,17 @@ impl CompiledContext {
     }
 }
 
-/// The phrases anchored on each word (or prefix) id, as one flat list,
-/// each with the [`NeighbourGate`] of its left and right token sets.
+/// The phrases anchored on each word (or prefix) id, as one flat list.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct AnchorIndex {
     /// Id `i`'s phrases are `phrases[start[i]..start[i + 1]]`.
     start: Vec<u32>,
     phrases: Vec<u32>,
-    /// The gate of `phrases[k]`, at `k`.
-    gates: NeighbourGates,
 }
 
 impl AnchorIndex {
-    /// From `(id, phrase)` pairs over ids `0..ids`, with each phrase's
-    /// gate from `gate_of`.
-    fn new(
-        ids: usize,
-        mut pairs: Vec<(u32, u32)>,
-        gate_of: impl Fn(u32) -> NeighbourGate,
-    ) -> AnchorIndex {
+    /// From `(id, phrase)` pairs over ids `0..ids`.
+    fn new(ids: usize, mut pairs: Vec<(u32, u32)>) -> AnchorIndex {
         pairs.sort_by_key(|&(id, _)| id);
         let mut start = Vec::with_capacity(ids + 1);
         let mut k = 0;
@@ -561,33 +553,19 @@ impl AnchorIndex {
                 k += 1;
             }
         }
-        let phrases: Vec<u32> = pairs.into_iter().map(|(_, p)| p).collect();
         AnchorIndex {
             start,
-            gates: NeighbourGates(phrases.iter().map(|&p| gate_of(p)).collect()),
-            phrases,
+            phrases: pairs.into_iter().map(|(_, p)| p).collect(),
         }
     }
 
     /// The phrases anchored on `id`.
     #[inline]
     fn of(&self, id: u32) -> &[u32] {
-        self.gated(id).0
-    }
-
-    /// The phrases anchored on `id`, and their gates.
-    #[inline]
-    fn gated(&self, id: u32) -> (&[u32], &[NeighbourGate]) {
         let id = id as usize;
         match (self.start.get(id), self.start.get(id + 1)) {
-            (Some(&a), Some(&b)) => {
-                let range = a as usize..b as usize;
-                match (self.phrases.get(range.clone()), self.gates.0.get(range)) {
-                    (Some(p), Some(g)) if p.len() == g.len() => (p, g),
-                    _ => (&[], &[]),
-                }
-            }
-            _ => (&[], &[]),
+            (Some(&a), Some(&b)) => &self.phrases[a as usize..b as usize],
+            _ => &[],
         }
     }
 
@@ -598,7 +576,7 @@ impl AnchorIndex {
 }
 
 /// A phrase's left and right token sets as the word bits of
-/// [`TokenSet::word_filter`], kept beside its id in the [`AnchorIndex`]: a
+/// [`TokenSet::word_filter`], kept for every phrase in one small array: a
 /// hit whose neighbour's bit is clear is rejected without fetching the
 /// phrase. On the 1 MB English peer file three anchor hits in four are
 /// rejected by their neighbours (`you`, `the`, `for` anchor phrases that
@@ -611,11 +589,24 @@ struct NeighbourGate {
     right: u64,
 }
 
-/// The gates of an [`AnchorIndex`], stored as one byte string of
-/// little-endian words: decoded as numbers, the gates of the built-in
-/// engine cost a short check 0.6 M instructions at start-up.
+/// The gates of the engine's phrases, by phrase index (1,173 built in),
+/// stored as one byte string of little-endian words, two per gate: serde
+/// decoding each word as a number cost ~60 instructions a gate at
+/// start-up. Kept per anchor (4,285 of them) the gates cost a check of a
+/// short draft 0.27 M instructions to decode, a tenth of it.
 #[derive(Debug, Default)]
 struct NeighbourGates(Vec<NeighbourGate>);
+
+impl NeighbourGates {
+    /// The gate of phrase `p` (open if there is none).
+    #[inline]
+    fn of(&self, p: u32) -> NeighbourGate {
+        self.0.get(p as usize).copied().unwrap_or(NeighbourGate {
+            left: NeighbourGate::OPEN,
+            right: NeighbourGate::OPEN,
+        })
+    }
+}
 
 impl Serialize for NeighbourGates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -625,7 +616,7 @@ impl Serialize for NeighbourGates {
             .flat_map(|g| [g.left.to_le_bytes(), g.right.to_le_bytes()])
             .flatten()
             .collect();
-        EncodedBytes(bytes).serialize(s)
+        s.serialize_bytes(&bytes)
     }
 }
 
@@ -633,19 +624,21 @@ impl<'de> Deserialize<'de> for NeighbourGates {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<NeighbourGates, D::Error> {
         use serde::de::Error;
         let EncodedBytes(bytes) = Deserialize::deserialize(d)?;
-        let word = |b: &[u8]| <[u8; 8]>::try_from(b).map(u64::from_le_bytes);
-        bytes
-            .chunks(16)
-            .map(
-                |g| match (word(&g[..8.min(g.len())]), word(&g[8.min(g.len())..])) {
-                    (Ok(left), Ok(right)) => Ok(NeighbourGate { left, right }),
-                    _ => Err(D::Error::custom(
-                        "neighbour gates are not whole 16-byte records",
-                    )),
-                },
-            )
-            .collect::<Result<_, _>>()
-            .map(NeighbourGates)
+        let records = bytes.chunks_exact(16);
+        if !records.remainder().is_empty() {
+            return Err(D::Error::custom(
+                "neighbour gates are not whole 16-byte records",
+            ));
+        }
+        let word = |b: &[u8]| b.try_into().map_or(NeighbourGate::OPEN, u64::from_le_bytes);
+        Ok(NeighbourGates(
+            records
+                .map(|g| NeighbourGate {
+                    left: word(&g[..8]),
+                    right: word(&g[8..]),
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -726,6 +719,8 @@ pub struct Engine {
     anchor_finder: std::sync::OnceLock<Option<AnchorFinder>>,
     word_anchors: AnchorIndex,
     prefix_anchors: AnchorIndex,
+    /// The [`NeighbourGate`] of each phrase.
+    gates: NeighbourGates,
     phrases: Phrases,
     regexes: Vec<RegexRule>,
     /// The literals (normalised) of the regexes that have some.
@@ -941,8 +936,7 @@ impl Engine {
                 }
             }
         }
-        let gates: Vec<NeighbourGate> = phrases.iter().map(NeighbourGate::of).collect();
-        let gate_of = |p: u32| gates[p as usize];
+        let gates = NeighbourGates(phrases.iter().map(NeighbourGate::of).collect());
         let mut regexes: Vec<RegexRule> = Vec::new();
         let mut unfiltered: Vec<UnfilteredGroup> = Vec::new();
         let mut literal_ids: HashMap<String, usize> = HashMap::new();
@@ -993,8 +987,9 @@ impl Engine {
         Engine {
             anchor_mode: AnchorMode::Vocab,
             anchor_finder: std::sync::OnceLock::new(),
-            word_anchors: AnchorIndex::new(vocab.word_count(), word_pairs, gate_of),
-            prefix_anchors: AnchorIndex::new(vocab.prefix_count(), prefix_pairs, gate_of),
+            word_anchors: AnchorIndex::new(vocab.word_count(), word_pairs),
+            prefix_anchors: AnchorIndex::new(vocab.prefix_count(), prefix_pairs),
+            gates,
             vocab: vocab.freeze(),
             phrases: Phrases::from(phrases),
             regexes,
@@ -1456,7 +1451,7 @@ impl Engine {
         };
         for (i, t) in line.tokens.iter().enumerate() {
             // `NO_WORD` is past every id, so it has no phrases.
-            let (exact, exact_gates) = self.word_anchors.gated(ids.words[i]);
+            let exact = self.word_anchors.of(ids.words[i]);
             let prefixes = ids.prefixes_of(i);
             if exact.is_empty() && prefixes.is_empty() {
                 continue;
@@ -1469,16 +1464,15 @@ impl Engine {
             }
             let (left, right) = neighbour_bits(ids, i);
             if !exact.is_empty() && word_end(text, e) {
-                for (&p, gate) in exact.iter().zip(exact_gates) {
-                    if gate.admits(left, right) {
+                for &p in exact {
+                    if self.gates.of(p).admits(left, right) {
                         self.verify(p, &m, line, i, forced, out);
                     }
                 }
             }
             for &pid in prefixes {
-                let (found, gates) = self.prefix_anchors.gated(pid);
-                for (&p, gate) in found.iter().zip(gates) {
-                    if gate.admits(left, right) {
+                for &p in self.prefix_anchors.of(pid) {
+                    if self.gates.of(p).admits(left, right) {
                         self.verify(p, &m, line, i, forced, out);
                     }
                 }
@@ -1972,15 +1966,15 @@ mod tests {
                 };
                 for i in 0..line.tokens.len() {
                     let (left, right) = neighbour_bits(&ids, i);
-                    let mut hits = vec![engine.word_anchors.gated(ids.words[i])];
+                    let mut hits = vec![engine.word_anchors.of(ids.words[i])];
                     hits.extend(
                         ids.prefixes_of(i)
                             .iter()
-                            .map(|&p| engine.prefix_anchors.gated(p)),
+                            .map(|&p| engine.prefix_anchors.of(p)),
                     );
-                    for (found, gates) in hits {
-                        assert_eq!(found.len(), gates.len());
-                        for (&p, gate) in found.iter().zip(gates) {
+                    for found in hits {
+                        for &p in found {
+                            let gate = engine.gates.of(p);
                             let phrase = engine.phrases.get(p as usize).unwrap();
                             let sets_admit = phrase
                                 .left
@@ -2032,11 +2026,7 @@ mod tests {
         assert_eq!(decoded.tag_names, compiled.tag_names);
         assert_eq!(decoded.rule_tags, compiled.rule_tags);
         assert_eq!(decoded.phrases.len(), compiled.phrases.len());
-        assert_eq!(decoded.word_anchors.gates.0, compiled.word_anchors.gates.0);
-        assert_eq!(
-            decoded.prefix_anchors.gates.0,
-            compiled.prefix_anchors.gates.0
-        );
+        assert_eq!(decoded.gates.0, compiled.gates.0);
         for i in 0..decoded.phrases.len() {
             assert!(
                 decoded.phrases.get(i).is_some(),
