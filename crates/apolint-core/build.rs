@@ -105,6 +105,40 @@ fn main() {
                 .collect()
         })
         .collect();
+    // Per group, one set DFA of the members whose own "all matches" DFA
+    // is small (see `matcher::MemberSetDfa`); a member whose DFA is too
+    // big joins it as the prefixes one of which starts each of its
+    // matches, the test it has on its own (`str::contains` of each, per
+    // line, cost more than the whole set).
+    let sets: Vec<Option<matcher::MemberSetDfa>> = member_regexes
+        .iter()
+        .map(|group| {
+            let (mut members, mut joined) = (Vec::new(), Vec::new());
+            for (k, &ri) in group.iter().enumerate() {
+                let pattern = patterns[ri];
+                let stand_in = if set_dfa(&[pattern], 1 << 20).is_some() {
+                    pattern.to_owned()
+                } else if let Some(prefixes) = match_prefixes(pattern) {
+                    let escaped: Vec<String> =
+                        prefixes.iter().map(|p| regex_syntax::escape(p)).collect();
+                    format!("(?:{})", escaped.join("|"))
+                } else {
+                    continue;
+                };
+                members.push(k as u32);
+                joined.push(stand_in);
+            }
+            if members.len() < 2 {
+                return None;
+            }
+            let joined: Vec<&str> = joined.iter().map(String::as_str).collect();
+            let bytes = set_dfa(&joined, 8 << 20)?;
+            Some(matcher::MemberSetDfa {
+                dfa: store(&bytes),
+                members,
+            })
+        })
+        .collect();
     let spans: Vec<Option<matcher::SpanDfas>> = built
         .iter()
         .zip(&mut forward)
@@ -116,7 +150,11 @@ fn main() {
             })
         })
         .collect();
-    let index = matcher::RegexDfaIndex { spans, members };
+    let index = matcher::RegexDfaIndex {
+        spans,
+        members,
+        sets,
+    };
     write("builtin_regex_dfas.bin", blob);
     // The reply-header hint as a DFA: compiling it as a regex at the first
     // line that ends in a colon cost 1.8M instructions (issue #19).
@@ -172,6 +210,24 @@ fn forward_dfa(pattern: &str) -> Option<Vec<u8>> {
         .syntax(syntax_config())
         .thompson(thompson_config())
         .build(pattern)
+        .ok()?;
+    Some(dfa_bytes(&dfa))
+}
+
+/// `patterns` as one dense DFA that reports every pattern matching
+/// somewhere (match kind "all", for overlapping searches), at most `limit`
+/// bytes; `None` if it is bigger.
+fn set_dfa(patterns: &[&str], limit: usize) -> Option<Vec<u8>> {
+    let dfa = regex_automata::dfa::dense::Builder::new()
+        .configure(
+            dense_config()
+                .match_kind(regex_automata::MatchKind::All)
+                .dfa_size_limit(Some(limit))
+                .determinize_size_limit(Some(4 * limit)),
+        )
+        .syntax(syntax_config())
+        .thompson(thompson_config())
+        .build_many(patterns)
         .ok()?;
     Some(dfa_bytes(&dfa))
 }

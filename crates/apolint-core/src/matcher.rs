@@ -51,6 +51,28 @@ pub struct RegexDfaIndex {
     /// Per group of regexes with no literals, per member: how the member is
     /// ruled out on a line ([`Engine::member_regexes`] order).
     pub members: Vec<Vec<MemberTest>>,
+    /// Per group: one dense DFA telling which of most of its members match
+    /// a line, if it could be built.
+    pub sets: Vec<Option<MemberSetDfa>>,
+}
+
+/// One dense DFA (match kind "all", searched for overlapping matches) of
+/// the members of a group whose own such DFAs are small: which of them
+/// match a line, in one pass, with nothing to compile at run time. A
+/// member whose DFA is too big is in it as its [`MemberTest::Prefixes`]
+/// (found: it may match). The
+/// lazy [`MemberSet`] of the built-in date, time and amount regexes spent
+/// more on building its states (1,973 of them, 20 M instructions) than on
+/// searching the 680 KB of digit lines of the 1 MB English peer file; of
+/// its 21 members, the one with `[^.!?\n]{0,40}` alone makes a dense DFA
+/// over 256 MB, and the other 20 make one of ~1 MB (issue #19).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemberSetDfa {
+    /// The DFA: a byte range of the blob.
+    pub dfa: (u32, u32),
+    /// The group's members (their indexes in it, ascending) it tests, in
+    /// pattern order.
+    pub members: Vec<u32>,
 }
 
 /// Who a match belongs to.
@@ -225,6 +247,11 @@ impl UnfilteredGroup {
     fn tests_for(&self, bytes: usize) -> Option<&MemberDfas> {
         use std::sync::atomic::Ordering;
         let tests = self.dfas.as_ref()?;
+        // One pass of the stored set and the few tests of the members it
+        // lacks: nothing to compile, whatever the size.
+        if tests.set.is_some() {
+            return Some(tests);
+        }
         if self.set.get().is_some() || bytes > MEMBER_TESTS_MAX_BYTES {
             return None;
         }
@@ -312,13 +339,14 @@ impl MemberSet {
     }
 }
 
-/// Which members of a group match somewhere in a line, from one forward
-/// dense DFA per member compiled at build time and read in place from the
-/// binary. Compiling the lazy [`MemberSet`] of the date, time and amount
-/// regexes was over a third of checking a short draft with a digit in it
-/// (issue #19); checking a line with 20 small DFAs costs next to nothing.
-/// The regexes are still compiled (lazily, per member) for the spans of
-/// the members that match.
+/// Which members of a group match somewhere in a line, from dense DFAs
+/// compiled at build time and read in place from the binary: one
+/// [`MemberSetDfa`] for most members if it could be built, else one
+/// forward DFA per member. Compiling the lazy [`MemberSet`] of the date,
+/// time and amount regexes was over a third of checking a short draft
+/// with a digit in it, and building its states a third of its search of a
+/// megabyte (issue #19). The regexes are still compiled (lazily, per
+/// member) for the spans of the members that match.
 #[derive(Debug)]
 struct MemberDfas {
     /// Per member: its DFA (a byte range of `blob`), else the prefixes
@@ -330,6 +358,13 @@ struct MemberDfas {
     /// The DFAs, decoded on first use; `None` if one failed to (then the
     /// lazy set answers instead).
     dfas: std::sync::OnceLock<Option<Vec<Option<StoredDfa>>>>,
+    /// The set DFA of most members, if stored: those members' own tests
+    /// are not run.
+    set: Option<MemberSetDfa>,
+    /// Per member, whether `set` has it.
+    in_set: Vec<bool>,
+    /// `set`'s DFA, decoded on first use.
+    set_dfa: std::sync::OnceLock<Option<StoredDfa>>,
 }
 
 /// A dense DFA `build.rs` stored, read in place from the binary: a member
@@ -358,8 +393,31 @@ impl MemberDfas {
             })
             .as_ref()?;
         let input = regex_automata::Input::new(hay);
+        let mut in_set_found = vec![false; self.tests.len()];
+        if let Some(set) = &self.set {
+            let dfa = self
+                .set_dfa
+                .get_or_init(|| {
+                    let (s, e) = set.dfa;
+                    read_stored_dfa(self.blob.get(s as usize..e as usize)?)
+                })
+                .as_ref()?;
+            let mut patterns = regex_automata::PatternSet::new(dfa.pattern_len());
+            dfa.try_which_overlapping_matches(&input, &mut patterns)
+                .ok()?;
+            for p in patterns.iter() {
+                let k = *set.members.get(p.as_usize())? as usize;
+                *in_set_found.get_mut(k)? = true;
+            }
+        }
         let mut found = Vec::new();
         for (k, (dfa, test)) in dfas.iter().zip(&self.tests).enumerate() {
+            if self.in_set.get(k) == Some(&true) {
+                if in_set_found[k] {
+                    found.push(k);
+                }
+                continue;
+            }
             let may_match = match (dfa, test) {
                 (Some(dfa), _) => !matches!(dfa.try_search_fwd(&input), Ok(None)),
                 (None, MemberTest::Prefixes(prefixes)) => {
@@ -1068,14 +1126,30 @@ impl Engine {
         if index.members.len() != self.unfiltered.len() {
             return;
         }
-        for (group, tests) in self.unfiltered.iter_mut().zip(&index.members) {
+        for (g, (group, tests)) in self.unfiltered.iter_mut().zip(&index.members).enumerate() {
             if tests.len() != group.members.len() {
                 continue;
+            }
+            // A set naming members out of order or past the group's is
+            // left out: its answers could not be mapped back.
+            let set = index.sets.get(g).cloned().flatten().filter(|set| {
+                set.members.windows(2).all(|w| w[0] < w[1])
+                    && set
+                        .members
+                        .last()
+                        .is_some_and(|&k| (k as usize) < tests.len())
+            });
+            let mut in_set = vec![false; tests.len()];
+            for &k in set.iter().flat_map(|set| &set.members) {
+                in_set[k as usize] = true;
             }
             group.dfas = Some(MemberDfas {
                 tests: tests.clone(),
                 blob,
                 dfas: std::sync::OnceLock::new(),
+                set,
+                in_set,
+                set_dfa: std::sync::OnceLock::new(),
             });
         }
     }
@@ -2072,7 +2146,7 @@ mod tests {
     fn member_dfas_rule_out_only_members_that_do_not_match() {
         let engine = crate::builtin::engine().unwrap();
         let lines = regex_test_lines();
-        let (mut groups, mut dfas, mut prefixes, mut matched) = (0, 0, 0, 0);
+        let (mut groups, mut dfas, mut sets, mut prefixes, mut matched) = (0, 0, 0, 0, 0);
         for group in &engine.unfiltered {
             let Some(tests) = &group.dfas else {
                 continue;
@@ -2085,6 +2159,15 @@ mod tests {
                     assert!(StoredDfa::from_bytes(bytes).is_ok(), "DFA at {start}");
                     dfas += 1;
                 }
+            }
+            if let Some(set) = &tests.set {
+                let bytes = &tests.blob[set.dfa.0 as usize..set.dfa.1 as usize];
+                assert!(
+                    StoredDfa::from_bytes(bytes).is_ok(),
+                    "set DFA at {}",
+                    set.dfa.0
+                );
+                sets += 1;
             }
             prefixes += tests
                 .tests
@@ -2109,10 +2192,12 @@ mod tests {
             }
         }
         // The date/time/amount groups (en, ru) and the caps and emoji ones,
-        // one amount regex too big for a DFA and ruled out by its prefixes.
+        // one amount regex too big for a DFA and ruled out by its prefixes;
+        // the date/time/amount regexes answered by one set DFA (which the
+        // assertions above hold to the same answers).
         assert!(
-            groups >= 3 && dfas >= 20 && prefixes >= 1,
-            "{groups} {dfas} {prefixes}"
+            groups >= 3 && dfas >= 20 && prefixes >= 1 && sets >= 1,
+            "{groups} {dfas} {sets} {prefixes}"
         );
         assert!(matched > 100, "{matched} matches");
     }
