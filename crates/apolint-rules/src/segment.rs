@@ -310,6 +310,10 @@ pub struct Line {
     pub end: usize,
     /// Its tokens, in order; whitespace is not a token.
     pub tokens: Vec<Token>,
+    /// Whether the fast tokenizer made the tokens: then no word token
+    /// touches a letter or digit on either side (it breaks only at blanks,
+    /// punctuation and symbols), and a caller need not look.
+    pub words_at_edges: bool,
     /// The last whole sentence [`Line::sentence_language`] measured:
     /// token range and language. Matches come a few to a sentence, and
     /// measuring each one's sentence again was 4% of checking a megabyte
@@ -334,6 +338,7 @@ impl Line {
                 start,
                 end,
                 tokens,
+                words_at_edges: true,
                 last_sentence: Default::default(),
             }
         } else {
@@ -357,6 +362,7 @@ impl Line {
             start,
             end,
             tokens,
+            words_at_edges: false,
             last_sentence: Default::default(),
         }
     }
