@@ -373,8 +373,9 @@ type StoredDfa = regex_automata::dfa::dense::DFA<&'static [u32]>;
 
 impl MemberDfas {
     /// The indexes of the members that may match somewhere in `hay` (each
-    /// that matches, and each with no DFA), in order; `None` if the DFAs
-    /// cannot be used.
+    /// that matches, each in the set as its prefixes whose prefix is
+    /// there, and each with no test), in order; `None` if the DFAs cannot
+    /// be used.
     fn matches(&self, hay: &str) -> Option<Vec<usize>> {
         use regex_automata::dfa::Automaton;
         let dfas = self
@@ -395,11 +396,14 @@ impl MemberDfas {
         let input = regex_automata::Input::new(hay);
         let mut in_set_found = vec![false; self.tests.len()];
         if let Some(set) = &self.set {
+            // A DFA with fewer patterns than the set names would leave
+            // members unfound: it is not used (the lazy set answers).
             let dfa = self
                 .set_dfa
                 .get_or_init(|| {
                     let (s, e) = set.dfa;
                     read_stored_dfa(self.blob.get(s as usize..e as usize)?)
+                        .filter(|dfa| dfa.pattern_len() == set.members.len())
                 })
                 .as_ref()?;
             let mut patterns = regex_automata::PatternSet::new(dfa.pattern_len());
@@ -1096,9 +1100,10 @@ impl Engine {
             .collect()
     }
 
-    /// Gives the regexes the DFAs `build.rs` compiled: their span DFAs, and
-    /// their groups' member tests, as byte ranges of `blob`. An index whose
-    /// shape does not match this engine's regexes (or groups) is left out.
+    /// Gives the regexes the DFAs `build.rs` compiled: their span DFAs,
+    /// their groups' member tests and set DFAs, as byte ranges of `blob`.
+    /// An index whose shape does not match this engine's regexes (or
+    /// groups) is left out.
     ///
     /// # Safety
     ///
