@@ -25,11 +25,7 @@ fn main() {
                 .join("corpus")
                 .join(lang)
                 .join("drafts");
-            let mut files: Vec<_> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            files.sort();
+            let files = apolint_core::files::draft_files(&dir).unwrap().files;
             drafts.extend(files.iter().map(|f| std::fs::read_to_string(f).unwrap()));
         }
     }

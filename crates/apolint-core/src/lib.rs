@@ -512,11 +512,7 @@ mod tests {
             .join("../../corpus")
             .join(lang)
             .join("drafts");
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
+        let files = files::draft_files(&dir).unwrap().files;
         // Without quoted threads and signatures: masked to the end of
         // the reply, they would leave little to check.
         let drafts: Vec<String> = files
