@@ -6,7 +6,7 @@
 //! original input with line and column.
 
 use crate::input::Extracted;
-use crate::matcher::{lang_allows, line_bounds, Matches, Owner, RawMatch};
+use crate::matcher::{lang_allows, line_bounds, Matches, Owner, RawMatch, TagBudget};
 use crate::structure::{Part, PartsFound};
 use apolint_rules::book::{Category, Rule, RuleKind, RuleLang, Scope, Severity, Situation};
 use apolint_rules::diagnostics::floor_char_boundary;
@@ -214,7 +214,50 @@ impl DraftRules {
         };
         DraftRules { rules, named }
     }
+
+    /// How many matches of each of the `tags` lexicons [`build`] reads,
+    /// by language: the scan need not find the others (see
+    /// [`TagBudget`]). Every reading of a lexicon in [`build`] and
+    /// [`parts_found`] is listed here, and a test checks that the budget
+    /// changes no report.
+    pub fn tag_budget(&self, rules: &[Rule], tags: usize) -> TagBudget {
+        let mut budget = TagBudget::none_of(tags);
+        let mut read = |t: u32, lang: Option<RuleLang>, count: u32| budget.read(t, lang, count);
+        for DraftRule { rule, kind } in self.rules.iter() {
+            let lang = rules.get(*rule as usize).map(|r| r.lang);
+            match kind {
+                DraftKind::Absent { when, unless, .. } => {
+                    when.iter().for_each(|&t| read(t, lang, 1));
+                    unless.iter().for_each(|&t| read(t, None, 1));
+                }
+                DraftKind::Count { tag, min } => read(*tag, lang, *min),
+                DraftKind::NameMismatch { after, .. } => read(*after, lang, GREETINGS_READ as u32),
+                // Every clause counts: all matches.
+                DraftKind::Clause { all, unless, .. } => all
+                    .iter()
+                    .chain(unless.iter())
+                    .for_each(|&t| read(t, None, TagBudget::ALL)),
+            }
+        }
+        let NamedTags {
+            complaint,
+            praise,
+            problem,
+            done,
+            parts,
+        } = &self.named;
+        [complaint, praise, problem, done]
+            .into_iter()
+            .chain(parts.iter())
+            .flat_map(|ids| ids.iter())
+            .for_each(|&t| read(t, None, 1));
+        budget
+    }
 }
+
+/// The greetings a name-mismatch rule looks at: a real greeting is one of
+/// the first few, and bounding the count keeps a pathological draft linear.
+const GREETINGS_READ: usize = 8;
 
 /// The tag id of lexicon `name`; `tag_names` are sorted.
 fn tag_id(tag_names: &[String], name: &str) -> Option<u32> {
@@ -463,9 +506,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                 if is_organisation(customer) {
                     continue;
                 }
-                // A real greeting is one of the first few; bounding the
-                // count keeps a pathological draft linear.
-                for m in of(*after).iter().filter(allowed).take(8) {
+                for m in of(*after).iter().filter(allowed).take(GREETINGS_READ) {
                     if let Some((s, e)) = addressee_mismatch(draft, m, skip, customer, names) {
                         out.push((r, s, e));
                     }

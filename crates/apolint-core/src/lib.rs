@@ -167,6 +167,14 @@ pub struct Linter {
     structure: StructureConfig,
 }
 
+/// The draft-level rules of `book`, with `engine` told how many lexicon
+/// matches they read (see [`matcher::TagBudget`]).
+fn draft_rules(book: &RuleBook, engine: &mut matcher::Engine) -> findings::DraftRules {
+    let rules = findings::DraftRules::new(&book.rules, &engine.tag_names);
+    engine.set_tag_budget(rules.tag_budget(&book.rules, engine.tag_names.len()));
+    rules
+}
+
 impl Linter {
     /// The built-in rule packs with default settings.
     pub fn builtin() -> Result<Linter, Vec<FileError>> {
@@ -180,7 +188,7 @@ impl Linter {
         // compiled at build time serves, next to the book without its
         // patterns. Anything that adds, drops or narrows rules compiles
         // the full book here.
-        let (book, engine, lean) = match Self::configured_book(config, builtin::lean_book()?)? {
+        let (book, mut engine, lean) = match Self::configured_book(config, builtin::lean_book()?)? {
             (book, true) => (book, builtin::engine()?, true),
             (_, false) => {
                 let (book, _) = Self::configured_book(config, builtin::book()?)?;
@@ -202,7 +210,7 @@ impl Linter {
             (false, _) => findings::NameIndex::new(book.names.clone()),
         };
         Ok(Linter {
-            draft_rules: findings::DraftRules::new(&book.rules, &engine.tag_names),
+            draft_rules: draft_rules(&book, &mut engine),
             names,
             stems: findings::SuggestionStems::default(),
             book,
@@ -246,9 +254,9 @@ impl Linter {
 
     /// Compiles an already loaded and validated rule book.
     pub fn from_book(book: RuleBook, fail_on: FailOn) -> Linter {
-        let engine = matcher::Engine::compile(&book);
+        let mut engine = matcher::Engine::compile(&book);
         Linter {
-            draft_rules: findings::DraftRules::new(&book.rules, &engine.tag_names),
+            draft_rules: draft_rules(&book, &mut engine),
             names: findings::NameIndex::new(book.names.clone()),
             stems: findings::SuggestionStems::default(),
             book,

@@ -49,7 +49,8 @@ pub enum Script {
     Other,
 }
 
-fn script_of(c: char) -> Script {
+/// The script of a character (a token's is its first character's).
+pub fn script_of(c: char) -> Script {
     if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) {
         Script::Latin
     } else if ('\u{0400}'..='\u{04FF}').contains(&c) {
