@@ -124,6 +124,9 @@ struct NamedTags {
 struct DraftRule {
     /// Index in the rules.
     rule: u32,
+    /// The rule's language: it reads the lexicons' matches in its
+    /// sentences (and `Mixed` ones).
+    lang: RuleLang,
     kind: DraftKind,
 }
 
@@ -200,6 +203,7 @@ impl DraftRules {
                 };
                 Some(DraftRule {
                     rule: rule as u32,
+                    lang: r.lang,
                     kind,
                 })
             })
@@ -220,11 +224,11 @@ impl DraftRules {
     /// [`TagBudget`]). Every reading of a lexicon in [`build`] and
     /// [`parts_found`] is listed here, and a test checks that the budget
     /// changes no report.
-    pub fn tag_budget(&self, rules: &[Rule], tags: usize) -> TagBudget {
+    pub fn tag_budget(&self, tags: usize) -> TagBudget {
         let mut budget = TagBudget::none_of(tags);
         let mut read = |t: u32, lang: Option<RuleLang>, count: u32| budget.read(t, lang, count);
-        for DraftRule { rule, kind } in self.rules.iter() {
-            let lang = rules.get(*rule as usize).map(|r| r.lang);
+        for DraftRule { lang, kind, .. } in self.rules.iter() {
+            let lang = Some(*lang);
             match kind {
                 DraftKind::Absent { when, unless, .. } => {
                     when.iter().for_each(|&t| read(t, lang, 1));
@@ -461,10 +465,14 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     }
     let named = &draft_rules.named;
     let any = |ids: &[u32]| any_matched(&tags, ids);
-    for DraftRule { rule: r, kind } in draft_rules.rules.iter() {
-        let r = *r as usize;
-        let rule = &rules[r];
-        let allowed = |m: &&RawMatch| lang_allows(rule.lang, m.lang);
+    for DraftRule {
+        rule: r,
+        lang,
+        kind,
+    } in draft_rules.rules.iter()
+    {
+        let (r, lang) = (*r as usize, *lang);
+        let allowed = |m: &&RawMatch| lang_allows(lang, m.lang);
         let of = |t: u32| tags[t as usize].as_slice();
         match kind {
             DraftKind::Absent {
@@ -528,7 +536,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                 let clause = ClauseMatch {
                     lexicons: &lexicons,
                     cancels: &cancels,
-                    allowed: &|m: &RawMatch| lang_allows(rule.lang, m.lang),
+                    allowed: &|m: &RawMatch| lang_allows(lang, m.lang),
                     ordered: *ordered,
                     max_words: *max_words,
                 };

@@ -454,35 +454,20 @@ struct Phrase {
     /// (`Other` when they differ or are not words): in a paragraph of that
     /// script alone, it tells the match's sentence language before the
     /// walk (see [`TagBudget`]).
-    first_script: FirstScript,
+    first_script: Script,
 }
 
-/// [`Phrase::first_script`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-enum FirstScript {
-    Latin,
-    Cyrillic,
-    Other,
-}
-
-impl FirstScript {
-    /// The script of the first token of any match of `elems`.
-    fn of(elems: &[Elem]) -> FirstScript {
-        let script = |e: &&Elem| match e {
-            Elem::Word(w) | Elem::Prefix(w) => w.chars().next().map(script_of),
-            _ => None,
-        };
-        let Some(firsts) = first_literals(elems, Dir::Forward) else {
-            return FirstScript::Other;
-        };
-        let scripts: Vec<Option<Script>> = firsts.iter().map(script).collect();
-        if scripts.iter().all(|&s| s == Some(Script::Latin)) {
-            FirstScript::Latin
-        } else if scripts.iter().all(|&s| s == Some(Script::Cyrillic)) {
-            FirstScript::Cyrillic
-        } else {
-            FirstScript::Other
-        }
+/// The script of the first token of every match of `elems` (`Other` when
+/// they differ, are not words, or are not a short list).
+fn first_script(elems: &[Elem]) -> Script {
+    let script = |e: &Elem| match e {
+        Elem::Word(w) | Elem::Prefix(w) => w.chars().next().map_or(Script::Other, script_of),
+        _ => Script::Other,
+    };
+    let firsts = first_literals(elems, Dir::Forward).unwrap_or_default();
+    match firsts.split_first() {
+        Some((first, rest)) if rest.iter().all(|e| script(e) == script(first)) => script(first),
+        _ => Script::Other,
     }
 }
 
@@ -833,6 +818,9 @@ pub struct Engine {
     pub tag_names: Vec<String>,
     /// Tag ids each rule's matches also count toward.
     pub rule_tags: Vec<Vec<u32>>,
+    /// Per tag id, where the lexicon's matches come from (see
+    /// [`TagBudget`]).
+    tag_sources: Vec<TagSources>,
     /// How many matches of each lexicon the findings stage reads; set by
     /// the linter ([`Engine::set_tag_budget`]), none until then.
     #[serde(skip)]
@@ -846,21 +834,32 @@ pub struct Engine {
 /// verifying lexicon phrases was two thirds of the phrase verification
 /// of the 1 MB English peer file (issue #19).
 ///
-/// A scan stops verifying a lexicon's phrases in a paragraph when the
-/// paragraphs it finished before already hold that many matches of the
-/// language the phrase's match would have. Paragraphs never share a
-/// match, so those matches (or the one each merges into) are in the
-/// report, and they come first; a later match could change none of the
-/// first so many. The language is known before the walk only in a
-/// paragraph of one script (Latin tokens, or Cyrillic, and no others) for
-/// a phrase whose first token is in it, or when the caller forced one: a
-/// sentence of such a paragraph with a letter is of that language, and a
-/// regex's match is `Mixed`, which every rule reads, so matches found
-/// there count for every rule reading that language.
+/// A scan stops verifying a lexicon's phrases in a paragraph when that
+/// many of the paragraphs it finished before hold a match of the lexicon
+/// in the language the phrase's match would have. Phrases match within a
+/// paragraph and most regexes within a line, so each of those paragraphs
+/// keeps a match of its own in the report (the one its matches merge
+/// into), before any the scan skips: a skipped match could change none of
+/// the first so many. A lexicon that a regex run over the whole draft
+/// feeds is never budgeted: its match may span paragraphs.
+///
+/// The language is known before the walk only in a paragraph of one
+/// script (Latin tokens, or Cyrillic, and no others) for a phrase whose
+/// first token is in it, or when the caller forced one: a sentence of
+/// such a paragraph with a letter is of that language. Other matches in
+/// it are `Mixed` (a regex's, a sentence's with no letter), which every
+/// rule reads, so a paragraph counts for every rule reading its script's
+/// language. The rules that do not read that language need their own
+/// count too when the lexicon may have `Mixed` matches (see
+/// [`TagSources`]): of overlapping matches the findings stage keeps the
+/// first, and the skipped one might have hidden a `Mixed` one they read.
 #[derive(Debug, Clone, Default)]
 pub struct TagBudget {
-    /// Per tag id, the matches needed in English and in Russian.
-    needs: Box<[[u32; 2]]>,
+    /// Per tag id and sentence language (English, Russian), the matches
+    /// read by the rules that read that language's matches…
+    reads: Box<[[u32; 2]]>,
+    /// …and by the rules that do not.
+    others: Box<[[u32; 2]]>,
 }
 
 impl TagBudget {
@@ -870,48 +869,78 @@ impl TagBudget {
     /// A budget for `tags` lexicons that needs none of their matches yet.
     pub fn none_of(tags: usize) -> TagBudget {
         TagBudget {
-            needs: vec![[0; 2]; tags].into(),
+            reads: vec![[0; 2]; tags].into(),
+            others: vec![[0; 2]; tags].into(),
         }
     }
 
     /// Notes that the first `count` matches of tag `t` are read in the
     /// sentences a rule of language `lang` applies to (`None`: all).
     pub fn read(&mut self, t: u32, lang: Option<RuleLang>, count: u32) {
-        let Some(need) = self.needs.get_mut(t as usize) else {
+        let t = t as usize;
+        if t >= self.reads.len() {
             return;
-        };
-        for sentence in [Language::En, Language::Ru] {
-            if let Some(slot) = lang_slot(sentence) {
-                if lang.is_none_or(|l| lang_allows(l, sentence)) {
-                    need[slot] = need[slot].max(count);
-                }
-            }
+        }
+        for (slot, sentence) in BUDGET_LANGUAGES.into_iter().enumerate() {
+            let need = if lang.is_none_or(|l| lang_allows(l, sentence)) {
+                &mut self.reads[t][slot]
+            } else {
+                &mut self.others[t][slot]
+            };
+            *need = (*need).max(count);
         }
     }
 
-    /// The matches of tag `t` needed in `lang`'s sentences (all, for a tag
-    /// or a language it does not know).
+    /// The matches of tag `t` read by the rules that read `lang`'s
+    /// sentences (all, for a tag or a language it does not know).
     pub fn need(&self, t: u32, lang: Language) -> u32 {
-        match (self.needs.get(t as usize), lang_slot(lang)) {
+        match (self.reads.get(t as usize), lang_slot(lang)) {
+            (Some(n), Some(i)) => n[i],
+            _ => TagBudget::ALL,
+        }
+    }
+
+    /// The matches of tag `t` read by the rules that do not read `lang`'s
+    /// sentences (all, for a tag or a language it does not know).
+    pub fn need_elsewhere(&self, t: u32, lang: Language) -> u32 {
+        match (self.others.get(t as usize), lang_slot(lang)) {
             (Some(n), Some(i)) => n[i],
             _ => TagBudget::ALL,
         }
     }
 }
 
+/// Where a lexicon's matches come from, as far as a [`TagBudget`] is
+/// concerned (a rule's matches count toward the lexicons it is tagged
+/// with). Ordered: a lexicon is what its least tidy source makes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum TagSources {
+    /// Phrases that each start on a word: in a paragraph of one script,
+    /// every match has that script's language.
+    ScriptBound,
+    /// Also regexes run line by line, rules, or phrases that start on a
+    /// digit or a mark: some matches may be `Mixed`.
+    MaybeMixed,
+    /// Also a regex run over the whole draft, whose match may span
+    /// paragraphs (and merge matches the scan counted apart): never
+    /// budgeted.
+    AcrossParagraphs,
+}
+
+/// The sentence languages a [`TagBudget`] counts for, in its pairs' order.
+const BUDGET_LANGUAGES: [Language; 2] = [Language::En, Language::Ru];
+
 /// The index of `lang` in a [`TagBudget`]'s pairs.
 fn lang_slot(lang: Language) -> Option<usize> {
-    match lang {
-        Language::En => Some(0),
-        Language::Ru => Some(1),
-        Language::Mixed => None,
-    }
+    BUDGET_LANGUAGES.iter().position(|&l| l == lang)
 }
 
 /// A scan's count of the paragraphs it finished that hold a match of each
 /// lexicon, by language (see [`TagBudget`]).
 struct TagCounts<'b> {
     budget: &'b TagBudget,
+    /// [`Engine::tag_sources`].
+    sources: &'b [TagSources],
     /// Per tag id, `[english, russian]` paragraphs.
     found: Vec<[u32; 2]>,
     /// Per tag id, the last paragraph counted (its number plus one).
@@ -920,23 +949,24 @@ struct TagCounts<'b> {
 }
 
 impl<'b> TagCounts<'b> {
-    fn new(budget: &'b TagBudget) -> TagCounts<'b> {
+    fn new(budget: &'b TagBudget, sources: &'b [TagSources]) -> TagCounts<'b> {
         TagCounts {
             budget,
-            found: vec![[0; 2]; budget.needs.len()],
-            last: vec![0; budget.needs.len()],
+            sources,
+            found: vec![[0; 2]; budget.reads.len()],
+            last: vec![0; budget.reads.len()],
             paragraphs: 0,
         }
     }
 
     /// Counts the lexicon matches `found` of a paragraph whose matches are
     /// all of language `lang` or `Mixed` (see [`ParagraphLanguage`]).
-    fn add_paragraph(&mut self, lang: Option<Language>, found: &[RawMatch]) {
+    fn add_paragraph(&mut self, lang: Option<Language>, matches: &[RawMatch]) {
         self.paragraphs += 1;
         let Some(slot) = lang.and_then(lang_slot) else {
             return;
         };
-        for m in found {
+        for m in matches {
             if let Owner::Tag(t) = m.owner {
                 let t = t as usize;
                 if t < self.last.len() && self.last[t] != self.paragraphs {
@@ -948,12 +978,23 @@ impl<'b> TagCounts<'b> {
     }
 
     /// Whether the findings stage needs no more matches of tag `t` in
-    /// `lang`'s sentences.
-    fn enough(&self, t: u32, lang: Language) -> bool {
-        match (self.found.get(t as usize), lang_slot(lang)) {
-            (Some(f), Some(i)) => f[i] >= self.budget.need(t, lang),
-            _ => false,
+    /// `lang`'s sentences, in a paragraph of `paragraph`.
+    fn enough(&self, t: u32, lang: Language, paragraph: ParagraphLanguage) -> bool {
+        let (Some(found), Some(i), Some(&sources)) = (
+            self.found.get(t as usize),
+            lang_slot(lang),
+            self.sources.get(t as usize),
+        ) else {
+            return false;
+        };
+        if sources == TagSources::AcrossParagraphs || found[i] < self.budget.need(t, lang) {
+            return false;
         }
+        // Where every match of the lexicon has this language, the rules
+        // reading the other one see none of them.
+        let one_language =
+            matches!(paragraph, ParagraphLanguage::Forced(_)) || sources == TagSources::ScriptBound;
+        one_language || found[1 - i] >= self.budget.need_elsewhere(t, lang)
     }
 }
 
@@ -999,11 +1040,11 @@ impl ParagraphLanguage {
 
     /// The language of a match of a phrase whose first token is in
     /// `first`, if known before the walk.
-    fn of_phrase(self, first: FirstScript) -> Option<Language> {
+    fn of_phrase(self, first: Script) -> Option<Language> {
         match (self, first) {
             (ParagraphLanguage::Forced(l), _) => Some(l),
-            (ParagraphLanguage::Script(Language::En), FirstScript::Latin) => Some(Language::En),
-            (ParagraphLanguage::Script(Language::Ru), FirstScript::Cyrillic) => Some(Language::Ru),
+            (ParagraphLanguage::Script(Language::En), Script::Latin) => Some(Language::En),
+            (ParagraphLanguage::Script(Language::Ru), Script::Cyrillic) => Some(Language::Ru),
             _ => None,
         }
     }
@@ -1012,8 +1053,6 @@ impl ParagraphLanguage {
 /// What [`Engine::verify`] knows of the paragraph it verifies in.
 #[derive(Clone, Copy)]
 struct InParagraph<'c> {
-    /// The language the caller forced on every sentence.
-    forced: Option<Language>,
     language: ParagraphLanguage,
     /// To skip lexicon phrases whose matches no report would read.
     counts: &'c TagCounts<'c>,
@@ -1129,6 +1168,52 @@ fn prose_rank(b: u8) -> u8 {
     }
 }
 
+/// Per tag id, where the lexicon's matches come from.
+fn tag_sources(
+    tags: usize,
+    phrases: &[Phrase],
+    regexes: &[RegexRule],
+    rule_tags: &[Vec<u32>],
+) -> Vec<TagSources> {
+    let mut sources = vec![TagSources::ScriptBound; tags];
+    let mut note = |owner: Owner, source: TagSources| {
+        let own;
+        let tags = match owner {
+            Owner::Tag(t) => {
+                own = [t];
+                &own[..]
+            }
+            Owner::Rule(r) => rule_tags.get(r as usize).map_or(&[][..], Vec::as_slice),
+        };
+        for &t in tags {
+            if let Some(s) = sources.get_mut(t as usize) {
+                *s = (*s).max(source);
+            }
+        }
+    };
+    for p in phrases {
+        let words = p.first_script != Script::Other && matches!(p.owner, Owner::Tag(_));
+        let source = if words {
+            TagSources::ScriptBound
+        } else {
+            TagSources::MaybeMixed
+        };
+        note(p.owner, source);
+    }
+    for r in regexes {
+        // Regexes with neither literals nor line classes run on the whole
+        // draft (`Engine::scan_unfiltered_regexes`).
+        let whole_draft = r.spec.prefilter.is_empty() && r.spec.classes.is_empty();
+        let source = if whole_draft {
+            TagSources::AcrossParagraphs
+        } else {
+            TagSources::MaybeMixed
+        };
+        note(r.owner, source);
+    }
+    sources
+}
+
 impl Engine {
     /// Compiles a validated rule book.
     pub fn compile(book: &RuleBook) -> Engine {
@@ -1167,7 +1252,7 @@ impl Engine {
                     right,
                     context,
                     lang,
-                    first_script: FirstScript::of(&v.elems),
+                    first_script: first_script(&v.elems),
                 });
                 for lit in &v.anchors {
                     // The loaders reject empty literals; no token is empty.
@@ -1268,6 +1353,7 @@ impl Engine {
                 dfas: None,
             });
         }
+        let tag_sources = tag_sources(tag_names.len(), &phrases, &regexes, &rule_tags);
         Engine {
             anchor_mode: AnchorMode::Vocab,
             anchor_finder: std::sync::OnceLock::new(),
@@ -1283,6 +1369,7 @@ impl Engine {
             contexts,
             tag_names,
             rule_tags,
+            tag_sources,
             tag_budget: TagBudget::default(),
         }
     }
@@ -1491,7 +1578,7 @@ impl Engine {
         };
         let mut out = Vec::new();
         self.scan_literal_regexes(&draft, &mut out);
-        let mut counts = TagCounts::new(&self.tag_budget);
+        let mut counts = TagCounts::new(&self.tag_budget, &self.tag_sources);
         let whole = 0..norm.text.len();
         self.scan_paragraphs(norm, forced, block_starts, whole, &mut counts, &mut out);
         self.scan_unfiltered_regexes(&draft, &mut out);
@@ -1599,7 +1686,7 @@ impl Engine {
         let mut done: Vec<(usize, Vec<RawMatch>)> = Vec::new();
         // Kept from stretch to stretch: a thread takes them in order, so
         // the paragraphs it counted come before the ones it scans next.
-        let mut counts = TagCounts::new(&self.tag_budget);
+        let mut counts = TagCounts::new(&self.tag_budget, &self.tag_sources);
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= stretches {
@@ -1744,11 +1831,7 @@ impl Engine {
                 self.vocab.resolve_into(text, &line.tokens, &mut ids);
                 let language = ParagraphLanguage::of(&line, forced);
                 let before = out.len();
-                let paragraph = InParagraph {
-                    forced,
-                    language,
-                    counts,
-                };
+                let paragraph = InParagraph { language, counts };
                 self.scan_line(text, &line, &ids, paragraph, out);
                 counts.add_paragraph(language.of_matches(), &out[before..]);
             }
@@ -1819,7 +1902,7 @@ impl Engine {
         };
         if let Owner::Tag(t) = phrase.owner {
             let lang = paragraph.language.of_phrase(phrase.first_script);
-            if lang.is_some_and(|l| paragraph.counts.enough(t, l)) {
+            if lang.is_some_and(|l| paragraph.counts.enough(t, l, paragraph.language)) {
                 return;
             }
         }
@@ -1863,9 +1946,10 @@ impl Engine {
                 }
             }
         }
-        let lang = paragraph
-            .forced
-            .unwrap_or_else(|| line.sentence_language(text, a));
+        let lang = match paragraph.language {
+            ParagraphLanguage::Forced(l) => l,
+            _ => line.sentence_language(text, a),
+        };
         if !lang_allows(phrase.lang, lang) {
             return;
         }
@@ -2297,11 +2381,81 @@ mod tests {
                     .filter(|m| matches!(m.owner, Owner::Tag(_)))
                     .count()
             };
-            fewer += tags(&unbudgeted) - tags(&budgeted);
+            let (all, kept) = (tags(&unbudgeted), tags(&budgeted));
+            assert!(kept <= all, "{draft:?}: {kept} > {all}");
+            fewer += all - kept;
         }
         assert!(found > 10_000, "{found} findings");
         // The budget did cut (8,867 lexicon matches fewer when written).
         assert!(fewer > 5_000, "{fewer} lexicon matches not looked for");
+    }
+
+    /// The built-in packs and `extra`, with and without the lexicon budget.
+    fn linters_with(extra: &str) -> (crate::Linter, crate::Linter) {
+        let linter = || {
+            let mut book = crate::builtin::book().unwrap();
+            book.add_file("extra.toml", extra).unwrap();
+            book.validate().unwrap();
+            crate::Linter::from_book(book, crate::FailOn::default())
+        };
+        let mut unbudgeted = linter();
+        unbudgeted.engine.set_tag_budget(TagBudget::default());
+        (linter(), unbudgeted)
+    }
+
+    /// Rule packs can feed a lexicon in ways the built-in ones do not:
+    /// a regex run over the whole draft (its match may span paragraphs and
+    /// merge matches counted apart), and a rule of one language reading a
+    /// lexicon whose `Mixed` regex matches a skipped phrase match would
+    /// have hidden. Large drafts are checked several times: their scan is
+    /// shared by two threads, and the report must not depend on which
+    /// took which stretch.
+    #[test]
+    fn the_tag_budget_holds_for_lexicons_that_rule_packs_feed() {
+        use crate::CheckOptions;
+        let named = CheckOptions {
+            customer_name: Some("Anna".into()),
+            ..CheckOptions::default()
+        };
+        let greeting_regex = r#"
+[[lexicon]]
+name = "greeting"
+lang = "en"
+patterns = []
+regex = ['dear\s+dear']
+"#;
+        let deadline_reader = r#"
+[[rule]]
+id = "ru.custom.deadline-seen"
+kind = "absent"
+category = "missing-deadline"
+severity = "warning"
+message = "Срок назван."
+explanation = "Проверка бюджета лексиконов."
+when = ["deadline"]
+"#;
+        let padding = "Thanks for your patience with us today.\n\n".repeat(2_000);
+        let cases = [
+            (
+                greeting_regex,
+                format!("{}Hi Bob, we will look into it.\n", "Dear\n\n".repeat(8)),
+            ),
+            (
+                deadline_reader,
+                "We will fix it tomorrow.\n\nIt will arrive within 24 hours.\n".to_owned(),
+            ),
+            (
+                deadline_reader,
+                format!("We will fix it tomorrow.\n\n{padding}It will arrive within 24 hours.\n"),
+            ),
+        ];
+        for (extra, draft) in &cases {
+            let (budgeted, unbudgeted) = linters_with(extra);
+            let expected = unbudgeted.check(draft, &named);
+            for _ in 0..20 {
+                assert_eq!(budgeted.check(draft, &named), expected, "{extra}");
+            }
+        }
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl Token {
 }
 
 /// The script of a word, for the per-sentence language guess.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Script {
     /// Cyrillic letters.
     Cyrillic,
