@@ -355,7 +355,21 @@ impl Linter {
             // A thread the system refuses leaves its part to this one.
             let helper = std::thread::Builder::new()
                 .spawn_scoped(scope, move || {
-                    wait.recv().ok()?;
+                    // Until the scan is ready, regexes compile that it
+                    // would compile anyway.
+                    let mut ready = None;
+                    self.engine.compile_lazy_regexes(|| {
+                        ready = match wait.try_recv() {
+                            Ok(()) => Some(true),
+                            Err(std::sync::mpsc::TryRecvError::Empty) => None,
+                            Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(false),
+                        };
+                        ready.is_some()
+                    });
+                    match ready {
+                        Some(go) => go.then_some(())?,
+                        None => wait.recv().ok()?,
+                    }
                     let shared = shared_ref.get()?.as_ref()?;
                     Some(self.engine.scan_helper_part(shared))
                 })

@@ -319,6 +319,11 @@ impl LazyRegex {
     pub fn as_str(&self) -> &str {
         &self.pattern
     }
+
+    /// Whether the regex was compiled (or found too big) already.
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
 }
 
 /// A regex matcher's settings.
