@@ -853,6 +853,7 @@ pub struct Engine {
 /// count too when the lexicon may have `Mixed` matches (see
 /// [`TagSources`]): of overlapping matches the findings stage keeps the
 /// first, and the skipped one might have hidden a `Mixed` one they read.
+/// Regex passes keep their own count ([`RegexTagCounts`]).
 #[derive(Debug, Clone, Default)]
 pub struct TagBudget {
     /// Per tag id and sentence language (English, Russian), the matches
@@ -996,6 +997,115 @@ impl<'b> TagCounts<'b> {
             matches!(paragraph, ParagraphLanguage::Forced(_)) || sources == TagSources::ScriptBound;
         one_language || found[1 - i] >= self.budget.need_elsewhere(t, lang)
     }
+}
+
+/// A regex pass's count of the paragraphs in which each lexicon's regexes
+/// matched (see [`TagBudget`]). A pass runs each regex line by line in
+/// order, and a regex's match is `Mixed` (or of the forced language),
+/// which every rule reads: once that many paragraphs before a line hold
+/// one, a lexicon that only rules reading every language read needs no
+/// more. Paragraphs are told apart by a blank line between them (the
+/// scan also breaks them where a block opens: that only makes more).
+struct RegexTagCounts<'b> {
+    budget: &'b TagBudget,
+    sources: &'b [TagSources],
+    /// Per tag id; empty until a lexicon's regex runs.
+    tags: Vec<RegexTagCount>,
+}
+
+/// [`RegexTagCounts`] for one lexicon.
+#[derive(Debug, Clone, Copy, Default)]
+struct RegexTagCount {
+    /// Paragraphs with a match.
+    paragraphs: u32,
+    /// Where the last line with a match ends, if there was one.
+    last_end: Option<usize>,
+    /// Whether a blank line followed that line (its paragraph is over).
+    closed: bool,
+    /// How far the text after it was looked at for a blank line.
+    checked_to: usize,
+}
+
+impl<'b> RegexTagCounts<'b> {
+    fn new(budget: &'b TagBudget, sources: &'b [TagSources]) -> RegexTagCounts<'b> {
+        RegexTagCounts {
+            budget,
+            sources,
+            tags: Vec::new(),
+        }
+    }
+
+    /// The matches of tag `t` the findings stage reads, if every rule
+    /// reading them reads every language and no regex over the whole
+    /// draft feeds it.
+    fn need(&self, t: u32) -> Option<u32> {
+        let i = t as usize;
+        let bounded = self
+            .sources
+            .get(i)
+            .is_some_and(|&s| s < TagSources::AcrossParagraphs)
+            && self.budget.others.get(i) == Some(&[0, 0]);
+        let need = self.budget.reads.get(i)?.iter().copied().max()?;
+        (bounded && need != TagBudget::ALL).then_some(need)
+    }
+
+    fn count(&mut self, t: u32) -> &mut RegexTagCount {
+        if self.tags.is_empty() {
+            self.tags = vec![RegexTagCount::default(); self.budget.reads.len()];
+        }
+        &mut self.tags[t as usize]
+    }
+
+    /// Whether the paragraphs before the line starting at `ls` hold
+    /// enough matches of tag `t`.
+    fn enough(&mut self, t: u32, ls: usize, text: &[u8]) -> bool {
+        let Some(need) = self.need(t) else {
+            return false;
+        };
+        let c = self.count(t);
+        if c.paragraphs < need {
+            return false;
+        }
+        c.closed = c.closed || blank_line_between(text, c.checked_to, ls);
+        c.checked_to = c.checked_to.max(ls);
+        c.closed
+    }
+
+    /// Notes a match of tag `t` on the line `[ls, le)`.
+    fn add(&mut self, t: u32, ls: usize, le: usize, text: &[u8]) {
+        if self.need(t).is_none() {
+            return;
+        }
+        let c = self.count(t);
+        let new_paragraph =
+            c.last_end.is_none() || c.closed || blank_line_between(text, c.checked_to, ls);
+        if new_paragraph {
+            c.paragraphs += 1;
+        }
+        *c = RegexTagCount {
+            paragraphs: c.paragraphs,
+            last_end: Some(le),
+            closed: false,
+            checked_to: le,
+        };
+    }
+}
+
+/// Whether a blank line (spaces, tabs and `\r` at most, as the scan's
+/// paragraphs end at) starts after `from` and before `to`.
+fn blank_line_between(text: &[u8], from: usize, to: usize) -> bool {
+    let to = to.min(text.len());
+    let Some(region) = text.get(from..to) else {
+        return false;
+    };
+    memchr::memchr_iter(b'\n', region).any(|p| {
+        let start = from + p + 1;
+        start < to
+            && text[start..]
+                .iter()
+                .take_while(|&&b| b != b'\n')
+                .all(|&b| matches!(b, b' ' | b'\t' | b'\r'))
+    })
 }
 
 /// What a paragraph tells about the language of its matches.
@@ -1731,6 +1841,7 @@ impl Engine {
         // literals the line holds (`{{` holds `{` too).
         let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
         let mut bounds = (usize::MAX, usize::MAX);
+        let mut counts = RegexTagCounts::new(&self.tag_budget, &self.tag_sources);
         for (start, literal) in finder.hits(bytes) {
             let start = start as usize;
             if !(bounds.0..=bounds.1).contains(&start) {
@@ -1739,7 +1850,8 @@ impl Engine {
             for &ri in &self.regex_targets[literal as usize] {
                 if regex_done_at[ri as usize] != bounds.0 {
                     regex_done_at[ri as usize] = bounds.0;
-                    self.run_regex(ri, draft, bounds.0, bounds.1, out);
+                    let (ls, le) = bounds;
+                    self.run_regex_in_budget(ri, draft, ls, le, &mut counts, out);
                 }
             }
         }
@@ -1770,8 +1882,9 @@ impl Engine {
                     .collect()
             };
             let tests = group.tests_for(lines.iter().map(|(ls, le)| le - ls).sum());
-            for (ls, le) in lines {
-                self.run_group(group, tests, draft, ls, le, out);
+            let mut counts = RegexTagCounts::new(&self.tag_budget, &self.tag_sources);
+            for line in lines {
+                self.run_group(group, tests, draft, line, &mut counts, out);
             }
         }
     }
@@ -1983,8 +2096,8 @@ impl Engine {
         group: &UnfilteredGroup,
         tests: Option<&MemberDfas>,
         draft: &DraftText<'_>,
-        ls: usize,
-        le: usize,
+        (ls, le): (usize, usize),
+        counts: &mut RegexTagCounts<'_>,
         out: &mut Vec<RawMatch>,
     ) {
         let (hay, _) = draft.line(group.case_sensitive, ls, le);
@@ -1994,12 +2107,37 @@ impl Engine {
         };
         let Some(matching) = matching else {
             for &ri in &group.members {
-                self.run_regex(ri, draft, ls, le, out);
+                self.run_regex_in_budget(ri, draft, ls, le, counts, out);
             }
             return;
         };
         for k in matching {
-            self.run_regex(group.members[k], draft, ls, le, out);
+            self.run_regex_in_budget(group.members[k], draft, ls, le, counts, out);
+        }
+    }
+
+    /// [`Engine::run_regex`], unless it feeds a lexicon the findings
+    /// stage has read enough of (see [`RegexTagCounts`]).
+    fn run_regex_in_budget(
+        &self,
+        ri: u32,
+        draft: &DraftText<'_>,
+        ls: usize,
+        le: usize,
+        counts: &mut RegexTagCounts<'_>,
+        out: &mut Vec<RawMatch>,
+    ) {
+        let Owner::Tag(t) = self.regexes[ri as usize].owner else {
+            return self.run_regex(ri, draft, ls, le, out);
+        };
+        let text = draft.norm.text.as_bytes();
+        if counts.enough(t, ls, text) {
+            return;
+        }
+        let before = out.len();
+        self.run_regex(ri, draft, ls, le, out);
+        if out.len() > before {
+            counts.add(t, ls, le, text);
         }
     }
 
@@ -2363,6 +2501,8 @@ mod tests {
             "Hi Anna,\n\nsorry!!! Hi Bob, hello Anna.\n\nHi Bob!\n\nHi Bob! We will fix it.",
             "Hi Bob\n\nЗдравствуйте, Иван! Hi Bob\n\nЗдравствуйте, Пётр!\n\n!!! ... !!!",
             "Приносим извинения. Приносим извинения.\n\nИзвините! Извините!\n\nSorry. Sorry.",
+            "Great!!!\nGreat!!!\nWow!!\n\nSuper!!!\n \nWe will fix it in 2 days!!!\n\nThanks!!!",
+            "Refund in 3 days.\nRefund within 24 hours.\n\t\nВернём за 3 дня!!\n\nby 5 May",
         ]);
         let mut long: Vec<String> = drafts.chunks(25).map(|c| c.join("\n\n")).collect();
         long.extend(drafts.chunks(7).map(|c| c.join("\n")));
@@ -2472,6 +2612,22 @@ when = ["deadline"]
                 assert_eq!(budgeted.check(draft, &named), expected, "{extra}");
             }
         }
+    }
+
+    #[test]
+    fn blank_lines_are_found_between_lines_only() {
+        let text = b"one\n\ntwo\n \t\r\nthree\nfour\n";
+        let at = |w: &[u8]| text.windows(w.len()).position(|x| x == w).unwrap();
+        // The empty line after "one", before "two".
+        assert!(blank_line_between(text, 3, at(b"two")));
+        // A line of blanks between "two" and "three".
+        assert!(blank_line_between(text, at(b"two") + 3, at(b"three")));
+        assert!(!blank_line_between(text, at(b"three") + 5, at(b"four")));
+        // The line that starts at `to` is not between.
+        assert!(!blank_line_between(text, 3, 4));
+        // Out of order or out of range: none.
+        assert!(!blank_line_between(text, 9, 3));
+        assert!(!blank_line_between(text, 100, 200));
     }
 
     #[test]
