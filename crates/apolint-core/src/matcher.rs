@@ -16,7 +16,7 @@ use apolint_rules::normalize::Normalized;
 use apolint_rules::pattern::{
     compile, compile_anchored, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant,
 };
-use apolint_rules::segment::{script_of, Language, Line, Script};
+use apolint_rules::segment::{is_sentence_end, script_of, Language, Line, Script};
 use apolint_rules::vocab::{TokenIds, Vocab, VocabTable, NO_WORD};
 
 /// How a member of a regex group is ruled out on a line before its regex
@@ -457,17 +457,46 @@ struct Phrase {
     first_script: Script,
 }
 
-/// The script of the first token of every match of `elems` (`Other` when
-/// they differ, are not words, or are not a short list).
+/// The script of the first word of every match of `elems`, when only
+/// marks that end no sentence can come before it (`'` in "we'll"): that
+/// word is then in the sentence of the match's first token, and in a
+/// paragraph of its script alone that sentence has its language.
+/// `Other` when the first words' scripts differ, are not letters, or may
+/// come after a gap or a sentence's end.
 fn first_script(elems: &[Elem]) -> Script {
-    let script = |e: &Elem| match e {
-        Elem::Word(w) | Elem::Prefix(w) => w.chars().next().map_or(Script::Other, script_of),
-        _ => Script::Other,
+    first_word_script(&[elems])
+}
+
+/// [`first_script`] of `parts` read one after the other.
+fn first_word_script<'a>(parts: &[&'a [Elem]]) -> Script {
+    let Some((&part, later)) = parts.split_first() else {
+        return Script::Other;
     };
-    let firsts = first_literals(elems, Dir::Forward).unwrap_or_default();
-    match firsts.split_first() {
-        Some((first, rest)) if rest.iter().all(|e| script(e) == script(first)) => script(first),
-        _ => Script::Other,
+    let Some((first, rest)) = part.split_first() else {
+        return first_word_script(later);
+    };
+    // What follows `first` when `lead` comes first: the rest of its part,
+    // then the later parts.
+    let then = |lead: &'a [Elem]| -> Vec<&'a [Elem]> {
+        [lead, rest]
+            .into_iter()
+            .chain(later.iter().copied())
+            .collect()
+    };
+    match first {
+        Elem::Word(w) | Elem::Prefix(w) => w.chars().next().map_or(Script::Other, script_of),
+        Elem::Punct(p) if !is_sentence_end(p) => first_word_script(&then(&[])),
+        Elem::Punct(_) | Elem::Gap(_) => Script::Other,
+        Elem::Group { alts, optional } => {
+            let mut scripts = alts.iter().map(|alt| first_word_script(&then(alt)));
+            let first = scripts.next().unwrap_or(Script::Other);
+            let skipped = optional.then(|| first_word_script(&then(&[])));
+            if scripts.chain(skipped).all(|s| s == first) {
+                first
+            } else {
+                Script::Other
+            }
+        }
     }
 }
 
@@ -2737,6 +2766,33 @@ min = 2
         };
         assert_eq!(deadlines(&unbudgeted), 600);
         assert!(deadlines(&budgeted) <= 2, "{}", deadlines(&budgeted));
+    }
+
+    #[test]
+    fn a_phrase_starts_in_the_script_of_its_first_word() {
+        let script = |p: &str| first_script(&apolint_rules::pattern::parse(p).unwrap());
+        assert_eq!(script("(we|i) will"), Script::Latin);
+        // The mark of "we'll" ends no sentence: "ll" is in the same one.
+        assert_eq!(script("(will|'ll) give"), Script::Latin);
+        assert_eq!(script("[the] delay"), Script::Latin);
+        assert_eq!(script(", our fault"), Script::Latin);
+        assert_eq!(script("приносим [свои] извинения"), Script::Cyrillic);
+        // Words of both scripts, a digit, a gap, a sentence's end first.
+        assert_eq!(script("(sorry|извините)"), Script::Other);
+        assert_eq!(script("24 hours"), Script::Other);
+        assert_eq!(script("~2 sorry"), Script::Other);
+        assert_eq!(script(". sorry"), Script::Other);
+        assert_eq!(script("[.] sorry"), Script::Other);
+        // With the built-in packs, "promise" (which has a "'ll" phrase)
+        // is bound to the script of its paragraph.
+        let linter = crate::Linter::builtin().unwrap();
+        let engine = &linter.engine;
+        let promise = engine
+            .tag_names
+            .iter()
+            .position(|n| n == "promise")
+            .unwrap();
+        assert_eq!(engine.tag_sources[promise], TagSources::ScriptBound);
     }
 
     #[test]
