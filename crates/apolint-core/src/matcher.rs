@@ -16,7 +16,7 @@ use apolint_rules::normalize::Normalized;
 use apolint_rules::pattern::{
     compile, compile_anchored, first_literals, CElem, Dir, Elem, Matcher, TokenSet, Variant,
 };
-use apolint_rules::segment::{is_sentence_end, script_of, Language, Line, Script};
+use apolint_rules::segment::{is_sentence_end, script_of, Language, Line, Script, SENTENCE_WINDOW};
 use apolint_rules::vocab::{TokenIds, Vocab, VocabTable, NO_WORD};
 
 /// How a member of a regex group is ruled out on a line before its regex
@@ -458,46 +458,45 @@ struct Phrase {
 }
 
 /// The script of the first word of every match of `elems`, when only
-/// marks that end no sentence can come before it (`'` in "we'll"): that
-/// word is then in the sentence of the match's first token, and in a
-/// paragraph of its script alone that sentence has its language.
-/// `Other` when the first words' scripts differ, are not letters, or may
-/// come after a gap or a sentence's end.
+/// marks that end no sentence can come before it (`'` in "we'll"), fewer
+/// than a sentence window holds: that word is then in the sentence window
+/// of the match's first token, and in a paragraph of its script alone
+/// that window has its language. `Other` when the first words' scripts
+/// differ, are not letters, or may come after a gap or a sentence's end.
 fn first_script(elems: &[Elem]) -> Script {
-    first_word_script(&[elems])
+    match lead(elems, None) {
+        Some((script, marks)) if marks < SENTENCE_WINDOW => script,
+        _ => Script::Other,
+    }
 }
 
-/// [`first_script`] of `parts` read one after the other.
-fn first_word_script<'a>(parts: &[&'a [Elem]]) -> Script {
-    let Some((&part, later)) = parts.split_first() else {
-        return Script::Other;
-    };
-    let Some((first, rest)) = part.split_first() else {
-        return first_word_script(later);
-    };
-    // What follows `first` when `lead` comes first: the rest of its part,
-    // then the later parts.
-    let then = |lead: &'a [Elem]| -> Vec<&'a [Elem]> {
-        [lead, rest]
-            .into_iter()
-            .chain(later.iter().copied())
-            .collect()
-    };
-    match first {
-        Elem::Word(w) | Elem::Prefix(w) => w.chars().next().map_or(Script::Other, script_of),
-        Elem::Punct(p) if !is_sentence_end(p) => first_word_script(&then(&[])),
-        Elem::Punct(_) | Elem::Gap(_) => Script::Other,
-        Elem::Group { alts, optional } => {
-            let mut scripts = alts.iter().map(|alt| first_word_script(&then(alt)));
-            let first = scripts.next().unwrap_or(Script::Other);
-            let skipped = optional.then(|| first_word_script(&then(&[])));
-            if scripts.chain(skipped).all(|s| s == first) {
-                first
-            } else {
-                Script::Other
-            }
+/// How the matches of a sequence start: the script of the first word and
+/// the most marks (that end no sentence) before it; `None` when unknown.
+type Lead = Option<(Script, usize)>;
+
+/// The [`Lead`] of `elems` followed by a sequence whose lead is `next`:
+/// folded from the end, each element once (each alternative of a group
+/// reuses what follows the group), so a pattern costs linear time and
+/// recursion only as deep as its groups nest.
+fn lead(elems: &[Elem], next: Lead) -> Lead {
+    elems.iter().rev().fold(next, |next, e| match e {
+        Elem::Word(w) | Elem::Prefix(w) => {
+            Some((w.chars().next().map_or(Script::Other, script_of), 0))
         }
-    }
+        Elem::Punct(p) if !is_sentence_end(p) => next.map(|(s, n)| (s, n + 1)),
+        Elem::Punct(_) | Elem::Gap(_) => None,
+        Elem::Group { alts, optional } => {
+            let mut leads = alts
+                .iter()
+                .map(|alt| lead(alt, next))
+                .chain(optional.then_some(next));
+            let first = leads.next().flatten()?;
+            leads.try_fold(first, |(s, n), l| match l {
+                Some((t, m)) if t == s => Some((s, n.max(m))),
+                _ => None,
+            })
+        }
+    })
 }
 
 /// The engine's phrases. A compiled engine has them all; a decoded one
@@ -2783,6 +2782,14 @@ min = 2
         assert_eq!(script("~2 sorry"), Script::Other);
         assert_eq!(script(". sorry"), Script::Other);
         assert_eq!(script("[.] sorry"), Script::Other);
+        // The first word must be within a sentence window of the first
+        // token; many groups of marks cost linear time.
+        assert_eq!(script(&format!("{}sorry", ", ".repeat(63))), Script::Latin);
+        assert_eq!(script(&format!("{}sorry", ", ".repeat(64))), Script::Other);
+        assert_eq!(
+            script(&format!("{}sorry", "(,|:|-) ".repeat(40))),
+            Script::Latin
+        );
         // With the built-in packs, "promise" (which has a "'ll" phrase)
         // is bound to the script of its paragraph.
         let linter = crate::Linter::builtin().unwrap();
