@@ -923,19 +923,41 @@ impl TagBudget {
     /// The matches of tag `t` read by the rules that read `lang`'s
     /// sentences (all, for a tag or a language it does not know).
     pub fn need(&self, t: u32, lang: Language) -> u32 {
-        match (self.reads.get(t as usize), lang_slot(lang)) {
-            (Some(n), Some(i)) => n[i],
-            _ => TagBudget::ALL,
-        }
+        Self::of(&self.reads, t, lang)
     }
 
     /// The matches of tag `t` read by the rules that do not read `lang`'s
     /// sentences (all, for a tag or a language it does not know).
     pub fn need_elsewhere(&self, t: u32, lang: Language) -> u32 {
-        match (self.others.get(t as usize), lang_slot(lang)) {
+        Self::of(&self.others, t, lang)
+    }
+
+    /// Tag `t`'s entry for `lang` in `table` (all, if it has none).
+    fn of(table: &[[u32; 2]], t: u32, lang: Language) -> u32 {
+        match (table.get(t as usize), lang_slot(lang)) {
             (Some(n), Some(i)) => n[i],
             _ => TagBudget::ALL,
         }
+    }
+
+    /// This budget for lexicons whose matches come from `sources` (by tag
+    /// id): one fed by a regex over the whole draft needs all its matches,
+    /// and the rules that do not read a script-bound lexicon's language
+    /// see none of its matches there, so they need none.
+    fn bounded_by(mut self, sources: &[TagSources]) -> TagBudget {
+        for ((reads, others), source) in self
+            .reads
+            .iter_mut()
+            .zip(self.others.iter_mut())
+            .zip(sources)
+        {
+            match source {
+                TagSources::AcrossParagraphs => *reads = [TagBudget::ALL; 2],
+                TagSources::ScriptBound => *others = [0; 2],
+                TagSources::MaybeMixed => {}
+            }
+        }
+        self
     }
 }
 
@@ -973,8 +995,6 @@ fn lang_slot(lang: Language) -> Option<usize> {
 /// lexicon, by language (see [`TagBudget`]).
 struct TagCounts<'b> {
     budget: &'b TagBudget,
-    /// [`Engine::tag_sources`].
-    sources: &'b [TagSources],
     /// Per tag id, `[english, russian]` paragraphs.
     found: Vec<[u32; 2]>,
     /// Per tag id, the last paragraph counted (its number plus one).
@@ -984,11 +1004,10 @@ struct TagCounts<'b> {
 
 impl<'b> TagCounts<'b> {
     /// Counts for a scan that uses `budget` if `on` (else skips nothing).
-    fn new(budget: &'b TagBudget, sources: &'b [TagSources], on: bool) -> TagCounts<'b> {
+    fn new(budget: &'b TagBudget, on: bool) -> TagCounts<'b> {
         let tags = if on { budget.reads.len() } else { 0 };
         TagCounts {
             budget,
-            sources,
             found: vec![[0; 2]; tags],
             last: vec![0; tags],
             paragraphs: 0,
@@ -1024,21 +1043,17 @@ impl<'b> TagCounts<'b> {
     /// Whether the findings stage needs no more matches of tag `t` in
     /// `lang`'s sentences, in a paragraph of `paragraph`.
     fn enough(&self, t: u32, lang: Language, paragraph: ParagraphLanguage) -> bool {
-        let (Some(found), Some(i), Some(&sources)) = (
-            self.found.get(t as usize),
-            lang_slot(lang),
-            self.sources.get(t as usize),
-        ) else {
+        let (Some(found), Some(i)) = (self.found.get(t as usize), lang_slot(lang)) else {
             return false;
         };
-        if sources == TagSources::AcrossParagraphs || found[i] < self.budget.need(t, lang) {
+        if found[i] < self.budget.need(t, lang) {
             return false;
         }
-        // Where every match of the lexicon has this language, the rules
-        // reading the other one see none of them.
-        let one_language =
-            matches!(paragraph, ParagraphLanguage::Forced(_)) || sources == TagSources::ScriptBound;
-        one_language || found[1 - i] >= self.budget.need_elsewhere(t, lang)
+        // Where the caller forced the language, the rules reading another
+        // one see no match at all (a script-bound lexicon's budget needs
+        // none for them already, see `TagBudget::bounded_by`).
+        matches!(paragraph, ParagraphLanguage::Forced(_))
+            || found[1 - i] >= self.budget.need_elsewhere(t, lang)
     }
 }
 
@@ -1053,7 +1068,6 @@ impl<'b> TagCounts<'b> {
 /// also breaks them where a block opens: that only makes more).
 struct RegexTagCounts<'b> {
     budget: &'b TagBudget,
-    sources: &'b [TagSources],
     /// Off for a pass over the whole draft at once.
     on: bool,
     /// Per tag id: paragraphs with a match, and the last of them (by
@@ -1066,10 +1080,9 @@ struct RegexTagCounts<'b> {
 }
 
 impl<'b> RegexTagCounts<'b> {
-    fn new(budget: &'b TagBudget, sources: &'b [TagSources], on: bool) -> RegexTagCounts<'b> {
+    fn new(budget: &'b TagBudget, on: bool) -> RegexTagCounts<'b> {
         RegexTagCounts {
             budget,
-            sources,
             on,
             tags: Vec::new(),
             paragraph: 0,
@@ -1099,13 +1112,10 @@ impl<'b> RegexTagCounts<'b> {
     /// The matches of tag `t` the findings stage reads, if the pass may
     /// stop running its regexes (see [`RegexTagCounts`]).
     fn need(&self, t: u32) -> Option<u32> {
+        // A lexicon fed by a regex over the whole draft needs all its
+        // matches (`TagBudget::bounded_by`).
         let i = t as usize;
-        let bounded = self.on
-            && self
-                .sources
-                .get(i)
-                .is_some_and(|&s| s < TagSources::AcrossParagraphs)
-            && self.budget.others.get(i) == Some(&[0, 0]);
+        let bounded = self.on && self.budget.others.get(i) == Some(&[0, 0]);
         let [en, ru] = *self.budget.reads.get(i)?;
         let need = en.max(ru);
         (bounded && need != TagBudget::ALL).then_some(need)
@@ -1524,13 +1534,13 @@ impl Engine {
 
     /// The lexicon counts for a scan of a draft of `len` bytes.
     fn tag_counts(&self, len: usize) -> TagCounts<'_> {
-        TagCounts::new(&self.tag_budget, &self.tag_sources, len >= BUDGET_MIN_BYTES)
+        TagCounts::new(&self.tag_budget, len >= BUDGET_MIN_BYTES)
     }
 
     /// How many matches of each lexicon the scan must find (see
     /// [`TagBudget`]); the default finds every one.
     pub fn set_tag_budget(&mut self, budget: TagBudget) {
-        self.tag_budget = budget;
+        self.tag_budget = budget.bounded_by(&self.tag_sources);
     }
 
     /// Chooses how anchors are found (for measuring one against the other).
@@ -1885,7 +1895,7 @@ impl Engine {
         let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
         let mut bounds = (usize::MAX, usize::MAX);
         let budgeted = bytes.len() >= BUDGET_MIN_BYTES;
-        let mut counts = RegexTagCounts::new(&self.tag_budget, &self.tag_sources, budgeted);
+        let mut counts = RegexTagCounts::new(&self.tag_budget, budgeted);
         for (start, literal) in finder.hits(bytes) {
             let start = start as usize;
             if !(bounds.0..=bounds.1).contains(&start) {
@@ -1927,7 +1937,7 @@ impl Engine {
             };
             let tests = group.tests_for(lines.iter().map(|(ls, le)| le - ls).sum());
             let budgeted = !group.classes.is_empty() && bytes.len() >= BUDGET_MIN_BYTES;
-            let mut counts = RegexTagCounts::new(&self.tag_budget, &self.tag_sources, budgeted);
+            let mut counts = RegexTagCounts::new(&self.tag_budget, budgeted);
             for line in lines {
                 self.run_group(group, tests, draft, line, &mut counts, out);
             }
@@ -2728,7 +2738,7 @@ min = 2
     fn a_regex_pass_tells_paragraphs_apart_by_blank_lines() {
         let text = b"one\n\ntwo\ntwo b\n \t\r\nthree\r\n\r\nfour\n";
         let budget = TagBudget::default();
-        let mut counts = RegexTagCounts::new(&budget, &[], true);
+        let mut counts = RegexTagCounts::new(&budget, true);
         let mut paragraph_at = |line: &[u8]| {
             let ls = text.windows(line.len()).position(|x| x == line).unwrap();
             counts.go_to(ls, text);
