@@ -2695,6 +2695,15 @@ explanation = "A test of the lexicon budget."
 tag = "deadline"
 min = 2
 "#;
+        // A regex over the whole draft that joins the exclamation marks of
+        // two paragraphs into one match, for a lexicon every rule reads in
+        // every language (three make a shouting reply).
+        let bridged_marks = r#"
+[[lexicon]]
+name = "exclamation"
+patterns = []
+regex = ['a!\s+b!']
+"#;
         let padding = "Thanks for your patience with us today.\n\n".repeat(2_000);
         let amounts =
             "Refund 5 usd.\r\n\r\nRefund 6 usd.\n \t\r\nRefund 7 eur.\n\u{a0}\nRefund 8 usd.\n";
@@ -2712,6 +2721,10 @@ min = 2
                 format!("We will fix it tomorrow.\n\n{padding}It will arrive within 24 hours.\n"),
             ),
             (two_amounts, amounts.to_owned()),
+            (
+                bridged_marks,
+                format!("We ship a!\n\nb!\n\nc!\n\nd!\n\ne!\n\n{padding}"),
+            ),
             (
                 two_amounts,
                 format!("Привет.\n\n{amounts}{padding}{amounts}"),
