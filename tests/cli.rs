@@ -1280,3 +1280,79 @@ fn serve_says_which_config_it_loaded() {
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     assert!(first.contains(&expected), "{first}");
 }
+
+/// A reply with a finding in each of its paragraphs, `paragraphs` long: its
+/// JSON report is far larger than a pipe's buffer.
+fn many_findings(paragraphs: usize) -> String {
+    "We apologize for any inconvenience caused. Dear Sam, it is not our fault.\n\n"
+        .repeat(paragraphs)
+}
+
+#[test]
+fn json_and_jsonl_written_to_a_reader_that_stops_early_end_without_an_error() {
+    let dir = tempdir("closed-pipe");
+    let draft = dir.join("long.txt");
+    std::fs::write(&draft, many_findings(3_000)).unwrap();
+    let whole = apolint(&["check", "--format", "json", "long.txt"], b"", &dir);
+    assert!(
+        whole.stdout.len() > 256 << 10,
+        "the report fills a pipe many times over: {} bytes",
+        whole.stdout.len()
+    );
+    for format in ["json", "jsonl"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+            .args(["check", "--format", format, "long.txt"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -c 100`: read a little, then close the pipe.
+        let mut first = [0u8; 100];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{format}: findings, not a failure: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stderr(&out).contains("cannot write"),
+            "{format}: {}",
+            stderr(&out)
+        );
+        if format == "json" {
+            assert_eq!(&first[..], &whole.stdout[..100]);
+        }
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")] // /dev/full: a device that is always full
+fn a_report_that_cannot_be_written_is_an_error_with_exit_code_2() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let dir = tempdir("full-device");
+    std::fs::write(dir.join("long.txt"), many_findings(500)).unwrap();
+    for format in ["json", "jsonl", "short"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_apolint"))
+            .args(["check", "--format", format, "long.txt"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .stdout(full.try_clone().unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(
+            stderr(&out).contains("cannot write output"),
+            "{format}: {}",
+            stderr(&out)
+        );
+    }
+}

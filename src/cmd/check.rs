@@ -2,7 +2,7 @@
 //! four formats.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -268,11 +268,20 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             report: &report,
         };
         let text = match format {
+            Format::Json => {
+                super::write_stdout_with(|out| JsonDocument::write_entry(out, k, &r))?;
+                continue;
+            }
+            Format::Jsonl => {
+                super::write_stdout_with(|out| {
+                    serde_json::to_writer(&mut *out, &FileJson::new(&r))?;
+                    out.write_all(b"\n")
+                })?;
+                continue;
+            }
             Format::Sarif => sarif.file(&r),
             Format::Github => output::github(&r),
-            Format::Json => JsonDocument::entry(k, &r),
             Format::Human => output::human(&r, color),
-            Format::Jsonl => serde_json::to_string(&FileJson::new(&r)).unwrap_or_default() + "\n",
             Format::Short => r
                 .report
                 .findings
