@@ -1294,11 +1294,14 @@ fn json_and_jsonl_written_to_a_reader_that_stops_early_end_without_an_error() {
     let draft = dir.join("long.txt");
     std::fs::write(&draft, many_findings(3_000)).unwrap();
     let whole = apolint(&["check", "--format", "json", "long.txt"], b"", &dir);
-    assert!(
-        whole.stdout.len() > 256 << 10,
-        "the report fills a pipe many times over: {} bytes",
-        whole.stdout.len()
-    );
+    for format in ["json", "jsonl"] {
+        let whole = apolint(&["check", "--format", format, "long.txt"], b"", &dir);
+        assert!(
+            whole.stdout.len() > 256 << 10,
+            "{format}: the report fills a pipe many times over: {} bytes",
+            whole.stdout.len()
+        );
+    }
     for format in ["json", "jsonl"] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
             .args(["check", "--format", format, "long.txt"])
@@ -1355,4 +1358,32 @@ fn a_report_that_cannot_be_written_is_an_error_with_exit_code_2() {
             stderr(&out)
         );
     }
+    // A JSON document's opening is written before any file is checked: on
+    // /dev/full that write fails first. Here the opening fits under a
+    // file-size limit and the file's entry does not.
+    let report = dir.join("report.json");
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            r#"trap "" XFSZ; ulimit -f 1; exec "$0" "$@" > report.json"#,
+        ])
+        .arg(env!("CARGO_BIN_EXE_apolint"))
+        .args(["check", "--format", "json", "long.txt"])
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write output"),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        written.starts_with("{\n  \"version\": 1") && written.len() >= 512,
+        "the opening and part of the entry: {} bytes",
+        written.len()
+    );
 }
