@@ -465,19 +465,33 @@ impl VocabTable {
         ids.words.clear();
         ids.prefix_start.clear();
         ids.prefixes.clear();
+        ids.words.reserve(tokens.len());
+        ids.prefix_start.reserve(tokens.len() + 1);
         ids.prefix_start.push(0);
+        // Tokens are sliced as bytes: a `str` slice checks both ends for a
+        // character boundary, and the lookups compare bytes anyway.
+        let bytes = norm.as_bytes();
         for t in tokens {
-            if t.kind == TokenKind::Word {
-                let text = t.text(norm);
-                let word = self.word_id(text);
-                ids.words.push(word);
+            let word = if t.kind == TokenKind::Word {
+                let text = bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
+                let word = self
+                    .find(text, &self.word_slots, 0)
+                    .map_or(NO_WORD, |i| i as u32);
                 match self.prefixes_of_word(word) {
-                    Some(known) => ids.prefixes.extend_from_slice(known),
-                    None => self.for_each_prefix(text, |p| ids.prefixes.push(p)),
+                    // Most words have none or one or two: pushed one by
+                    // one, not copied with a call to `memcpy` each.
+                    Some(known) => {
+                        for &p in known {
+                            ids.prefixes.push(p);
+                        }
+                    }
+                    None => self.for_each_prefix_of(text, |p| ids.prefixes.push(p)),
                 }
+                word
             } else {
-                ids.words.push(NO_WORD);
-            }
+                NO_WORD
+            };
+            ids.words.push(word);
             ids.prefix_start.push(ids.prefixes.len() as u32);
         }
     }
