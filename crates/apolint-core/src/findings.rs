@@ -720,16 +720,31 @@ pub struct Built {
 
 /// Keeps at most `max` of `items` (in their order), the most severe first
 /// and the earliest among equals; returns how many were dropped.
+///
+/// In one pass, without moving the items twice through two sorts (2.7 M
+/// instructions of the 1 MB English peer file's findings stage, issue
+/// #19): the kept are every item more severe than the `max`-th most severe
+/// one, then the first items of its severity.
 fn keep_most_severe<T>(items: &mut Vec<T>, max: usize, severity: impl Fn(&T) -> Severity) -> usize {
     let total = items.len();
     if total <= max {
         return 0;
     }
-    let mut ranked: Vec<(usize, T)> = items.drain(..).enumerate().collect();
-    ranked.sort_by_key(|(i, t)| (std::cmp::Reverse(severity(t)), *i));
-    ranked.truncate(max);
-    ranked.sort_by_key(|(i, _)| *i);
-    items.extend(ranked.into_iter().map(|(_, t)| t));
+    let mut severities: Vec<Severity> = items.iter().map(&severity).collect();
+    severities.sort_unstable_by(|a, b| b.cmp(a));
+    let Some(&cut) = max.checked_sub(1).and_then(|last| severities.get(last)) else {
+        items.clear();
+        return total;
+    };
+    let mut at_cut = max - severities.iter().take_while(|&&s| s > cut).count();
+    items.retain(|t| match severity(t).cmp(&cut) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal if at_cut > 0 => {
+            at_cut -= 1;
+            true
+        }
+        _ => false,
+    });
     total - max
 }
 
@@ -1535,7 +1550,57 @@ impl<'a> LineCursor<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{merge_overlapping, merge_sorted, name_skeleton, word_starts, words};
+    use super::{
+        keep_most_severe, merge_overlapping, merge_sorted, name_skeleton, word_starts, words,
+    };
+    use apolint_rules::book::Severity;
+
+    /// What `keep_most_severe` kept before it was one pass: ranked by
+    /// severity then position, cut to `max`, back in position order.
+    fn kept_by_sorting(items: &[(usize, Severity)], max: usize) -> Vec<(usize, Severity)> {
+        let mut ranked = items.to_vec();
+        ranked.sort_by_key(|&(i, s)| (std::cmp::Reverse(s), i));
+        ranked.truncate(max);
+        ranked.sort_by_key(|&(i, _)| i);
+        ranked
+    }
+
+    #[test]
+    fn the_cap_keeps_the_most_severe_and_the_earliest_among_equals() {
+        use Severity::{Error, Info, Warning};
+        let levels = [Info, Warning, Error];
+        // Every list of up to 7 severities, and every cap from 0 past its
+        // length; then longer mixes.
+        let mut lists: Vec<Vec<Severity>> = Vec::new();
+        for len in 0..=7u32 {
+            for code in 0..3usize.pow(len) {
+                let mut c = code;
+                lists.push(
+                    (0..len)
+                        .map(|_| {
+                            let s = levels[c % 3];
+                            c /= 3;
+                            s
+                        })
+                        .collect(),
+                );
+            }
+        }
+        for n in [50, 333, 1000] {
+            lists.push((0..n).map(|i| levels[(i * 7 + i / 5) % 3]).collect());
+        }
+        for list in &lists {
+            let items: Vec<(usize, Severity)> = list.iter().copied().enumerate().collect();
+            let caps =
+                (0..=list.len().min(12) + 1).chain([list.len() / 2, list.len().saturating_sub(1)]);
+            for max in caps {
+                let mut kept = items.clone();
+                let omitted = keep_most_severe(&mut kept, max, |&(_, s)| s);
+                assert_eq!(kept, kept_by_sorting(&items, max), "{list:?}, max {max}");
+                assert_eq!(omitted, items.len().saturating_sub(max));
+            }
+        }
+    }
     use crate::matcher::{Matches, Owner, RawMatch};
     use apolint_rules::segment::Language;
 
