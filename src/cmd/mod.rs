@@ -141,7 +141,8 @@ pub fn linter(config: &Config) -> Result<Linter, Failure> {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
-    write_stdout_with(|out| out.write_all(bytes))
+    let mut out = std::io::stdout().lock();
+    output_written(out.write_all(bytes).and_then(|()| out.flush()))
 }
 
 /// Lets `write` write to stdout through a buffer, then flushes it: a report
@@ -153,7 +154,12 @@ pub fn write_stdout_with(
     write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
 ) -> Result<(), Failure> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    match write(&mut out).and_then(|()| out.flush()) {
+    output_written(write(&mut out).and_then(|()| out.flush()))
+}
+
+/// What a write to stdout comes to: a closed pipe is no failure.
+fn output_written(written: std::io::Result<()>) -> Result<(), Failure> {
+    match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Failure::Message(format!("cannot write output: {e}")))
         }

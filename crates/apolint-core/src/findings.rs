@@ -124,9 +124,6 @@ struct NamedTags {
 struct DraftRule {
     /// Index in the rules.
     rule: u32,
-    /// The rule's language: it reads the lexicons' matches in its
-    /// sentences (and `Mixed` ones).
-    lang: RuleLang,
     kind: DraftKind,
 }
 
@@ -203,7 +200,6 @@ impl DraftRules {
                 };
                 Some(DraftRule {
                     rule: rule as u32,
-                    lang: r.lang,
                     kind,
                 })
             })
@@ -220,15 +216,17 @@ impl DraftRules {
     }
 
     /// How many matches of each of the `tags` lexicons [`build`] reads,
-    /// by language: the scan need not find the others (see
-    /// [`TagBudget`]). Every reading of a lexicon in [`build`] and
-    /// [`parts_found`] is listed here, and a test checks that the budget
-    /// changes no report.
-    pub fn tag_budget(&self, tags: usize) -> TagBudget {
+    /// by language, these rules being of `rules`: the scan need not find
+    /// the others (see [`TagBudget`]). Every reading of a lexicon in
+    /// [`build`] and [`parts_found`] is listed here, and a test checks
+    /// that the budget changes no report.
+    pub fn tag_budget(&self, rules: &[Rule], tags: usize) -> TagBudget {
         let mut budget = TagBudget::none_of(tags);
         let mut read = |t: u32, lang: Option<RuleLang>, count: u32| budget.read(t, lang, count);
-        for DraftRule { lang, kind, .. } in self.rules.iter() {
-            let lang = Some(*lang);
+        for DraftRule { rule, kind } in self.rules.iter() {
+            // A rule reads the lexicons' matches in its language's
+            // sentences (and `Mixed` ones).
+            let lang = rules.get(*rule as usize).map(|r| r.lang);
             match kind {
                 DraftKind::Absent { when, unless, .. } => {
                     when.iter().for_each(|&t| read(t, lang, 1));
@@ -465,13 +463,9 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     }
     let named = &draft_rules.named;
     let any = |ids: &[u32]| any_matched(&tags, ids);
-    for DraftRule {
-        rule: r,
-        lang,
-        kind,
-    } in draft_rules.rules.iter()
-    {
-        let (r, lang) = (*r as usize, *lang);
+    for DraftRule { rule: r, kind } in draft_rules.rules.iter() {
+        let r = *r as usize;
+        let lang = rules[r].lang;
         let allowed = |m: &&RawMatch| lang_allows(lang, m.lang);
         let of = |t: u32| tags[t as usize].as_slice();
         match kind {

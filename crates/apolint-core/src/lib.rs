@@ -171,7 +171,7 @@ pub struct Linter {
 /// matches they read (see [`matcher::TagBudget`]).
 fn draft_rules(book: &RuleBook, engine: &mut matcher::Engine) -> findings::DraftRules {
     let rules = findings::DraftRules::new(&book.rules, &engine.tag_names);
-    engine.set_tag_budget(rules.tag_budget(engine.tag_names.len()));
+    engine.set_tag_budget(rules.tag_budget(&book.rules, engine.tag_names.len()));
     rules
 }
 

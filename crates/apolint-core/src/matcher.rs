@@ -1537,6 +1537,12 @@ impl Engine {
         TagCounts::new(&self.tag_budget, len >= BUDGET_MIN_BYTES)
     }
 
+    /// The lexicon counts for a regex pass over a draft of `len` bytes,
+    /// line by line (`false`: at once, which counts nothing).
+    fn regex_tag_counts(&self, len: usize, by_line: bool) -> RegexTagCounts<'_> {
+        RegexTagCounts::new(&self.tag_budget, by_line && len >= BUDGET_MIN_BYTES)
+    }
+
     /// How many matches of each lexicon the scan must find (see
     /// [`TagBudget`]); the default finds every one.
     pub fn set_tag_budget(&mut self, budget: TagBudget) {
@@ -1790,8 +1796,6 @@ impl Engine {
         ))
     }
 
-    /// The helper thread's part of a shared scan: the regexes, then
-    /// stretches of paragraphs while any are left.
     /// Compiles the regexes that have no stored DFAs, one by one, until
     /// `stop` says to: the helper of a shared scan does this while the
     /// draft is being extracted and normalised, when it would otherwise
@@ -1808,6 +1812,8 @@ impl Engine {
         }
     }
 
+    /// The helper thread's part of a shared scan: the regexes, then
+    /// stretches of paragraphs while any are left.
     pub fn scan_helper_part(&self, shared: &SharedScan<'_>) -> HelperPart {
         let (mut literal, mut unfiltered) = (Vec::new(), Vec::new());
         self.scan_literal_regexes(&shared.draft, &mut literal);
@@ -1894,8 +1900,7 @@ impl Engine {
         // literals the line holds (`{{` holds `{` too).
         let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
         let mut bounds = (usize::MAX, usize::MAX);
-        let budgeted = bytes.len() >= BUDGET_MIN_BYTES;
-        let mut counts = RegexTagCounts::new(&self.tag_budget, budgeted);
+        let mut counts = self.regex_tag_counts(bytes.len(), true);
         for (start, literal) in finder.hits(bytes) {
             let start = start as usize;
             if !(bounds.0..=bounds.1).contains(&start) {
@@ -1936,8 +1941,7 @@ impl Engine {
                     .collect()
             };
             let tests = group.tests_for(lines.iter().map(|(ls, le)| le - ls).sum());
-            let budgeted = !group.classes.is_empty() && bytes.len() >= BUDGET_MIN_BYTES;
-            let mut counts = RegexTagCounts::new(&self.tag_budget, budgeted);
+            let mut counts = self.regex_tag_counts(bytes.len(), !group.classes.is_empty());
             for line in lines {
                 self.run_group(group, tests, draft, line, &mut counts, out);
             }
