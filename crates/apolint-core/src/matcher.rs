@@ -180,21 +180,26 @@ struct LightRegex {
 const LIGHT_REGEX_MAX_BYTES: usize = 16 * 1024;
 
 impl LightRegex {
-    /// `pattern` built as [`LightRegex`] says, with the syntax and size
-    /// limit of [`apolint_rules::book::LazyRegex`]; `None` if it fails to
-    /// build (the full regex then answers, or finds it too big).
+    /// `pattern` built as [`LightRegex`] says, with the syntax and limits
+    /// of [`apolint_rules::book::LazyRegex`]; `None` if it fails to build
+    /// (the full regex then answers, or finds it too big). With no
+    /// capture groups to count it is never the bigger of the two, so it
+    /// builds whenever the full one does; a pattern only the light form
+    /// could build never reaches it, since every rule's regex passed the
+    /// full build when its rules were loaded (or built in).
     fn build(pattern: &str) -> Option<regex_automata::meta::Regex> {
+        use apolint_rules::book::{REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT};
         use regex_automata::{meta, nfa::thompson::WhichCaptures};
         meta::Builder::new()
             .configure(
                 meta::Config::new()
                     .which_captures(WhichCaptures::Implicit)
-                    .nfa_size_limit(Some(1 << 20))
+                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
                     .hybrid(false)
                     .dfa(false)
                     .onepass(false),
             )
-            .syntax(regex_automata::util::syntax::Config::new().nest_limit(64))
+            .syntax(regex_automata::util::syntax::Config::new().nest_limit(REGEX_NEST_LIMIT))
             .build(pattern)
             .ok()
     }
@@ -471,7 +476,7 @@ impl MemberDfas {
                 })
                 .as_ref()?;
             let mut patterns = regex_automata::PatternSet::new(dfa.pattern_len());
-            which_patterns_match(dfa, &input, &mut patterns).ok()?;
+            which_patterns_match(dfa, hay.as_bytes(), &mut patterns).ok()?;
             for p in patterns.iter() {
                 let k = *set.members.get(p.as_usize())? as usize;
                 *in_set_found.get_mut(k)? = true;
@@ -500,16 +505,18 @@ impl MemberDfas {
     }
 }
 
-/// Every pattern of `dfa` that matches somewhere in `input`, into
-/// `found`: what `try_which_overlapping_matches` answers for a DFA built
-/// with match kind "all", from one walk of its transitions that notes the
-/// patterns of each match state it enters. The library's overlapping
-/// search returns to its caller at every match and starts again, and lines
-/// with dates and amounts match often: it took 16 instructions a byte of
-/// them, two fifths of the date and amount regexes' time (issue #19).
+/// Every pattern of `dfa` that matches somewhere in `hay`, into `found`:
+/// what `try_which_overlapping_matches` answers for a DFA built with match
+/// kind "all" and searched over the whole of `hay`, from one walk of its
+/// transitions that notes the patterns of each match state it enters. The
+/// library's overlapping search returns to its caller at every match and
+/// starts again, and lines with dates and amounts match often: it took 16
+/// instructions a byte of them, two fifths of the date and amount regexes'
+/// time (issue #19). A quit byte (the stored DFAs have none) is an error,
+/// as it is to the library.
 fn which_patterns_match(
     dfa: &StoredDfa,
-    input: &regex_automata::Input<'_>,
+    hay: &[u8],
     found: &mut regex_automata::PatternSet,
 ) -> Result<(), regex_automata::MatchError> {
     use regex_automata::dfa::Automaton;
@@ -518,9 +525,8 @@ fn which_patterns_match(
             found.insert(dfa.match_pattern(sid, i));
         }
     };
-    let mut sid = dfa.start_state_forward(input)?;
-    let hay = input.haystack();
-    let mut bytes = hay[input.get_span()].iter();
+    let mut sid = dfa.start_state_forward(&regex_automata::Input::new(hay))?;
+    let mut bytes = hay.iter();
     while let Some(&byte) = bytes.next() {
         sid = dfa.next_state(sid, byte);
         if dfa.is_special_state(sid) {
@@ -532,17 +538,14 @@ fn which_patterns_match(
             } else if dfa.is_dead_state(sid) {
                 return Ok(());
             } else if dfa.is_quit_state(sid) {
-                let at = input.end() - bytes.len() - 1;
+                let at = hay.len() - bytes.len() - 1;
                 return Err(regex_automata::MatchError::quit(byte, at));
             }
             // Start and accelerated states need nothing: the walk takes
             // every byte.
         }
     }
-    sid = match hay.get(input.end()) {
-        Some(&byte) => dfa.next_state(sid, byte),
-        None => dfa.next_eoi_state(sid),
-    };
+    sid = dfa.next_eoi_state(sid);
     if dfa.is_match_state(sid) {
         note(sid, found);
     }
@@ -1336,8 +1339,8 @@ struct InParagraph<'c> {
 /// `x`/`х` start the `xx` placeholders: its state changed on most bytes.
 #[derive(Debug)]
 struct LiteralFinder {
-    /// Whether a byte is some literal's key.
-    is_key: [bool; 256],
+    /// The literals' key bytes, ascending, once each.
+    keys: Vec<u8>,
     /// Per key byte: `(literal, offset of the key in it)`.
     by_key: Vec<Vec<(u32, u32)>>,
     literals: Vec<Box<[u8]>>,
@@ -1372,7 +1375,7 @@ impl LiteralFinder {
             return None;
         }
         let mut f = LiteralFinder {
-            is_key: [false; 256],
+            keys: Vec::new(),
             by_key: vec![Vec::new(); 256],
             literals: literals.iter().map(|l| l.as_bytes().into()).collect(),
         };
@@ -1385,9 +1388,11 @@ impl LiteralFinder {
             else {
                 continue;
             };
-            f.is_key[key as usize] = true;
+            f.keys.push(key);
             f.by_key[key as usize].push((id as u32, offset as u32));
         }
+        f.keys.sort_unstable();
+        f.keys.dedup();
         Some(f)
     }
 
@@ -1409,12 +1414,12 @@ impl LiteralFinder {
         // built-in literals): a byte-by-byte pass with a table test was 11
         // instructions a byte of the draft, a pass per key 13 passes
         // (issue #19).
-        let keys: Vec<u8> = (0..=255u8).filter(|&b| self.is_key[b as usize]).collect();
-        for three in keys.chunks(3) {
+        for three in self.keys.chunks(3) {
             match *three {
                 [a, b, c] => memchr::memchr3_iter(a, b, c, hay).for_each(&mut check),
                 [a, b] => memchr::memchr2_iter(a, b, hay).for_each(&mut check),
                 [a] => memchr::memchr_iter(a, hay).for_each(&mut check),
+                // `chunks(3)` gives one to three.
                 _ => {}
             }
         }
@@ -3215,7 +3220,8 @@ regex = ['a!\s+b!']
         use regex_automata::dfa::Automaton;
         let engine = crate::builtin::engine().unwrap();
         let mut lines = regex_test_lines();
-        // Bytes the lines lack, cut lines and non-UTF-8 too: a pseudo-random
+        lines.push("a -12:30xy".to_owned());
+        // Bytes the lines lack and non-UTF-8 too: a pseudo-random
         // mix of digits, separators, letters of both scripts and stray bytes.
         let pieces: [&[u8]; 14] = [
             b"1",
@@ -3262,32 +3268,23 @@ regex = ['a!\s+b!']
                 .iter()
                 .map(|l| l.as_bytes())
                 .chain(random.iter().map(Vec::as_slice));
-            for hay in hays {
-                let input = regex_automata::Input::new(hay);
-                let mut want = regex_automata::PatternSet::new(dfa.pattern_len());
-                let want_ok = dfa.try_which_overlapping_matches(&input, &mut want).is_ok();
-                let mut got = regex_automata::PatternSet::new(dfa.pattern_len());
-                let got_ok = which_patterns_match(&dfa, &input, &mut got).is_ok();
-                assert_eq!(got_ok, want_ok, "{:?}", String::from_utf8_lossy(hay));
-                assert_eq!(
-                    got.iter().collect::<Vec<_>>(),
-                    want.iter().collect::<Vec<_>>(),
-                    "{:?}",
-                    String::from_utf8_lossy(hay)
-                );
-                found_any += usize::from(!got.is_empty());
-                // Part of a line, as a line's search is given it.
-                if hay.len() > 4 {
-                    let part = regex_automata::Input::new(hay).range(2..hay.len() - 1);
+            for line in hays {
+                // The line, and the lines its first and last few bytes
+                // cut give (such as ` -12:30x` from `a -12:30xy`, where
+                // what comes before the time decides whether it is one).
+                let cuts = (0..line.len().min(8))
+                    .map(|k| &line[k..])
+                    .chain((1..line.len().min(8)).map(|k| &line[..line.len() - k]));
+                for hay in cuts {
                     let mut want = regex_automata::PatternSet::new(dfa.pattern_len());
+                    let want = dfa
+                        .try_which_overlapping_matches(&regex_automata::Input::new(hay), &mut want)
+                        .map(|()| want.iter().collect::<Vec<_>>());
                     let mut got = regex_automata::PatternSet::new(dfa.pattern_len());
-                    let want_ok = dfa.try_which_overlapping_matches(&part, &mut want).is_ok();
-                    let got_ok = which_patterns_match(&dfa, &part, &mut got).is_ok();
-                    assert_eq!(got_ok, want_ok);
-                    assert_eq!(
-                        got.iter().collect::<Vec<_>>(),
-                        want.iter().collect::<Vec<_>>()
-                    );
+                    let got = which_patterns_match(&dfa, hay, &mut got)
+                        .map(|()| got.iter().collect::<Vec<_>>());
+                    assert_eq!(got, want, "{:?}", String::from_utf8_lossy(hay));
+                    found_any += usize::from(got.is_ok_and(|g| !g.is_empty()));
                 }
             }
         }
@@ -3319,7 +3316,20 @@ regex = ['a!\s+b!']
         ]);
         let (mut light_only, mut spans) = (0, 0);
         for pattern in patterns {
-            let full = regex::Regex::new(pattern).unwrap();
+            // The built-in ones as their rules compile them (limits and
+            // all), the others as a rule file's would be.
+            let full = match engine
+                .regexes
+                .iter()
+                .find(|r| r.spec.regex.as_str() == pattern)
+            {
+                Some(r) => r.spec.regex.get().unwrap().clone(),
+                None => regex::RegexBuilder::new(pattern)
+                    .size_limit(apolint_rules::book::REGEX_SIZE_LIMIT)
+                    .nest_limit(apolint_rules::book::REGEX_NEST_LIMIT)
+                    .build()
+                    .unwrap(),
+            };
             let light = LightRegex::build(pattern).expect(pattern);
             let no_dfas = engine
                 .regexes
@@ -3503,7 +3513,6 @@ regex = ['a!\s+b!']
     fn literal_keys_are_the_rare_bytes() {
         let literals: Vec<String> = [" ,", "хх", "pologizes", "{{"].map(String::from).to_vec();
         let f = LiteralFinder::new(&literals).unwrap();
-        let keys: Vec<u8> = (0..=255u8).filter(|&b| f.is_key[b as usize]).collect();
-        assert_eq!(keys, [b',', b'z', b'{', 0x85]);
+        assert_eq!(f.keys, [b',', b'z', b'{', 0x85]);
     }
 }

@@ -279,12 +279,19 @@ impl<'de> Deserialize<'de> for LazyRegex {
     }
 }
 
+/// The most a rule's regex may compile to (the `regex` crate's
+/// `size_limit`): a rule over it is an error at load time.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// How deeply a rule's regex may nest groups and repeats.
+pub const REGEX_NEST_LIMIT: u32 = 64;
+
 impl LazyRegex {
     fn build(pattern: &str) -> Result<regex::Regex, regex::Error> {
         regex::RegexBuilder::new(pattern)
-            .size_limit(1 << 20)
+            .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(2 << 20)
-            .nest_limit(64)
+            .nest_limit(REGEX_NEST_LIMIT)
             .build()
     }
 
