@@ -150,10 +150,21 @@ fn main() {
             })
         })
         .collect();
+    // A regex too big for span DFAs keeps its forward NFA, which its
+    // light form rebuilds instead of compiling (`matcher::LightRegex`).
+    let nfas: Vec<Option<(u32, u32)>> = built
+        .iter()
+        .zip(&patterns)
+        .map(|(dfas, pattern)| match dfas {
+            Some(_) => None,
+            None => matcher::light_nfa(pattern).map(|bytes| store(&bytes)),
+        })
+        .collect();
     let index = matcher::RegexDfaIndex {
         spans,
         members,
         sets,
+        nfas,
     };
     write("builtin_regex_dfas.bin", blob);
     // The reply-header hint as a DFA: compiling it as a regex at the first

@@ -54,6 +54,10 @@ pub struct RegexDfaIndex {
     /// Per group: one dense DFA telling which of most of its members match
     /// a line, if it could be built.
     pub sets: Vec<Option<MemberSetDfa>>,
+    /// Per regex, in [`Engine::regex_patterns`] order: for one without span
+    /// DFAs, its forward NFA ([`encode_nfa`]), so that its light form is
+    /// rebuilt rather than compiled.
+    pub nfas: Vec<Option<(u32, u32)>>,
 }
 
 /// One dense DFA (match kind "all", searched for overlapping matches) of
@@ -156,6 +160,10 @@ struct RegexRule {
     /// Without DFAs: a cheaper form of `spec.regex` for a few lines.
     #[serde(skip)]
     light: LightRegex,
+    /// The built-in ones without DFAs: the light form's NFA, as
+    /// [`encode_nfa`] wrote it at build time.
+    #[serde(skip)]
+    nfa: Option<&'static [u8]>,
 }
 
 /// A regex without stored DFAs, compiled only as far as finding its
@@ -169,8 +177,51 @@ struct RegexRule {
 /// helper compiles it while the draft is normalised).
 #[derive(Debug, Default)]
 struct LightRegex {
-    regex: std::sync::OnceLock<Option<regex_automata::meta::Regex>>,
+    regex: std::sync::OnceLock<Option<LightEngine>>,
     searched: std::sync::atomic::AtomicUsize,
+}
+
+/// How a [`LightRegex`] searches.
+#[derive(Debug)]
+enum LightEngine {
+    /// A built-in regex's NFA, rebuilt from its stored states: compiling
+    /// it again spent most of its 1.5M instructions on the UTF-8 ranges
+    /// of classes such as `[^.!?\n]` in each of their 40 copies, and its
+    /// ~100 fresh pages on the compiler's cache of them (issue #19).
+    Stored {
+        backtracker: regex_automata::nfa::thompson::backtrack::BoundedBacktracker,
+        pikevm: regex_automata::nfa::thompson::pikevm::PikeVM,
+    },
+    /// A user rule's regex, compiled.
+    Compiled(regex_automata::meta::Regex),
+}
+
+impl LightEngine {
+    /// The spans of the matches in `hay`, as `regex::Regex::find_iter`
+    /// gives them.
+    fn find_all(&self, hay: &str) -> Vec<(usize, usize)> {
+        let span = |m: regex_automata::Match| (m.start(), m.end());
+        match self {
+            LightEngine::Stored {
+                backtracker,
+                pikevm,
+            } => {
+                if hay.len() <= backtracker.max_haystack_len() {
+                    let mut cache = backtracker.create_cache();
+                    let found: Result<Vec<_>, _> = backtracker
+                        .try_find_iter(&mut cache, hay)
+                        .map(|m| m.map(span))
+                        .collect();
+                    if let Ok(found) = found {
+                        return found;
+                    }
+                }
+                let mut cache = pikevm.create_cache();
+                pikevm.find_iter(&mut cache, hay).map(span).collect()
+            }
+            LightEngine::Compiled(regex) => regex.find_iter(hay).map(span).collect(),
+        }
+    }
 }
 
 /// How many bytes of lines a [`LightRegex`] searches before the full
@@ -207,7 +258,12 @@ impl LightRegex {
     /// The spans of `spec`'s regex in `hay` (as `regex::Regex::find_iter`
     /// gives them), from this form while its budget lasts and the full
     /// regex is not compiled; `None` when the full regex should answer.
-    fn find_all(&self, spec: &RegexSpec, hay: &str) -> Option<Vec<(usize, usize)>> {
+    fn find_all(
+        &self,
+        spec: &RegexSpec,
+        stored: Option<&[u8]>,
+        hay: &str,
+    ) -> Option<Vec<(usize, usize)>> {
         use std::sync::atomic::Ordering;
         if spec.regex.is_compiled() {
             return None;
@@ -216,11 +272,25 @@ impl LightRegex {
         if before + hay.len() > LIGHT_REGEX_MAX_BYTES {
             return None;
         }
-        let regex = self
+        let engine = self
             .regex
-            .get_or_init(|| Self::build(spec.regex.as_str()))
+            .get_or_init(|| {
+                stored
+                    .and_then(Self::rebuild)
+                    .or_else(|| Self::build(spec.regex.as_str()).map(LightEngine::Compiled))
+            })
             .as_ref()?;
-        Some(regex.find_iter(hay).map(|m| (m.start(), m.end())).collect())
+        Some(engine.find_all(hay))
+    }
+
+    /// The searchers of a stored NFA; `None` if it does not decode.
+    fn rebuild(stored: &[u8]) -> Option<LightEngine> {
+        use regex_automata::nfa::thompson::{backtrack::BoundedBacktracker, pikevm::PikeVM};
+        let nfa = decode_nfa(stored)?;
+        Some(LightEngine::Stored {
+            backtracker: BoundedBacktracker::new_from_nfa(nfa.clone()).ok()?,
+            pikevm: PikeVM::new_from_nfa(nfa).ok()?,
+        })
     }
 }
 
@@ -550,6 +620,163 @@ fn which_patterns_match(
         note(sid, found);
     }
     Ok(())
+}
+
+/// The forward NFA of `pattern` as a [`LightRegex`] searches it (implicit
+/// captures, the rules' syntax and size limits), compiled and encoded
+/// ([`encode_nfa`]); `None` if it does not build.
+#[allow(dead_code)] // by build.rs, which includes this file, and tests
+pub fn light_nfa(pattern: &str) -> Option<Vec<u8>> {
+    encode_nfa(&compile_light_nfa(pattern)?)
+}
+
+/// The forward NFA of `pattern` as [`light_nfa`] encodes it.
+#[allow(dead_code)] // by build.rs, which includes this file, and tests
+fn compile_light_nfa(pattern: &str) -> Option<regex_automata::nfa::thompson::NFA> {
+    use apolint_rules::book::{REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT};
+    use regex_automata::nfa::thompson::{Compiler, Config, WhichCaptures};
+    Compiler::new()
+        .syntax(regex_automata::util::syntax::Config::new().nest_limit(REGEX_NEST_LIMIT))
+        .configure(
+            Config::new()
+                .which_captures(WhichCaptures::Implicit)
+                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
+        )
+        .build(pattern)
+        .ok()
+}
+
+/// A regex's forward NFA in the form [`decode_nfa`] reads: its states in
+/// order as little-endian `u32`s (a kind, then its fields), after its
+/// start states and whether it is UTF-8. `None` for an NFA of more than
+/// one pattern, or in reverse.
+#[allow(dead_code)] // by build.rs, which includes this file, and tests
+pub fn encode_nfa(nfa: &regex_automata::nfa::thompson::NFA) -> Option<Vec<u8>> {
+    use regex_automata::nfa::thompson::State;
+    use regex_automata::PatternID;
+    if nfa.pattern_len() != 1 || nfa.is_reverse() {
+        return None;
+    }
+    let mut w: Vec<u32> = vec![
+        nfa.states().len() as u32,
+        nfa.start_anchored().as_u32(),
+        nfa.start_unanchored().as_u32(),
+        nfa.start_pattern(PatternID::ZERO)?.as_u32(),
+        u32::from(nfa.is_utf8()),
+    ];
+    let range = |w: &mut Vec<u32>, t: &regex_automata::nfa::thompson::Transition| {
+        w.extend([u32::from(t.start), u32::from(t.end), t.next.as_u32()]);
+    };
+    for state in nfa.states() {
+        match state {
+            State::ByteRange { trans } => {
+                w.push(0);
+                range(&mut w, trans);
+            }
+            State::Sparse(sparse) => {
+                w.extend([1, sparse.transitions.len() as u32]);
+                for t in sparse.transitions.iter() {
+                    range(&mut w, t);
+                }
+            }
+            State::Look { look, next } => w.extend([2, look.as_repr(), next.as_u32()]),
+            State::Union { alternates } => {
+                w.extend([3, alternates.len() as u32]);
+                w.extend(alternates.iter().map(|a| a.as_u32()));
+            }
+            State::BinaryUnion { alt1, alt2 } => w.extend([4, alt1.as_u32(), alt2.as_u32()]),
+            State::Capture {
+                next,
+                group_index,
+                slot,
+                ..
+            } => w.extend([5, next.as_u32(), group_index.as_u32(), slot.as_u32()]),
+            State::Fail => w.push(6),
+            State::Match { .. } => w.push(7),
+            State::Dense(_) => return None,
+        }
+    }
+    Some(w.iter().flat_map(|n| n.to_le_bytes()).collect())
+}
+
+/// The NFA [`encode_nfa`] wrote, rebuilt state by state (each state keeps
+/// its id); `None` if `bytes` are not one.
+fn decode_nfa(bytes: &[u8]) -> Option<regex_automata::nfa::thompson::NFA> {
+    use regex_automata::nfa::thompson::{Builder, Transition};
+    use regex_automata::util::look::Look;
+    use regex_automata::util::primitives::StateID;
+    let mut words = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+    let mut next = || words.next();
+    let states = next()?;
+    // An id past the states would make the builder index out of bounds.
+    let id = |n: u32| (n < states).then(|| StateID::new(n as usize).ok())?;
+    let trans = |next: &mut dyn FnMut() -> Option<u32>| -> Option<Transition> {
+        let t = Transition {
+            start: u8::try_from(next()?).ok()?,
+            end: u8::try_from(next()?).ok()?,
+            next: id(next()?)?,
+        };
+        (t.start <= t.end).then_some(t)
+    };
+    let (anchored, unanchored, pattern, utf8) = (next()?, next()?, next()?, next()?);
+    let mut b = Builder::new();
+    let mut capture_started = false;
+    b.set_utf8(utf8 == 1);
+    b.start_pattern().ok()?;
+    for at in 0..states {
+        let added = match next()? {
+            0 => b.add_range(trans(&mut next)?),
+            1 => {
+                let n = next()?;
+                let ts: Option<Vec<Transition>> = (0..n).map(|_| trans(&mut next)).collect();
+                let ts = ts?;
+                // Ascending and apart, as the searchers expect.
+                if ts.windows(2).any(|w| w[0].end >= w[1].start) {
+                    return None;
+                }
+                b.add_sparse(ts)
+            }
+            2 => {
+                let look = Look::from_repr(next()?)?;
+                b.add_look(id(next()?)?, look)
+            }
+            3 => {
+                let n = next()?;
+                let alts: Option<Vec<StateID>> = (0..n).map(|_| id(next()?)).collect();
+                b.add_union(alts?)
+            }
+            4 => {
+                let (a1, a2) = (id(next()?)?, id(next()?)?);
+                b.add_union(vec![a1, a2])
+            }
+            5 => {
+                // Implicit captures only: the match's start (slot 0), then
+                // its end (slot 1); an end before a start would make the
+                // builder panic.
+                let (to, group, slot) = (id(next()?)?, next()?, next()?);
+                match (group, slot) {
+                    (0, 0) => {
+                        capture_started = true;
+                        b.add_capture_start(to, 0, None)
+                    }
+                    (0, 1) if capture_started => b.add_capture_end(to, 0),
+                    _ => return None,
+                }
+            }
+            6 => b.add_fail(),
+            7 => b.add_match(),
+            _ => return None,
+        };
+        // Ids are given in order: a state that got another would point
+        // its transitions elsewhere.
+        if added.ok()?.as_u32() != at {
+            return None;
+        }
+    }
+    b.finish_pattern(id(pattern)?).ok()?;
+    b.build(id(anchored)?, id(unanchored)?).ok()
 }
 
 /// A phrase pattern variant, compiled.
@@ -1634,6 +1861,7 @@ impl Engine {
                 lang,
                 dfas: None,
                 light: LightRegex::default(),
+                nfa: None,
             });
         }
         let tag_sources = tag_sources(tag_names.len(), &phrases, &regexes, &rule_tags);
@@ -1725,6 +1953,11 @@ impl Engine {
     /// regex-automata's check that the reverse search matches.
     pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
         let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
+        if index.nfas.len() == self.regexes.len() {
+            for (rule, nfa) in self.regexes.iter_mut().zip(&index.nfas) {
+                rule.nfa = nfa.and_then(range);
+            }
+        }
         if index.spans.len() == self.regexes.len() {
             for (rule, spans) in self.regexes.iter_mut().zip(&index.spans) {
                 let Some(spans) = spans else { continue };
@@ -2340,11 +2573,10 @@ impl Engine {
         let spec = &rule.spec;
         let (norm, forced) = (draft.norm, draft.forced);
         let (hay, base) = draft.line(spec.case_sensitive, ls, le);
-        let spans = match rule
-            .dfas
-            .as_ref()
-            .map_or_else(|| rule.light.find_all(spec, hay), |d| d.find_all(hay))
-        {
+        let spans = match rule.dfas.as_ref().map_or_else(
+            || rule.light.find_all(spec, rule.nfa, hay),
+            |d| d.find_all(hay),
+        ) {
             Some(spans) => spans,
             None => match spec.regex.get() {
                 Some(regex) => regex.find_iter(hay).map(|m| (m.start(), m.end())).collect(),
@@ -3330,25 +3562,69 @@ regex = ['a!\s+b!']
                     .build()
                     .unwrap(),
             };
-            let light = LightRegex::build(pattern).expect(pattern);
-            let no_dfas = engine
+            // Both light forms: compiled (a user's rule) and rebuilt from
+            // its encoded NFA (a built-in one).
+            let compiled = LightEngine::Compiled(LightRegex::build(pattern).expect(pattern));
+            let encoded = light_nfa(pattern).expect(pattern);
+            // Decoding gives back the compiled NFA, state for state.
+            assert_eq!(
+                format!("{:?}", decode_nfa(&encoded).expect(pattern)),
+                format!("{:?}", compile_light_nfa(pattern).unwrap()),
+                "{pattern}"
+            );
+            let rebuilt = LightRegex::rebuild(&encoded).expect(pattern);
+            if let Some(rule) = engine
                 .regexes
                 .iter()
-                .any(|r| r.spec.regex.as_str() == pattern && r.dfas.is_none());
-            light_only += usize::from(no_dfas);
+                .find(|r| r.spec.regex.as_str() == pattern && r.dfas.is_none())
+            {
+                // The binary stores that NFA.
+                assert_eq!(rule.nfa, Some(&encoded[..]), "{pattern}");
+                light_only += 1;
+            }
             for line in &lines {
                 let want: Vec<(usize, usize)> =
                     full.find_iter(line).map(|m| (m.start(), m.end())).collect();
-                let got: Vec<(usize, usize)> = light
-                    .find_iter(line.as_str())
-                    .map(|m| (m.start(), m.end()))
-                    .collect();
-                assert_eq!(got, want, "{pattern} on {line:?}");
+                assert_eq!(compiled.find_all(line), want, "{pattern} on {line:?}");
+                assert_eq!(rebuilt.find_all(line), want, "{pattern} on {line:?}");
                 spans += want.len();
             }
         }
         // The placeholder and fee regexes too big for stored DFAs.
         assert!(light_only >= 4 && spans > 1000, "{light_only} {spans}");
+    }
+
+    #[test]
+    fn a_damaged_nfa_encoding_is_refused_not_a_panic() {
+        let encoded = light_nfa(r"\[[^\]\n]{0,5}(?:name|имя)\]").unwrap();
+        assert!(decode_nfa(&encoded).is_some());
+        // Every cut, and every word set to values past the states, to the
+        // kinds' range, and to zero.
+        for cut in 0..encoded.len() {
+            let _ = decode_nfa(&encoded[..cut]);
+        }
+        assert!(decode_nfa(&encoded[..encoded.len() - 4]).is_none());
+        for at in (0..encoded.len()).step_by(4) {
+            for value in [0u32, 7, 8, 255, 256, 100_000, u32::MAX] {
+                let mut damaged = encoded.clone();
+                damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
+                let _ = decode_nfa(&damaged);
+            }
+        }
+        // Words of small values in random order: kinds, ids and bytes that
+        // each look plausible.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            let mut words = vec![12u32, 0, 0, 0, 1];
+            for _ in 0..(state % 40) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                words.push((state % 14) as u32);
+            }
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            let _ = decode_nfa(&bytes);
+        }
     }
 
     #[test]
@@ -3363,15 +3639,18 @@ regex = ['a!\s+b!']
         let light = LightRegex::default();
         // A few lines: the light form answers and the full regex is not
         // compiled.
-        assert_eq!(light.find_all(&rule.spec, line), Some(vec![(6, 21)]));
+        assert_eq!(
+            light.find_all(&rule.spec, rule.nfa, line),
+            Some(vec![(6, 21)])
+        );
         assert!(!rule.spec.regex.is_compiled());
         // Past its budget it leaves the lines to the full regex...
         let long = "x".repeat(LIGHT_REGEX_MAX_BYTES);
-        assert_eq!(light.find_all(&rule.spec, &long), None);
+        assert_eq!(light.find_all(&rule.spec, rule.nfa, &long), None);
         // ...and so it does once that is compiled, whatever its budget.
         let fresh = LightRegex::default();
         assert!(rule.spec.regex.get().is_some());
-        assert_eq!(fresh.find_all(&rule.spec, line), None);
+        assert_eq!(fresh.find_all(&rule.spec, rule.nfa, line), None);
     }
 
     #[test]
