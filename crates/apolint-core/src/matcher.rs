@@ -699,12 +699,20 @@ pub fn encode_nfa(nfa: &regex_automata::nfa::thompson::NFA) -> Option<Vec<u8>> {
     Some(w.iter().flat_map(|n| n.to_le_bytes()).collect())
 }
 
-/// The NFA [`encode_nfa`] wrote, rebuilt state by state (each state keeps
-/// its id); `None` if `bytes` are not one.
+/// The NFA [`encode_nfa`] wrote, rebuilt state by state; `None` if
+/// `bytes` are not one. It checks the structure (ids in range, the kinds
+/// and counts the encoder writes, captures in order), so that damage is
+/// refused rather than a panic or a loop in the builder; it cannot tell
+/// whether the states match what they should (a byte range that splits a
+/// character would give spans that do), which is why only the binary's
+/// own blob, tested against the compiled NFAs, is decoded.
 fn decode_nfa(bytes: &[u8]) -> Option<regex_automata::nfa::thompson::NFA> {
     use regex_automata::nfa::thompson::{Builder, Transition};
     use regex_automata::util::look::Look;
     use regex_automata::util::primitives::StateID;
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
     let mut words = bytes
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
@@ -723,13 +731,24 @@ fn decode_nfa(bytes: &[u8]) -> Option<regex_automata::nfa::thompson::NFA> {
     let (anchored, unanchored, pattern, utf8) = (next()?, next()?, next()?, next()?);
     let mut b = Builder::new();
     let mut capture_started = false;
-    b.set_utf8(utf8 == 1);
+    b.set_utf8(match utf8 {
+        0 => false,
+        1 => true,
+        _ => return None,
+    });
     b.start_pattern().ok()?;
-    for at in 0..states {
+    for _ in 0..states {
         let added = match next()? {
             0 => b.add_range(trans(&mut next)?),
+            // The encoder writes a sparse state of two or more ranges and
+            // a union of three or more alternates: a one-alternate union
+            // the builder would remove (and one pointing at itself would
+            // send it round for ever), shifting every id after it.
             1 => {
                 let n = next()?;
+                if n < 2 {
+                    return None;
+                }
                 let ts: Option<Vec<Transition>> = (0..n).map(|_| trans(&mut next)).collect();
                 let ts = ts?;
                 // Ascending and apart, as the searchers expect.
@@ -744,6 +763,9 @@ fn decode_nfa(bytes: &[u8]) -> Option<regex_automata::nfa::thompson::NFA> {
             }
             3 => {
                 let n = next()?;
+                if n < 3 {
+                    return None;
+                }
                 let alts: Option<Vec<StateID>> = (0..n).map(|_| id(next()?)).collect();
                 b.add_union(alts?)
             }
@@ -769,13 +791,12 @@ fn decode_nfa(bytes: &[u8]) -> Option<regex_automata::nfa::thompson::NFA> {
             7 => b.add_match(),
             _ => return None,
         };
-        // Ids are given in order: a state that got another would point
-        // its transitions elsewhere.
-        if added.ok()?.as_u32() != at {
-            return None;
-        }
+        added.ok()?;
     }
     b.finish_pattern(id(pattern)?).ok()?;
+    if next().is_some() {
+        return None;
+    }
     b.build(id(anchored)?, id(unanchored)?).ok()
 }
 
@@ -3567,9 +3588,22 @@ regex = ['a!\s+b!']
             let compiled = LightEngine::Compiled(LightRegex::build(pattern).expect(pattern));
             let encoded = light_nfa(pattern).expect(pattern);
             // Decoding gives back the compiled NFA, state for state.
+            let (decoded, original) = (
+                decode_nfa(&encoded).expect(pattern),
+                compile_light_nfa(pattern).unwrap(),
+            );
+            assert_eq!(format!("{decoded:?}"), format!("{original:?}"), "{pattern}");
             assert_eq!(
-                format!("{:?}", decode_nfa(&encoded).expect(pattern)),
-                format!("{:?}", compile_light_nfa(pattern).unwrap()),
+                (
+                    decoded.is_utf8(),
+                    decoded.has_empty(),
+                    decoded.look_set_any()
+                ),
+                (
+                    original.is_utf8(),
+                    original.has_empty(),
+                    original.look_set_any()
+                ),
                 "{pattern}"
             );
             let rebuilt = LightRegex::rebuild(&encoded).expect(pattern);
@@ -3610,6 +3644,15 @@ regex = ['a!\s+b!']
                 damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
                 let _ = decode_nfa(&damaged);
             }
+        }
+        // One-alternate unions, pointing at themselves or at each other,
+        // which the builder would follow round for ever.
+        for words in [
+            vec![2u32, 1, 1, 1, 1, 3, 1, 0, 7],
+            vec![3, 0, 0, 0, 1, 3, 1, 1, 3, 1, 0, 7],
+        ] {
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert!(decode_nfa(&bytes).is_none());
         }
         // Words of small values in random order: kinds, ids and bytes that
         // each look plausible.
