@@ -172,56 +172,17 @@ struct RegexRule {
 /// and lazy DFAs, which pay for themselves over many lines: a short reply
 /// with a `[` compiled the bracket placeholder regex that way for 2.7M
 /// instructions and ~190 fresh pages, 0.7 ms of a 2.9 ms check (issue
-/// #19). Past [`LIGHT_REGEX_MAX_BYTES`] of lines (in a draft or a process)
-/// the full regex serves, as it does once compiled (a large draft's
-/// helper compiles it while the draft is normalised).
+/// #19). A built-in regex's NFA is not compiled either but rebuilt from
+/// the states `build.rs` stored ([`decode_nfa`]): compiling it spent most
+/// of its 1.5M instructions on the UTF-8 ranges of classes such as
+/// `[^.!?\n]` in each of their 40 copies, and ~100 fresh pages on the
+/// compiler's cache of them. Past [`LIGHT_REGEX_MAX_BYTES`] of lines (in
+/// a draft or a process) the full regex serves, as it does once compiled
+/// (a large draft's helper compiles it while the draft is normalised).
 #[derive(Debug, Default)]
 struct LightRegex {
-    regex: std::sync::OnceLock<Option<LightEngine>>,
+    searchers: std::sync::OnceLock<Option<NfaSearchers>>,
     searched: std::sync::atomic::AtomicUsize,
-}
-
-/// How a [`LightRegex`] searches.
-#[derive(Debug)]
-enum LightEngine {
-    /// A built-in regex's NFA, rebuilt from its stored states: compiling
-    /// it again spent most of its 1.5M instructions on the UTF-8 ranges
-    /// of classes such as `[^.!?\n]` in each of their 40 copies, and its
-    /// ~100 fresh pages on the compiler's cache of them (issue #19).
-    Stored {
-        backtracker: regex_automata::nfa::thompson::backtrack::BoundedBacktracker,
-        pikevm: regex_automata::nfa::thompson::pikevm::PikeVM,
-    },
-    /// A user rule's regex, compiled.
-    Compiled(regex_automata::meta::Regex),
-}
-
-impl LightEngine {
-    /// The spans of the matches in `hay`, as `regex::Regex::find_iter`
-    /// gives them.
-    fn find_all(&self, hay: &str) -> Vec<(usize, usize)> {
-        let span = |m: regex_automata::Match| (m.start(), m.end());
-        match self {
-            LightEngine::Stored {
-                backtracker,
-                pikevm,
-            } => {
-                if hay.len() <= backtracker.max_haystack_len() {
-                    let mut cache = backtracker.create_cache();
-                    let found: Result<Vec<_>, _> = backtracker
-                        .try_find_iter(&mut cache, hay)
-                        .map(|m| m.map(span))
-                        .collect();
-                    if let Ok(found) = found {
-                        return found;
-                    }
-                }
-                let mut cache = pikevm.create_cache();
-                pikevm.find_iter(&mut cache, hay).map(span).collect()
-            }
-            LightEngine::Compiled(regex) => regex.find_iter(hay).map(span).collect(),
-        }
-    }
 }
 
 /// How many bytes of lines a [`LightRegex`] searches before the full
@@ -231,33 +192,12 @@ impl LightEngine {
 const LIGHT_REGEX_MAX_BYTES: usize = 16 * 1024;
 
 impl LightRegex {
-    /// `pattern` built as [`LightRegex`] says, with the syntax and limits
-    /// of [`apolint_rules::book::LazyRegex`]; `None` if it fails to build
-    /// (the full regex then answers, or finds it too big). With no
-    /// capture groups to count it is never the bigger of the two, so it
-    /// builds whenever the full one does; a pattern only the light form
-    /// could build never reaches it, since every rule's regex passed the
-    /// full build when its rules were loaded (or built in).
-    fn build(pattern: &str) -> Option<regex_automata::meta::Regex> {
-        use apolint_rules::book::{REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT};
-        use regex_automata::{meta, nfa::thompson::WhichCaptures};
-        meta::Builder::new()
-            .configure(
-                meta::Config::new()
-                    .which_captures(WhichCaptures::Implicit)
-                    .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
-                    .hybrid(false)
-                    .dfa(false)
-                    .onepass(false),
-            )
-            .syntax(regex_automata::util::syntax::Config::new().nest_limit(REGEX_NEST_LIMIT))
-            .build(pattern)
-            .ok()
-    }
-
     /// The spans of `spec`'s regex in `hay` (as `regex::Regex::find_iter`
-    /// gives them), from this form while its budget lasts and the full
-    /// regex is not compiled; `None` when the full regex should answer.
+    /// gives them), from its NFA (`stored`, else compiled) while this
+    /// form's budget lasts and the full regex is not compiled; `None` when
+    /// the full regex should answer (or the NFA does not build: every
+    /// rule's regex passed the full build when its rules were loaded, and
+    /// this NFA, with no capture groups to count, is never the bigger).
     fn find_all(
         &self,
         spec: &RegexSpec,
@@ -272,25 +212,53 @@ impl LightRegex {
         if before + hay.len() > LIGHT_REGEX_MAX_BYTES {
             return None;
         }
-        let engine = self
-            .regex
+        let searchers = self
+            .searchers
             .get_or_init(|| {
                 stored
-                    .and_then(Self::rebuild)
-                    .or_else(|| Self::build(spec.regex.as_str()).map(LightEngine::Compiled))
+                    .and_then(decode_nfa)
+                    .or_else(|| compile_light_nfa(spec.regex.as_str()))
+                    .and_then(NfaSearchers::new)
             })
             .as_ref()?;
-        Some(engine.find_all(hay))
+        Some(searchers.find_all(hay))
     }
+}
 
-    /// The searchers of a stored NFA; `None` if it does not decode.
-    fn rebuild(stored: &[u8]) -> Option<LightEngine> {
+/// The two searchers of a forward NFA: the bounded backtracker, and the
+/// PikeVM for a line past the backtracker's limit.
+#[derive(Debug)]
+struct NfaSearchers {
+    backtracker: regex_automata::nfa::thompson::backtrack::BoundedBacktracker,
+    pikevm: regex_automata::nfa::thompson::pikevm::PikeVM,
+}
+
+impl NfaSearchers {
+    fn new(nfa: regex_automata::nfa::thompson::NFA) -> Option<NfaSearchers> {
         use regex_automata::nfa::thompson::{backtrack::BoundedBacktracker, pikevm::PikeVM};
-        let nfa = decode_nfa(stored)?;
-        Some(LightEngine::Stored {
+        Some(NfaSearchers {
             backtracker: BoundedBacktracker::new_from_nfa(nfa.clone()).ok()?,
             pikevm: PikeVM::new_from_nfa(nfa).ok()?,
         })
+    }
+
+    /// The spans of the matches in `hay`, as `regex::Regex::find_iter`
+    /// gives them.
+    fn find_all(&self, hay: &str) -> Vec<(usize, usize)> {
+        let span = |m: regex_automata::Match| (m.start(), m.end());
+        if hay.len() <= self.backtracker.max_haystack_len() {
+            let mut cache = self.backtracker.create_cache();
+            let found: Result<Vec<_>, _> = self
+                .backtracker
+                .try_find_iter(&mut cache, hay)
+                .map(|m| m.map(span))
+                .collect();
+            if let Ok(found) = found {
+                return found;
+            }
+        }
+        let mut cache = self.pikevm.create_cache();
+        self.pikevm.find_iter(&mut cache, hay).map(span).collect()
     }
 }
 
@@ -630,8 +598,8 @@ pub fn light_nfa(pattern: &str) -> Option<Vec<u8>> {
     encode_nfa(&compile_light_nfa(pattern)?)
 }
 
-/// The forward NFA of `pattern` as [`light_nfa`] encodes it.
-#[allow(dead_code)] // by build.rs, which includes this file, and tests
+/// The forward NFA of `pattern` as a [`LightRegex`] searches it and
+/// [`light_nfa`] encodes it.
 fn compile_light_nfa(pattern: &str) -> Option<regex_automata::nfa::thompson::NFA> {
     use apolint_rules::book::{REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT};
     use regex_automata::nfa::thompson::{Compiler, Config, WhichCaptures};
@@ -3468,6 +3436,15 @@ regex = ['a!\s+b!']
         assert!(matched > 100, "{matched} matches");
     }
 
+    /// The next of a xorshift sequence: test inputs that are arbitrary
+    /// but the same at every run.
+    fn xorshift(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
     #[test]
     fn set_walk_finds_the_patterns_the_overlapping_search_finds() {
         use regex_automata::dfa::Automaton;
@@ -3497,10 +3474,8 @@ regex = ['a!\s+b!']
         for _ in 0..20_000 {
             let mut line = Vec::new();
             for _ in 0..(state % 12) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                line.extend_from_slice(pieces[(state % pieces.len() as u64) as usize]);
+                let r = xorshift(&mut state);
+                line.extend_from_slice(pieces[(r % pieces.len() as u64) as usize]);
             }
             random.push(line);
         }
@@ -3585,7 +3560,7 @@ regex = ['a!\s+b!']
             };
             // Both light forms: compiled (a user's rule) and rebuilt from
             // its encoded NFA (a built-in one).
-            let compiled = LightEngine::Compiled(LightRegex::build(pattern).expect(pattern));
+            let compiled = NfaSearchers::new(compile_light_nfa(pattern).expect(pattern)).unwrap();
             let encoded = light_nfa(pattern).expect(pattern);
             // Decoding gives back the compiled NFA, state for state.
             let (decoded, original) = (
@@ -3606,7 +3581,7 @@ regex = ['a!\s+b!']
                 ),
                 "{pattern}"
             );
-            let rebuilt = LightRegex::rebuild(&encoded).expect(pattern);
+            let rebuilt = NfaSearchers::new(decoded.clone()).expect(pattern);
             if let Some(rule) = engine
                 .regexes
                 .iter()
@@ -3660,10 +3635,7 @@ regex = ['a!\s+b!']
         for _ in 0..20_000 {
             let mut words = vec![12u32, 0, 0, 0, 1];
             for _ in 0..(state % 40) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                words.push((state % 14) as u32);
+                words.push((xorshift(&mut state) % 14) as u32);
             }
             let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
             let _ = decode_nfa(&bytes);
