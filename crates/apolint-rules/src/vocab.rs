@@ -153,7 +153,7 @@ impl Vocab {
 
 /// First number of a stored table: also tells a table written with the
 /// other byte order.
-const MAGIC: u32 = 0x6170_6F76;
+const MAGIC: u32 = 0x6170_6F77;
 
 /// How many numbers head a table: the magic, the count of numbers, the
 /// eight section sizes, the word and prefix counts.
@@ -163,36 +163,66 @@ const HEADER: usize = 12;
 /// prefixes: starts, then ids) are: [`Vocab::freeze`] fills them last.
 const WORD_PREFIX_SIZES: usize = 2 + 6;
 
-/// The open-addressing slots of `items`: per slot a pair of `u32`s, the
-/// hash's high half and the item's index + 1 (0: empty). At most a quarter
-/// of the slots are used, so a miss (half the words of a draft) ends after
-/// ~1.4 probes.
+/// Numbers per slot: the item's fingerprint (low half, high half), its
+/// index + 1 (0: an empty slot) and its length.
+const SLOT: usize = 4;
+
+/// The open-addressing slots of `items` ([`SLOT`] numbers each). At most a
+/// quarter of the slots are used, so a miss (half the words of a draft)
+/// ends after ~1.4 probes.
 fn slots(items: &[&[u8]]) -> Vec<u32> {
     let n = (items.len() * 4).next_power_of_two().max(2);
-    let mut table = vec![0u32; 2 * n];
+    let mut table = vec![0u32; SLOT * n];
     for (i, item) in items.iter().enumerate() {
-        let h = hash(item);
-        let mut s = h as usize & (n - 1);
-        while table[2 * s + 1] != 0 {
+        let fp = fingerprint(item);
+        let mut s = position(fp, item.len()) as usize & (n - 1);
+        while table[SLOT * s + 2] != 0 {
             s = (s + 1) & (n - 1);
         }
-        table[2 * s] = (h >> 32) as u32;
-        table[2 * s + 1] = i as u32 + 1;
+        table[SLOT * s..SLOT * s + SLOT].copy_from_slice(&[
+            fp as u32,
+            (fp >> 32) as u32,
+            i as u32 + 1,
+            item.len() as u32,
+        ]);
     }
     table
 }
 
-/// The hash of a word: folded multiplies over 8-byte chunks. Written out
-/// (not a hasher crate's) because the table is built by `build.rs` and read
-/// by the binary, which must agree on it whatever the platforms.
+/// A word's fingerprint. Up to 8 bytes it is the bytes themselves as a
+/// number, a different one for each word of a length, so that a lookup
+/// that finds the fingerprint and the length has found the word without
+/// comparing text (most tokens are that short); longer, a hash of them.
+/// Written out (not a hasher crate's) because the table is built by
+/// `build.rs` and read by the binary, which must agree on it whatever the
+/// platforms.
 #[inline(always)]
+fn fingerprint(bytes: &[u8]) -> u64 {
+    match bytes.len() {
+        0..=7 => tail(bytes),
+        8 => chunk(bytes),
+        _ => hash(bytes),
+    }
+}
+
+/// Where a fingerprint's search starts (before the mask).
+#[inline(always)]
+fn position(fp: u64, len: usize) -> u64 {
+    fold(fp ^ len as u64, 0x9E37_79B9_7F4A_7C15)
+}
+
+/// A 128-bit product's halves, folded.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let m = u128::from(a) * u128::from(b);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
+/// The hash of a word longer than 8 bytes: folded multiplies over 8-byte
+/// chunks.
+#[inline]
 fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    #[inline]
-    fn fold(a: u64, b: u64) -> u64 {
-        let m = u128::from(a) * u128::from(b);
-        (m as u64) ^ ((m >> 64) as u64)
-    }
     let mut h = K ^ bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
@@ -254,6 +284,8 @@ pub struct VocabTable {
     key_slots: std::ops::Range<usize>,
     key_start: usize,
     keyed: usize,
+    /// Number of prefix keys.
+    keys: usize,
     short: std::ops::Range<usize>,
     /// Per word id `w` (and one past the last), where its prefixes start
     /// in `word_prefixes`: a range of `nums`, empty in a table with no
@@ -308,12 +340,15 @@ impl VocabTable {
         let key_slots = word_slots.end..word_slots.end + size(2);
         let key_start = key_slots.end;
         let keyed = key_start + size(3);
+        let keys = size(3).saturating_sub(1);
         let short = keyed + size(4)..keyed + size(4) + size(5);
         let word_prefix_start = short.end..short.end + size(6);
         let word_prefixes = word_prefix_start.end..word_prefix_start.end + size(7);
         let items = size(0).checked_sub(1)?;
-        let (word_len, key_len) = (word_slots.len() / 2, key_slots.len() / 2);
+        let (word_len, key_len) = (word_slots.len() / SLOT, key_slots.len() / SLOT);
         let valid = word_prefixes.end == nums.len()
+            && word_slots.len() % SLOT == 0
+            && key_slots.len() % SLOT == 0
             && size(6).checked_sub(1).is_none_or(|n| n == words)
             && word_len.is_power_of_two()
             && key_len.is_power_of_two()
@@ -334,6 +369,7 @@ impl VocabTable {
             key_slots,
             key_start,
             keyed,
+            keys,
             short,
             word_prefix_start,
             word_prefixes,
@@ -351,21 +387,38 @@ impl VocabTable {
 
     /// The index of `key` among the items from `first`, by `slots`.
     #[inline(always)]
-    fn find(&self, key: &[u8], slots: &std::ops::Range<usize>, first: usize) -> Option<usize> {
+    fn find(
+        &self,
+        key: &[u8],
+        slots: &std::ops::Range<usize>,
+        first: usize,
+        count: usize,
+    ) -> Option<usize> {
         let (nums, text) = (&*self.nums, &*self.text);
-        let table = &nums[slots.clone()];
-        let h = hash(key);
-        let mask = table.len() / 2 - 1;
-        let tag = (h >> 32) as u32;
-        let mut s = h as usize & mask;
+        let table = nums.get(slots.clone())?;
+        let fp = fingerprint(key);
+        let (lo, hi, len) = (fp as u32, (fp >> 32) as u32, key.len() as u32);
+        let mask = (table.len() / SLOT).checked_sub(1)?;
+        let mut s = position(fp, key.len()) as usize & mask;
         // A quarter of the slots are used, so an empty one comes soon; the
         // bound only stops a table that lies from looping.
         for _ in 0..=mask {
-            let item = table[2 * s + 1] as usize;
+            let &[slot_lo, slot_hi, item, slot_len] = table
+                .get(SLOT * s..SLOT * s + SLOT)
+                .and_then(|slot| <&[u32; SLOT]>::try_from(slot).ok())?;
             if item == 0 {
                 return None;
             }
-            if table[2 * s] == tag && same(self.item(nums, text, first + item - 1), key) {
+            let item = item as usize;
+            if item > count {
+                // Only a table that lies: its answer stays in range.
+                return None;
+            }
+            if slot_lo == lo
+                && slot_hi == hi
+                && slot_len == len
+                && (len <= 8 || same(self.item(nums, text, first + item - 1), key))
+            {
                 return Some(item - 1);
             }
             s = (s + 1) & mask;
@@ -400,7 +453,7 @@ impl VocabTable {
     /// The word id of a word token's text ([`NO_WORD`] if none).
     #[inline]
     pub fn word_id(&self, text: &str) -> u32 {
-        self.find(text.as_bytes(), &self.word_slots, 0)
+        self.find(text.as_bytes(), &self.word_slots, 0, self.words)
             .map_or(NO_WORD, |i| i as u32)
     }
 
@@ -422,7 +475,7 @@ impl VocabTable {
         }
         let Some(end) = key_end(text) else { return };
         let first = self.words + self.prefixes;
-        let Some(key) = self.find(&text[..end], &self.key_slots, first) else {
+        let Some(key) = self.find(&text[..end], &self.key_slots, first, self.keys) else {
             return;
         };
         let (Some(&from), Some(&to)) = (
@@ -475,7 +528,7 @@ impl VocabTable {
             let word = if t.kind == TokenKind::Word {
                 let text = bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
                 let word = self
-                    .find(text, &self.word_slots, 0)
+                    .find(text, &self.word_slots, 0, self.words)
                     .map_or(NO_WORD, |i| i as u32);
                 match self.prefixes_of_word(word) {
                     // Most words have none or one or two: pushed one by
@@ -604,6 +657,48 @@ mod tests {
             "и, из"
         );
         assert_eq!(table.prefixes_of_word(wee), Some(&[v.prefix("we")][..]));
+    }
+
+    /// A lookup takes equal fingerprints and lengths for equal words up to
+    /// 8 bytes, without comparing text: every byte of such a word must
+    /// change its fingerprint.
+    #[test]
+    fn fingerprints_tell_apart_words_of_up_to_eight_bytes() {
+        let base: Vec<u8> = (0..8u8).map(|i| b'a' + i).collect();
+        for len in 1..=8 {
+            let word = &base[..len];
+            for at in 0..len {
+                for other in [0u8, b'z', 0x80, 0xD0, 0xFF] {
+                    if other == word[at] {
+                        continue;
+                    }
+                    let mut changed = word.to_vec();
+                    changed[at] = other;
+                    assert_ne!(
+                        fingerprint(word),
+                        fingerprint(&changed),
+                        "length {len}, byte {at} set to {other:#x}"
+                    );
+                }
+            }
+        }
+        // Looked up: a word and a word of the same length and
+        // fingerprint's neighbours are told apart.
+        let table = VocabTable::of_words(["sorry", "sorrz", "извини", "a", "b", "ab", "ba"]);
+        for (w, id) in [
+            ("sorry", 0),
+            ("sorrz", 1),
+            ("извини", 2),
+            ("a", 3),
+            ("b", 4),
+            ("ab", 5),
+            ("ba", 6),
+        ] {
+            assert_eq!(table.word_id(w), id, "{w}");
+        }
+        for w in ["sorrx", "извинм", "c", "aa", "bb", "", "sorry!"] {
+            assert_eq!(table.word_id(w), NO_WORD, "{w}");
+        }
     }
 
     #[test]
