@@ -2425,6 +2425,12 @@ impl Engine {
         }
     }
 
+    /// Verifies phrase `idx` anchored on token `at`, unless its lexicon
+    /// has enough matches: inlined into the anchor loop, so that this
+    /// test, which turns down more than half the hits of a large draft
+    /// (54,000 of 97,000 on the English peer file), costs no call of the
+    /// walk's frame.
+    #[inline(always)]
     fn verify(
         &self,
         idx: u32,
@@ -2443,6 +2449,21 @@ impl Engine {
                 return;
             }
         }
+        self.verify_around(phrase, m, line, at, paragraph, out);
+    }
+
+    /// [`Engine::verify`] past the budget: the neighbours, the walk, the
+    /// context, the sentence's language.
+    #[inline(never)]
+    fn verify_around(
+        &self,
+        phrase: &Phrase,
+        m: &Matcher<'_>,
+        line: &Line,
+        at: usize,
+        paragraph: InParagraph<'_>,
+        out: &mut Vec<RawMatch>,
+    ) {
         let text = m.norm;
         if phrase
             .left
