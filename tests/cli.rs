@@ -1387,3 +1387,54 @@ fn a_report_that_cannot_be_written_is_an_error_with_exit_code_2() {
         written.len()
     );
 }
+
+/// A large draft named alone is read while its linter is built on a
+/// second thread: the config found for it still applies, and an
+/// unreadable draft is still reported before a broken config.
+#[test]
+fn a_large_draft_is_checked_with_its_config_and_errors_keep_their_order() {
+    let dir = tempdir("large-config");
+    let draft = format!("{SHOWN}\n\n").repeat((300 << 10) / SHOWN.len() + 1);
+    assert!(
+        draft.len() >= 300 << 10,
+        "past the size read on two threads"
+    );
+    std::fs::write(dir.join("large.txt"), &draft).expect("write");
+    std::fs::write(dir.join("small.txt"), format!("{SHOWN}\n")).expect("write");
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[categories]\ndisable = [\"shouting\"]\n",
+    )
+    .expect("write");
+    let large = apolint(&["check", "-v", "--format", "json", "large.txt"], b"", &dir);
+    let small = apolint(&["check", "--format", "json", "small.txt"], b"", &dir);
+    assert_eq!(large.status.code(), Some(1), "{}", stderr(&large));
+    let (large_out, small_out) = (stdout(&large), stdout(&small));
+    assert!(large_out.contains("\"cliche\""), "{large_out}");
+    assert!(
+        !large_out.contains("\"shouting\""),
+        "config applied: {large_out}"
+    );
+    assert!(small_out.contains("\"cliche\"") && !small_out.contains("\"shouting\""));
+    assert_eq!(
+        stderr(&large).matches("apolint.toml").count(),
+        1,
+        "-v names the config once: {}",
+        stderr(&large)
+    );
+
+    std::fs::write(dir.join("apolint.toml"), "fail_on = \n").expect("write");
+    let out = apolint(&["check", "large.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("apolint.toml:1:"), "{}", stderr(&out));
+
+    let mut binary = draft.into_bytes();
+    binary[1000] = 0;
+    std::fs::write(dir.join("large.txt"), &binary).expect("write");
+    let out = apolint(&["check", "large.txt"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("large.txt: binary file"), "{err}");
+    assert!(!err.contains("apolint.toml"), "read error first: {err}");
+}
