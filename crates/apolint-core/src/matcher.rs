@@ -2498,7 +2498,7 @@ impl Engine {
                 if ctx
                     .unless_sentence
                     .iter()
-                    .any(|p| (from..to).any(|i| m.matches_at(p, i)))
+                    .any(|p| (from..to).any(|i| m.may_start_at(p, i) && m.matches_at(p, i)))
                 {
                     return;
                 }

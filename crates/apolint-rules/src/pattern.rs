@@ -825,6 +825,14 @@ impl Matcher<'_> {
         self.walk(elems, Dir::Backward, pos as isize - 1, &mut |_| true)
     }
 
+    /// Whether the token at `pos` may start a match of `elems`: false when
+    /// their first element is known and the token is not it. A cheap test
+    /// before [`Matcher::matches_at`] where most tokens start no match.
+    #[inline]
+    pub fn may_start_at(&self, elems: &[CElem], pos: usize) -> bool {
+        self.may_start(elems, Dir::Forward, pos as isize)
+    }
+
     /// Whether `elems` match the tokens starting right at `pos`.
     pub fn matches_at(&self, elems: &[CElem], pos: usize) -> bool {
         self.walk(elems, Dir::Forward, pos as isize, &mut |_| true)
