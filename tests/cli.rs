@@ -1424,10 +1424,17 @@ fn a_large_draft_is_checked_with_its_config_and_errors_keep_their_order() {
     );
 
     std::fs::write(dir.join("apolint.toml"), "fail_on = \n").expect("write");
-    let out = apolint(&["check", "large.txt"], b"", &dir);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    assert!(stderr(&out).contains("apolint.toml:1:"), "{}", stderr(&out));
+    for name in ["large.txt", "small.txt"] {
+        let out = apolint(&["check", "-v", name], b"", &dir);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        let err = stderr(&out);
+        assert!(err.contains("apolint.toml:1:"), "{err}");
+        assert!(
+            err.starts_with(&format!("apolint: {name}: config ")),
+            "-v names the config that fails, as for a small draft: {err}"
+        );
+    }
 
     let mut binary = draft.into_bytes();
     binary[1000] = 0;

@@ -339,23 +339,21 @@ impl Linters {
         name: &str,
     ) -> Result<Option<PathBuf>, Failure> {
         let key = args.config.locate_for(file)?;
-        if args.verbose {
-            eprintln!("apolint: {name}: {}", args.config.describe(key.as_deref()));
-        }
+        say_config(args, name, &key);
         self.build(args, &key, fail_on)?;
         Ok(key)
     }
 
-    /// [`Linters::add`] without a word on `-v`.
+    /// [`Linters::add`] without the word on `-v`, which the caller says:
+    /// a failure after the config was found comes with its key.
     fn load(
         &mut self,
         args: &CheckArgs,
         file: Option<&Path>,
         fail_on: Option<FailOn>,
-    ) -> Result<Option<PathBuf>, Failure> {
-        let key = args.config.locate_for(file)?;
-        self.build(args, &key, fail_on)?;
-        Ok(key)
+    ) -> Result<(), (Option<Option<PathBuf>>, Failure)> {
+        let key = args.config.locate_for(file).map_err(|e| (None, e))?;
+        self.build(args, &key, fail_on).map_err(|e| (Some(key), e))
     }
 
     /// Builds the linter of config `key` unless built already.
@@ -414,7 +412,7 @@ fn read_and_load(
     std::thread::scope(|scope| {
         let loading = std::thread::Builder::new().spawn_scoped(scope, || {
             let mut linters = Linters::default();
-            linters.load(args, Some(file), fail_on).map(|_| linters)
+            linters.load(args, Some(file), fail_on).map(|()| linters)
         });
         let sources = list_inputs(args, forced);
         let linters = match loading {
@@ -424,8 +422,25 @@ fn read_and_load(
             // No thread: the loop that follows loads it.
             Err(_) => Ok(Linters::default()),
         };
-        Ok((sources?, linters?))
+        let sources = sources?;
+        match linters {
+            Ok(linters) => Ok((sources, linters)),
+            Err((located, failure)) => {
+                // As the loop would have said before failing.
+                if let Some(key) = located {
+                    say_config(args, &file.display().to_string(), &key);
+                }
+                Err(failure)
+            }
+        }
     })
+}
+
+/// With `-v`, says which config draft `name` is checked with.
+fn say_config(args: &CheckArgs, name: &str, key: &Option<PathBuf>) {
+    if args.verbose {
+        eprintln!("apolint: {name}: {}", args.config.describe(key.as_deref()));
+    }
 }
 
 /// A draft to check: read already (stdin, which cannot be read twice), a
