@@ -344,18 +344,6 @@ impl Linters {
         Ok(key)
     }
 
-    /// [`Linters::add`] without the word on `-v`, which the caller says:
-    /// a failure after the config was found comes with its key.
-    fn load(
-        &mut self,
-        args: &CheckArgs,
-        file: Option<&Path>,
-        fail_on: Option<FailOn>,
-    ) -> Result<(), (Option<Option<PathBuf>>, Failure)> {
-        let key = args.config.locate_for(file).map_err(|e| (None, e))?;
-        self.build(args, &key, fail_on).map_err(|e| (Some(key), e))
-    }
-
     /// Builds the linter of config `key` unless built already.
     fn build(
         &mut self,
@@ -409,31 +397,38 @@ fn read_and_load(
     let Some(file) = large_file else {
         return Ok((list_inputs(args, forced)?, Linters::default()));
     };
-    std::thread::scope(|scope| {
-        let loading = std::thread::Builder::new().spawn_scoped(scope, || {
-            let mut linters = Linters::default();
-            linters.load(args, Some(file), fail_on).map(|()| linters)
+    // Finding the config is a few `stat`s; building its linter is the
+    // part worth a thread.
+    let located = args.config.locate_for(Some(file));
+    let (sources, built) = std::thread::scope(|scope| {
+        let building = located.as_ref().ok().map(|key| {
+            std::thread::Builder::new().spawn_scoped(scope, move || {
+                let mut linters = Linters::default();
+                linters.build(args, key, fail_on).map(|()| linters)
+            })
         });
         let sources = list_inputs(args, forced);
-        let linters = match loading {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread: the loop that follows loads it.
-            Err(_) => Ok(Linters::default()),
+        let built = match building {
+            Some(Ok(thread)) => Some(
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            ),
+            // No thread: the loop that follows builds it.
+            _ => None,
         };
-        let sources = sources?;
-        match linters {
-            Ok(linters) => Ok((sources, linters)),
-            Err((located, failure)) => {
-                // As the loop would have said before failing.
-                if let Some(key) = located {
-                    say_config(args, &file.display().to_string(), &key);
-                }
-                Err(failure)
-            }
+        (sources, built)
+    });
+    let (sources, key) = (sources?, located?);
+    match built {
+        Some(Err(failure)) => {
+            // As the loop would have said before failing.
+            say_config(args, &file.display().to_string(), &key);
+            Err(failure)
         }
-    })
+        Some(Ok(linters)) => Ok((sources, linters)),
+        None => Ok((sources, Linters::default())),
+    }
 }
 
 /// With `-v`, says which config draft `name` is checked with.
