@@ -271,7 +271,7 @@ impl Serialize for LazyRegex {
 
 impl<'de> Deserialize<'de> for LazyRegex {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let pattern = String::deserialize(d)?;
+        let pattern = crate::fast_utf8::string(d)?;
         Ok(LazyRegex {
             pattern,
             compiled: Arc::new(std::sync::OnceLock::new()),
@@ -339,6 +339,7 @@ pub struct RegexSpec {
     /// The regex (compiled on first use).
     pub regex: LazyRegex,
     /// Literals that must occur on a line for the regex to run there.
+    #[serde(deserialize_with = "crate::fast_utf8::strings")]
     pub prefilter: Vec<String>,
     /// Line classes that must hold for the regex to run on a line.
     pub classes: Vec<LineClass>,
@@ -438,6 +439,7 @@ pub enum Scope {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     /// Stable id (`ru.cliche.prinosim-izvineniya`).
+    #[serde(deserialize_with = "crate::fast_utf8::string")]
     pub id: String,
     /// Its category.
     pub category: Category,
@@ -446,10 +448,13 @@ pub struct Rule {
     /// The language it is written for.
     pub lang: RuleLang,
     /// One line shown with each finding.
+    #[serde(deserialize_with = "crate::fast_utf8::string")]
     pub message: String,
     /// Why it matters.
+    #[serde(deserialize_with = "crate::fast_utf8::string")]
     pub explanation: String,
     /// Replacement texts or advice.
+    #[serde(deserialize_with = "crate::fast_utf8::strings")]
     pub suggestions: Vec<String>,
     /// Machine-applicable fixes: matched text (normalised) → replacement;
     /// the key `*` applies to any match. Sorted by key.
@@ -459,12 +464,14 @@ pub struct Rule {
     /// Drafts it must not report.
     pub quiet: Vec<String>,
     /// Lexicons its matches count toward.
+    #[serde(deserialize_with = "crate::fast_utf8::strings")]
     pub tags: Vec<String>,
     /// The situations the rule applies in (empty: every one).
     pub situations: Vec<Situation>,
     /// What it looks for.
     pub kind: RuleKind,
     /// The file it came from.
+    #[serde(deserialize_with = "crate::fast_utf8::string")]
     pub source: String,
 }
 

@@ -19,6 +19,7 @@
 
 pub mod book;
 pub mod diagnostics;
+pub mod fast_utf8;
 pub mod normalize;
 pub mod pattern;
 pub mod segment;
