@@ -1015,47 +1015,72 @@ impl AnchorIndex {
     }
 }
 
-/// A phrase's left and right token sets as the word bits of
-/// [`TokenSet::word_filter`], kept for every phrase in one small array: a
-/// hit whose neighbour's bit is clear is rejected without fetching the
+/// What the anchor loop tests of a phrase before fetching it, one small
+/// record per phrase in one array: the phrase's left and right token sets
+/// as the word bits of [`TokenSet::word_filter`], and the lexicon budget's
+/// key (the phrase's lexicon and the script its matches start in).
+///
+/// A hit whose neighbour's bit is clear is rejected without fetching the
 /// phrase. On the 1 MB English peer file three anchor hits in four are
 /// rejected by their neighbours (`you`, `the`, `for` anchor phrases that
 /// need a rarer word next); gating them cut its check by 4.6% of its
 /// instructions (issue #19). A side with no set, or with a set that is
 /// more than words, is [`NeighbourGate::OPEN`]: `Engine::verify` tests it.
+///
+/// Of the hits the neighbours let through, the lexicon budget turns down
+/// more than half (54,000 of 97,000 on the same file): read from the
+/// phrase, its key was a fifth of the anchor loop's first-level cache
+/// misses (a simulated 32 KB cache), the phrase being a pointer away and
+/// decoded on first use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NeighbourGate {
     left: u64,
     right: u64,
+    /// The lexicon the phrase's matches count toward
+    /// ([`NeighbourGate::NO_LEXICON`] for a rule's phrase).
+    lexicon: u32,
+    /// [`Phrase::first_script`].
+    first_script: Script,
 }
 
 /// The gates of the engine's phrases, by phrase index (1,173 built in),
-/// stored as one byte string of little-endian words, two per gate: serde
-/// decoding each word as a number cost ~60 instructions a gate at
-/// start-up. Kept per anchor (4,285 of them) the gates cost a check of a
-/// short draft 0.27 M instructions to decode, a tenth of it.
+/// stored as one byte string of little-endian records: serde decoding each
+/// word as a number cost ~60 instructions a gate at start-up. Kept per
+/// anchor (4,285 of them) the gates cost a check of a short draft 0.27 M
+/// instructions to decode, a tenth of it.
 #[derive(Debug, Default)]
 struct NeighbourGates(Vec<NeighbourGate>);
 
 impl NeighbourGates {
-    /// The gate of phrase `p` (open if there is none).
+    /// Bytes of a stored gate: two words, the lexicon, the script.
+    const RECORD: usize = 8 + 8 + 4 + 1;
+
+    /// The gate of phrase `p` (open and with no lexicon if there is none:
+    /// there is no such phrase either).
     #[inline]
     fn of(&self, p: u32) -> NeighbourGate {
         self.0.get(p as usize).copied().unwrap_or(NeighbourGate {
             left: NeighbourGate::OPEN,
             right: NeighbourGate::OPEN,
+            lexicon: NeighbourGate::NO_LEXICON,
+            first_script: Script::Other,
         })
     }
 }
 
 impl Serialize for NeighbourGates {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = self
-            .0
-            .iter()
-            .flat_map(|g| [g.left.to_le_bytes(), g.right.to_le_bytes()])
-            .flatten()
-            .collect();
+        let mut bytes = Vec::with_capacity(self.0.len() * Self::RECORD);
+        for g in &self.0 {
+            bytes.extend_from_slice(&g.left.to_le_bytes());
+            bytes.extend_from_slice(&g.right.to_le_bytes());
+            bytes.extend_from_slice(&g.lexicon.to_le_bytes());
+            bytes.push(match g.first_script {
+                Script::Cyrillic => 0,
+                Script::Latin => 1,
+                Script::Other => 2,
+            });
+        }
         s.serialize_bytes(&bytes)
     }
 }
@@ -1064,27 +1089,49 @@ impl<'de> Deserialize<'de> for NeighbourGates {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<NeighbourGates, D::Error> {
         use serde::de::Error;
         let EncodedBytes(bytes) = Deserialize::deserialize(d)?;
-        let records = bytes.chunks_exact(16);
+        let records = bytes.chunks_exact(Self::RECORD);
         if !records.remainder().is_empty() {
-            return Err(D::Error::custom(
-                "neighbour gates are not whole 16-byte records",
-            ));
+            return Err(D::Error::custom(format!(
+                "neighbour gates are not whole {}-byte records",
+                Self::RECORD
+            )));
         }
-        let word = |b: &[u8]| b.try_into().map_or(NeighbourGate::OPEN, u64::from_le_bytes);
-        Ok(NeighbourGates(
-            records
-                .map(|g| NeighbourGate {
-                    left: word(&g[..8]),
-                    right: word(&g[8..]),
-                })
-                .collect(),
-        ))
+        let mut gates = Vec::with_capacity(bytes.len() / Self::RECORD);
+        for g in records {
+            let Ok(
+                &[l0, l1, l2, l3, l4, l5, l6, l7, r0, r1, r2, r3, r4, r5, r6, r7, x0, x1, x2, x3, script],
+            ) = <&[u8; Self::RECORD]>::try_from(g)
+            else {
+                continue;
+            };
+            let first_script = match script {
+                0 => Script::Cyrillic,
+                1 => Script::Latin,
+                2 => Script::Other,
+                other => {
+                    return Err(D::Error::custom(format!(
+                        "a neighbour gate names script {other}"
+                    )))
+                }
+            };
+            gates.push(NeighbourGate {
+                left: u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
+                right: u64::from_le_bytes([r0, r1, r2, r3, r4, r5, r6, r7]),
+                lexicon: u32::from_le_bytes([x0, x1, x2, x3]),
+                first_script,
+            });
+        }
+        Ok(NeighbourGates(gates))
     }
 }
 
 impl NeighbourGate {
     /// A side the gate lets through whatever the neighbour is.
     const OPEN: u64 = u64::MAX;
+
+    /// The `lexicon` of a phrase that counts toward none (a rule's): no
+    /// lexicon has this index.
+    const NO_LEXICON: u32 = u32::MAX;
 
     fn of(phrase: &Phrase) -> NeighbourGate {
         let side = |set: &Option<TokenSet>| {
@@ -1095,6 +1142,11 @@ impl NeighbourGate {
         NeighbourGate {
             left: side(&phrase.left),
             right: side(&phrase.right),
+            lexicon: match phrase.owner {
+                Owner::Tag(t) => t,
+                Owner::Rule(_) => Self::NO_LEXICON,
+            },
+            first_script: phrase.first_script,
         }
     }
 
@@ -2410,45 +2462,49 @@ impl Engine {
             let (left, right) = neighbour_bits(ids, i);
             if !exact.is_empty() && (line.words_at_edges || word_end(text, e)) {
                 for &p in exact {
-                    if self.gates.of(p).admits(left, right) {
-                        self.verify(p, &m, line, i, paragraph, out);
+                    let gate = self.gates.of(p);
+                    if gate.admits(left, right) {
+                        self.verify(p, gate, &m, line, i, paragraph, out);
                     }
                 }
             }
             for &pid in prefixes {
                 for &p in self.prefix_anchors.of(pid) {
-                    if self.gates.of(p).admits(left, right) {
-                        self.verify(p, &m, line, i, paragraph, out);
+                    let gate = self.gates.of(p);
+                    if gate.admits(left, right) {
+                        self.verify(p, gate, &m, line, i, paragraph, out);
                     }
                 }
             }
         }
     }
 
-    /// Verifies phrase `idx` anchored on token `at`, unless its lexicon
-    /// has enough matches: inlined into the anchor loop, so that this
-    /// test, which turns down more than half the hits of a large draft
-    /// (54,000 of 97,000 on the English peer file), costs no call of the
-    /// walk's frame.
+    /// Verifies phrase `idx` (whose gate is `gate`) anchored on token `at`,
+    /// unless its lexicon has enough matches: inlined into the anchor loop,
+    /// so that this test, which turns down more than half the hits of a
+    /// large draft (54,000 of 97,000 on the English peer file), costs no
+    /// call of the walk's frame and no fetch of the phrase.
+    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn verify(
         &self,
         idx: u32,
+        gate: NeighbourGate,
         m: &Matcher<'_>,
         line: &Line,
         at: usize,
         paragraph: InParagraph<'_>,
         out: &mut Vec<RawMatch>,
     ) {
-        let Some(phrase) = self.phrases.get(idx as usize) else {
-            return;
-        };
-        if let Owner::Tag(t) = phrase.owner {
-            let lang = paragraph.language.of_phrase(phrase.first_script);
-            if lang.is_some_and(|l| paragraph.counts.enough(t, l, paragraph.language)) {
+        if gate.lexicon != NeighbourGate::NO_LEXICON {
+            let lang = paragraph.language.of_phrase(gate.first_script);
+            if lang.is_some_and(|l| paragraph.counts.enough(gate.lexicon, l, paragraph.language)) {
                 return;
             }
         }
+        let Some(phrase) = self.phrases.get(idx as usize) else {
+            return;
+        };
         self.verify_around(phrase, m, line, at, paragraph, out);
     }
 
@@ -3357,11 +3413,35 @@ regex = ['a!\s+b!']
         assert_eq!(decoded.phrases.len(), compiled.phrases.len());
         assert_eq!(decoded.gates.0, compiled.gates.0);
         for i in 0..decoded.phrases.len() {
-            assert!(
-                decoded.phrases.get(i).is_some(),
-                "phrase {i} does not decode"
+            let phrase = decoded.phrases.get(i);
+            assert!(phrase.is_some(), "phrase {i} does not decode");
+            // The budget's key in the gate is the phrase's own.
+            let (gate, phrase) = (decoded.gates.of(i as u32), phrase.unwrap());
+            let lexicon = match phrase.owner {
+                Owner::Tag(t) => t,
+                Owner::Rule(_) => NeighbourGate::NO_LEXICON,
+            };
+            assert_eq!(
+                (gate.lexicon, gate.first_script),
+                (lexicon, phrase.first_script)
             );
         }
+        assert!(decoded
+            .gates
+            .0
+            .iter()
+            .any(|g| g.lexicon != NeighbourGate::NO_LEXICON));
+        assert!(decoded
+            .gates
+            .0
+            .iter()
+            .any(|g| g.first_script == Script::Cyrillic));
+        // A gate naming no script is refused, not read as some script.
+        let mut bytes = postcard::to_allocvec(&compiled.gates).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] = 3;
+        let err = postcard::from_bytes::<NeighbourGates>(&bytes).unwrap_err();
+        assert!(matches!(err, postcard::Error::SerdeDeCustom), "{err:?}");
         assert_eq!(decoded.anchor_count(), compiled.anchor_count());
         let mut matches = 0;
         for draft in all_drafts() {
