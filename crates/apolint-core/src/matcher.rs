@@ -893,7 +893,8 @@ impl Serialize for Phrases {
             encoded = postcard::to_extend(phrase, encoded).map_err(S::Error::custom)?;
             offsets.push(encoded.len() as u32);
         }
-        (EncodedBytes(encoded), offsets).serialize(s)
+        let offsets: Vec<u8> = offsets.iter().flat_map(|n| n.to_le_bytes()).collect();
+        (EncodedBytes(encoded), EncodedBytes(offsets)).serialize(s)
     }
 }
 
@@ -926,11 +927,35 @@ impl<'de> Deserialize<'de> for EncodedBytes {
     }
 }
 
+/// Reads a byte string with `read`, from the deserializer's own bytes when
+/// it lends them (postcard reading a static blob does): no copy to read
+/// numbers or records out of it.
+fn read_byte_string<'de, D, T>(
+    d: D,
+    read: impl FnOnce(&[u8]) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Visitor<F>(F);
+    impl<T, F: FnOnce(&[u8]) -> Result<T, String>> serde::de::Visitor<'_> for Visitor<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a byte string")
+        }
+        fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<T, E> {
+            (self.0)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_bytes(Visitor(read))
+}
+
 impl<'de> Deserialize<'de> for Phrases {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Phrases, D::Error> {
         use serde::de::Error;
-        let (EncodedBytes(encoded), offsets): (EncodedBytes, Vec<u32>) =
-            Deserialize::deserialize(d)?;
+        #[derive(Deserialize)]
+        struct Stored(EncodedBytes, #[serde(with = "u32s_as_bytes")] Vec<u32>);
+        let Stored(EncodedBytes(encoded), offsets) = Deserialize::deserialize(d)?;
         let len = offsets.len().saturating_sub(1);
         if offsets
             .last()
@@ -988,7 +1013,7 @@ struct AnchorIndex {
 /// (postcard's variable-length integers, one visitor call each) was ~5% of
 /// a short check's start-up (issue #19).
 mod u32s_as_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(nums: &[u32], s: S) -> Result<S::Ok, S::Error> {
         let bytes: Vec<u8> = nums.iter().flat_map(|n| n.to_le_bytes()).collect();
@@ -996,17 +1021,15 @@ mod u32s_as_bytes {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u32>, D::Error> {
-        use serde::de::Error;
-        let super::EncodedBytes(bytes) = Deserialize::deserialize(d)?;
-        let words = bytes.chunks_exact(4);
-        if !words.remainder().is_empty() {
-            return Err(D::Error::custom(
-                "a list of numbers is not whole 4-byte words",
-            ));
-        }
-        Ok(words
-            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-            .collect())
+        super::read_byte_string(d, |bytes| {
+            let words = bytes.chunks_exact(4);
+            if !words.remainder().is_empty() {
+                return Err("a list of numbers is not whole 4-byte words".to_owned());
+            }
+            Ok(words
+                .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+                .collect())
+        })
     }
 }
 
@@ -1116,41 +1139,37 @@ impl Serialize for NeighbourGates {
 
 impl<'de> Deserialize<'de> for NeighbourGates {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<NeighbourGates, D::Error> {
-        use serde::de::Error;
-        let EncodedBytes(bytes) = Deserialize::deserialize(d)?;
-        let records = bytes.chunks_exact(Self::RECORD);
-        if !records.remainder().is_empty() {
-            return Err(D::Error::custom(format!(
-                "neighbour gates are not whole {}-byte records",
-                Self::RECORD
-            )));
-        }
-        let mut gates = Vec::with_capacity(bytes.len() / Self::RECORD);
-        for g in records {
-            let Ok(
-                &[l0, l1, l2, l3, l4, l5, l6, l7, r0, r1, r2, r3, r4, r5, r6, r7, x0, x1, x2, x3, script],
-            ) = <&[u8; Self::RECORD]>::try_from(g)
-            else {
-                continue;
-            };
-            let first_script = match script {
-                0 => Script::Cyrillic,
-                1 => Script::Latin,
-                2 => Script::Other,
-                other => {
-                    return Err(D::Error::custom(format!(
-                        "a neighbour gate names script {other}"
-                    )))
-                }
-            };
-            gates.push(NeighbourGate {
-                left: u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
-                right: u64::from_le_bytes([r0, r1, r2, r3, r4, r5, r6, r7]),
-                lexicon: u32::from_le_bytes([x0, x1, x2, x3]),
-                first_script,
-            });
-        }
-        Ok(NeighbourGates(gates))
+        read_byte_string(d, |bytes| {
+            let records = bytes.chunks_exact(Self::RECORD);
+            if !records.remainder().is_empty() {
+                return Err(format!(
+                    "neighbour gates are not whole {}-byte records",
+                    Self::RECORD
+                ));
+            }
+            let mut gates = Vec::with_capacity(bytes.len() / Self::RECORD);
+            for g in records {
+                let Ok(
+                    &[l0, l1, l2, l3, l4, l5, l6, l7, r0, r1, r2, r3, r4, r5, r6, r7, x0, x1, x2, x3, script],
+                ) = <&[u8; Self::RECORD]>::try_from(g)
+                else {
+                    continue;
+                };
+                let first_script = match script {
+                    0 => Script::Cyrillic,
+                    1 => Script::Latin,
+                    2 => Script::Other,
+                    other => return Err(format!("a neighbour gate names script {other}")),
+                };
+                gates.push(NeighbourGate {
+                    left: u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
+                    right: u64::from_le_bytes([r0, r1, r2, r3, r4, r5, r6, r7]),
+                    lexicon: u32::from_le_bytes([x0, x1, x2, x3]),
+                    first_script,
+                });
+            }
+            Ok(NeighbourGates(gates))
+        })
     }
 }
 
