@@ -1056,7 +1056,9 @@ impl AnchorIndex {
     fn of(&self, id: u32) -> &[u32] {
         let id = id as usize;
         match (self.start.get(id), self.start.get(id + 1)) {
-            (Some(&a), Some(&b)) => &self.phrases[a as usize..b as usize],
+            // A stored index that lies (starts out of order or past the
+            // list) anchors nothing rather than panicking mid-check.
+            (Some(&a), Some(&b)) => self.phrases.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
         }
     }
