@@ -110,7 +110,8 @@ pub fn names() -> Result<VocabTable, Vec<FileError>> {
 /// The engine compiled from [`book`] at build time, with its regex
 /// groups' DFAs.
 pub fn engine() -> Result<Engine, Vec<FileError>> {
-    let mut engine: Engine = decode(ENGINE, "engine")?;
+    // The phrases' encodings are borrowed from ENGINE, not copied.
+    let mut engine: Engine = crate::matcher::decode_lending(ENGINE, |blob| decode(blob, "engine"))?;
     let vocab = VocabTable::from_static(&VOCAB.bytes).ok_or_else(|| unreadable("vocabulary"))?;
     engine.set_vocab(vocab);
     let index: crate::matcher::RegexDfaIndex = decode(REGEX_DFAS_INDEX, "regex index")?;
