@@ -963,15 +963,15 @@ thread_local! {
 /// copied: postcard hands a visitor slices of its input, and a slice at
 /// the same address and length as a range of `blob` is that range.
 pub(crate) fn decode_lending<T>(blob: &'static [u8], decode: impl FnOnce(&'static [u8]) -> T) -> T {
-    /// Clears the lender however `decode` ends, a panic included.
-    struct Reset;
+    /// Puts back the lender before this one however `decode` ends, a
+    /// panic included (a nested call leaves the outer blob lent).
+    struct Reset(Option<&'static [u8]>);
     impl Drop for Reset {
         fn drop(&mut self) {
-            LENDER.with(|l| l.set(None));
+            LENDER.with(|l| l.set(self.0));
         }
     }
-    LENDER.with(|l| l.set(Some(blob)));
-    let _reset = Reset;
+    let _reset = Reset(LENDER.with(|l| l.replace(Some(blob))));
     decode(blob)
 }
 
@@ -3518,6 +3518,14 @@ regex = ['a!\s+b!']
         let (inside, outside) = decode_lending(&BLOB, |blob| (lent(&blob[2..5]), lent(&heap)));
         assert!(matches!(inside, std::borrow::Cow::Borrowed(b"cde")));
         assert!(matches!(outside, std::borrow::Cow::Owned(ref v) if v == b"cde"));
+        // Nested: the outer blob is lent again once the inner decode ends.
+        static INNER: [u8; 4] = *b"wxyz";
+        let after_inner = decode_lending(&BLOB, |blob| {
+            let inner = decode_lending(&INNER, |b| lent(&b[1..3]));
+            assert!(matches!(inner, std::borrow::Cow::Borrowed(b"xy")));
+            lent(&blob[..3])
+        });
+        assert!(matches!(after_inner, std::borrow::Cow::Borrowed(b"abc")));
         let panicked = std::panic::catch_unwind(|| decode_lending(&BLOB, |_| panic!("corrupt")));
         assert!(panicked.is_err());
         assert!(matches!(lent(&BLOB[..2]), std::borrow::Cow::Owned(_)));
