@@ -896,38 +896,27 @@ impl Serialize for Phrases {
             encoded = postcard::to_extend(phrase, encoded).map_err(S::Error::custom)?;
             offsets.push(encoded.len() as u32);
         }
-        let offsets: Vec<u8> = offsets.iter().flat_map(|n| n.to_le_bytes()).collect();
-        (EncodedBytes(encoded), EncodedBytes(offsets)).serialize(s)
+        StoredPhrases(std::borrow::Cow::Owned(encoded), offsets).serialize(s)
     }
 }
+
+/// The phrases as stored: their encodings back to back (one byte string,
+/// lent by the blob when decoded from the binary), then where each starts.
+#[derive(Serialize, Deserialize)]
+struct StoredPhrases(
+    #[serde(serialize_with = "byte_string", deserialize_with = "lent_bytes")]
+    std::borrow::Cow<'static, [u8]>,
+    #[serde(with = "u32s_as_bytes")] Vec<u32>,
+);
 
 /// Bytes stored as one byte string (one copy), not as a sequence of
 /// numbers (a call per byte).
-struct EncodedBytes(Vec<u8>);
-
-impl Serialize for EncodedBytes {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for EncodedBytes {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EncodedBytes, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = EncodedBytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a byte string")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<EncodedBytes, E> {
-                Ok(EncodedBytes(v.to_vec()))
-            }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<EncodedBytes, E> {
-                Ok(EncodedBytes(v))
-            }
-        }
-        d.deserialize_byte_buf(Visitor)
-    }
+#[allow(clippy::ptr_arg)] // `serialize_with` hands over the field's own type.
+fn byte_string<S: serde::Serializer>(
+    bytes: &std::borrow::Cow<'static, [u8]>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(bytes)
 }
 
 /// Reads a byte string with `read`, from the deserializer's own bytes when
@@ -978,10 +967,11 @@ pub(crate) fn decode_lending<T>(blob: &'static [u8], decode: impl FnOnce(&'stati
 /// `bytes` borrowed from the blob being decoded when they lie inside it
 /// ([`decode_lending`]), else copied.
 fn lent(bytes: &[u8]) -> std::borrow::Cow<'static, [u8]> {
+    // The range of the blob at `bytes`' offset from its start, if the
+    // blob holds that many bytes there, is the memory `bytes` is.
     let inside = LENDER.with(|l| l.get()).and_then(|blob| {
         let start = (bytes.as_ptr() as usize).checked_sub(blob.as_ptr() as usize)?;
-        let range = blob.get(start..start.checked_add(bytes.len())?)?;
-        (range.as_ptr() == bytes.as_ptr()).then_some(range)
+        blob.get(start..start.checked_add(bytes.len())?)
     });
     inside.map_or_else(
         || std::borrow::Cow::Owned(bytes.to_vec()),
@@ -999,12 +989,7 @@ fn lent_bytes<'de, D: serde::Deserializer<'de>>(
 impl<'de> Deserialize<'de> for Phrases {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Phrases, D::Error> {
         use serde::de::Error;
-        #[derive(Deserialize)]
-        struct Stored(
-            #[serde(deserialize_with = "lent_bytes")] std::borrow::Cow<'static, [u8]>,
-            #[serde(with = "u32s_as_bytes")] Vec<u32>,
-        );
-        let Stored(encoded, offsets) = Deserialize::deserialize(d)?;
+        let StoredPhrases(encoded, offsets) = Deserialize::deserialize(d)?;
         let len = offsets.len().saturating_sub(1);
         if offsets
             .last()
@@ -2951,6 +2936,15 @@ fn word_end(text: &str, pos: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bytes written as one byte string, to craft stored forms.
+    struct EncodedBytes(Vec<u8>);
+
+    impl Serialize for EncodedBytes {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(&self.0)
+        }
+    }
 
     /// Every `(start, literal)` by brute force, by start.
     fn naive(literals: &[String], hay: &[u8]) -> Vec<(u32, u32)> {
