@@ -1270,7 +1270,8 @@ mod tests {
                 lines.extend(text.lines().map(str::to_owned));
             }
         }
-        assert!(lines.len() > 3_000, "{} lines", lines.len());
+        // ~2,600 lines in the repository alone, more with ../shared.
+        assert!(lines.len() > 2_000, "{} lines", lines.len());
         let mut headers = 0;
         for line in &lines {
             // The stored DFA answers as the hint's regex does.

@@ -3120,9 +3120,11 @@ mod tests {
             assert!(kept <= all, "{draft:?}: {kept} > {all}");
             fewer += all - kept;
         }
-        assert!(found > 10_000, "{found} findings");
-        // The budget did cut (8,867 lexicon matches fewer when written).
-        assert!(fewer > 5_000, "{fewer} lexicon matches not looked for");
+        // ~9,900 from the repository's drafts alone, more with ../shared.
+        assert!(found > 8_000, "{found} findings");
+        // The budget did cut (8,867 lexicon matches fewer when written,
+        // with ../shared; ~4,600 from the repository's drafts alone).
+        assert!(fewer > 3_000, "{fewer} lexicon matches not looked for");
     }
 
     /// The built-in packs and `extra`, with and without the lexicon budget.
@@ -3957,12 +3959,17 @@ regex = ['a!\s+b!']
         // Every draft's reply text (quotes and signatures masked, as a
         // check sees it), one after another: ~1 MB with matches of every
         // kind, regexes on digit lines included.
+        // Repeated until large enough: without ../shared the repository's
+        // drafts alone come to a little less.
         let (mut cased, mut block_starts) = (String::new(), Vec::new());
-        for draft in all_drafts() {
-            let extracted = crate::input::extract(&draft, crate::InputFormat::sniff(&draft));
-            block_starts.extend(extracted.block_starts.iter().map(|b| b + cased.len()));
-            cased.push_str(&extracted.text);
-            cased.push_str("\n\n");
+        let drafts = all_drafts();
+        while cased.len() < 4 * PARALLEL_SCAN_BYTES {
+            for draft in &drafts {
+                let extracted = crate::input::extract(draft, crate::InputFormat::sniff(draft));
+                block_starts.extend(extracted.block_starts.iter().map(|b| b + cased.len()));
+                cased.push_str(&extracted.text);
+                cased.push_str("\n\n");
+            }
         }
         assert!(
             cased.len() >= 4 * PARALLEL_SCAN_BYTES,
