@@ -863,6 +863,43 @@ fn is_word_char(c: char) -> bool {
     }
 }
 
+/// Whether normalised byte `i` bounds a clause (or, for
+/// [`Scope::Sentence`], a sentence): see [`clause_bounds`].
+fn clause_boundary(draft: &Draft<'_>, i: usize, scope: Scope) -> bool {
+    let b = draft.norm.text.as_bytes();
+    match b[i] {
+        b'!' | b'?' => true,
+        // "I understand; however, …" is one sentence for a non-apology.
+        b';' => scope == Scope::Clause,
+        b'.' => {
+            !(i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        }
+        b'\n' => {
+            let next = i + 1;
+            let rest = &b[next..];
+            let blank = rest
+                .iter()
+                .take(CLAUSE_WINDOW)
+                .take_while(|&&c| c != b'\n')
+                .all(|c| b" \t\r".contains(c));
+            blank
+                || draft
+                    .extracted
+                    .block_starts
+                    .binary_search(&draft.norm.map.to_source(next))
+                    .is_ok()
+        }
+        b',' | b':' | b'(' | b')' if scope == Scope::Clause => true,
+        b'-' if scope == Scope::Clause => {
+            i > 0 && b[i - 1] == b' ' && b.get(i + 1).is_some_and(|&c| c == b' ')
+        }
+        // `…` is the only boundary outside ASCII: test its lead byte
+        // first, most bytes are not boundaries.
+        0xE2 => b[i..].starts_with("…".as_bytes()),
+        _ => false,
+    }
+}
+
 /// The clause (or sentence) of normalised position `pos`: back and forth
 /// to the nearest boundary, at most [`CLAUSE_WINDOW`] bytes each way, the
 /// whitespace at either end trimmed. Sentence ends (`.` not between
@@ -872,50 +909,23 @@ fn is_word_char(c: char) -> bool {
 fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) {
     let text = draft.norm.text.as_str();
     let b = text.as_bytes();
-    let is_boundary = |i: usize| -> bool {
-        match b[i] {
-            b'!' | b'?' => true,
-            // "I understand; however, …" is one sentence for a non-apology.
-            b';' => scope == Scope::Clause,
-            b'.' => {
-                !(i > 0
-                    && b[i - 1].is_ascii_digit()
-                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-            }
-            b'\n' => {
-                let next = i + 1;
-                let rest = &b[next..];
-                let blank = rest
-                    .iter()
-                    .take(CLAUSE_WINDOW)
-                    .take_while(|&&c| c != b'\n')
-                    .all(|c| b" \t\r".contains(c));
-                blank
-                    || draft
-                        .extracted
-                        .block_starts
-                        .binary_search(&draft.norm.map.to_source(next))
-                        .is_ok()
-            }
-            b',' | b':' | b'(' | b')' if scope == Scope::Clause => true,
-            b'-' if scope == Scope::Clause => {
-                i > 0 && b[i - 1] == b' ' && b.get(i + 1).is_some_and(|&c| c == b' ')
-            }
-            // `…` is the only boundary outside ASCII: test its lead byte
-            // first, most bytes are not boundaries.
-            0xE2 => b[i..].starts_with("…".as_bytes()),
-            _ => false,
-        }
-    };
+    // Only these bytes can be a boundary: most bytes are ruled out by a
+    // look-up, not a call (a tenth of checking a 1 KB reply, issue #19).
     let pos = pos.min(b.len());
     let lo_limit = pos.saturating_sub(CLAUSE_WINDOW);
     let mut start = pos;
-    while start > lo_limit && !is_boundary(start - 1) {
-        start -= 1;
+    while let Some(i) = start.checked_sub(1).filter(|&i| i >= lo_limit) {
+        if MAY_BOUND_CLAUSE[usize::from(b[i])] && clause_boundary(draft, i, scope) {
+            break;
+        }
+        start = i;
     }
     let hi_limit = (pos + CLAUSE_WINDOW).min(b.len());
     let mut end = pos;
-    while end < hi_limit && !is_boundary(end) {
+    while end < hi_limit {
+        if MAY_BOUND_CLAUSE[usize::from(b[end])] && clause_boundary(draft, end, scope) {
+            break;
+        }
         end += 1;
     }
     let start = floor_char_boundary(text, start);
@@ -925,6 +935,19 @@ fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) 
     let trail = clause.len() - clause.trim_end().len();
     (start + lead, (end - trail).max(start + lead))
 }
+
+/// The bytes [`clause_boundary`] can say yes to: every byte its `match`
+/// does not send to `false` outright.
+const MAY_BOUND_CLAUSE: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"!?;.\n,:()-\xE2";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 
 /// One finding per problem: of the phrase and regex findings of one
 /// category whose spans overlap (two rules of a pack, or two packs, on the
@@ -1072,10 +1095,7 @@ impl<'a> SuggestionFit<'a> {
 
     fn draft_stems(&self) -> &[u128] {
         self.draft_stems.get_or_init(|| {
-            let mut all: Vec<u128> = words(&self.norm.text)
-                .filter_map(stem)
-                .filter_map(stem_key)
-                .collect();
+            let mut all = stem_keys(&self.norm.text);
             all.sort_unstable();
             all.dedup();
             all
@@ -1112,6 +1132,69 @@ impl<'a> SuggestionFit<'a> {
         suggestions.extend(ranked.into_iter().filter_map(|(_, i)| taken[i].take()));
     }
 }
+
+/// The [`stem_key`]s of the stems of the words of normalised text, in
+/// order: `words(text).filter_map(stem).filter_map(stem_key)` in one pass
+/// over its bytes. That chain took char by char, copying each key, was a
+/// ninth of checking a 1 KB reply (issue #19).
+fn stem_keys(text: &str) -> Vec<u128> {
+    let b = text.as_bytes();
+    let word_byte = |c: &u8| WORD_BYTE[usize::from(*c)];
+    let mut keys = Vec::new();
+    let mut at = 0;
+    while let Some(skip) = b.get(at..).and_then(|rest| rest.iter().position(word_byte)) {
+        let start = at + skip;
+        let word = &b[start..];
+        let len = word
+            .iter()
+            .position(|c| !word_byte(c))
+            .unwrap_or(word.len());
+        at = start + len;
+        // The stem: up to where the sixth character starts, as `stem`.
+        let mut chars = 0;
+        let mut cut = len;
+        for (k, &c) in word[..len].iter().enumerate() {
+            if c & 0xC0 != 0x80 {
+                if chars == 5 {
+                    cut = k;
+                    break;
+                }
+                chars += 1;
+            }
+        }
+        if chars < 4 || cut > 16 {
+            continue;
+        }
+        // As `stem_key`: the bytes big-endian, zero-padded on the right;
+        // read as the 16 bytes from the stem's start, the ones past it
+        // masked off (`cut` is 4 or more).
+        let padding = 8 * (16 - cut as u32);
+        keys.push(
+            match word.get(..16).and_then(|w| <[u8; 16]>::try_from(w).ok()) {
+                Some(window) => u128::from_be_bytes(window) & (u128::MAX << padding),
+                None => {
+                    word[..cut]
+                        .iter()
+                        .fold(0u128, |k, &c| k << 8 | u128::from(c))
+                        << padding
+                }
+            },
+        );
+    }
+    keys
+}
+
+/// The bytes of a word, as [`words`] splits them: ASCII letters and digits
+/// and every byte of a non-ASCII character.
+const WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = c >= 0x80 || (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    t
+};
 
 /// The words of normalised text: runs of ASCII letters and digits and of
 /// non-ASCII characters (letters, in normalised text: its quotes and dashes
@@ -1545,8 +1628,10 @@ impl<'a> LineCursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::{
-        keep_most_severe, merge_overlapping, merge_sorted, name_skeleton, word_starts, words,
+        clause_boundary, clause_bounds, keep_most_severe, merge_overlapping, merge_sorted,
+        name_skeleton, stem, stem_key, stem_keys, word_starts, words, Draft, CLAUSE_WINDOW,
     };
+    use apolint_rules::book::Scope;
     use apolint_rules::book::Severity;
 
     /// What `keep_most_severe` kept before it was one pass: ranked by
@@ -1720,6 +1805,24 @@ mod tests {
     }
 
     #[test]
+    fn stem_keys_of_every_corpus_draft_are_those_of_its_words() {
+        let mut keys = 0;
+        for draft in drafts_and_boundaries() {
+            let text = apolint_rules::normalize::normalize(&draft).text;
+            let chained: Vec<u128> = words(&text).filter_map(stem).filter_map(stem_key).collect();
+            assert_eq!(stem_keys(&text), chained, "{draft:?}");
+            keys += chained.len();
+        }
+        // Words of four characters or more; and the stems of 4-byte
+        // characters, too long for a key, are left out.
+        assert_eq!(
+            stem_keys("abc abcd 😀😀😀😀 😀😀😀😀😀"),
+            [stem_key("abcd").unwrap(), stem_key("😀😀😀😀").unwrap()]
+        );
+        assert!(keys > 10_000, "{keys} keys");
+    }
+
+    #[test]
     fn word_starts_count_across_blocks_and_counter_resets() {
         // Words cut between 32-byte blocks, and counters emptied after
         // 255 blocks, count once.
@@ -1733,7 +1836,88 @@ mod tests {
         }
     }
 
+    /// The repository's corpus drafts, and a line with every kind of
+    /// clause and sentence boundary.
+    fn drafts_and_boundaries() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+        let mut drafts = vec![
+            "Sorry. 1.5 kg! Why? Yes; no, maybe: (now) or - later — soon… end\n\n\
+             - a list\n> quoted\nИзвините, пожалуйста… «вот» 2.0!"
+                .to_owned(),
+        ];
+        for lang in ["en", "ru"] {
+            let dir = root.join(lang).join("drafts");
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                drafts.push(std::fs::read_to_string(e.path()).unwrap());
+            }
+        }
+        assert!(drafts.len() > 100, "{} drafts", drafts.len());
+        drafts
+    }
+
+    #[test]
+    fn clause_bounds_skip_only_bytes_that_bound_nothing() {
+        // The bounds as they were found before bytes were ruled out by
+        // the table: `clause_boundary` asked at every byte.
+        let reference = |draft: &Draft<'_>, pos: usize, scope: Scope| {
+            let text = draft.norm.text.as_str();
+            let pos = pos.min(text.len());
+            let mut start = pos;
+            while start > pos.saturating_sub(CLAUSE_WINDOW)
+                && !clause_boundary(draft, start - 1, scope)
+            {
+                start -= 1;
+            }
+            let mut end = pos;
+            while end < (pos + CLAUSE_WINDOW).min(text.len()) && !clause_boundary(draft, end, scope)
+            {
+                end += 1;
+            }
+            let start = super::floor_char_boundary(text, start);
+            let end = super::floor_char_boundary(text, end);
+            let clause = &text[start..end];
+            let lead = clause.len() - clause.trim_start().len();
+            let trail = clause.len() - clause.trim_end().len();
+            (start + lead, (end - trail).max(start + lead))
+        };
+        let mut boundaries = 0;
+        for input in drafts_and_boundaries() {
+            let extracted = crate::input::extract(&input, crate::InputFormat::sniff(&input));
+            let norm = apolint_rules::normalize::normalize(&extracted.text);
+            let draft = Draft {
+                input: &input,
+                extracted: &extracted,
+                norm: &norm,
+                language: apolint_rules::segment::Language::Mixed,
+                customer_name: None,
+                situation: None,
+            };
+            for pos in (0..=norm.text.len()).filter(|&p| norm.text.is_char_boundary(p)) {
+                for scope in [Scope::Clause, Scope::Sentence] {
+                    assert_eq!(
+                        clause_bounds(&draft, pos, scope),
+                        reference(&draft, pos, scope),
+                        "{pos} {scope:?} in {input:?}"
+                    );
+                }
+            }
+            boundaries += (0..norm.text.len())
+                .filter(|&i| clause_boundary(&draft, i, Scope::Clause))
+                .count();
+        }
+        assert!(boundaries > 3_000, "{boundaries} boundaries");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn stem_keys_are_the_keys_of_the_stems_of_the_words(
+            text in "[a-zA-Z0-9 .,!?\\-\n\t\"'«»ёЁа-яА-Я€😀ß]{0,300}"
+        ) {
+            let chained: Vec<u128> =
+                words(&text).filter_map(stem).filter_map(stem_key).collect();
+            proptest::prop_assert_eq!(stem_keys(&text), chained);
+        }
+
         #[test]
         fn word_starts_count_the_words_that_words_splits(
             text in "[a-zA-Z0-9 .,!?\\-\n\t\"'«»ёЁа-яА-Я€😀]{0,300}"
