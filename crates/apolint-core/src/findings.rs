@@ -909,11 +909,12 @@ fn clause_boundary(draft: &Draft<'_>, i: usize, scope: Scope) -> bool {
 fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) {
     let text = draft.norm.text.as_str();
     let b = text.as_bytes();
-    // Only these bytes can be a boundary: most bytes are ruled out by a
-    // look-up, not a call (a tenth of checking a 1 KB reply, issue #19).
     let pos = pos.min(b.len());
     let lo_limit = pos.saturating_sub(CLAUSE_WINDOW);
     let mut start = pos;
+    // Bytes not in `MAY_BOUND_CLAUSE` are passed over by a look-up, not a
+    // call: calling at every byte was a tenth of checking a 1 KB reply
+    // (issue #19).
     while let Some(i) = start.checked_sub(1).filter(|&i| i >= lo_limit) {
         if MAY_BOUND_CLAUSE[usize::from(b[i])] && clause_boundary(draft, i, scope) {
             break;
@@ -1135,7 +1136,7 @@ impl<'a> SuggestionFit<'a> {
 
 /// The [`stem_key`]s of the stems of the words of normalised text, in
 /// order: `words(text).filter_map(stem).filter_map(stem_key)` in one pass
-/// over its bytes. That chain took char by char, copying each key, was a
+/// over its bytes. That chain, char by char and copying each key, was a
 /// ninth of checking a 1 KB reply (issue #19).
 fn stem_keys(text: &str) -> Vec<u128> {
     let b = text.as_bytes();
@@ -1813,10 +1814,10 @@ mod tests {
             assert_eq!(stem_keys(&text), chained, "{draft:?}");
             keys += chained.len();
         }
-        // Words of four characters or more; and the stems of 4-byte
-        // characters, too long for a key, are left out.
+        // Words of four characters or more; a stem over 16 bytes (five
+        // 4-byte characters, or four and one more byte) is left out.
         assert_eq!(
-            stem_keys("abc abcd 😀😀😀😀 😀😀😀😀😀"),
+            stem_keys("abc abcd 😀😀😀😀 😀😀😀😀😀 😀😀😀😀a"),
             [stem_key("abcd").unwrap(), stem_key("😀😀😀😀").unwrap()]
         );
         assert!(keys > 10_000, "{keys} keys");
@@ -1851,6 +1852,9 @@ mod tests {
                 drafts.push(std::fs::read_to_string(e.path()).unwrap());
             }
         }
+        // A clause longer than the window each way, so that the window's
+        // limits, not the text's ends, stop the walk.
+        drafts.push("word ".repeat(300));
         assert!(drafts.len() > 100, "{} drafts", drafts.len());
         drafts
     }
