@@ -1837,25 +1837,18 @@ mod tests {
         }
     }
 
-    /// The repository's corpus drafts, and a line with every kind of
-    /// clause and sentence boundary.
+    /// Every draft the repository holds, a line with every kind of clause
+    /// and sentence boundary, and a clause longer than the window each
+    /// way (so that the window's limits, not the text's ends, stop the
+    /// walk).
     fn drafts_and_boundaries() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
-        let mut drafts = vec![
+        let mut drafts = crate::test_corpus::all_drafts();
+        drafts.push(
             "Sorry. 1.5 kg! Why? Yes; no, maybe: (now) or - later — soon… end\n\n\
              - a list\n> quoted\nИзвините, пожалуйста… «вот» 2.0!"
                 .to_owned(),
-        ];
-        for lang in ["en", "ru"] {
-            let dir = root.join(lang).join("drafts");
-            for e in std::fs::read_dir(&dir).unwrap().flatten() {
-                drafts.push(std::fs::read_to_string(e.path()).unwrap());
-            }
-        }
-        // A clause longer than the window each way, so that the window's
-        // limits, not the text's ends, stop the walk.
+        );
         drafts.push("word ".repeat(300));
-        assert!(drafts.len() > 100, "{} drafts", drafts.len());
         drafts
     }
 

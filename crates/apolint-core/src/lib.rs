@@ -522,6 +522,45 @@ fn prepare(input: &str, format: InputFormat) -> (input::Extracted, Normalized) {
     (extracted, norm)
 }
 
+/// Drafts for tests that run over everything the repository holds.
+#[cfg(test)]
+pub(crate) mod test_corpus {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    /// Every draft the repository holds: the corpus, its samples, the two
+    /// held-out sets (and `../shared/realworld` when it is there).
+    pub(crate) fn all_drafts() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut drafts = Vec::new();
+        let mut dirs = vec![root.join("corpus"), root.join("corpus-holdout")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "txt" || x == "md") {
+                    drafts.push(std::fs::read_to_string(&p).unwrap());
+                }
+            }
+        }
+        for f in [
+            root.join("holdout-2026-12/en.jsonl"),
+            root.join("holdout-2026-12/ru.jsonl"),
+            root.join("../shared/realworld/en.jsonl"),
+            root.join("../shared/realworld/ru.jsonl"),
+        ] {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            for l in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                drafts.push(v["text"].as_str().unwrap().to_owned());
+            }
+        }
+        assert!(drafts.len() > 700, "{} drafts", drafts.len());
+        drafts
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

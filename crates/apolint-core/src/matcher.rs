@@ -1143,6 +1143,15 @@ impl NeighbourGates {
     /// Bytes of a stored gate: two words, the lexicon, the script.
     const RECORD: usize = 8 + 8 + 4 + 1;
 
+    /// How a gate's script is stored: one byte.
+    fn script_code(script: Script) -> u8 {
+        match script {
+            Script::Cyrillic => 0,
+            Script::Latin => 1,
+            Script::Other => 2,
+        }
+    }
+
     /// The gate of phrase `p` (open and with no lexicon if there is none:
     /// there is no such phrase either).
     #[inline]
@@ -1163,11 +1172,7 @@ impl Serialize for NeighbourGates {
             bytes.extend_from_slice(&g.left.to_le_bytes());
             bytes.extend_from_slice(&g.right.to_le_bytes());
             bytes.extend_from_slice(&g.lexicon.to_le_bytes());
-            bytes.push(match g.first_script {
-                Script::Cyrillic => 0,
-                Script::Latin => 1,
-                Script::Other => 2,
-            });
+            bytes.push(Self::script_code(g.first_script));
         }
         s.serialize_bytes(&bytes)
     }
@@ -1191,12 +1196,10 @@ impl<'de> Deserialize<'de> for NeighbourGates {
                 else {
                     continue;
                 };
-                let first_script = match script {
-                    0 => Script::Cyrillic,
-                    1 => Script::Latin,
-                    2 => Script::Other,
-                    other => return Err(format!("a neighbour gate names script {other}")),
-                };
+                let first_script = [Script::Cyrillic, Script::Latin, Script::Other]
+                    .into_iter()
+                    .find(|&s| Self::script_code(s) == script)
+                    .ok_or_else(|| format!("a neighbour gate names script {script}"))?;
                 gates.push(NeighbourGate {
                     left: u64::from_le_bytes([l0, l1, l2, l3, l4, l5, l6, l7]),
                     right: u64::from_le_bytes([r0, r1, r2, r3, r4, r5, r6, r7]),
@@ -2936,6 +2939,7 @@ fn word_end(text: &str, pos: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_corpus::all_drafts;
 
     /// Bytes written as one byte string, to craft stored forms.
     struct EncodedBytes(Vec<u8>);
@@ -3028,40 +3032,6 @@ mod tests {
                 (line, ids)
             })
             .collect()
-    }
-
-    /// Every draft the repository holds: the corpus, its samples, the two
-    /// held-out sets (and `../shared/realworld` when it is there).
-    fn all_drafts() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut drafts = Vec::new();
-        let mut dirs = vec![root.join("corpus"), root.join("corpus-holdout")];
-        while let Some(d) = dirs.pop() {
-            for e in std::fs::read_dir(&d).unwrap().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    dirs.push(p);
-                } else if p.extension().is_some_and(|x| x == "txt" || x == "md") {
-                    drafts.push(std::fs::read_to_string(&p).unwrap());
-                }
-            }
-        }
-        for f in [
-            root.join("holdout-2026-12/en.jsonl"),
-            root.join("holdout-2026-12/ru.jsonl"),
-            root.join("../shared/realworld/en.jsonl"),
-            root.join("../shared/realworld/ru.jsonl"),
-        ] {
-            let Ok(text) = std::fs::read_to_string(&f) else {
-                continue;
-            };
-            for l in text.lines().filter(|l| !l.trim().is_empty()) {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                drafts.push(v["text"].as_str().unwrap().to_owned());
-            }
-        }
-        assert!(drafts.len() > 700, "{} drafts", drafts.len());
-        drafts
     }
 
     /// The [`TagBudget`] only stops the scan from finding lexicon matches

@@ -42,11 +42,9 @@ impl<'de> Visitor<'de> for Utf8String {
     }
 
     fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<String, E> {
-        match simdutf8::basic::from_utf8(&v) {
-            Ok(_) => String::from_utf8(v)
-                .map_err(|e| E::invalid_value(Unexpected::Bytes(e.as_bytes()), &Utf8String)),
-            Err(_) => Err(E::invalid_value(Unexpected::Bytes(&v), &self)),
-        }
+        // Owned bytes (no stored format here hands them over): checked
+        // once, by `String::from_utf8`, which keeps them.
+        String::from_utf8(v).map_err(|e| E::invalid_value(Unexpected::Bytes(e.as_bytes()), &self))
     }
 }
 
