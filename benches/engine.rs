@@ -187,6 +187,29 @@ fn benches(c: &mut Criterion) {
     }
     s.finish();
 
+    // Rendering a megabyte's findings (the cap's 1,000) for GitHub
+    // annotations, which give each span's end line and column: on one
+    // line, each end looked up from the start of the text was quadratic.
+    let mut one_line = big.replace('\n', " ");
+    let mut cut = one_line.len().min(1 << 20);
+    while !one_line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    one_line.truncate(cut);
+    let report = linter.check(&one_line, &opts);
+    let mut r = c.benchmark_group("render");
+    r.sample_size(20);
+    r.throughput(Throughput::Bytes(one_line.len() as u64));
+    r.bench_function("github_1mb_one_line", |b| {
+        let file = apolint_core::output::FileResult {
+            path: "draft.txt",
+            text: &one_line,
+            report: &report,
+        };
+        b.iter(|| black_box(apolint_core::output::github(black_box(&file))))
+    });
+    r.finish();
+
     let exe = env!("CARGO_BIN_EXE_apolint");
     let mut p = c.benchmark_group("process");
     p.sample_size(50);

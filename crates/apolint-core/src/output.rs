@@ -475,11 +475,15 @@ fn sarif_level(severity: Severity) -> &'static str {
     }
 }
 
-/// Where a span ends: 1-based line and the column just past its last
-/// character (SARIF's exclusive `endColumn`), counted as the span's start
-/// is (Unicode scalar values, a leading BOM not counted).
-fn span_end(text: &str, f: &Finding) -> (usize, usize) {
-    crate::findings::line_col(text, f.span.end.max(f.span.start))
+/// Where each finding's span ends: 1-based line and the column just past
+/// its last character (SARIF's exclusive `endColumn`), counted as the
+/// span's start is (Unicode scalar values, a leading BOM not counted).
+fn span_ends(text: &str, findings: &[Finding]) -> Vec<(usize, usize)> {
+    let ends: Vec<usize> = findings
+        .iter()
+        .map(|f| f.span.end.max(f.span.start))
+        .collect();
+    crate::findings::line_cols(text, &ends)
 }
 
 /// A path as a SARIF `artifactLocation.uri`: a relative reference with
@@ -556,8 +560,8 @@ impl SarifLog {
     pub fn file(&mut self, r: &FileResult<'_>) -> String {
         let uri = path_uri(r.path);
         let mut out = String::new();
-        for f in &r.report.findings {
-            let (end_line, end_column) = span_end(r.text, f);
+        let ends = span_ends(r.text, &r.report.findings);
+        for (f, &(end_line, end_column)) in r.report.findings.iter().zip(&ends) {
             let region = serde_json::json!({
                 "startLine": f.span.line,
                 "startColumn": f.span.column,
@@ -610,13 +614,13 @@ impl SarifLog {
 /// `warning`, and `notice` for `info`.
 pub fn github(r: &FileResult<'_>) -> String {
     let mut out = String::new();
-    for f in &r.report.findings {
+    let ends = span_ends(r.text, &r.report.findings);
+    for (f, &(end_line, end_column)) in r.report.findings.iter().zip(&ends) {
         let level = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let (end_line, end_column) = span_end(r.text, f);
         let mut message = f.message.clone();
         if let Some(fix) = &f.fix {
             message.push_str(&format!(" Fix: replace with «{fix}»."));
