@@ -222,6 +222,43 @@ fn config_is_discovered_upward_and_changes_results() {
     assert!(stdout(&out).contains("\"cliche\""));
 }
 
+/// A single large draft is read while its linter is built on another
+/// thread: the config found upward from its folder is the one used, and
+/// named once.
+#[test]
+fn a_large_single_draft_uses_the_config_found_upward() {
+    let dir = tempdir("config-large");
+    let sub = dir.join("a/b");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[categories]\ndisable = [\"cliche\"]\n\n[[phrase]]\npattern = \"уважаемый клиент\"\ncategory = \"impersonal\"\nmessage = \"Обращайтесь по имени.\"\n",
+    )
+    .expect("write");
+    let paragraph = "Уважаемый клиент, приносим извинения за задержку.\n\n";
+    let draft = paragraph.repeat((300 << 10) / paragraph.len() + 1);
+    assert!(
+        draft.len() >= 300 << 10,
+        "past the size read on two threads"
+    );
+    std::fs::write(sub.join("big.txt"), &draft).expect("write");
+    let out = apolint(&["check", "-v", "--format", "json", "big.txt"], b"", &sub);
+    let text = stdout(&out);
+    assert!(text.contains("custom.phrase.1"), "{}", stderr(&out));
+    assert!(!text.contains("\"cliche\""), "{}", stderr(&out));
+    let said = stderr(&out);
+    let named: Vec<&str> = said.lines().filter(|l| l.contains("big.txt")).collect();
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert!(named[0].contains("apolint.toml"), "{named:?}");
+    let out = apolint(
+        &["check", "--no-config", "--format", "json", "big.txt"],
+        b"",
+        &sub,
+    );
+    assert!(stdout(&out).contains("\"cliche\""));
+    assert!(!stdout(&out).contains("custom.phrase.1"));
+}
+
 #[test]
 fn malformed_rule_file_in_rule_dirs_is_pointed_at() {
     let dir = tempdir("badrules");

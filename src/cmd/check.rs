@@ -203,7 +203,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
         match format {
             Format::Json => super::write_stdout(JsonDocument::START.as_bytes())?,
             Format::Sarif => {
-                let start = sarif.start(linters.0.values().flat_map(|l| l.rules()));
+                let start = sarif.start(linters.by_config.values().flat_map(|l| l.rules()));
                 super::write_stdout(start.as_bytes())?
             }
             _ => {}
@@ -325,7 +325,12 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
 
 /// The linters of a run, one per config file (`None`: the defaults).
 #[derive(Default)]
-struct Linters(HashMap<Option<PathBuf>, Linter>);
+struct Linters {
+    by_config: HashMap<Option<PathBuf>, Linter>,
+    /// A draft whose config was found already (the large file
+    /// [`read_and_load`] built a linter for), and that config.
+    located: Option<(PathBuf, Option<PathBuf>)>,
+}
 
 impl Linters {
     /// Finds the config for a draft at `file` (`None`: stdin), builds its
@@ -338,7 +343,10 @@ impl Linters {
         fail_on: Option<FailOn>,
         name: &str,
     ) -> Result<Option<PathBuf>, Failure> {
-        let key = args.config.locate_for(file)?;
+        let key = match (&self.located, file) {
+            (Some((known, key)), Some(file)) if known == file => key.clone(),
+            _ => args.config.locate_for(file)?,
+        };
         say_config(args, name, &key);
         self.build(args, &key, fail_on)?;
         Ok(key)
@@ -351,24 +359,24 @@ impl Linters {
         key: &Option<PathBuf>,
         fail_on: Option<FailOn>,
     ) -> Result<(), Failure> {
-        if !self.0.contains_key(key) {
+        if !self.by_config.contains_key(key) {
             let mut config = args.config.load_located(key.clone())?;
             if let Some(f) = fail_on {
                 config.fail_on = f;
             }
-            self.0.insert(key.clone(), super::linter(&config)?);
+            self.by_config.insert(key.clone(), super::linter(&config)?);
         }
         Ok(())
     }
 
     fn get(&self, key: &Option<PathBuf>) -> Result<&Linter, Failure> {
-        self.0
+        self.by_config
             .get(key)
             .ok_or_else(|| Failure::Message("internal error: config not loaded".into()))
     }
 
     fn take(&mut self, key: &Option<PathBuf>) -> Result<Linter, Failure> {
-        self.0
+        self.by_config
             .remove(key)
             .ok_or_else(|| Failure::Message("internal error: config not loaded".into()))
     }
@@ -426,7 +434,10 @@ fn read_and_load(
             say_config(args, &file.display().to_string(), &key);
             Err(failure)
         }
-        Some(Ok(linters)) => Ok((sources, linters)),
+        Some(Ok(mut linters)) => {
+            linters.located = Some((file.to_path_buf(), key));
+            Ok((sources, linters))
+        }
         None => Ok((sources, Linters::default())),
     }
 }
