@@ -212,13 +212,20 @@ fn symbol_at(line: &str, i: usize) -> Option<usize> {
 
 /// Tokenizes a line made of printable ASCII, blanks, basic Cyrillic and
 /// plain symbols directly from its bytes, applying the UAX #29 word rules that can occur
-/// there (WB3a/b, WB3d, WB5–WB12); returns `false`, leaving `tokens` to be
-/// cleared, at the first character it does not decide. Normalised drafts
-/// are almost always such lines, and this is several times faster than the
-/// table-driven segmenter; tests check the two give the same tokens.
-fn tokenize_fast(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
+/// there (WB3a/b, WB3d, WB5–WB12). At the first character it does not
+/// decide it stops with that character's offset, the tokens it pushed
+/// before it left in `tokens`. Normalised drafts are almost always such
+/// lines, and this is several times faster than the table-driven
+/// segmenter; tests check the two give the same tokens. `in_quotes` is
+/// whether a `"` before the line's start is open, and is left as the
+/// tokens pushed leave it.
+fn tokenize_fast(
+    line: &str,
+    start: usize,
+    tokens: &mut Vec<Token>,
+    in_quotes: &mut bool,
+) -> Result<(), usize> {
     let b = line.as_bytes();
-    let mut in_quotes = false;
     let mut i = 0;
     while i < b.len() {
         match BYTE_CLASS[b[i] as usize] {
@@ -258,7 +265,7 @@ fn tokenize_fast(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
                         }
                         Byte::Lead => {
                             if !cyrillic_at(b, i) {
-                                return false;
+                                return Err(i);
                             }
                             letter = true;
                             i += 2;
@@ -271,7 +278,7 @@ fn tokenize_fast(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
                                 Byte::Letter => letter && mid != Byte::MidNum,
                                 Byte::Lead => {
                                     if !cyrillic_at(b, i + 1) {
-                                        return false;
+                                        return Err(i + 1);
                                     }
                                     letter && mid != Byte::MidNum
                                 }
@@ -284,7 +291,7 @@ fn tokenize_fast(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
                             i += 1;
                         }
                         Byte::Defer if b[i] >= 0x80 && symbol_at(line, i).is_some() => break,
-                        Byte::Defer => return false,
+                        Byte::Defer => return Err(i),
                         Byte::Blank | Byte::Punct => break,
                     }
                 }
@@ -292,42 +299,98 @@ fn tokenize_fast(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
                     start: (start + from) as u32,
                     end: (start + i) as u32,
                     kind: TokenKind::Word,
-                    in_quotes,
+                    in_quotes: *in_quotes,
                     script,
                 });
             }
             Byte::MidLetter | Byte::MidNumLet | Byte::MidNum | Byte::Punct => {
                 let c = b[i];
                 if c == b'"' {
-                    in_quotes = !in_quotes;
+                    *in_quotes = !*in_quotes;
                 }
                 let s = (start + i) as u32;
                 tokens.push(Token {
                     start: s,
                     end: s + 1,
                     kind: TokenKind::Punct,
-                    in_quotes: in_quotes && c != b'"',
+                    in_quotes: *in_quotes && c != b'"',
                     script: Script::Other,
                 });
                 i += 1;
             }
             Byte::Defer => {
                 let Some(len) = symbol_at(line, i) else {
-                    return false;
+                    return Err(i);
                 };
                 let s = (start + i) as u32;
                 tokens.push(Token {
                     start: s,
                     end: s + len as u32,
                     kind: TokenKind::Punct,
-                    in_quotes,
+                    in_quotes: *in_quotes,
                     script: Script::Other,
                 });
                 i += len;
             }
         }
     }
-    true
+    Ok(())
+}
+
+/// Tokenizes `line` with [`tokenize_fast`], handing only the stretch
+/// around each character it does not decide to the UAX #29 segmenter:
+/// from the last [`restarts_segmenting`] point before it to the first
+/// after it. Sent whole to the segmenter, a paragraph with one accented
+/// letter or emoji sequence was tokenized several times slower, and a
+/// megabyte on one line three times slower than on many (issue #19).
+/// Returns whether the fast tokenizer decided all of it (then every word
+/// token is at word edges).
+fn tokenize_mixed(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
+    let b = line.as_bytes();
+    let mut in_quotes = false;
+    let mut from = 0;
+    let mut all_fast = true;
+    while from < b.len() {
+        let Err(stop) = tokenize_fast(&line[from..], start + from, tokens, &mut in_quotes) else {
+            break;
+        };
+        all_fast = false;
+        let stop = from + stop;
+        let back = (from + 1..=stop)
+            .rev()
+            .find(|&i| restarts_segmenting(b, i))
+            .unwrap_or(from);
+        // The fast tokens from there on are redone; each `"` among them
+        // had toggled the quotes.
+        while let Some(t) = tokens.last().filter(|t| t.start as usize >= start + back) {
+            if t.kind == TokenKind::Punct && b[t.start as usize - start] == b'"' {
+                in_quotes = !in_quotes;
+            }
+            tokens.pop();
+        }
+        let ahead = (stop + 1..b.len())
+            .find(|&i| restarts_segmenting(b, i))
+            .unwrap_or(b.len());
+        for (off, seg) in line[back..ahead].split_word_bound_indices() {
+            push_segment(tokens, &mut in_quotes, start + back, off, seg);
+        }
+        from = ahead;
+    }
+    all_fast
+}
+
+/// Whether UAX #29 breaks words at byte `i` of `b` whatever comes before
+/// the blank at `i - 1`: a space, tab or line feed followed by an ASCII
+/// character that is no blank, or by a basic Cyrillic letter. No word
+/// rule joins a blank (WB3d's space × space aside) to such a character or
+/// looks past the blank (WB4 attaches only extending marks, which these
+/// are not), so the text after `i` is segmented as if it began there.
+fn restarts_segmenting(b: &[u8], i: usize) -> bool {
+    let (Some(&before), Some(&at)) = (i.checked_sub(1).and_then(|j| b.get(j)), b.get(i)) else {
+        return false;
+    };
+    matches!(before, b' ' | b'\t' | b'\n')
+        && ((at.is_ascii() && !at.is_ascii_whitespace()) || cyrillic_at(b, i))
 }
 
 /// A tokenized line of the normalised text.
@@ -362,17 +425,13 @@ impl Line {
     pub fn retokenize(&mut self, norm: &str, start: usize, end: usize) {
         let mut tokens = std::mem::take(&mut self.tokens);
         tokens.clear();
-        *self = if tokenize_fast(&norm[start..end], start, &mut tokens) {
-            Line {
-                start,
-                end,
-                tokens,
-                words_at_edges: true,
-                last_sentence: Default::default(),
-            }
-        } else {
-            tokens.clear();
-            Self::tokenize_general(norm, start, end, tokens)
+        let words_at_edges = tokenize_mixed(&norm[start..end], start, &mut tokens);
+        *self = Line {
+            start,
+            end,
+            tokens,
+            words_at_edges,
+            last_sentence: Default::default(),
         };
     }
 
@@ -658,6 +717,47 @@ mod tests {
                 }
             }
             strings = next;
+        }
+    }
+
+    /// Lines the fast tokenizer stops in: only the stretch around each
+    /// undecided character goes to the segmenter, and the tokens (quotes
+    /// included) are still UAX #29's.
+    #[test]
+    fn undecided_characters_are_segmented_in_place() {
+        for line in [
+            "café au lait, \"déjà vu\" — we're sorry",
+            "мы же \"ёлка ѣ\" и снова \"мы\" café",
+            "a\u{301}b c👍🏻d e 🇷🇺🇷🇺🇷 f\u{200d}g \"h\"",
+            "ѣ at the start, then plain words and \"quotes\"",
+            "plain words, then one at the end: naïve",
+            "x\n\u{301}y z \t\u{200b}w \r\né",
+        ] {
+            let (fast, reference) = tokens_both_ways(line);
+            assert_eq!(fast, reference, "{line:?}");
+        }
+        // One rare character in a long paragraph: the words far from it
+        // are the fast tokenizer's, and there are as many as UAX #29 finds.
+        let long = format!(
+            "{} naïve {}",
+            "we are sorry ".repeat(500),
+            "мы же ".repeat(500)
+        );
+        let line = Line::tokenize(&long, 0, long.len());
+        assert!(!line.words_at_edges);
+        assert_eq!(
+            line.tokens,
+            Line::tokenize_uax29(&long, 0, long.len()).tokens
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tokens_are_uax29_tokens_with_characters_the_fast_path_defers(
+            line in "[a-z7я ,.:'\"\n\t\rёѣéß😀👍🏻\u{301}\u{200d}\u{200b}🇷🇺№-]{0,80}"
+        ) {
+            let (fast, reference) = tokens_both_ways(&line);
+            proptest::prop_assert_eq!(fast, reference);
         }
     }
 
