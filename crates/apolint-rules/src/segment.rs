@@ -732,9 +732,25 @@ mod tests {
             "ѣ at the start, then plain words and \"quotes\"",
             "plain words, then one at the end: naïve",
             "x\n\u{301}y z \t\u{200b}w \r\né",
+            // A deferred ASCII byte, controls, a vertical tab, no-break and
+            // ideographic spaces, a quote inside a Hebrew word, a space
+            // followed by a combining mark.
+            "a _b \u{b}c",
+            "x \u{0}y é \u{7f}",
+            "\"q\" א\"ב \"r\"",
+            "a \u{3000}\u{301}b c",
+            "é  \t\u{301} \"z\"",
+            "a\u{a0}b \u{85}c カabc é",
         ] {
             let (fast, reference) = tokens_both_ways(line);
             assert_eq!(fast, reference, "{line:?}");
+            // The same line after another, as paragraphs are tokenized.
+            let after = format!("x\n{line}");
+            assert_eq!(
+                Line::tokenize(&after, 2, after.len()).tokens,
+                Line::tokenize_uax29(&after, 2, after.len()).tokens,
+                "{line:?}"
+            );
         }
         // One rare character in a long paragraph: the words far from it
         // are the fast tokenizer's, and there are as many as UAX #29 finds.
@@ -754,10 +770,17 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn tokens_are_uax29_tokens_with_characters_the_fast_path_defers(
-            line in "[a-z7я ,.:'\"\n\t\rёѣéß😀👍🏻\u{301}\u{200d}\u{200b}🇷🇺№-]{0,80}"
+            line in "[a-z7я ,.:'\"\n\t\rёѣéß😀👍🏻\u{301}\u{200d}\u{200b}🇷🇺№_\u{b}\u{a0}\u{3000}א-]{0,80}"
         ) {
-            let (fast, reference) = tokens_both_ways(&line);
-            proptest::prop_assert_eq!(fast, reference);
+            // Tokenized where it stands after another line, as paragraphs are.
+            let text = format!("x\n{line}");
+            let mixed = Line::tokenize(&text, 2, text.len());
+            let reference = Line::tokenize_uax29(&text, 2, text.len());
+            proptest::prop_assert_eq!(&mixed.tokens, &reference.tokens);
+            // Word edges are promised only when the fast path decided all.
+            let mut fast = Vec::new();
+            let all_fast = tokenize_fast(&line, 2, &mut fast, &mut false).is_ok();
+            proptest::prop_assert_eq!(mixed.words_at_edges, all_fast);
         }
     }
 
