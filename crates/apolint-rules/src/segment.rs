@@ -689,6 +689,19 @@ mod tests {
         }
     }
 
+    /// `line`'s tokens are UAX #29's, alone and after another line (as
+    /// the scan tokenizes paragraphs, where they stand).
+    fn assert_tokens_are_uax29s(line: &str) {
+        let (fast, reference) = tokens_both_ways(line);
+        assert_eq!(fast, reference, "{line:?}");
+        let after = format!("x\n{line}");
+        assert_eq!(
+            Line::tokenize(&after, 2, after.len()).tokens,
+            Line::tokenize_uax29(&after, 2, after.len()).tokens,
+            "{line:?} after a line"
+        );
+    }
+
     fn tokens_both_ways(line: &str) -> (Vec<Token>, Vec<Token>) {
         (
             Line::tokenize(line, 0, line.len()).tokens,
@@ -742,15 +755,7 @@ mod tests {
             "é  \t\u{301} \"z\"",
             "a\u{a0}b \u{85}c カabc é",
         ] {
-            let (fast, reference) = tokens_both_ways(line);
-            assert_eq!(fast, reference, "{line:?}");
-            // The same line after another, as paragraphs are tokenized.
-            let after = format!("x\n{line}");
-            assert_eq!(
-                Line::tokenize(&after, 2, after.len()).tokens,
-                Line::tokenize_uax29(&after, 2, after.len()).tokens,
-                "{line:?}"
-            );
+            assert_tokens_are_uax29s(line);
         }
         // One rare character in a long paragraph: the words far from it
         // are the fast tokenizer's, and there are as many as UAX #29 finds.
@@ -793,8 +798,7 @@ mod tests {
             "👍🏻 🇷🇺 ❤️ 👨‍👩‍👧",
             "Здравствуйте, Анна!\r",
         ] {
-            let (fast, reference) = tokens_both_ways(line);
-            assert_eq!(fast, reference, "{line:?}");
+            assert_tokens_are_uax29s(line);
         }
         // Every plain symbol, next to letters, digits, punctuation and itself.
         for c in (0..0x20000)
