@@ -204,15 +204,99 @@ impl<'a> FileJson<'a> {
     }
 }
 
+/// From this many findings on, [`human`] draws them on two threads: a
+/// finding's report is ~90 K instructions, so a thousand (a megabyte's
+/// cap) were ~13 ms on one thread after the check (issue #19), while a
+/// thread's start is tens of microseconds.
+const PARALLEL_RENDER_FINDINGS: usize = 64;
+
+/// What [`human`] draws each finding from: the file, its line starts,
+/// and ariadne's line index of it, built on first use and shared.
+struct HumanPage<'r, 'a> {
+    result: &'r FileResult<'a>,
+    color: bool,
+    line_starts: Vec<usize>,
+    /// Bytes of a leading byte-order mark, cut off what is shown.
+    bom: usize,
+    source: std::sync::OnceLock<Source<&'a str>>,
+}
+
+impl HumanPage<'_, '_> {
+    /// `findings` drawn one after another.
+    fn render(&self, findings: &[Finding]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let (result, color, bom) = (self.result, self.color, self.bom);
+        let id = result.path;
+        for f in findings {
+            if let Some(excerpt) = long_line_excerpt(result.text, &self.line_starts, f) {
+                // ariadne prints the whole line; on a megabyte-long line that
+                // would repeat the megabyte per finding.
+                out.extend_from_slice(one_line(result.path, f).as_bytes());
+                out.extend_from_slice(format!("\n  | {excerpt}\n").as_bytes());
+                continue;
+            }
+            // One vocabulary: the severity's name in the contract (`info`),
+            // not ariadne's "Advice".
+            let kind = match f.severity {
+                Severity::Error => ReportKind::Error,
+                Severity::Warning => ReportKind::Warning,
+                Severity::Info => ReportKind::Custom("Info", Color::Cyan),
+            };
+            let color_of = match f.severity {
+                Severity::Error => Color::Red,
+                Severity::Warning => Color::Yellow,
+                Severity::Info => Color::Cyan,
+            };
+            let range =
+                f.span.start.saturating_sub(bom)..f.span.end.max(f.span.start).saturating_sub(bom);
+            let mut report = AReport::build(kind, (id, range.clone()))
+                .with_config(
+                    Config::default()
+                        .with_color(color)
+                        .with_index_type(IndexType::Byte),
+                )
+                .with_code(&f.rule)
+                .with_message(format!("{} [{}]", f.message, f.category))
+                .with_label(
+                    Label::new((id, range))
+                        .with_message(f.category.name())
+                        .with_color(color_of),
+                );
+            if let Some(fix) = &f.fix {
+                let shown = if fix.is_empty() { "(delete)" } else { fix };
+                report = report.with_help(format!("fix: replace with «{shown}»"));
+            } else if let Some(s) = f.suggestions.first() {
+                report = report.with_help(format!("{} {s}", example_label(result.report.language)));
+            }
+            // Writing into a Vec cannot fail for I/O reasons; a rendering
+            // failure falls back to the one-line form.
+            let source = self
+                .source
+                .get_or_init(|| Source::from(&result.text[bom..]));
+            let mut one = Vec::new();
+            if report.finish().write((id, source), &mut one).is_err() {
+                out.extend_from_slice(one_line(result.path, f).as_bytes());
+                out.push(b'\n');
+            } else if color {
+                out.append(&mut one);
+            } else {
+                // ariadne paints a custom kind ("Info") whatever its colour
+                // setting: without colour, its SGR sequences are dropped.
+                out.extend_from_slice(&strip_sgr(&one));
+            }
+        }
+        out
+    }
+}
+
 /// Human-readable findings for one file: each finding with its line of the
 /// draft, the span underlined, the message and the first suggestion.
 ///
 /// Linear in the draft: its line index (ariadne's [`Source`]) is built once
 /// and shared by every finding's report. Built per finding, it made a
-/// megabyte with a thousand findings take ten seconds (issue #19).
+/// megabyte with a thousand findings take ten seconds (issue #19). Many
+/// findings are drawn on two threads.
 pub fn human(result: &FileResult<'_>, color: bool) -> String {
-    let mut out = Vec::new();
-    let id = result.path;
     let line_starts: Vec<usize> = std::iter::once(0)
         .chain(memchr::memchr_iter(b'\n', result.text.as_bytes()).map(|i| i + 1))
         .collect();
@@ -223,70 +307,32 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
     } else {
         0
     };
-    let shown = &result.text[bom..];
-    let mut source: Option<Source<&str>> = None;
-    for f in &result.report.findings {
-        if let Some(excerpt) = long_line_excerpt(result.text, &line_starts, f) {
-            // ariadne prints the whole line; on a megabyte-long line that
-            // would repeat the megabyte per finding.
-            out.extend_from_slice(one_line(result.path, f).as_bytes());
-            out.extend_from_slice(format!("\n  | {excerpt}\n").as_bytes());
-            continue;
-        }
-        // One vocabulary: the severity's name in the contract (`info`),
-        // not ariadne's "Advice".
-        let kind = match f.severity {
-            Severity::Error => ReportKind::Error,
-            Severity::Warning => ReportKind::Warning,
-            Severity::Info => ReportKind::Custom("Info", Color::Cyan),
-        };
-        let color_of = match f.severity {
-            Severity::Error => Color::Red,
-            Severity::Warning => Color::Yellow,
-            Severity::Info => Color::Cyan,
-        };
-        let range =
-            f.span.start.saturating_sub(bom)..f.span.end.max(f.span.start).saturating_sub(bom);
-        let mut report = AReport::build(kind, (id, range.clone()))
-            .with_config(
-                Config::default()
-                    .with_color(color)
-                    .with_index_type(IndexType::Byte),
-            )
-            .with_code(&f.rule)
-            .with_message(format!("{} [{}]", f.message, f.category))
-            .with_label(
-                Label::new((id, range))
-                    .with_message(f.category.name())
-                    .with_color(color_of),
-            );
-        if let Some(fix) = &f.fix {
-            let shown = if fix.is_empty() { "(delete)" } else { fix };
-            report = report.with_help(format!("fix: replace with «{shown}»"));
-        } else if let Some(s) = f.suggestions.first() {
-            report = report.with_help(format!("{} {s}", example_label(result.report.language)));
-        }
-        // Writing into a Vec cannot fail for I/O reasons; a rendering
-        // failure falls back to the one-line form.
-        let mut one = Vec::new();
-        if report
-            .finish()
-            .write(
-                (id, &*source.get_or_insert_with(|| Source::from(shown))),
-                &mut one,
-            )
-            .is_err()
-        {
-            out.extend_from_slice(one_line(result.path, f).as_bytes());
-            out.push(b'\n');
-        } else if color {
-            out.append(&mut one);
-        } else {
-            // ariadne paints a custom kind ("Info") whatever its colour
-            // setting: without colour, its SGR sequences are dropped.
-            out.extend_from_slice(&strip_sgr(&one));
-        }
-    }
+    let page = HumanPage {
+        result,
+        color,
+        line_starts,
+        bom,
+        source: std::sync::OnceLock::new(),
+    };
+    let findings = &result.report.findings;
+    let mut out = if findings.len() >= PARALLEL_RENDER_FINDINGS {
+        // Each finding is drawn on its own, so halves can be drawn on
+        // two threads and joined in order.
+        let (first, second) = findings.split_at(findings.len() / 2);
+        std::thread::scope(|scope| {
+            let later = std::thread::Builder::new().spawn_scoped(scope, || page.render(second));
+            let mut out = page.render(first);
+            match later.map(|thread| thread.join()) {
+                Ok(Ok(mut rest)) => out.append(&mut rest),
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                // No thread to be had: drawn here instead.
+                Err(_) => out.append(&mut page.render(second)),
+            }
+            out
+        })
+    } else {
+        page.render(findings)
+    };
     if result.report.omitted > 0 {
         out.extend_from_slice(
             format!(
@@ -808,6 +854,52 @@ mod tests {
                 color || whole.contains(" 3 │ "),
                 "a finding over lines 2-3: {whole}"
             );
+        }
+    }
+
+    /// Past [`PARALLEL_RENDER_FINDINGS`], findings are drawn on two
+    /// threads: the output is still each finding's report in order.
+    #[test]
+    fn many_findings_drawn_on_two_threads_read_as_one_by_one() {
+        let linter = Linter::builtin().unwrap();
+        let paragraph = "Мы же вас предупреждали!!! We apologize for any inconvenience.\n\n";
+        let text = format!("\u{feff}{}", paragraph.repeat(60));
+        let report = Report {
+            structure: None,
+            ..linter.check(&text, &CheckOptions::default())
+        };
+        assert!(
+            report.findings.len() >= 2 * PARALLEL_RENDER_FINDINGS,
+            "{} findings",
+            report.findings.len()
+        );
+        for color in [false, true] {
+            fn file<'a>(text: &'a str, report: &'a Report) -> FileResult<'a> {
+                FileResult {
+                    path: "d.txt",
+                    text,
+                    report,
+                }
+            }
+            let whole = human(&file(&text, &report), color);
+            let one_by_one: String = report
+                .findings
+                .iter()
+                .map(|f| {
+                    let single = Report {
+                        findings: vec![f.clone()],
+                        omitted: 0,
+                        ..report.clone()
+                    };
+                    human(&file(&text, &single), color)
+                })
+                .collect();
+            let none = Report {
+                findings: Vec::new(),
+                ..report.clone()
+            };
+            let omitted = human(&file(&text, &none), color);
+            assert_eq!(whole, format!("{one_by_one}{omitted}"));
         }
     }
 
