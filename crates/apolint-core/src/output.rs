@@ -831,25 +831,7 @@ mod tests {
             );
             // One finding at a time: each call indexes the whole draft
             // itself, as every finding did before the index was shared.
-            let one_by_one: String = report
-                .findings
-                .iter()
-                .map(|f| {
-                    let single = Report {
-                        findings: vec![f.clone()],
-                        ..report.clone()
-                    };
-                    human(
-                        &FileResult {
-                            path: "d.txt",
-                            text: &text,
-                            report: &single,
-                        },
-                        color,
-                    )
-                })
-                .collect();
-            assert_eq!(whole, one_by_one);
+            assert_eq!(whole, human_one_by_one(&text, &report, color));
             assert!(
                 color || whole.contains(" 3 │ "),
                 "a finding over lines 2-3: {whole}"
@@ -874,33 +856,40 @@ mod tests {
             report.findings.len()
         );
         for color in [false, true] {
-            fn file<'a>(text: &'a str, report: &'a Report) -> FileResult<'a> {
-                FileResult {
-                    path: "d.txt",
-                    text,
-                    report,
-                }
-            }
             let whole = human(&file(&text, &report), color);
-            let one_by_one: String = report
-                .findings
-                .iter()
-                .map(|f| {
-                    let single = Report {
-                        findings: vec![f.clone()],
-                        omitted: 0,
-                        ..report.clone()
-                    };
-                    human(&file(&text, &single), color)
-                })
-                .collect();
             let none = Report {
                 findings: Vec::new(),
                 ..report.clone()
             };
             let omitted = human(&file(&text, &none), color);
+            let one_by_one = human_one_by_one(&text, &report, color);
             assert_eq!(whole, format!("{one_by_one}{omitted}"));
         }
+    }
+
+    fn file<'a>(text: &'a str, report: &'a Report) -> FileResult<'a> {
+        FileResult {
+            path: "d.txt",
+            text,
+            report,
+        }
+    }
+
+    /// `report`'s findings drawn by [`human`] one at a time (no line of
+    /// omitted findings), concatenated.
+    fn human_one_by_one(text: &str, report: &Report, color: bool) -> String {
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                let single = Report {
+                    findings: vec![f.clone()],
+                    omitted: 0,
+                    ..report.clone()
+                };
+                human(&file(text, &single), color)
+            })
+            .collect()
     }
 
     #[test]
