@@ -173,11 +173,7 @@ fn benches(c: &mut Criterion) {
                 text.push_str(source);
                 text.push('\n');
             }
-            let mut cut = size;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
+            truncate_at_char(&mut text, size);
             s.throughput(Throughput::Bytes(text.len() as u64));
             s.sample_size(if size > 1 << 20 { 10 } else { 30 });
             s.bench_function(format!("{kind}_{name}"), |b| {
@@ -191,11 +187,7 @@ fn benches(c: &mut Criterion) {
     // annotations, which give each span's end line and column: on one
     // line, each end looked up from the start of the text was quadratic.
     let mut one_line = big.replace('\n', " ");
-    let mut cut = one_line.len().min(1 << 20);
-    while !one_line.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    one_line.truncate(cut);
+    truncate_at_char(&mut one_line, 1 << 20);
     let report = linter.check(&one_line, &opts);
     let mut r = c.benchmark_group("render");
     r.sample_size(20);
@@ -230,6 +222,15 @@ fn benches(c: &mut Criterion) {
         })
     });
     p.finish();
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate_at_char(text: &mut String, max: usize) {
+    let mut cut = max.min(text.len());
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
 }
 
 criterion_group!(engine, benches);

@@ -192,9 +192,11 @@ fn malformed_config_is_pointed_at_with_exit_2() {
     assert!(stderr(&out).contains("apolint.toml:1:"), "{}", stderr(&out));
 }
 
-#[test]
-fn config_is_discovered_upward_and_changes_results() {
-    let dir = tempdir("config");
+/// A fresh folder `a/b` under an apolint.toml that turns clichés and
+/// shouting off and adds a phrase rule (`custom.phrase.1`): the folder
+/// and its path (the folder is removed when dropped).
+fn folder_under_team_config(name: &str) -> (temp::TempDir, std::path::PathBuf) {
+    let dir = tempdir(name);
     let sub = dir.join("a/b");
     std::fs::create_dir_all(&sub).expect("mkdir");
     std::fs::write(
@@ -202,6 +204,12 @@ fn config_is_discovered_upward_and_changes_results() {
         "[categories]\ndisable = [\"cliche\", \"shouting\"]\n\n[[phrase]]\npattern = \"уважаемый клиент\"\ncategory = \"impersonal\"\nmessage = \"Обращайтесь по имени.\"\n",
     )
     .expect("write");
+    (dir, sub)
+}
+
+#[test]
+fn config_is_discovered_upward_and_changes_results() {
+    let (_dir, sub) = folder_under_team_config("config");
     let out = apolint(
         &["check", "--format", "json", "-"],
         "Уважаемый клиент, приносим извинения!!!".as_bytes(),
@@ -227,14 +235,7 @@ fn config_is_discovered_upward_and_changes_results() {
 /// named once.
 #[test]
 fn a_large_single_draft_uses_the_config_found_upward() {
-    let dir = tempdir("config-large");
-    let sub = dir.join("a/b");
-    std::fs::create_dir_all(&sub).expect("mkdir");
-    std::fs::write(
-        dir.join("apolint.toml"),
-        "[categories]\ndisable = [\"cliche\"]\n\n[[phrase]]\npattern = \"уважаемый клиент\"\ncategory = \"impersonal\"\nmessage = \"Обращайтесь по имени.\"\n",
-    )
-    .expect("write");
+    let (_dir, sub) = folder_under_team_config("config-large");
     let paragraph = "Уважаемый клиент, приносим извинения за задержку.\n\n";
     let draft = paragraph.repeat((300 << 10) / paragraph.len() + 1);
     assert!(

@@ -1207,12 +1207,10 @@ fn words(norm: &str) -> impl Iterator<Item = &str> {
 }
 
 /// How many words a normalised text has, as [`words`] splits them (ASCII
-/// punctuation and spaces between), counted over bytes.
-///
-/// Counted 32 pairs of bytes at a time into per-lane byte counters, which
-/// the compiler turns into vector instructions: byte by byte it was 11.8 M
-/// instructions for a megabyte, now 2.3 M, on the thread every other one
-/// waits for (issue #19).
+/// punctuation and spaces between), counted over bytes: the bytes of a
+/// word whose byte before is none (byte by byte it was 11.8 M
+/// instructions for a megabyte, counted by [`count_pairs`] 2.3 M, on the
+/// thread every other one waits for; issue #19).
 fn word_starts(text: &[u8]) -> usize {
     /// 1 for a byte of a word (a letter, a digit, any non-ASCII byte).
     #[inline(always)]
@@ -1221,47 +1219,35 @@ fn word_starts(text: &[u8]) -> usize {
         let digit = b.wrapping_sub(b'0') < 10;
         u8::from((b >= 0x80) | letter | digit)
     }
-    const LANES: usize = 32;
     let Some(&first) = text.first() else {
         return 0;
     };
-    let mut count = usize::from(word(first));
     // Each byte after the first with the byte before it.
     let (before, after) = (&text[..text.len() - 1], &text[1..]);
-    let (mut after, mut before) = (after.chunks_exact(LANES), before.chunks_exact(LANES));
-    let mut lanes = [0u8; LANES];
-    let mut blocks = 0;
-    for (a, p) in (&mut after).zip(&mut before) {
-        for i in 0..LANES {
-            lanes[i] += word(a[i]) & !word(p[i]) & 1;
-        }
-        blocks += 1;
-        // A lane counts at most one per block: emptied before it overflows.
-        if blocks == u8::MAX {
-            count += lanes.iter().map(|&l| usize::from(l)).sum::<usize>();
-            lanes = [0; LANES];
-            blocks = 0;
-        }
-    }
-    count += lanes.iter().map(|&l| usize::from(l)).sum::<usize>();
-    let rest = after.remainder().iter().zip(before.remainder());
-    count + rest.filter(|&(&a, &p)| word(a) & !word(p) & 1 == 1).count()
+    usize::from(word(first)) + count_pairs(after, before, |a, p| word(a) & !word(p) & 1)
 }
 
-/// How many bytes of `bytes` `pred` holds for, counted 32 bytes at a time
-/// into per-lane byte counters, which the compiler turns into vector
-/// instructions: a byte at a time, the columns of a 1 KB reply's findings
-/// were 3% of its check (issue #19).
+/// How many bytes of `bytes` `pred` holds for ([`count_pairs`]): a byte
+/// at a time, the columns of a 1 KB reply's findings were 3% of its check
+/// (issue #19).
 #[inline(always)]
 fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
+    count_pairs(bytes, bytes, |b, _| u8::from(pred(b)))
+}
+
+/// How many `i` `pred(a[i], b[i])` (0 or 1) counts, over the length of the
+/// shorter, summed 32 at a time into per-lane byte counters, which the
+/// compiler turns into vector instructions.
+#[inline(always)]
+fn count_pairs(a: &[u8], b: &[u8], pred: impl Fn(u8, u8) -> u8) -> usize {
     const LANES: usize = 32;
     let sum = |lanes: &[u8; LANES]| lanes.iter().map(|&l| usize::from(l)).sum::<usize>();
-    let mut blocks = bytes.chunks_exact(LANES);
+    let (mut a_blocks, mut b_blocks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let mut lanes = [0u8; LANES];
     let (mut count, mut filled) = (0, 0u8);
-    for block in &mut blocks {
+    for (x, y) in (&mut a_blocks).zip(&mut b_blocks) {
         for i in 0..LANES {
-            lanes[i] += u8::from(pred(block[i]));
+            lanes[i] += pred(x[i], y[i]);
         }
         filled += 1;
         // A lane counts at most one per block: emptied before it overflows.
@@ -1271,7 +1257,8 @@ fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
             filled = 0;
         }
     }
-    count + sum(&lanes) + blocks.remainder().iter().filter(|&&b| pred(b)).count()
+    let rest = a_blocks.remainder().iter().zip(b_blocks.remainder());
+    count + sum(&lanes) + rest.map(|(&x, &y)| usize::from(pred(x, y))).sum::<usize>()
 }
 
 /// A stem's bytes as one comparable number (stems of up to 16 bytes: five

@@ -371,12 +371,21 @@ fn tokenize_mixed(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
         let ahead = (stop + 1..b.len())
             .find(|&i| restarts_segmenting(b, i))
             .unwrap_or(b.len());
-        for (off, seg) in line[back..ahead].split_word_bound_indices() {
-            push_segment(tokens, &mut in_quotes, start + back, off, seg);
-        }
+        tokenize_uax29_into(&line[back..ahead], start + back, tokens, &mut in_quotes);
         from = ahead;
     }
     all_fast
+}
+
+/// Pushes the tokens of `text`, which starts at offset `start`, as the
+/// UAX #29 segmenter splits it; `in_quotes` as [`tokenize_fast`]'s.
+/// Out of line: the fast path's callers stay as they were compiled
+/// before it was shared (inlined, it cost the 1 MB check 0.2%).
+#[inline(never)]
+fn tokenize_uax29_into(text: &str, start: usize, tokens: &mut Vec<Token>, in_quotes: &mut bool) {
+    for (off, seg) in text.split_word_bound_indices() {
+        push_segment(tokens, in_quotes, start, off, seg);
+    }
 }
 
 /// Whether UAX #29 breaks words at byte `i` of `b` whatever comes before
@@ -435,17 +444,11 @@ impl Line {
         };
     }
 
-    /// Tokenizes with the UAX #29 tables: the reference the fast path is
-    /// tested against, and the path for lines it does not decide.
+    /// Tokenizes the whole line with the UAX #29 tables: the reference
+    /// the fast path is tested against.
     pub fn tokenize_uax29(norm: &str, start: usize, end: usize) -> Line {
-        Self::tokenize_general(norm, start, end, Vec::new())
-    }
-
-    fn tokenize_general(norm: &str, start: usize, end: usize, mut tokens: Vec<Token>) -> Line {
-        let mut in_quotes = false;
-        for (off, seg) in norm[start..end].split_word_bound_indices() {
-            push_segment(&mut tokens, &mut in_quotes, start, off, seg);
-        }
+        let mut tokens = Vec::new();
+        tokenize_uax29_into(&norm[start..end], start, &mut tokens, &mut false);
         Line {
             start,
             end,
