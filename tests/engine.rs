@@ -45,7 +45,7 @@ fn assert_quiet(text: &str, cat: &str) {
 fn summary<'a>(text: &'a str, r: &Report) -> Vec<(String, &'a str)> {
     r.findings
         .iter()
-        .map(|f| (f.rule.clone(), &text[f.span.start..f.span.end]))
+        .map(|f| (f.rule.to_string(), &text[f.span.start..f.span.end]))
         .collect()
 }
 
@@ -735,7 +735,7 @@ quiet = ["It failed, said the courier."]
                 std::iter::once(&f.rule)
                     .chain(&f.also)
                     .filter(|r| r.starts_with("team."))
-                    .map(move |r| (r.clone(), span.clone()))
+                    .map(move |r| (r.to_string(), span.clone()))
             })
             .collect()
     };

@@ -333,7 +333,7 @@ fn phrase_findings(text: &str, shift: usize) -> Vec<(String, usize, usize)> {
                 .iter()
                 .any(|r| r.id == f.rule && !r.kind.is_document_level())
         })
-        .map(|f| (f.rule, f.span.start + shift, f.span.end + shift))
+        .map(|f| (f.rule.into(), f.span.start + shift, f.span.end + shift))
         .collect()
 }
 

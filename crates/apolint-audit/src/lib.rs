@@ -1244,15 +1244,15 @@ impl Summary {
             }
             // Looked up before inserting: the key is cloned only once per
             // rule, not once per finding.
-            match self.by_rule.get_mut(&f.rule) {
+            match self.by_rule.get_mut(f.rule.as_str()) {
                 Some(rs) => rs.count += 1,
                 None => {
                     self.by_rule.insert(
-                        f.rule.clone(),
+                        f.rule.to_string(),
                         RuleStat {
                             count: 1,
                             category: cat,
-                            message: f.message.clone(),
+                            message: f.message.to_string(),
                         },
                     );
                 }
@@ -1260,10 +1260,13 @@ impl Summary {
             if !whole_draft(f.category) {
                 let phrase = r.text.get(f.span.start..f.span.end).unwrap_or("").trim();
                 if !phrase.is_empty() && phrase.len() <= 120 {
-                    let key = (f.rule.clone(), apolint_core::rules::book::fix_key(phrase));
+                    let key = (
+                        f.rule.to_string(),
+                        apolint_core::rules::book::fix_key(phrase),
+                    );
                     let p = self.phrases.entry(key).or_insert_with(|| PhraseStat {
                         count: 0,
-                        rule: f.rule.clone(),
+                        rule: f.rule.to_string(),
                         category: cat,
                         example: phrase.to_owned(),
                     });
@@ -1341,7 +1344,7 @@ impl Summary {
                                 f.span.start,
                                 f.span.end,
                                 f.category.name(),
-                                f.message.clone(),
+                                f.message.to_string(),
                             )
                         })
                         .collect(),

@@ -501,7 +501,7 @@ pub fn evaluate(linter: &Linter, drafts: &[LabelledDraft]) -> Evaluation {
                         .filter(|f| f.category == *cat)
                         .map(|f| {
                             (
-                                f.rule.clone(),
+                                f.rule.to_string(),
                                 d.text[f.span.start..f.span.end].chars().take(80).collect(),
                             )
                         })

@@ -27,28 +27,136 @@ pub struct Span {
     pub column: usize,
 }
 
+/// Text the findings of one rule share (its id, its message, a
+/// suggestion): cloning it copies a pointer. Each of a 1 MB draft's ~6,000
+/// findings had copies of its rule's strings: ~36,000 allocations and
+/// ~2.4 MB of fresh memory on the thread the output waits for (issue #19).
+/// It reads as a `str` (`&*text`, `text.as_str()`, comparisons with `str`
+/// and `String`) and serialises as one.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SharedStr(std::sync::Arc<str>);
+
+impl SharedStr {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(text: &str) -> Self {
+        SharedStr(text.into())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(text: String) -> Self {
+        SharedStr(text.into())
+    }
+}
+
+impl From<SharedStr> for String {
+    fn from(text: SharedStr) -> Self {
+        text.0.to_string()
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<SharedStr> for str {
+    fn eq(&self, other: &SharedStr) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<SharedStr> for &str {
+    fn eq(&self, other: &SharedStr) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<SharedStr> for String {
+    fn eq(&self, other: &SharedStr) -> bool {
+        **self == *other.0
+    }
+}
+
+impl serde::Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
 /// One problem found in a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// The rule's stable id.
-    pub rule: String,
+    pub rule: SharedStr,
     /// Its category.
     pub category: Category,
     /// Its severity (after configuration).
     pub severity: Severity,
     /// One line saying what is wrong.
-    pub message: String,
+    pub message: SharedStr,
     /// Where.
     pub span: Span,
     /// Replacement texts or rewording advice.
-    pub suggestions: Vec<String>,
+    pub suggestions: Vec<SharedStr>,
     /// A replacement for exactly the span's text that removes the problem
     /// (from the rule's `fixes`), safe to apply without reading further.
     pub fix: Option<String>,
     /// Rules of the same category that matched the same words and were
     /// folded into this finding (one finding per problem). Not part of the
     /// JSON contract.
-    pub also: Vec<String>,
+    pub also: Vec<SharedStr>,
 }
 
 /// The contract's JSON shape: names for category and severity, and `fix`
@@ -89,8 +197,8 @@ pub struct CompiledRules<'a> {
     pub draft_rules: &'a DraftRules,
     /// Known given names, for name-mismatch.
     pub names: &'a NameIndex,
-    /// The stems of every rule's suggestions.
-    pub stems: &'a SuggestionStems,
+    /// What the findings of each rule share.
+    pub per_rule: &'a PerRuleCache,
 }
 
 /// The rules judged on the whole draft (absent, count, clause,
@@ -275,8 +383,80 @@ fn tag_ids<'n>(tag_names: &[String], names: impl Iterator<Item = &'n str>) -> Bo
 }
 
 /// Whether any of the lexicons `ids` matched (`tags`: matches by tag id).
-fn any_matched(tags: &[Vec<RawMatch>], ids: &[u32]) -> bool {
-    ids.iter().any(|&t| !tags[t as usize].is_empty())
+fn any_matched(tags: &TagMatches, ids: &[u32]) -> bool {
+    ids.iter().any(|&t| !tags.of(t).is_empty())
+}
+
+/// A draft's lexicon matches by tag id, in one buffer: a vector per
+/// lexicon (~70, each growing from empty) was ~7 allocations per reply of
+/// an `audit` (issue #19).
+struct TagMatches {
+    /// Tag `t`'s matches are `matches[starts[t]..starts[t + 1]]`, sorted
+    /// by start and end, none starting before the end of the one before.
+    matches: Vec<RawMatch>,
+    starts: Vec<usize>,
+}
+
+impl TagMatches {
+    /// The lexicon matches among `merged` (grouped by owner, each owner's
+    /// in order): a lexicon's own, and those of the rules that count
+    /// toward it (`rule_tags`).
+    fn new(merged: &[RawMatch], rule_tags: &[Vec<u32>], tags: usize) -> TagMatches {
+        let for_tags = |m: &RawMatch, f: &mut dyn FnMut(usize)| match m.owner {
+            Owner::Tag(t) => f(t as usize),
+            Owner::Rule(r) => rule_tags[r as usize].iter().for_each(|&t| f(t as usize)),
+        };
+        // Counted, then placed: each tag's matches keep `merged`'s order.
+        let mut starts = vec![0usize; tags + 1];
+        for m in merged {
+            for_tags(m, &mut |t| starts[t + 1] += 1);
+        }
+        for t in 1..starts.len() {
+            starts[t] += starts[t - 1];
+        }
+        let Some(&first) = merged.first() else {
+            return TagMatches {
+                matches: Vec::new(),
+                starts,
+            };
+        };
+        let mut matches = vec![first; starts[tags]];
+        let mut next = starts.clone();
+        for m in merged {
+            for_tags(m, &mut |t| {
+                matches[next[t]] = *m;
+                next[t] += 1;
+            });
+        }
+        // Each tag's run sorted (stably: a rule's matches join its own),
+        // and compacted in place to the matches that start after the end
+        // of the last one kept.
+        let mut kept = 0;
+        for t in 0..tags {
+            let (from, to) = (starts[t], starts[t + 1]);
+            matches[from..to].sort_by_key(|m| (m.start, m.end));
+            starts[t] = kept;
+            let mut last_end = None;
+            for i in from..to {
+                let m = matches[i];
+                if last_end.is_some_and(|end| m.start < end) {
+                    continue;
+                }
+                last_end = Some(m.end);
+                matches[kept] = m;
+                kept += 1;
+            }
+        }
+        starts[tags] = kept;
+        matches.truncate(kept);
+        TagMatches { matches, starts }
+    }
+
+    /// Tag `t`'s matches.
+    fn of(&self, t: u32) -> &[RawMatch] {
+        let t = t as usize;
+        &self.matches[self.starts[t]..self.starts[t + 1]]
+    }
 }
 
 /// Everything the findings stage needs to know about one draft.
@@ -435,39 +615,30 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
         tag_names,
         draft_rules,
         names,
-        stems,
+        per_rule,
     } = *book;
     // One finding per stretch of text per rule.
     let merged = merge_overlapping(&matches);
     drop(matches);
-    let mut tags: Vec<Vec<RawMatch>> = vec![Vec::new(); tag_names.len()];
-    let mut out: Vec<(usize, usize, usize)> = Vec::new(); // (rule, input start, input end)
-    for m in &merged {
-        match m.owner {
-            Owner::Tag(t) => tags[t as usize].push(*m),
-            Owner::Rule(r) => {
-                for &t in &rule_tags[r as usize] {
-                    tags[t as usize].push(*m);
-                }
-                out.push((
-                    r as usize,
-                    draft.to_input(m.start as usize),
-                    draft.to_input(m.end as usize),
-                ));
-            }
-        }
-    }
-    for t in &mut tags {
-        t.sort_by_key(|m| (m.start, m.end));
-        t.dedup_by(|b, a| b.start < a.end);
-    }
+    let tags = TagMatches::new(&merged, rule_tags, tag_names.len());
+    let mut out: Vec<(usize, usize, usize)> = merged
+        .iter()
+        .filter_map(|m| match m.owner {
+            Owner::Tag(_) => None,
+            Owner::Rule(r) => Some((
+                r as usize,
+                draft.to_input(m.start as usize),
+                draft.to_input(m.end as usize),
+            )),
+        })
+        .collect(); // (rule, input start, input end)
     let named = &draft_rules.named;
     let any = |ids: &[u32]| any_matched(&tags, ids);
     for DraftRule { rule: r, kind } in draft_rules.rules.iter() {
         let r = *r as usize;
         let lang = rules[r].lang;
         let allowed = |m: &&RawMatch| lang_allows(lang, m.lang);
-        let of = |t: u32| tags[t as usize].as_slice();
+        let of = |t: u32| tags.of(t);
         match kind {
             DraftKind::Absent {
                 when,
@@ -570,7 +741,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     // request.
     let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
-    let fitting = SuggestionFit::new(draft.norm, rules, stems);
+    let fitting = SuggestionFit::new(draft.norm, rules, per_rule);
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(
@@ -581,18 +752,16 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                  also,
              }| {
                 let rule = &rules[r];
+                let texts = per_rule.texts(rules, r);
+                let (message, suggestions) = texts.in_language(draft.language);
                 let (line, column) = cursor.line_col(start);
-                let mut suggestions: Vec<String> = rule
-                    .suggestions
-                    .iter()
-                    .map(|s| in_language(s, rule.lang, draft.language).to_owned())
-                    .collect();
+                let mut suggestions = suggestions.to_vec();
                 fitting.order(r, &mut suggestions);
                 Finding {
-                    rule: rule.id.clone(),
+                    rule: texts.id.clone(),
                     category: rule.category,
                     severity: rule.severity,
-                    message: in_language(&rule.message, rule.lang, draft.language).to_owned(),
+                    message: message.clone(),
                     span: Span {
                         start,
                         end,
@@ -601,7 +770,10 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                     },
                     suggestions,
                     fix: draft.input.get(start..end).and_then(|t| rule.fix_for(t)),
-                    also: also.into_iter().map(|a| rules[a].id.clone()).collect(),
+                    also: also
+                        .into_iter()
+                        .map(|a| per_rule.texts(rules, a).id.clone())
+                        .collect(),
                 }
             },
         )
@@ -629,7 +801,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
 /// Where each part of a good reply first shows (see [`crate::structure`]).
 fn parts_found(
     draft: &Draft<'_>,
-    tags: &[Vec<RawMatch>],
+    tags: &TagMatches,
     named: &NamedTags,
     findings: &[Finding],
     names: &NameIndex,
@@ -645,7 +817,7 @@ fn parts_found(
     let matched: [Option<(usize, usize)>; Part::ALL.len()] = Part::ALL.map(|p| {
         let m = named.parts[p as usize]
             .iter()
-            .filter_map(|&t| tags[t as usize].first())
+            .filter_map(|&t| tags.of(t).first())
             .min_by_key(|m| m.start)?;
         Some((
             draft.to_input(m.start as usize),
@@ -1030,23 +1202,89 @@ fn in_language(text: &str, lang: RuleLang, language: Language) -> &str {
     }
 }
 
-/// Per rule, per suggestion, the distinct word stems it has: computed once
-/// per linter and rule, on the first draft that needs that rule's (a short
-/// `apolint check` stems the suggestions of the rules that fired, not of
-/// all of them), so ordering suggestions costs a draft only set lookups.
+/// What the findings of each rule share, made once per linter and rule on
+/// the first draft that needs it: a short `apolint check` makes it for the
+/// rules that fired, not for all of them.
 #[derive(Debug, Default)]
-pub struct SuggestionStems(std::sync::OnceLock<Vec<std::sync::OnceLock<Vec<Vec<u128>>>>>);
+pub struct PerRuleCache(std::sync::OnceLock<Vec<RuleCache>>);
 
-impl SuggestionStems {
+/// [`PerRuleCache`]'s entry for one rule.
+#[derive(Debug, Default)]
+struct RuleCache {
+    /// Per suggestion, the distinct word stems it has, so that ordering
+    /// suggestions costs a draft only set lookups.
+    stems: std::sync::OnceLock<Vec<Vec<u128>>>,
+    texts: std::sync::OnceLock<RuleTexts>,
+}
+
+/// A rule's id, and its message and suggestions in each language of a
+/// draft ([`in_language`]), as its findings carry them.
+#[derive(Debug)]
+struct RuleTexts {
+    id: SharedStr,
+    /// For a Russian, an English and a mixed draft.
+    by_language: [(SharedStr, Vec<SharedStr>); 3],
+}
+
+impl RuleTexts {
+    fn new(rule: &Rule) -> RuleTexts {
+        // Most rules are written in one language: their three variants
+        // are the same texts, shared.
+        let mut made: Vec<SharedStr> = Vec::new();
+        let mut share = |text: &str| match made.iter().find(|m| **m == *text) {
+            Some(m) => m.clone(),
+            None => {
+                let m = SharedStr::from(text);
+                made.push(m.clone());
+                m
+            }
+        };
+        let by_language = [Language::Ru, Language::En, Language::Mixed].map(|l| {
+            let message = share(in_language(&rule.message, rule.lang, l));
+            let suggestions = rule
+                .suggestions
+                .iter()
+                .map(|s| share(in_language(s, rule.lang, l)))
+                .collect();
+            (message, suggestions)
+        });
+        RuleTexts {
+            id: SharedStr::from(rule.id.as_str()),
+            by_language,
+        }
+    }
+
+    /// The message and suggestions for a draft in `language`.
+    fn in_language(&self, language: Language) -> (&SharedStr, &[SharedStr]) {
+        let (message, suggestions) = &self.by_language[match language {
+            Language::Ru => 0,
+            Language::En => 1,
+            Language::Mixed => 2,
+        }];
+        (message, suggestions)
+    }
+}
+
+impl PerRuleCache {
+    /// One entry per rule of `rules` (the linter's, by index).
+    fn entries(&self, rules: &[Rule]) -> &[RuleCache] {
+        self.0
+            .get_or_init(|| rules.iter().map(|_| RuleCache::default()).collect())
+    }
+
+    /// Rule `rule`'s texts.
+    fn texts<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s RuleTexts {
+        self.entries(rules)[rule]
+            .texts
+            .get_or_init(|| RuleTexts::new(&rules[rule]))
+    }
+
     /// The stems of rule `rule`'s suggestions.
-    fn of<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<u128>] {
-        let all = self
-            .0
-            .get_or_init(|| rules.iter().map(|_| std::sync::OnceLock::new()).collect());
-        let (Some(cell), Some(r)) = (all.get(rule), rules.get(rule)) else {
+    fn stems<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<u128>] {
+        let (Some(entry), Some(r)) = (self.entries(rules).get(rule), rules.get(rule)) else {
             return &[];
         };
-        cell.get_or_init(|| {
+        entry.stems.get_or_init(|| {
             r.suggestions
                 .iter()
                 .map(|s| {
@@ -1073,7 +1311,7 @@ impl SuggestionStems {
 struct SuggestionFit<'a> {
     norm: &'a Normalized,
     rules: &'a [Rule],
-    index: &'a SuggestionStems,
+    index: &'a PerRuleCache,
     /// The draft's stems as [`stem_key`]s, sorted: computed at the first
     /// finding with a choice of suggestions.
     draft_stems: std::cell::OnceCell<Vec<u128>>,
@@ -1085,7 +1323,7 @@ struct SuggestionFit<'a> {
 const FIT_MAX_BYTES: usize = 16 << 10;
 
 impl<'a> SuggestionFit<'a> {
-    fn new(norm: &'a Normalized, rules: &'a [Rule], index: &'a SuggestionStems) -> Self {
+    fn new(norm: &'a Normalized, rules: &'a [Rule], index: &'a PerRuleCache) -> Self {
         SuggestionFit {
             norm,
             rules,
@@ -1104,12 +1342,12 @@ impl<'a> SuggestionFit<'a> {
     }
 
     /// Reorders `suggestions` (rule `rule`'s, in its order).
-    fn order(&self, rule: usize, suggestions: &mut Vec<String>) {
+    fn order<T>(&self, rule: usize, suggestions: &mut Vec<T>) {
         let text = self.norm.text.as_bytes();
         if suggestions.len() < 2 || text.len() > FIT_MAX_BYTES {
             return;
         }
-        let per = self.index.of(self.rules, rule);
+        let per = self.index.stems(self.rules, rule);
         if per.len() != suggestions.len() {
             return;
         }
@@ -1129,7 +1367,7 @@ impl<'a> SuggestionFit<'a> {
             return;
         }
         ranked.sort_unstable();
-        let mut taken: Vec<Option<String>> = suggestions.drain(..).map(Some).collect();
+        let mut taken: Vec<Option<T>> = suggestions.drain(..).map(Some).collect();
         suggestions.extend(ranked.into_iter().filter_map(|(_, i)| taken[i].take()));
     }
 }
@@ -1658,7 +1896,8 @@ impl<'a> LineCursor<'a> {
 mod tests {
     use super::{
         clause_boundary, clause_bounds, keep_most_severe, merge_overlapping, merge_sorted,
-        name_skeleton, stem, stem_key, stem_keys, word_starts, words, Draft, CLAUSE_WINDOW,
+        name_skeleton, stem, stem_key, stem_keys, word_starts, words, Draft, TagMatches,
+        CLAUSE_WINDOW,
     };
     use apolint_rules::book::Scope;
     use apolint_rules::book::Severity;
@@ -1964,7 +2203,99 @@ mod tests {
         assert!(boundaries > 3_000, "{boundaries} boundaries");
     }
 
+    /// Each rule's shared texts are what its findings carried as copies:
+    /// the id, and the message and suggestions in the draft's language.
+    #[test]
+    fn rule_texts_are_the_rules_texts_in_each_language() {
+        use super::{in_language, RuleTexts};
+        let book = crate::builtin::book().unwrap();
+        let mut bilingual = 0;
+        for rule in &book.rules {
+            let texts = RuleTexts::new(rule);
+            assert_eq!(texts.id, rule.id);
+            for l in LANGS {
+                let (message, suggestions) = texts.in_language(l);
+                assert_eq!(
+                    *message,
+                    in_language(&rule.message, rule.lang, l),
+                    "{}",
+                    rule.id
+                );
+                let want: Vec<&str> = rule
+                    .suggestions
+                    .iter()
+                    .map(|s| in_language(s, rule.lang, l))
+                    .collect();
+                let got: Vec<&str> = suggestions.iter().map(|s| s.as_str()).collect();
+                assert_eq!(got, want, "{}", rule.id);
+            }
+            // The same text in two languages is one string, shared.
+            let (ru, _) = texts.in_language(Language::Ru);
+            let (en, _) = texts.in_language(Language::En);
+            if ru == en {
+                assert!(std::ptr::eq(ru.as_str(), en.as_str()), "{}", rule.id);
+            } else {
+                bilingual += 1;
+            }
+        }
+        assert!(bilingual > 0, "no rule has a message in two languages");
+    }
+
+    /// The lexicon matches by tag, as a vector per tag gave them: each
+    /// tag's own matches and those of the rules that count toward it,
+    /// sorted, and only those starting at or after the end of the last one
+    /// kept.
+    fn tag_matches_by_vectors(
+        merged: &[RawMatch],
+        rule_tags: &[Vec<u32>],
+        tags: usize,
+    ) -> Vec<Vec<RawMatch>> {
+        let mut by_tag = vec![Vec::new(); tags];
+        for m in merged {
+            match m.owner {
+                Owner::Tag(t) => by_tag[t as usize].push(*m),
+                Owner::Rule(r) => {
+                    for &t in &rule_tags[r as usize] {
+                        by_tag[t as usize].push(*m);
+                    }
+                }
+            }
+        }
+        for t in &mut by_tag {
+            t.sort_by_key(|m: &RawMatch| (m.start, m.end));
+            t.dedup_by(|b, a| b.start < a.end);
+        }
+        by_tag
+    }
+
     proptest::proptest! {
+        #[test]
+        fn tag_matches_agree_with_a_vector_per_tag(
+            parts in proptest::collection::vec(
+                (0u32..8, 0u32..40, 0u32..6, proptest::sample::select(&LANGS[..])),
+                0..80,
+            )
+        ) {
+            // Owners 0-3 are rules, 4-7 tags 0-3; rules 1 and 3 count
+            // toward tags (3 toward two), as rules with `tags` do.
+            let rule_tags: Vec<Vec<u32>> = vec![vec![], vec![2], vec![], vec![0, 2]];
+            let matches: Vec<RawMatch> = parts
+                .into_iter()
+                .map(|(o, start, len, lang)| RawMatch {
+                    owner: if o < 4 { Owner::Rule(o) } else { Owner::Tag(o - 4) },
+                    start,
+                    end: start + len,
+                    lang,
+                })
+                .collect();
+            let merged = merge_overlapping(&Matches::from(matches));
+            let flat = TagMatches::new(&merged, &rule_tags, 4);
+            let want = tag_matches_by_vectors(&merged, &rule_tags, 4);
+            for (t, want) in want.iter().enumerate() {
+                proptest::prop_assert_eq!(flat.of(t as u32), &want[..], "tag {}", t);
+            }
+        }
+
         #[test]
         fn stem_keys_are_the_keys_of_the_stems_of_the_words(
             text in "[a-zA-Z0-9 .,!?\\-\n\t\"'«»ёЁа-яА-Я€😀ß]{0,300}"

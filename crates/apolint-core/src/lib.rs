@@ -49,7 +49,7 @@ pub use apolint_rules as rules;
 use apolint_rules::normalize::Normalized;
 pub use apolint_rules::{Category, FileError, Language, Rule, RuleBook, Severity, Situation};
 pub use config::Config;
-pub use findings::{Finding, Span};
+pub use findings::{Finding, SharedStr, Span};
 pub use input::InputFormat;
 #[doc(hidden)]
 pub use matcher::AnchorMode;
@@ -161,7 +161,7 @@ pub struct Linter {
     engine: matcher::Engine,
     draft_rules: findings::DraftRules,
     names: findings::NameIndex,
-    stems: findings::SuggestionStems,
+    per_rule: findings::PerRuleCache,
     fail_on: FailOn,
     policy: Policy,
     structure: StructureConfig,
@@ -212,7 +212,7 @@ impl Linter {
         Ok(Linter {
             draft_rules: draft_rules(&book, &mut engine),
             names,
-            stems: findings::SuggestionStems::default(),
+            per_rule: findings::PerRuleCache::default(),
             book,
             documented: lean.then(std::sync::OnceLock::new),
             engine,
@@ -258,7 +258,7 @@ impl Linter {
         Linter {
             draft_rules: draft_rules(&book, &mut engine),
             names: findings::NameIndex::new(book.names.clone()),
-            stems: findings::SuggestionStems::default(),
+            per_rule: findings::PerRuleCache::default(),
             book,
             documented: None,
             engine,
@@ -437,7 +437,7 @@ impl Linter {
             tag_names: &self.engine.tag_names,
             draft_rules: &self.draft_rules,
             names: &self.names,
-            stems: &self.stems,
+            per_rule: &self.per_rule,
         };
         let findings::Built {
             findings,

@@ -625,7 +625,7 @@ impl SarifLog {
                 }}],
                 "properties": {"category": f.category.name(), "suggestions": f.suggestions},
             });
-            if let Some(&i) = self.rule_index.get(&f.rule) {
+            if let Some(&i) = self.rule_index.get(f.rule.as_str()) {
                 result["ruleIndex"] = i.into();
             }
             if let Some(fix) = &f.fix {
@@ -667,7 +667,7 @@ pub fn github(r: &FileResult<'_>) -> String {
             Severity::Warning => "warning",
             Severity::Info => "notice",
         };
-        let mut message = f.message.clone();
+        let mut message = f.message.to_string();
         if let Some(fix) = &f.fix {
             message.push_str(&format!(" Fix: replace with «{fix}»."));
         } else if let Some(s) = f.suggestions.first() {

@@ -561,7 +561,7 @@ mod tests {
             rule: "en.cliche.x".into(),
             category: apolint_rules::Category::Cliche,
             severity: Severity::Warning,
-            message: String::new(),
+            message: "".into(),
             span: at(0).unwrap(),
             suggestions: Vec::new(),
             fix: None,

@@ -864,7 +864,7 @@ fn diagnostic(range: Range, f: &Finding, example: &str) -> Diagnostic {
     Diagnostic {
         range,
         severity: Some(severity),
-        code: Some(NumberOrString::String(f.rule.clone())),
+        code: Some(NumberOrString::String(f.rule.to_string())),
         source: Some("apolint".into()),
         message,
         data: Some(json!({ "category": f.category.name(), "fix": f.fix })),
