@@ -291,8 +291,8 @@ def results(name):
     return json.loads(path.read_text())["results"]
 
 print(f"Peer benchmark: {header}\n")
-print("| input | tool | mean ± sd (ms) | runs | exit | ratio vs apolint json |")
-print("| --- | --- | ---: | ---: | ---: | ---: |")
+print("| input | tool | mean ± sd (ms) | median (ms) | runs | exit | ratio vs apolint json |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
 
 def exits(r):
     return ",".join(str(c) for c in sorted(set(r.get("exit_codes") or [])))
@@ -310,11 +310,12 @@ for key, label in inputs.items():
         ratio = r["mean"] / base
         ratio = f"{ratio:.2f}×" if ratio < 10 else f"{ratio:,.0f}×"
         print(f"| {label} | {r['command']} | {r['mean'] * 1e3:,.1f} ± {r['stddev'] * 1e3:,.1f}"
-              f" | {len(r['times'])} | {exits(r)} | {ratio} |")
+              f" | {r['median'] * 1e3:,.1f} | {len(r['times'])} | {exits(r)} | {ratio} |")
 for r in results("version") + results("version.base"):
     print(f"| – | {r['command']} | {r['mean'] * 1e3:,.2f} ± {r['stddev'] * 1e3:,.2f}"
-          f" | {len(r['times'])} | {exits(r)} | – |")
+          f" | {r['median'] * 1e3:,.2f} | {len(r['times'])} | {exits(r)} | – |")
 print("\nratio: tool mean / apolint --format json mean on the same input (> 1: slower)."
+      " median: of the runs; on a shared VM a few slow runs move the mean more than it."
       " exit: exit codes seen (apolint 1 = findings at the failing severity, proselint 1 = findings,"
       " write-good = number of suggestions mod 256).")
 print(f"Hyperfine JSON: {bench}/*.json")
