@@ -71,7 +71,7 @@ impl std::fmt::Debug for SharedStr {
 
 impl std::fmt::Display for SharedStr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        std::fmt::Display::fmt(&*self.0, f)
     }
 }
 
@@ -402,32 +402,17 @@ impl TagMatches {
     /// in order): a lexicon's own, and those of the rules that count
     /// toward it (`rule_tags`).
     fn new(merged: &[RawMatch], rule_tags: &[Vec<u32>], tags: usize) -> TagMatches {
-        let for_tags = |m: &RawMatch, f: &mut dyn FnMut(usize)| match m.owner {
-            Owner::Tag(t) => f(t as usize),
-            Owner::Rule(r) => rule_tags[r as usize].iter().for_each(|&t| f(t as usize)),
-        };
-        // Counted, then placed: each tag's matches keep `merged`'s order.
-        let mut starts = vec![0usize; tags + 1];
-        for m in merged {
-            for_tags(m, &mut |t| starts[t + 1] += 1);
-        }
-        for t in 1..starts.len() {
-            starts[t] += starts[t - 1];
-        }
-        let Some(&first) = merged.first() else {
-            return TagMatches {
-                matches: Vec::new(),
-                starts,
-            };
-        };
-        let mut matches = vec![first; starts[tags]];
-        let mut next = starts.clone();
-        for m in merged {
-            for_tags(m, &mut |t| {
-                matches[next[t]] = *m;
-                next[t] += 1;
-            });
-        }
+        let tag = |&t: &u32| t as usize;
+        let (mut matches, mut starts) = group_by_bucket(
+            || merged.iter(),
+            tags,
+            |m| match m.owner {
+                Owner::Tag(t) => Some(t as usize).into_iter().chain([].iter().map(tag)),
+                Owner::Rule(r) => None
+                    .into_iter()
+                    .chain(rule_tags[r as usize].iter().map(tag)),
+            },
+        );
         // Each tag's run sorted (stably: a rule's matches join its own),
         // and compacted in place to the matches that start after the end
         // of the last one kept.
@@ -537,9 +522,9 @@ impl Draft<'_> {
 /// keys of all 60,000 matches of a 1 MB draft was 9.2M instructions and
 /// two more buffers of 16 bytes per match (issue #19).
 fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
-    let Some(&first) = matches.iter().next() else {
+    if matches.iter().next().is_none() {
         return Vec::new();
-    };
+    }
     let count = matches.len();
     // Rules first, then lexicons, each by index: `Owner`'s order.
     let (rules, tags) = matches
@@ -561,25 +546,45 @@ fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
         sorted.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
         return merge_sorted(sorted);
     }
-    // Bucket starts, from a count per owner.
-    let mut starts = vec![0usize; buckets + 1];
-    for m in matches.iter() {
-        starts[bucket(m.owner) + 1] += 1;
-    }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
-    let mut sorted = vec![first; count];
-    let mut next = starts.clone();
-    for m in matches.iter() {
-        let b = bucket(m.owner);
-        sorted[next[b]] = *m;
-        next[b] += 1;
-    }
+    let (mut sorted, starts) = group_by_bucket(
+        || matches.iter(),
+        buckets,
+        |m| std::iter::once(bucket(m.owner)),
+    );
     for b in 0..buckets {
         sorted[starts[b]..starts[b + 1]].sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
     }
     merge_sorted(sorted)
+}
+
+/// `items` grouped by bucket, by counting: each item goes to every bucket
+/// `buckets_of` names (below `buckets`), in `items`' order within a
+/// bucket. Returns them with the start of each bucket and the end of the
+/// last (`buckets + 1` offsets).
+fn group_by_bucket<'a, T: Copy + 'a, I: Iterator<Item = &'a T>, B: Iterator<Item = usize>>(
+    items: impl Fn() -> I,
+    buckets: usize,
+    buckets_of: impl Fn(&T) -> B,
+) -> (Vec<T>, Vec<usize>) {
+    let mut starts = vec![0usize; buckets + 1];
+    for item in items() {
+        buckets_of(item).for_each(|b| starts[b + 1] += 1);
+    }
+    for b in 1..starts.len() {
+        starts[b] += starts[b - 1];
+    }
+    let Some(&first) = items().next() else {
+        return (Vec::new(), starts);
+    };
+    let mut grouped = vec![first; starts[buckets]];
+    let mut next = starts.clone();
+    for item in items() {
+        buckets_of(item).for_each(|b| {
+            grouped[next[b]] = *item;
+            next[b] += 1;
+        });
+    }
+    (grouped, starts)
 }
 
 /// Buckets [`merge_overlapping`] counts into at most, per match (the
@@ -736,9 +741,9 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     out.sort_unstable_by_key(|&(r, s, e)| (s, e, r));
     out.dedup();
     let mut out = one_per_problem(rules, out);
-    // The cap applies before any finding is materialised (each copies its
-    // rule's id, message and suggestions): 87,000 of them took ~60 MB per
-    // request.
+    // The cap applies before any finding is materialised (each has its
+    // own line, column and list of suggestions; they copied their rule's
+    // strings too when 87,000 of them took ~60 MB per request).
     let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
     let fitting = SuggestionFit::new(draft.norm, rules, per_rule);
@@ -1266,10 +1271,14 @@ impl RuleTexts {
 }
 
 impl PerRuleCache {
-    /// One entry per rule of `rules` (the linter's, by index).
+    /// One entry per rule of `rules`: always the same rules, the linter's
+    /// (a cache belongs to one linter, whose rules do not change).
     fn entries(&self, rules: &[Rule]) -> &[RuleCache] {
-        self.0
-            .get_or_init(|| rules.iter().map(|_| RuleCache::default()).collect())
+        let entries = self
+            .0
+            .get_or_init(|| rules.iter().map(|_| RuleCache::default()).collect());
+        debug_assert_eq!(entries.len(), rules.len(), "a cache of other rules");
+        entries
     }
 
     /// Rule `rule`'s texts.
@@ -2201,6 +2210,26 @@ mod tests {
                 .count();
         }
         assert!(boundaries > 3_000, "{boundaries} boundaries");
+    }
+
+    /// A shared string formats, compares and hashes as its `str`.
+    #[test]
+    fn shared_strings_read_as_their_text() {
+        use super::SharedStr;
+        let id = SharedStr::from("en.cliche.x");
+        assert_eq!(
+            format!("[{id:>13}] {id:?}"),
+            "[  en.cliche.x] \"en.cliche.x\""
+        );
+        assert_eq!(id, "en.cliche.x");
+        assert_eq!("en.cliche.x", id);
+        assert_eq!(id, String::from("en.cliche.x"));
+        let set: std::collections::HashSet<SharedStr> = [id.clone()].into();
+        assert!(set.contains("en.cliche.x"));
+        let mut sorted = vec![SharedStr::from("b"), SharedStr::from("a")];
+        sorted.sort();
+        assert_eq!(sorted, ["a", "b"]);
+        assert_eq!(String::from(id), "en.cliche.x");
     }
 
     /// Each rule's shared texts are what its findings carried as copies:
