@@ -506,16 +506,15 @@ impl Rule {
         if self.fixes.is_empty() {
             return None;
         }
+        let any_key = || self.fixes.iter().find(|(k, _)| k == "*");
         // A rule whose only fix is `*` needs no key (normalising the match
         // for it was ~1% of an `audit`).
-        let exact = || {
+        let (_, with) = if self.fixes.iter().all(|(k, _)| k == "*") {
+            any_key()
+        } else {
             let key = fix_key(matched);
-            self.fixes.iter().find(|(k, _)| *k == key)
-        };
-        let (_, with) = (self.fixes.iter().any(|(k, _)| k != "*"))
-            .then(exact)
-            .flatten()
-            .or_else(|| self.fixes.iter().find(|(k, _)| k == "*"))?;
+            self.fixes.iter().find(|(k, _)| *k == key).or_else(any_key)
+        }?;
         let letters = || matched.chars().filter(|c| c.is_alphabetic());
         if letters().count() >= 2 && letters().all(char::is_uppercase) {
             return Some(with.to_uppercase());
@@ -1303,6 +1302,27 @@ quiet = ["нет"]
             Some("ПРОСТИТЕ")
         );
         assert_eq!(b.rules[0].fix_for("приносим наши извинения"), None);
+        // `*` answers any match: alone, and where no exact key does.
+        let star = |fixes: &str| {
+            load(&OK.replace("fire =", &format!("fixes = {{ {fixes} }}\nfire =")))
+                .unwrap()
+                .rules
+                .remove(0)
+        };
+        let only = star("\"*\" = \"простите\"");
+        assert_eq!(
+            only.fix_for("Приносим извинения").as_deref(),
+            Some("Простите")
+        );
+        let both = star("\"*\" = \"простите\", \"приносим извинения\" = \"извините\"");
+        assert_eq!(
+            both.fix_for("приносим  извинения").as_deref(),
+            Some("извините")
+        );
+        assert_eq!(
+            both.fix_for("приносим наши извинения").as_deref(),
+            Some("простите")
+        );
         let doc = r#"
 [[lexicon]]
 name = "apology"
