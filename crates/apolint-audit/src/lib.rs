@@ -17,6 +17,8 @@ pub use structure::{CannedStructure, Missing, OneReply, ScoreDist, StructureStat
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
+
+use foldhash::fast::FixedState;
 use std::path::Path;
 
 use serde::Serialize;
@@ -356,12 +358,13 @@ pub struct Summary {
     pub by_channel: BTreeMap<String, GroupStat>,
     /// By month (`YYYY-MM`).
     pub by_month: BTreeMap<String, GroupStat>,
-    /// Matched phrases, keyed by rule and normalised phrase.
+    /// Matched phrases, keyed by [`phrase_key`]: the rule and the
+    /// normalised phrase.
     #[serde(skip)]
-    pub phrases: HashMap<(String, String), PhraseStat>,
+    pub phrases: HashMap<String, PhraseStat, FixedState>,
     /// Canned responses by macro id or text hash.
     #[serde(skip)]
-    pub canned: HashMap<CannedKey, CannedStat>,
+    pub canned: HashMap<CannedKey, CannedStat, FixedState>,
     /// Sample replies.
     #[serde(skip)]
     pub samples: Vec<Sample>,
@@ -1260,17 +1263,22 @@ impl Summary {
             if !whole_draft(f.category) {
                 let phrase = r.text.get(f.span.start..f.span.end).unwrap_or("").trim();
                 if !phrase.is_empty() && phrase.len() <= 120 {
-                    let key = (
-                        f.rule.to_string(),
-                        apolint_core::rules::book::fix_key(phrase),
-                    );
-                    let p = self.phrases.entry(key).or_insert_with(|| PhraseStat {
-                        count: 0,
-                        rule: f.rule.to_string(),
-                        category: cat,
-                        example: phrase.to_owned(),
-                    });
-                    p.count += 1;
+                    // Most phrases recur: the key is owned only when new.
+                    let key = phrase_key(&f.rule, phrase);
+                    match self.phrases.get_mut(&key) {
+                        Some(p) => p.count += 1,
+                        None => {
+                            self.phrases.insert(
+                                key,
+                                PhraseStat {
+                                    count: 1,
+                                    rule: f.rule.to_string(),
+                                    category: cat,
+                                    example: phrase.to_owned(),
+                                },
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -1283,10 +1291,12 @@ impl Summary {
             self.structure.add_one(st);
         }
         let group = |map: &mut BTreeMap<String, GroupStat>, key: &str| {
-            if !map.contains_key(key) {
-                map.insert(key.to_owned(), GroupStat::default());
-            }
-            let Some(g) = map.get_mut(key) else { return };
+            // One search for an agent, channel or month seen before (all
+            // but the first of its replies).
+            let g = match map.get_mut(key) {
+                Some(g) => g,
+                None => map.entry(key.to_owned()).or_default(),
+            };
             g.replies += 1;
             g.findings += serious.len() as u64;
             if serious.is_empty() {
@@ -1578,8 +1588,23 @@ fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
+/// The key of a matched phrase in [`Summary::phrases`]: the rule id and the
+/// phrase's fix key ([`apolint_core::rules::book::fix_key`]), apart by a
+/// NUL, which neither holds (rule ids are names, normalising drops NUL).
+pub fn phrase_key(rule: &str, phrase: &str) -> String {
+    let mut key = String::with_capacity(rule.len() + 1 + phrase.len());
+    key.push_str(rule);
+    key.push('\0');
+    apolint_core::rules::book::push_fix_key(phrase, &mut key);
+    key
+}
+
 /// Keeps the `keep` entries with the highest counts.
-fn prune<K: Clone + Eq + Hash, V>(map: &mut HashMap<K, V>, keep: usize, count: impl Fn(&V) -> u64) {
+fn prune<K: Clone + Eq + Hash, V>(
+    map: &mut HashMap<K, V, FixedState>,
+    keep: usize,
+    count: impl Fn(&V) -> u64,
+) {
     let mut counts: Vec<u64> = map.values().map(&count).collect();
     counts.sort_unstable_by(|a, b| b.cmp(a));
     let threshold = counts.get(keep).copied().unwrap_or(0);

@@ -495,8 +495,22 @@ pub struct Lexicon {
 
 /// The lookup key of a fix: normalised, whitespace runs folded to one space.
 pub fn fix_key(matched: &str) -> String {
+    let mut key = String::new();
+    push_fix_key(matched, &mut key);
+    key
+}
+
+/// Appends [`fix_key`]`(matched)` to `out` (an audit keys a phrase by its
+/// rule and this, in one string).
+pub fn push_fix_key(matched: &str, out: &mut String) {
     let norm = crate::normalize::normalize(matched).text;
-    norm.split_whitespace().collect::<Vec<_>>().join(" ")
+    out.reserve(norm.len());
+    for (i, word) in norm.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 impl Rule {
@@ -1284,6 +1298,19 @@ quiet = ["нет"]
         let b = load(OK).unwrap();
         assert_eq!(b.rules[0].lang, RuleLang::Ru);
         assert_eq!(b.rules[0].category, Category::Cliche);
+    }
+
+    #[test]
+    fn a_fix_key_is_the_normalised_words_one_space_apart() {
+        assert_eq!(
+            fix_key("  Приносим\u{a0}\u{a0}ИЗВИНЕНИЯ\t\n за  «задержку» "),
+            "приносим извинения за \"задержку\""
+        );
+        assert_eq!(fix_key(" \t "), "");
+        // Appended after what the buffer holds (an audit's rule id).
+        let mut key = String::from("rule\0");
+        push_fix_key("We  APOLOGISE", &mut key);
+        assert_eq!(key, "rule\0we apologise");
     }
 
     #[test]
