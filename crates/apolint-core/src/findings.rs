@@ -743,7 +743,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     // strings too when 87,000 of them took ~60 MB per request).
     let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
-    let fitting = SuggestionFit::new(draft.norm, rules, per_rule);
+    let fitting = SuggestionFit::new(draft.norm, rules, per_rule, out.iter().map(|f| f.rule));
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(
@@ -1215,7 +1215,7 @@ pub struct PerRuleCache(std::sync::OnceLock<Vec<RuleCache>>);
 struct RuleCache {
     /// Per suggestion, the distinct word stems it has, so that ordering
     /// suggestions costs a draft only set lookups.
-    stems: std::sync::OnceLock<Vec<Vec<u128>>>,
+    stems: std::sync::OnceLock<SuggestionStems>,
     texts: std::sync::OnceLock<RuleTexts>,
 }
 
@@ -1286,12 +1286,17 @@ impl PerRuleCache {
     }
 
     /// The stems of rule `rule`'s suggestions.
-    fn stems<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s [Vec<u128>] {
+    fn stems<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s SuggestionStems {
+        static NONE: SuggestionStems = SuggestionStems {
+            per: Vec::new(),
+            filter: StemFilter::EMPTY,
+        };
         let (Some(entry), Some(r)) = (self.entries(rules).get(rule), rules.get(rule)) else {
-            return &[];
+            return &NONE;
         };
         entry.stems.get_or_init(|| {
-            r.suggestions
+            let per: Vec<Vec<u128>> = r
+                .suggestions
                 .iter()
                 .map(|s| {
                     let folded = apolint_rules::normalize::normalize(s).text;
@@ -1303,8 +1308,56 @@ impl PerRuleCache {
                     stems.dedup();
                     stems
                 })
-                .collect()
+                .collect();
+            let mut filter = StemFilter::EMPTY;
+            per.iter().flatten().for_each(|&k| filter.insert(k));
+            SuggestionStems { per, filter }
         })
+    }
+}
+
+/// A rule's suggestions' stems, as [`stem_key`]s.
+#[derive(Debug)]
+struct SuggestionStems {
+    /// Per suggestion, its distinct stems, sorted.
+    per: Vec<Vec<u128>>,
+    /// All of them, as a filter.
+    filter: StemFilter,
+}
+
+/// A set of [`stem_key`]s as 1,024 bits, one per key (keys share bits):
+/// a key whose bit is clear is not in the set. A reply's findings have a
+/// few dozen suggestion stems, so most of its words are turned down by a
+/// bit test.
+#[derive(Debug, Clone, Copy)]
+struct StemFilter([u64; 16]);
+
+impl StemFilter {
+    const EMPTY: StemFilter = StemFilter([0; 16]);
+
+    /// The word and bit of `key`, from all of its bytes.
+    #[inline]
+    fn slot(key: u128) -> (usize, u64) {
+        let folded = (key >> 64) as u64 ^ key as u64;
+        let bit = folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54;
+        ((bit >> 6) as usize, 1 << (bit & 63))
+    }
+
+    fn insert(&mut self, key: u128) {
+        let (word, bit) = Self::slot(key);
+        self.0[word] |= bit;
+    }
+
+    #[inline]
+    fn may_contain(&self, key: u128) -> bool {
+        let (word, bit) = Self::slot(key);
+        self.0[word] & bit != 0
+    }
+
+    fn union(&mut self, other: &StemFilter) {
+        for (w, o) in self.0.iter_mut().zip(other.0) {
+            *w |= o;
+        }
     }
 }
 
@@ -1315,12 +1368,13 @@ impl PerRuleCache {
 /// draft's word stems (first five letters of words of four or more) a
 /// suggestion shares; ties keep the rule's order.
 struct SuggestionFit<'a> {
-    norm: &'a Normalized,
     rules: &'a [Rule],
     index: &'a PerRuleCache,
-    /// The draft's stems as [`stem_key`]s, sorted: computed at the first
-    /// finding with a choice of suggestions.
-    draft_stems: std::cell::OnceCell<Vec<u128>>,
+    /// The draft's stems, as [`stem_key`]s, sorted, that may be those of
+    /// a suggestion of one of its findings' rules (see [`StemFilter`]):
+    /// all that the ranking asks of the draft. Keeping and sorting all of
+    /// its stems was a tenth of checking a 1 KB reply (issue #19).
+    present: Vec<u128>,
 }
 
 /// Drafts longer than this keep the rule's order of suggestions: the
@@ -1329,35 +1383,55 @@ struct SuggestionFit<'a> {
 const FIT_MAX_BYTES: usize = 16 << 10;
 
 impl<'a> SuggestionFit<'a> {
-    fn new(norm: &'a Normalized, rules: &'a [Rule], index: &'a PerRuleCache) -> Self {
-        SuggestionFit {
-            norm,
+    /// For the findings of `rules[r]` for each `r` of `found`.
+    fn new(
+        norm: &Normalized,
+        rules: &'a [Rule],
+        index: &'a PerRuleCache,
+        found: impl Iterator<Item = usize>,
+    ) -> Self {
+        let mut fit = SuggestionFit {
             rules,
             index,
-            draft_stems: std::cell::OnceCell::new(),
+            present: Vec::new(),
+        };
+        if norm.text.len() > FIT_MAX_BYTES {
+            return fit;
         }
+        let mut filter = StemFilter::EMPTY;
+        let mut any = false;
+        for r in found {
+            if rules.get(r).is_some_and(|rule| rule.suggestions.len() >= 2) {
+                filter.union(&index.stems(rules, r).filter);
+                any = true;
+            }
+        }
+        if !any {
+            return fit;
+        }
+        // The draft's stems that may be a suggestion's: all that are, and
+        // a few that share their bits (no suggestion counts those).
+        for_each_stem_key(&norm.text, |key| {
+            if filter.may_contain(key) {
+                fit.present.push(key);
+            }
+        });
+        fit.present.sort_unstable();
+        fit.present.dedup();
+        fit
     }
 
-    fn draft_stems(&self) -> &[u128] {
-        self.draft_stems.get_or_init(|| {
-            let mut all = stem_keys(&self.norm.text);
-            all.sort_unstable();
-            all.dedup();
-            all
-        })
-    }
-
-    /// Reorders `suggestions` (rule `rule`'s, in its order).
+    /// Reorders `suggestions` (rule `rule`'s, in its order), for a draft
+    /// of up to [`FIT_MAX_BYTES`] (longer ones found no stems).
     fn order<T>(&self, rule: usize, suggestions: &mut Vec<T>) {
-        let text = self.norm.text.as_bytes();
-        if suggestions.len() < 2 || text.len() > FIT_MAX_BYTES {
+        if suggestions.len() < 2 || self.present.is_empty() {
             return;
         }
-        let per = self.index.stems(self.rules, rule);
+        let per = &self.index.stems(self.rules, rule).per;
         if per.len() != suggestions.len() {
             return;
         }
-        let draft = self.draft_stems();
+        let draft = &self.present;
         let mut ranked: Vec<(std::cmp::Reverse<usize>, usize)> = per
             .iter()
             .enumerate()
@@ -1379,34 +1453,48 @@ impl<'a> SuggestionFit<'a> {
 }
 
 /// The [`stem_key`]s of the stems of the words of normalised text, in
-/// order: `words(text).filter_map(stem).filter_map(stem_key)` in one pass
-/// over its bytes. That chain, char by char and copying each key, was a
-/// ninth of checking a 1 KB reply (issue #19).
+/// order: `words(text).filter_map(stem).filter_map(stem_key)`.
+#[cfg(test)]
 fn stem_keys(text: &str) -> Vec<u128> {
-    let b = text.as_bytes();
-    let word_byte = |c: &u8| WORD_BYTE[usize::from(*c)];
     let mut keys = Vec::new();
+    for_each_stem_key(text, |k| keys.push(k));
+    keys
+}
+
+/// Calls `f` with [`stem_keys`]`(text)` one by one, in one pass over its
+/// bytes. The chain of [`words`], [`stem`] and [`stem_key`], char by char
+/// and copying each key, was a ninth of checking a 1 KB reply (issue #19).
+fn for_each_stem_key(text: &str, mut f: impl FnMut(u128)) {
+    let b = text.as_bytes();
     let mut at = 0;
-    while let Some(skip) = b.get(at..).and_then(|rest| rest.iter().position(word_byte)) {
-        let start = at + skip;
-        let word = &b[start..];
-        let len = word
-            .iter()
-            .position(|c| !word_byte(c))
-            .unwrap_or(word.len());
-        at = start + len;
-        // The stem: up to where the sixth character starts, as `stem`.
+    while at < b.len() {
+        if !WORD_BYTE[usize::from(b[at])] {
+            at += 1;
+            continue;
+        }
+        // A word from `start`: its characters counted (by their first
+        // bytes) up to the sixth, whose start `cut` ends the stem.
+        let start = at;
         let mut chars = 0;
-        let mut cut = len;
-        for (k, &c) in word[..len].iter().enumerate() {
+        let mut cut = None;
+        while let Some(&c) = b.get(at).filter(|&&c| WORD_BYTE[usize::from(c)]) {
             if c & 0xC0 != 0x80 {
                 if chars == 5 {
-                    cut = k;
+                    cut = Some(at - start);
                     break;
                 }
                 chars += 1;
             }
+            at += 1;
         }
+        // Past the stem, only the word's end is looked for.
+        if cut.is_some() {
+            while b.get(at).is_some_and(|&c| WORD_BYTE[usize::from(c)]) {
+                at += 1;
+            }
+        }
+        let word = &b[start..at];
+        let cut = cut.unwrap_or(word.len());
         if chars < 4 || cut > 16 {
             continue;
         }
@@ -1414,8 +1502,11 @@ fn stem_keys(text: &str) -> Vec<u128> {
         // read as the 16 bytes from the stem's start, the ones past it
         // masked off (`cut` is 4 or more).
         let padding = 8 * (16 - cut as u32);
-        keys.push(
-            match word.get(..16).and_then(|w| <[u8; 16]>::try_from(w).ok()) {
+        f(
+            match b
+                .get(start..start + 16)
+                .and_then(|w| <[u8; 16]>::try_from(w).ok())
+            {
                 Some(window) => u128::from_be_bytes(window) & (u128::MAX << padding),
                 None => {
                     word[..cut]
@@ -1426,7 +1517,6 @@ fn stem_keys(text: &str) -> Vec<u128> {
             },
         );
     }
-    keys
 }
 
 /// The bytes of a word, as [`words`] splits them: ASCII letters and digits
@@ -2231,6 +2321,67 @@ mod tests {
 
     /// Each rule's shared texts are what its findings carried as copies:
     /// the id, and the message and suggestions in the draft's language.
+    /// The ranking from the draft's stems a filter let through is the
+    /// ranking from all of its stems, for every draft of the corpus and
+    /// every built-in rule with a choice of suggestions.
+    #[test]
+    fn suggestions_rank_as_by_all_of_the_drafts_stems() {
+        use super::{PerRuleCache, StemFilter, SuggestionFit};
+        let book = crate::builtin::book().unwrap();
+        let rules = &book.rules;
+        let cache = PerRuleCache::default();
+        let choices: Vec<usize> = (0..rules.len())
+            .filter(|&r| rules[r].suggestions.len() >= 2)
+            .collect();
+        assert!(choices.len() > 30, "{} rules", choices.len());
+        let (mut moved, mut drafts) = (0, 0);
+        for draft in drafts_and_boundaries() {
+            let norm = apolint_rules::normalize::normalize(&draft);
+            if norm.text.len() > super::FIT_MAX_BYTES {
+                continue;
+            }
+            drafts += 1;
+            let mut all = stem_keys(&norm.text);
+            all.sort_unstable();
+            all.dedup();
+            // Each rule alone, and all of them at once (a filter of many
+            // rules' stems lets more words through).
+            let together = SuggestionFit::new(&norm, rules, &cache, choices.iter().copied());
+            for &r in &choices {
+                let alone = SuggestionFit::new(&norm, rules, &cache, std::iter::once(r));
+                let per = &cache.stems(rules, r).per;
+                let mut want: Vec<(std::cmp::Reverse<usize>, usize)> = per
+                    .iter()
+                    .enumerate()
+                    .map(|(i, stems)| {
+                        let shared = stems.iter().filter(|k| all.binary_search(k).is_ok());
+                        (std::cmp::Reverse(shared.count()), i)
+                    })
+                    .collect();
+                want.sort();
+                let want: Vec<usize> = want.into_iter().map(|(_, i)| i).collect();
+                moved += usize::from(want.first() != Some(&0));
+                for fit in [&alone, &together] {
+                    let mut got: Vec<usize> = (0..per.len()).collect();
+                    fit.order(r, &mut got);
+                    assert_eq!(got, want, "{} in {draft:?}", rules[r].id);
+                }
+            }
+        }
+        assert!(
+            drafts > 400 && moved > 1_000,
+            "{drafts} drafts, {moved} moved"
+        );
+        // A filter holds every key put in it.
+        let mut filter = StemFilter::EMPTY;
+        let keys: Vec<u128> = choices
+            .iter()
+            .flat_map(|&r| cache.stems(rules, r).per.iter().flatten().copied())
+            .collect();
+        keys.iter().for_each(|&k| filter.insert(k));
+        assert!(keys.iter().all(|&k| filter.may_contain(k)));
+    }
+
     #[test]
     fn rule_texts_are_the_rules_texts_in_each_language() {
         use super::{in_language, RuleTexts};
