@@ -19,6 +19,7 @@
 
 pub mod book;
 pub mod diagnostics;
+mod fast_sentences;
 pub mod fast_utf8;
 pub mod normalize;
 pub mod pattern;

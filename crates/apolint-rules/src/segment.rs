@@ -7,6 +7,8 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use crate::fast_sentences::{FastBreaks, Unknown};
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -593,14 +595,100 @@ pub fn sentences(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// `x` is in that first (possibly cut) sentence, all of `text` is
 /// segmented.
 pub fn sentence_containing(text: &str, x: usize) -> Option<(usize, usize)> {
-    let contains = |&(s, e): &(usize, usize)| x < e.max(s + 1);
-    if let Some(from) = restart_before(text, x) {
-        let mut from_there = sentences(&text[from..]).map(|(s, e)| (from + s, from + e));
-        if from_there.next().is_some_and(|first| !contains(&first)) {
-            return from_there.find(contains);
+    // Text of common characters is segmented without the segmenter's
+    // tables (see `fast_sentences`); any other, by the segmenter.
+    match containing(text, x, FastSentences::new) {
+        Ok(found) => found,
+        Err(Unknown) => {
+            let Ok(found) = containing(text, x, |t| SlowSentences(sentences(t)));
+            found
         }
     }
-    sentences(text).find(contains)
+}
+
+/// A source of [`sentences`]: the next one, or an error if it cannot tell.
+trait SentenceSource {
+    type Error;
+    fn next_sentence(&mut self) -> Result<Option<(usize, usize)>, Self::Error>;
+}
+
+/// [`sentences`] from [`FastBreaks`].
+struct FastSentences<'t> {
+    text: &'t str,
+    breaks: FastBreaks<'t>,
+    start: Option<usize>,
+}
+
+impl<'t> FastSentences<'t> {
+    fn new(text: &'t str) -> Self {
+        FastSentences {
+            text,
+            breaks: FastBreaks::new(text),
+            start: None,
+        }
+    }
+}
+
+impl SentenceSource for FastSentences<'_> {
+    type Error = Unknown;
+    fn next_sentence(&mut self) -> Result<Option<(usize, usize)>, Unknown> {
+        loop {
+            let start = match self.start {
+                Some(s) => s,
+                None => match self.breaks.next_break()? {
+                    Some(s) => s,
+                    None => return Ok(None),
+                },
+            };
+            let Some(end) = self.breaks.next_break()? else {
+                return Ok(None);
+            };
+            self.start = Some(end);
+            // As `sentences`: the trailing space trimmed, empty ones left out.
+            let end = start + self.text[start..end].trim_end().len();
+            if end > start {
+                return Ok(Some((start, end)));
+            }
+        }
+    }
+}
+
+/// [`sentences`] from the segmenter, which knows every character.
+struct SlowSentences<I>(I);
+
+impl<I: Iterator<Item = (usize, usize)>> SentenceSource for SlowSentences<I> {
+    type Error = std::convert::Infallible;
+    fn next_sentence(&mut self) -> Result<Option<(usize, usize)>, Self::Error> {
+        Ok(self.0.next())
+    }
+}
+
+/// [`sentence_containing`] with the sentences of `source`.
+fn containing<'t, S: SentenceSource>(
+    text: &'t str,
+    x: usize,
+    source: impl Fn(&'t str) -> S,
+) -> Result<Option<(usize, usize)>, S::Error> {
+    let contains = |&(s, e): &(usize, usize)| x < e.max(s + 1);
+    if let Some(from) = restart_before(text, x) {
+        let mut from_there = source(&text[from..]);
+        let first = from_there.next_sentence()?;
+        if first.is_some_and(|(s, e)| !contains(&(from + s, from + e))) {
+            while let Some((s, e)) = from_there.next_sentence()? {
+                if contains(&(from + s, from + e)) {
+                    return Ok(Some((from + s, from + e)));
+                }
+            }
+            return Ok(None);
+        }
+    }
+    let mut all = source(text);
+    while let Some(sentence) = all.next_sentence()? {
+        if contains(&sentence) {
+            return Ok(Some(sentence));
+        }
+    }
+    Ok(None)
 }
 
 /// Where the last four letters in a row start before the last `.`, `!`
