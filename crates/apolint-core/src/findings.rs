@@ -539,9 +539,35 @@ fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
     // (a few matches, owner ids up to ~2,000) or sparse ids are sorted
     // instead: zeroing and walking a bucket per owner would cost more.
     if buckets > MAX_BUCKETS_PER_MATCH * count {
-        let mut sorted: Vec<RawMatch> = matches.iter().copied().collect();
-        sorted.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
-        return merge_sorted(sorted);
+        let mut all: Vec<RawMatch> = matches.iter().copied().collect();
+        if count >= 1 << 31 {
+            all.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
+            return merge_sorted(all);
+        }
+        // The stable sort by (owner, start, end reversed) as one unstable
+        // sort of packed keys that end in the scan position: a key per
+        // match, compared in one instruction pair, and no two equal. The
+        // stable sort of a 1 KB reply's ~100 matches was 3% of its check.
+        // Bits: 127 a lexicon's, 95..127 the owner's index, 63..95 the
+        // start, 31..63 the end reversed, 0..31 the position.
+        let mut keys: Vec<u128> = all
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let (lexicon, index) = match m.owner {
+                    Owner::Rule(r) => (0, r),
+                    Owner::Tag(t) => (1, t),
+                };
+                lexicon << 127
+                    | u128::from(index) << 95
+                    | u128::from(m.start) << 63
+                    | u128::from(u32::MAX - m.end) << 31
+                    | i as u128
+            })
+            .collect();
+        keys.sort_unstable();
+        let position = |k: u128| (k & ((1 << 31) - 1)) as usize;
+        return merge_sorted(keys.into_iter().map(|k| all[position(k)]).collect());
     }
     let (mut sorted, starts) = group_by_bucket(
         || matches.iter(),

@@ -2245,7 +2245,9 @@ impl Engine {
             cased,
             forced,
         };
-        let mut out = Vec::new();
+        // Replies hold about a match per 16 bytes: sized once, not grown
+        // four or five times from empty (capped: a pasted log holds few).
+        let mut out = Vec::with_capacity((norm.text.len() / 16).min(4096));
         self.scan_literal_regexes(&draft, &mut out);
         let mut counts = self.tag_counts(norm.text.len());
         let whole = 0..norm.text.len();
