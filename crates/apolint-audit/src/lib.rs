@@ -18,7 +18,7 @@ pub use structure::{CannedStructure, Missing, OneReply, ScoreDist, StructureStat
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
 
-use foldhash::fast::FixedState;
+use foldhash::fast::RandomState;
 use std::path::Path;
 
 use serde::Serialize;
@@ -361,10 +361,10 @@ pub struct Summary {
     /// Matched phrases, keyed by [`phrase_key`]: the rule and the
     /// normalised phrase.
     #[serde(skip)]
-    pub phrases: HashMap<String, PhraseStat, FixedState>,
+    pub phrases: HashMap<String, PhraseStat, RandomState>,
     /// Canned responses by macro id or text hash.
     #[serde(skip)]
-    pub canned: HashMap<CannedKey, CannedStat, FixedState>,
+    pub canned: HashMap<CannedKey, CannedStat, RandomState>,
     /// Sample replies.
     #[serde(skip)]
     pub samples: Vec<Sample>,
@@ -1591,7 +1591,7 @@ fn round(x: f64) -> f64 {
 /// The key of a matched phrase in [`Summary::phrases`]: the rule id and the
 /// phrase's fix key ([`apolint_core::rules::book::fix_key`]), apart by a
 /// NUL, which neither holds (rule ids are names, normalising drops NUL).
-pub fn phrase_key(rule: &str, phrase: &str) -> String {
+fn phrase_key(rule: &str, phrase: &str) -> String {
     let mut key = String::with_capacity(rule.len() + 1 + phrase.len());
     key.push_str(rule);
     key.push('\0');
@@ -1601,7 +1601,7 @@ pub fn phrase_key(rule: &str, phrase: &str) -> String {
 
 /// Keeps the `keep` entries with the highest counts.
 fn prune<K: Clone + Eq + Hash, V>(
-    map: &mut HashMap<K, V, FixedState>,
+    map: &mut HashMap<K, V, RandomState>,
     keep: usize,
     count: impl Fn(&V) -> u64,
 ) {

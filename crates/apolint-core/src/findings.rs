@@ -1487,9 +1487,11 @@ fn stem_keys(text: &str) -> Vec<u128> {
     keys
 }
 
-/// Calls `f` with [`stem_keys`]`(text)` one by one, in one pass over its
-/// bytes. The chain of [`words`], [`stem`] and [`stem_key`], char by char
-/// and copying each key, was a ninth of checking a 1 KB reply (issue #19).
+/// Calls `f` with the [`stem_key`]s of the stems of the words of
+/// normalised text, in order (`words(text).filter_map(stem)
+/// .filter_map(stem_key)`), in one pass over its bytes. That chain of
+/// [`words`], [`stem`] and [`stem_key`], char by char and copying each
+/// key, was a ninth of checking a 1 KB reply (issue #19).
 fn for_each_stem_key(text: &str, mut f: impl FnMut(u128)) {
     let b = text.as_bytes();
     let mut at = 0;
@@ -2345,14 +2347,12 @@ mod tests {
         assert_eq!(String::from(id), "en.cliche.x");
     }
 
-    /// Each rule's shared texts are what its findings carried as copies:
-    /// the id, and the message and suggestions in the draft's language.
     /// The ranking from the draft's stems a filter let through is the
     /// ranking from all of its stems, for every draft of the corpus and
     /// every built-in rule with a choice of suggestions.
     #[test]
     fn suggestions_rank_as_by_all_of_the_drafts_stems() {
-        use super::{PerRuleCache, StemFilter, SuggestionFit};
+        use super::{PerRuleCache, SuggestionFit};
         let book = crate::builtin::book().unwrap();
         let rules = &book.rules;
         let cache = PerRuleCache::default();
@@ -2398,16 +2398,10 @@ mod tests {
             drafts > 400 && moved > 1_000,
             "{drafts} drafts, {moved} moved"
         );
-        // A filter holds every key put in it.
-        let mut filter = StemFilter::EMPTY;
-        let keys: Vec<u128> = choices
-            .iter()
-            .flat_map(|&r| cache.stems(rules, r).per.iter().flatten().copied())
-            .collect();
-        keys.iter().for_each(|&k| filter.insert(k));
-        assert!(keys.iter().all(|&k| filter.may_contain(k)));
     }
 
+    /// Each rule's shared texts are what its findings carried as copies:
+    /// the id, and the message and suggestions in the draft's language.
     #[test]
     fn rule_texts_are_the_rules_texts_in_each_language() {
         use super::{in_language, RuleTexts};

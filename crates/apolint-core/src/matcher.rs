@@ -1028,6 +1028,11 @@ impl CompiledContext {
         let all = |ps: &[Vec<Elem>], dir: Dir, vocab: &mut Vocab| -> Vec<Box<[CElem]>> {
             ps.iter().map(|p| compile(p, Some(dir), vocab)).collect()
         };
+        let unless_before = all(&c.unless_before, Dir::Backward, vocab);
+        let unless_after = all(&c.unless_after, Dir::Forward, vocab);
+        let unless_sentence = all(&c.unless_sentence, Dir::Forward, vocab);
+        // After the patterns: their words are interned by now, so the
+        // heads add none and the vocabulary's ids keep their order.
         let sentence_heads = c
             .unless_sentence
             .iter()
@@ -1036,9 +1041,9 @@ impl CompiledContext {
             .filter(|heads| !heads.is_empty())
             .and_then(|heads| TokenSet::of_refs(heads.into_iter().flatten(), vocab));
         CompiledContext {
-            unless_before: all(&c.unless_before, Dir::Backward, vocab),
-            unless_after: all(&c.unless_after, Dir::Forward, vocab),
-            unless_sentence: all(&c.unless_sentence, Dir::Forward, vocab),
+            unless_before,
+            unless_after,
+            unless_sentence,
             sentence_heads,
             clause_start: c.clause_start,
             in_quotes: c.in_quotes,
@@ -3488,8 +3493,9 @@ regex = ['a!\s+b!']
     }
 
     /// A context's `unless_sentence` patterns start only with tokens of its
-    /// heads: every built-in one has them, and a sentence with one of its
-    /// patterns still cancels a match, one without none does.
+    /// heads: every built-in one has them, every token of every test draft
+    /// where one of its patterns matches is in them, and a sentence with
+    /// one of its patterns still cancels a match, one without none does.
     #[test]
     fn unless_sentence_patterns_are_looked_for_at_their_heads_only() {
         let engine = crate::builtin::engine().unwrap();
@@ -3500,6 +3506,29 @@ regex = ['a!\s+b!']
             .collect();
         assert!(with.len() >= 10, "{} contexts", with.len());
         assert!(with.iter().all(|c| c.sentence_heads.is_some()));
+        let mut starts = 0;
+        for draft in all_drafts() {
+            let text = apolint_rules::normalize::normalize(&draft).text;
+            for (line, ids) in tokenized_lines(&engine, &text) {
+                let m = Matcher {
+                    norm: &text,
+                    tokens: &line.tokens,
+                    ids: &ids,
+                };
+                for ctx in &with {
+                    let Some(heads) = &ctx.sentence_heads else {
+                        continue;
+                    };
+                    for i in 0..line.tokens.len() {
+                        if ctx.unless_sentence.iter().any(|p| m.matches_at(p, i)) {
+                            assert!(m.token_in(heads, i as isize), "{draft:?} at token {i}");
+                            starts += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(starts > 500, "{starts} pattern starts");
         let linter = crate::Linter::builtin().unwrap();
         let rules = |text: &str| -> Vec<String> {
             let r = linter.check(text, &crate::CheckOptions::default());

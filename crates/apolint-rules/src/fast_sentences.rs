@@ -98,10 +98,7 @@ fn letters(b: &[u8]) -> (usize, usize) {
     while let Some(&c) = b.get(i) {
         if c.is_ascii_alphabetic() {
             i += 1;
-        } else if matches!(
-            (c, b.get(i + 1)),
-            (0xD0, Some(0x80..=0xBF)) | (0xD1, Some(0x80..=0x9F))
-        ) {
+        } else if crate::segment::cyrillic_at(b, i) {
             i += 2;
         } else {
             break;
@@ -366,6 +363,39 @@ mod tests {
         assert_eq!(fast_breaks("Привет 😀. Да"), Err(Unknown));
     }
 
+    /// Every character this module classes, in the contexts where its
+    /// class decides a break (after a terminator, between letters and
+    /// terminators, at a text's start), breaks as the segmenter says.
+    #[test]
+    fn every_known_character_breaks_as_the_segmenter() {
+        let mut known = 0;
+        for c in (0..=0x2FFF).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            if class_at(bytes, 0).is_err() {
+                continue;
+            }
+            known += 1;
+            for template in [
+                "Ab. {c}x",
+                "A.{c}B. c",
+                "{c}. d",
+                "Ok! {c} Next",
+                "Ab{c}. Cd",
+                "x.{c}\n{c}y",
+            ] {
+                let text = template.replace("{c}", &c.to_string());
+                assert_eq!(
+                    fast_breaks(&text),
+                    Ok(crate_breaks(&text)),
+                    "{c:?} in {text:?}"
+                );
+            }
+        }
+        // ASCII, the 96 basic Cyrillic letters, 3 Latin-1 marks, 15 others.
+        assert_eq!(known, 128 + 96 + 3 + 15);
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
 
@@ -373,7 +403,7 @@ mod tests {
         /// (a break sequence that stops at one agrees up to it).
         #[test]
         fn breaks_as_the_segmenter(
-            text in "[a-cA-C0-9 .,;:!?'\"()\\-\n\r\t\u{a0}«»–—“”…€№ёЁа-вА-ВЀѐџѠ😀\u{301}\u{ad}]{0,40}"
+            text in "[a-cA-C0-9 .,;:!?'\"()\\[\\]{}#$%&*+/<=>@^_`|~\\\\\\-\n\r\t\u{b}\u{c}\u{a0}«»–—‘’‚‛“”„‟•…€₽№ёЁа-вА-ВЀѐџѠ😀\u{301}\u{ad}]{0,40}"
         ) {
             let want = crate_breaks(&text);
             let mut it = FastBreaks::new(&text);
