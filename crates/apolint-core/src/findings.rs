@@ -1114,20 +1114,36 @@ fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) 
     let mut start = pos;
     // Bytes not in `MAY_BOUND_CLAUSE` are passed over by a look-up, not a
     // call: calling at every byte was a tenth of checking a 1 KB reply
-    // (issue #19).
-    while let Some(i) = start.checked_sub(1).filter(|&i| i >= lo_limit) {
-        if MAY_BOUND_CLAUSE[usize::from(b[i])] && clause_boundary(draft, i, scope) {
-            break;
+    // (issue #19); eight bytes none of which may bound are passed over at
+    // once (`none_may_bound`), most of a clause's words.
+    'back: while start > lo_limit {
+        if start - lo_limit >= 8 && none_may_bound(&b[start - 8..start]) {
+            start -= 8;
+            continue;
         }
-        start = i;
+        let stop = start.saturating_sub(8).max(lo_limit);
+        while start > stop {
+            let i = start - 1;
+            if MAY_BOUND_CLAUSE[usize::from(b[i])] && clause_boundary(draft, i, scope) {
+                break 'back;
+            }
+            start = i;
+        }
     }
     let hi_limit = (pos + CLAUSE_WINDOW).min(b.len());
     let mut end = pos;
-    while end < hi_limit {
-        if MAY_BOUND_CLAUSE[usize::from(b[end])] && clause_boundary(draft, end, scope) {
-            break;
+    'forth: while end < hi_limit {
+        if hi_limit - end >= 8 && none_may_bound(&b[end..end + 8]) {
+            end += 8;
+            continue;
         }
-        end += 1;
+        let stop = (end + 8).min(hi_limit);
+        while end < stop {
+            if MAY_BOUND_CLAUSE[usize::from(b[end])] && clause_boundary(draft, end, scope) {
+                break 'forth;
+            }
+            end += 1;
+        }
     }
     let start = floor_char_boundary(text, start);
     let end = floor_char_boundary(text, end);
@@ -1135,6 +1151,29 @@ fn clause_bounds(draft: &Draft<'_>, pos: usize, scope: Scope) -> (usize, usize) 
     let lead = clause.len() - clause.trim_start().len();
     let trail = clause.len() - clause.trim_end().len();
     (start + lead, (end - trail).max(start + lead))
+}
+
+/// Whether none of `eight` bytes is in [`MAY_BOUND_CLAUSE`], tested at
+/// once: those bytes are all below `0x40` but `0xE2`, so eight with no
+/// byte below `0x40` but spaces and no `0xE2` bound nothing (digits and
+/// quotes send their eight to the byte-by-byte test).
+#[inline]
+fn none_may_bound(eight: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let Ok(eight) = <[u8; 8]>::try_from(eight) else {
+        return false;
+    };
+    let x = u64::from_le_bytes(eight);
+    // The high bit of each byte equal to `c` (exact: no carry between
+    // bytes).
+    let equal = |c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        !(((y & !HIGH) + !HIGH) | y | !HIGH)
+    };
+    // The high bit of each byte below 0x40: its bits 7 and 6 clear.
+    let below_40 = !x & (!x << 1) & HIGH;
+    ((below_40 & !equal(b' ')) | equal(0xE2)) == 0
 }
 
 /// The bytes [`clause_boundary`] can say yes to: every byte its `match`
@@ -2272,6 +2311,38 @@ mod tests {
         );
         drafts.push("word ".repeat(300));
         drafts
+    }
+
+    /// Eight bytes are passed over at once only if none of them may bound
+    /// a clause, whichever byte stands where (pairs too: no carry from one
+    /// byte's test reaches the next); letters and spaces are.
+    #[test]
+    fn eight_bytes_are_passed_over_only_if_none_may_bound() {
+        use super::{none_may_bound, MAY_BOUND_CLAUSE};
+        for v in 0..=255u8 {
+            for at in 0..8 {
+                let mut eight = *b"abcdefgh";
+                eight[at] = v;
+                let may = MAY_BOUND_CLAUSE[usize::from(v)];
+                if may {
+                    assert!(!none_may_bound(&eight), "{v:#x} at {at}");
+                }
+                if v == b' ' || (v >= 0x40 && v != 0xE2) {
+                    assert!(none_may_bound(&eight), "{v:#x} at {at}");
+                }
+            }
+            for w in 0..=255u8 {
+                let mut eight = [b'x'; 8];
+                eight[3] = v;
+                eight[4] = w;
+                if MAY_BOUND_CLAUSE[usize::from(v)] || MAY_BOUND_CLAUSE[usize::from(w)] {
+                    assert!(!none_may_bound(&eight), "{v:#x} {w:#x}");
+                }
+            }
+        }
+        assert!(none_may_bound("прин".as_bytes()));
+        assert!(!none_may_bound(b"ab, cdef"));
+        assert!(!none_may_bound(b"abcdefg"), "seven bytes are not eight");
     }
 
     #[test]
