@@ -17,10 +17,9 @@ pub use structure::{CannedStructure, Missing, OneReply, ScoreDist, StructureStat
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
-
-use foldhash::fast::RandomState;
 use std::path::Path;
 
+use foldhash::fast::RandomState;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -358,7 +357,7 @@ pub struct Summary {
     pub by_channel: BTreeMap<String, GroupStat>,
     /// By month (`YYYY-MM`).
     pub by_month: BTreeMap<String, GroupStat>,
-    /// Matched phrases, keyed by [`phrase_key`]: the rule and the
+    /// Matched phrases, keyed by the rule id, a NUL and the
     /// normalised phrase.
     #[serde(skip)]
     pub phrases: HashMap<String, PhraseStat, RandomState>,

@@ -402,15 +402,17 @@ impl TagMatches {
     /// in order): a lexicon's own, and those of the rules that count
     /// toward it (`rule_tags`).
     fn new(merged: &[RawMatch], rule_tags: &[Vec<u32>], tags: usize) -> TagMatches {
-        let tag = |&t: &u32| t as usize;
         let (mut matches, mut starts) = group_by_bucket(
             || merged.iter(),
             tags,
-            |m| match m.owner {
-                Owner::Tag(t) => Some(t as usize).into_iter().chain([].iter().map(tag)),
-                Owner::Rule(r) => None
-                    .into_iter()
-                    .chain(rule_tags[r as usize].iter().map(tag)),
+            |m| {
+                let (own, via): (Option<u32>, &[u32]) = match m.owner {
+                    Owner::Tag(t) => (Some(t), &[]),
+                    Owner::Rule(r) => (None, &rule_tags[r as usize]),
+                };
+                own.into_iter()
+                    .chain(via.iter().copied())
+                    .map(|t| t as usize)
             },
         );
         // Each tag's run sorted (stably: a rule's matches join its own),
@@ -1352,23 +1354,13 @@ impl PerRuleCache {
 
     /// The stems of rule `rule`'s suggestions.
     fn stems<'s>(&'s self, rules: &[Rule], rule: usize) -> &'s SuggestionStems {
-        static NONE: SuggestionStems = SuggestionStems {
-            per: Vec::new(),
-            filter: StemFilter::EMPTY,
-        };
-        let (Some(entry), Some(r)) = (self.entries(rules).get(rule), rules.get(rule)) else {
-            return &NONE;
-        };
-        entry.stems.get_or_init(|| {
+        let r = &rules[rule];
+        self.entries(rules)[rule].stems.get_or_init(|| {
             let per: Vec<Vec<u128>> = r
                 .suggestions
                 .iter()
                 .map(|s| {
-                    let folded = apolint_rules::normalize::normalize(s).text;
-                    let mut stems: Vec<u128> = words(&folded)
-                        .filter_map(stem)
-                        .filter_map(stem_key)
-                        .collect();
+                    let mut stems = stem_keys(&apolint_rules::normalize::normalize(s).text);
                     stems.sort_unstable();
                     stems.dedup();
                     stems
@@ -1381,7 +1373,7 @@ impl PerRuleCache {
     }
 }
 
-/// A rule's suggestions' stems, as [`stem_key`]s.
+/// A rule's suggestions' stems, as stem keys ([`for_each_stem_key`]).
 #[derive(Debug)]
 struct SuggestionStems {
     /// Per suggestion, its distinct stems, sorted.
@@ -1390,7 +1382,7 @@ struct SuggestionStems {
     filter: StemFilter,
 }
 
-/// A set of [`stem_key`]s as 1,024 bits, one per key (keys share bits):
+/// A set of stem keys ([`for_each_stem_key`]) as 1,024 bits, one per key (keys share bits):
 /// a key whose bit is clear is not in the set. A reply's findings have a
 /// few dozen suggestion stems, so most of its words are turned down by a
 /// bit test.
@@ -1435,7 +1427,7 @@ impl StemFilter {
 struct SuggestionFit<'a> {
     rules: &'a [Rule],
     index: &'a PerRuleCache,
-    /// The draft's stems, as [`stem_key`]s, sorted, that may be those of
+    /// The draft's stems, as stem keys ([`for_each_stem_key`]), sorted, that may be those of
     /// a suggestion of one of its findings' rules (see [`StemFilter`]):
     /// all that the ranking asks of the draft. Keeping and sorting all of
     /// its stems was a tenth of checking a 1 KB reply (issue #19).
@@ -1517,20 +1509,23 @@ impl<'a> SuggestionFit<'a> {
     }
 }
 
-/// The [`stem_key`]s of the stems of the words of normalised text, in
-/// order: `words(text).filter_map(stem).filter_map(stem_key)`.
-#[cfg(test)]
+/// The stem keys of the words of normalised text, in order (see
+/// [`for_each_stem_key`]).
 fn stem_keys(text: &str) -> Vec<u128> {
     let mut keys = Vec::new();
     for_each_stem_key(text, |k| keys.push(k));
     keys
 }
 
-/// Calls `f` with the [`stem_key`]s of the stems of the words of
-/// normalised text, in order (`words(text).filter_map(stem)
-/// .filter_map(stem_key)`), in one pass over its bytes. That chain of
-/// [`words`], [`stem`] and [`stem_key`], char by char and copying each
-/// key, was a ninth of checking a 1 KB reply (issue #19).
+/// Calls `f` with the stem key of each word of normalised text, in order,
+/// in one pass over its bytes. A word is a run of ASCII letters and digits
+/// and non-ASCII bytes (quotes and dashes are ASCII once normalised); its
+/// stem, its first five characters if it has four or more; its key, the
+/// stem's bytes big-endian, zero-padded to 16 (stems longer than 16 bytes
+/// have none), so that stems sort and compare as numbers. The tests hold
+/// it to the char-by-char chain `words(text).filter_map(stem)
+/// .filter_map(stem_key)`, which was a ninth of checking a 1 KB reply
+/// (issue #19).
 fn for_each_stem_key(text: &str, mut f: impl FnMut(u128)) {
     let b = text.as_bytes();
     let mut at = 0;
@@ -1586,7 +1581,7 @@ fn for_each_stem_key(text: &str, mut f: impl FnMut(u128)) {
     }
 }
 
-/// The bytes of a word, as [`words`] splits them: ASCII letters and digits
+/// The bytes of a word, as [`for_each_stem_key`] splits them: ASCII letters and digits
 /// and every byte of a non-ASCII character.
 const WORD_BYTE: [bool; 256] = {
     let mut t = [false; 256];
@@ -1602,12 +1597,13 @@ const WORD_BYTE: [bool; 256] = {
 /// non-ASCII characters (letters, in normalised text: its quotes and dashes
 /// are ASCII). Splitting on bytes keeps Unicode tables out of a per-draft
 /// loop.
+#[cfg(test)]
 fn words(norm: &str) -> impl Iterator<Item = &str> {
     norm.split(|c: char| c.is_ascii() && !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
 }
 
-/// How many words a normalised text has, as [`words`] splits them (ASCII
+/// How many words a normalised text has, as [`for_each_stem_key`] splits them (ASCII
 /// punctuation and spaces between), counted over bytes: the bytes of a
 /// word whose byte before is none (byte by byte it was 11.8 M
 /// instructions for a megabyte, counted by [`count_pairs`] 2.3 M, on the
@@ -1665,6 +1661,7 @@ fn count_pairs(a: &[u8], b: &[u8], pred: impl Fn(u8, u8) -> u8) -> usize {
 /// A stem's bytes as one comparable number (stems of up to 16 bytes: five
 /// Latin or Cyrillic letters always fit), so that a draft's stems sort and
 /// compare without string comparisons.
+#[cfg(test)]
 fn stem_key(stem: &str) -> Option<u128> {
     let b = stem.as_bytes();
     if b.len() > 16 {
@@ -1676,6 +1673,7 @@ fn stem_key(stem: &str) -> Option<u128> {
 }
 
 /// The first five letters of a word of four or more, else nothing.
+#[cfg(test)]
 fn stem(word: &str) -> Option<&str> {
     // Characters counted by their first bytes (not continuation bytes).
     let mut chars = 0;

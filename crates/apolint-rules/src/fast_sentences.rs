@@ -95,13 +95,10 @@ fn class_at(b: &[u8], i: usize) -> Result<(Class, usize), Unknown> {
 #[inline]
 fn letters(b: &[u8]) -> (usize, usize) {
     let (mut i, mut n) = (0, 0);
-    while let Some(&c) = b.get(i) {
-        if c.is_ascii_alphabetic() {
-            i += 1;
-        } else if crate::segment::cyrillic_at(b, i) {
-            i += 2;
-        } else {
-            break;
+    while i < b.len() {
+        match class_at(b, i) {
+            Ok((Class::Upper | Class::Lower, len)) => i += len,
+            _ => break,
         }
         n += 1;
     }

@@ -187,7 +187,7 @@ fn leading_ascii_letters(eight: &[u8]) -> usize {
 /// Whether the two bytes at `i` are a basic Cyrillic letter (U+0400–U+045F:
 /// `D0 80`–`D0 BF`, `D1 80`–`D1 9F`).
 #[inline]
-pub(crate) fn cyrillic_at(b: &[u8], i: usize) -> bool {
+fn cyrillic_at(b: &[u8], i: usize) -> bool {
     matches!(
         (b[i], b.get(i + 1)),
         (0xD0, Some(0x80..=0xBF)) | (0xD1, Some(0x80..=0x9F))
