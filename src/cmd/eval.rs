@@ -16,6 +16,8 @@ pub struct EvalArgs {
     /// file of {"id", "text", "categories"}, or a `.toml` file of
     /// structure labels ([[draft]] file, complaint, parts): then the
     /// structure checklist is measured, part by part.
+    // This text is `--help`'s too: `[[draft]]` stays as TOML writes it.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(default_value = "corpus")]
     corpus: PathBuf,
     /// Labels for a JSON Lines file of texts, joined by `id`:

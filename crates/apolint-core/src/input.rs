@@ -238,7 +238,7 @@ fn mask(bytes: &mut [u8], start: usize, end: usize) {
 
 /// Whether `line` may be a reply header: false when it lacks every word
 /// [`crate::quote_header_hint::QUOTE_HEADER_HINT`] lists, which every line
-/// [`QUOTE_HEADER`] matches has. A reply with one line ending in a colon
+/// `QUOTE_HEADER` (the tests' reference regex) matches has. A reply with one line ending in a colon
 /// ("Here is what happened:") compiled the header regex for it (27M
 /// instructions, 8 ms, before its parts were split; issue #19). The hint
 /// is a DFA `build.rs` stored.
@@ -267,7 +267,7 @@ const QUOTE_HEADER: &str = r"(?ix)^\s*(?:
   | \d{1,2}[./]\d{1,2}[./]\d{2,4},?\s+(?:в\s+)?\d{1,2}:\d{2},?\s.{1,200}:\s*$
 )";
 
-// The parts of [`QUOTE_HEADER`] around its bounded runs of any character
+// The parts of `QUOTE_HEADER` around its bounded runs of any character
 // (`.{4,200}`, `.{0,200}`, `.{1,200}`). Compiled as one regex, those runs
 // are ~8,000 NFA states, 27M instructions (8 ms) at the first reply
 // header, and a reply that quotes the thread has one (issue #19). Each run
@@ -276,7 +276,7 @@ const QUOTE_HEADER: &str = r"(?ix)^\s*(?:
 // `(?i)` does (`ſ` for `s`, the old Cyrillic letter forms), each compiled
 // only when a line gets to it.
 
-/// A part of [`QUOTE_HEADER`], compiled at its first use; `None` only if
+/// A part of `QUOTE_HEADER`, compiled at its first use; `None` only if
 /// it failed to, which a test rules out.
 type HeaderPart = LazyLock<Option<Regex>>;
 
@@ -307,7 +307,8 @@ fn find_part<'h>(part: &HeaderPart, line: &'h str) -> Option<regex::Match<'h>> {
     part.as_ref()?.find(line)
 }
 
-/// Whether `line` (no `\n` in it) is what [`QUOTE_HEADER`] matches.
+/// Whether `line` (no `\n` in it) is what `QUOTE_HEADER` (the tests'
+/// reference regex) matches.
 fn matches_quote_header(line: &str) -> bool {
     let chars = |s: &str| s.chars().count();
     let body = line.trim_start();

@@ -2,7 +2,7 @@
 //!
 //! Every word literal of every pattern gets a word id and every prefix
 //! (`извин*`) a prefix id. A draft's word tokens are looked up once each
-//! ([`Vocab::resolve`]): the ids then find the phrases anchored on the token
+//! ([`VocabTable::resolve`]): the ids then find the phrases anchored on the token
 //! and let verification compare integers instead of strings. A token that
 //! is no pattern's word has no id and matches no word element.
 

@@ -240,7 +240,7 @@ impl std::error::Error for ServeError {}
 /// requests), the number open at once (`max_connections`; beyond it the
 /// kernel's listen queue holds them), and an unread request body is
 /// drained for a moment after the answer so the client reads the answer
-/// instead of a reset (see [`LingeringClose`]). On SIGTERM the listener
+/// instead of a reset (see `LingeringClose`). On SIGTERM the listener
 /// stops, connections already queued are still accepted and answered,
 /// in-flight requests finish, and after `drain_ms` the process exits
 /// regardless.
