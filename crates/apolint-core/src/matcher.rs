@@ -1209,12 +1209,9 @@ impl<'de> Deserialize<'de> for NeighbourGates {
             }
             let mut gates = Vec::with_capacity(bytes.len() / Self::RECORD);
             for g in records {
-                let Ok(
-                    &[l0, l1, l2, l3, l4, l5, l6, l7, r0, r1, r2, r3, r4, r5, r6, r7, x0, x1, x2, x3, script],
-                ) = <&[u8; Self::RECORD]>::try_from(g)
-                else {
-                    continue;
-                };
+                // Whole records (`chunks_exact`): the conversion cannot fail.
+                let &[l0, l1, l2, l3, l4, l5, l6, l7, r0, r1, r2, r3, r4, r5, r6, r7, x0, x1, x2, x3, script] =
+                    <&[u8; Self::RECORD]>::try_from(g).map_err(|e| e.to_string())?;
                 let first_script = [Script::Cyrillic, Script::Latin, Script::Other]
                     .into_iter()
                     .find(|&s| Self::script_code(s) == script)
