@@ -461,8 +461,50 @@ fn mask_keeping_placeholders(bytes: &[u8], start: usize, end: usize, masks: &mut
     masks.add(masked_from, end);
 }
 
+/// A list of lowercase phrases, with the set of their lengths in bytes
+/// (a bit each) for [`Phrases::may_lowercase_to_one`].
+struct Phrases {
+    list: &'static [&'static str],
+    lengths: u64,
+}
+
+impl Phrases {
+    /// The list and its lengths; a phrase of 64 bytes or more does not
+    /// compile (the shift overflows).
+    const fn new(list: &'static [&'static str]) -> Phrases {
+        let mut lengths = 0u64;
+        let mut i = 0;
+        while i < list.len() {
+            lengths |= 1 << list[i].len();
+            i += 1;
+        }
+        Phrases { list, lengths }
+    }
+
+    /// Whether `text` lowercased may be one of the phrases (lowercase ASCII
+    /// and Russian letters and spaces, as every list here is): false only
+    /// when no phrase is as long in bytes. Every character that lowercases
+    /// into such letters keeps its length in bytes but the Kelvin sign (a
+    /// test goes through every character), so a line of another length
+    /// needs no lowercased copy: building one for each short line was most
+    /// of the cost of looking for sign-offs (issue #19).
+    fn may_lowercase_to_one(&self, text: &str) -> bool {
+        (text.len() < 64 && (self.lengths >> text.len()) & 1 == 1) || text.contains('\u{212A}')
+    }
+
+    /// Whether `text` lowercased is one of the phrases.
+    fn has_lowercased(&self, text: &str) -> bool {
+        if text.is_ascii() {
+            // Lowercased a byte at a time: compared without a copy (a
+            // phrase is lowercase, and a Russian one matches no ASCII).
+            return self.list.iter().any(|p| p.eq_ignore_ascii_case(text));
+        }
+        self.may_lowercase_to_one(text) && self.list.contains(&text.to_lowercase().as_str())
+    }
+}
+
 /// Closing formulas that start a signature block.
-const SIGN_OFFS: &[&str] = &[
+const SIGN_OFFS: Phrases = Phrases::new(&[
     "с уважением",
     "с наилучшими пожеланиями",
     "всего доброго",
@@ -477,7 +519,37 @@ const SIGN_OFFS: &[&str] = &[
     "yours sincerely",
     "yours faithfully",
     "cheers",
-];
+]);
+
+/// Closing formulas that end a reply on a person ([`sign_off_line`]),
+/// besides [`SIGN_OFFS`].
+const MORE_SIGN_OFFS: Phrases = Phrases::new(&[
+    "best",
+    "thanks",
+    "thank you",
+    "many thanks",
+    "спасибо",
+    "всего доброго",
+]);
+
+/// Words of a team or a department, not of a person ([`sign_off_line`]).
+const TEAM_WORDS: Phrases = Phrases::new(&[
+    "the",
+    "team",
+    "support",
+    "service",
+    "services",
+    "care",
+    "customer",
+    "relations",
+    "desk",
+    "department",
+    "команда",
+    "поддержка",
+    "служба",
+    "отдел",
+    "магазин",
+]);
 
 /// A sign-off line ("С уважением," / "Best regards,") followed by at most
 /// four short lines to the end: the signature, not the reply.
@@ -492,8 +564,7 @@ fn is_sign_off(text: &str, start: usize, end: usize) -> bool {
     if t.is_empty() || t.len() > 64 {
         return false;
     }
-    let lower = t.to_lowercase();
-    if !SIGN_OFFS.contains(&lower.as_str()) {
+    if !SIGN_OFFS.has_lowercased(t) {
         return false;
     }
     let rest = &bytes[(end + 1).min(bytes.len())..];
@@ -515,31 +586,6 @@ fn is_sign_off(text: &str, start: usize, end: usize) -> bool {
 /// Team", "FreshCart Support", "VoloAir"); `is_name` says whether a word is
 /// a known given name. The rules never see these lines; the checklist does.
 pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Option<(usize, usize)> {
-    const MORE: &[&str] = &[
-        "best",
-        "thanks",
-        "thank you",
-        "many thanks",
-        "спасибо",
-        "всего доброго",
-    ];
-    const TEAM: &[&str] = &[
-        "the",
-        "team",
-        "support",
-        "service",
-        "services",
-        "care",
-        "customer",
-        "relations",
-        "desk",
-        "department",
-        "команда",
-        "поддержка",
-        "служба",
-        "отдел",
-        "магазин",
-    ];
     let mut lines: Vec<(usize, &str)> = Vec::new();
     let mut start = 0;
     for line in input.split_inclusive('\n') {
@@ -573,13 +619,9 @@ pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Opti
         let plain = |w: &String| {
             w.chars().next().is_some_and(char::is_uppercase)
                 && w.chars().skip(1).all(char::is_lowercase)
-                && !TEAM.contains(&w.to_lowercase().as_str())
+                && !TEAM_WORDS.has_lowercased(w)
         };
-        ws.len() <= 2
-            && plain(first)
-            && ws
-                .iter()
-                .all(|w| !TEAM.contains(&w.to_lowercase().as_str()))
+        ws.len() <= 2 && plain(first) && ws.iter().all(|w| !TEAM_WORDS.has_lowercased(w))
     };
     let tail = &lines[lines.len().saturating_sub(4)..];
     for (k, &(at, t)) in tail.iter().enumerate() {
@@ -587,8 +629,8 @@ pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Opti
         if t.len() > 48 {
             continue;
         }
-        let formula = t.trim_end_matches([',', '.', '!']).trim().to_lowercase();
-        if SIGN_OFFS.contains(&formula.as_str()) || MORE.contains(&formula.as_str()) {
+        let formula = t.trim_end_matches([',', '.', '!']).trim();
+        if SIGN_OFFS.has_lowercased(formula) || MORE_SIGN_OFFS.has_lowercased(formula) {
             let &(_, next) = tail.get(k + 1)?;
             return is_person(next).then_some((at, at + t.len()));
         }
@@ -1199,6 +1241,61 @@ mod tests {
         );
         assert_eq!(masked("no@domain here"), "no@domain here");
         assert_eq!(masked("ftp://x@y.z done"), "            done");
+    }
+
+    /// The letters of the phrase lists [`Phrases::may_lowercase_to_one`]
+    /// is right for.
+    fn phrase_letter(c: char) -> bool {
+        matches!(c, 'a'..='z' | ' ' | 'а'..='я' | 'ё')
+    }
+
+    #[test]
+    fn sign_off_lists_are_lowercase_ascii_and_russian_letters() {
+        for list in [SIGN_OFFS, MORE_SIGN_OFFS, TEAM_WORDS] {
+            for phrase in list.list {
+                assert!(phrase.chars().all(phrase_letter), "{phrase:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_kelvin_sign_changes_length_lowercased_into_phrase_letters() {
+        // Every character there is.
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let lower: String = c.to_lowercase().collect();
+            if lower.chars().all(phrase_letter) && lower.len() != c.len_utf8() {
+                assert_eq!(c, '\u{212A}');
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_is_matched_lowercased_as_it_was_without_the_length_test() {
+        let lists = [SIGN_OFFS, MORE_SIGN_OFFS, TEAM_WORDS];
+        let mut texts: Vec<String> = ["", "İ", "ẞ", "ΑΣ", "\u{212A}", "x"]
+            .map(String::from)
+            .to_vec();
+        for phrase in lists.iter().flat_map(|l| l.list) {
+            texts.extend([
+                phrase.to_string(),
+                phrase.to_uppercase(),
+                format!("{phrase}s"),
+                phrase.replacen('k', "\u{212A}", 1),
+                phrase.replacen('k', "K", 1),
+                phrase.chars().skip(1).collect(),
+            ]);
+        }
+        for list in lists {
+            for text in &texts {
+                assert_eq!(
+                    list.has_lowercased(text),
+                    list.list.contains(&text.to_lowercase().as_str()),
+                    "{text:?}"
+                );
+            }
+        }
+        // The Kelvin sign's way in: a longer line that lowercases to one.
+        assert!(SIGN_OFFS.has_lowercased("\u{212A}ind regards"));
     }
 
     #[test]
