@@ -326,8 +326,8 @@ impl DraftRules {
     /// How many matches of each of the `tags` lexicons [`build`] reads,
     /// by language, these rules being of `rules`: the scan need not find
     /// the others (see the engine's `TagBudget`). Every reading of a
-    /// lexicon in [`build`] and in `parts_found` is listed here, and a test checks
-    /// that the budget changes no report.
+    /// lexicon in [`build`] and in `parts_found` is listed here, and a
+    /// test checks that the budget changes no report.
     pub fn tag_budget(&self, rules: &[Rule], tags: usize) -> TagBudget {
         let mut budget = TagBudget::none_of(tags);
         let mut read = |t: u32, lang: Option<RuleLang>, count: u32| budget.read(t, lang, count);

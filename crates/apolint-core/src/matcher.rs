@@ -2765,8 +2765,8 @@ impl Engine {
                 continue;
             }
             // Lowercased once for the whole list (the shouting rule allows
-            // 30 abbreviations: lowercasing the match for each was ~1% of
-            // an audit, issue #19).
+            // some thirty abbreviations: lowercasing the match for each was
+            // ~1% of an audit, issue #19).
             if !spec.allow.is_empty() {
                 let found = hay[start..end].to_lowercase();
                 if spec.allow.contains(&found) {
