@@ -1382,10 +1382,10 @@ struct SuggestionStems {
     filter: StemFilter,
 }
 
-/// A set of stem keys ([`for_each_stem_key`]) as 1,024 bits, one per key (keys share bits):
-/// a key whose bit is clear is not in the set. A reply's findings have a
-/// few dozen suggestion stems, so most of its words are turned down by a
-/// bit test.
+/// A set of stem keys ([`for_each_stem_key`]) as 1,024 bits, one per
+/// key (keys share bits): a key whose bit is clear is not in the set. A
+/// reply's findings have a few dozen suggestion stems, so most of its
+/// words are turned down by a bit test.
 #[derive(Debug, Clone, Copy)]
 struct StemFilter([u64; 16]);
 
@@ -1427,9 +1427,9 @@ impl StemFilter {
 struct SuggestionFit<'a> {
     rules: &'a [Rule],
     index: &'a PerRuleCache,
-    /// The draft's stems, as stem keys ([`for_each_stem_key`]), sorted, that may be those of
-    /// a suggestion of one of its findings' rules (see [`StemFilter`]):
-    /// all that the ranking asks of the draft. Keeping and sorting all of
+    /// The draft's stems, as stem keys ([`for_each_stem_key`]), sorted,
+    /// that may be those of a suggestion of one of its findings' rules
+    /// (see [`StemFilter`]): all that the ranking asks of the draft. Keeping and sorting all of
     /// its stems was a tenth of checking a 1 KB reply (issue #19).
     present: Vec<u128>,
 }
@@ -1581,8 +1581,8 @@ fn for_each_stem_key(text: &str, mut f: impl FnMut(u128)) {
     }
 }
 
-/// The bytes of a word, as [`for_each_stem_key`] splits them: ASCII letters and digits
-/// and every byte of a non-ASCII character.
+/// The bytes of a word, as [`for_each_stem_key`] splits them: ASCII
+/// letters and digits and every byte of a non-ASCII character.
 const WORD_BYTE: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
@@ -1603,8 +1603,8 @@ fn words(norm: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// How many words a normalised text has, as [`for_each_stem_key`] splits them (ASCII
-/// punctuation and spaces between), counted over bytes: the bytes of a
+/// How many words a normalised text has, as [`for_each_stem_key`] splits
+/// them (ASCII punctuation and spaces between), counted over bytes: the bytes of a
 /// word whose byte before is none (byte by byte it was 11.8 M
 /// instructions for a megabyte, counted by [`count_pairs`] 2.3 M, on the
 /// thread every other one waits for; issue #19).

@@ -618,13 +618,12 @@ pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Opti
         }
         start += line.len();
     }
-    let words = |t: &str| -> Vec<String> {
+    fn words(t: &str) -> Vec<&str> {
         t.trim_start_matches(['-', '—', '–', '~', '^'])
             .split(|c: char| !c.is_alphabetic())
             .filter(|w| !w.is_empty())
-            .map(str::to_owned)
             .collect()
-    };
+    }
     // A person: a known name, or one or two capitalised words that are not
     // a team word or a brand written in CamelCase.
     let is_person = |t: &str| -> bool {
@@ -635,12 +634,12 @@ pub(crate) fn sign_off_line(input: &str, is_name: impl Fn(&str) -> bool) -> Opti
         if ws.iter().take(2).any(|w| is_name(w)) {
             return true;
         }
-        let plain = |w: &String| {
+        // Capitalised (the team words are looked for in every word below).
+        let capitalised = |w: &str| {
             w.chars().next().is_some_and(char::is_uppercase)
                 && w.chars().skip(1).all(char::is_lowercase)
-                && !TEAM_WORDS.has_lowercased(w)
         };
-        ws.len() <= 2 && plain(first) && ws.iter().all(|w| !TEAM_WORDS.has_lowercased(w))
+        ws.len() <= 2 && capitalised(first) && ws.iter().all(|w| !TEAM_WORDS.has_lowercased(w))
     };
     let tail = &lines[lines.len().saturating_sub(4)..];
     for (k, &(at, t)) in tail.iter().enumerate() {
