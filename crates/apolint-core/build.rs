@@ -18,6 +18,9 @@ mod matcher;
 #[path = "src/quote_header_hint.rs"]
 mod quote_header_hint;
 
+#[path = "src/digit_reach.rs"]
+mod digit_reach;
+
 #[allow(clippy::expect_used, clippy::panic)] // a build script reports by panicking
 fn main() {
     let manifest =
@@ -118,6 +121,8 @@ fn main() {
                 let pattern = patterns[ri];
                 let stand_in = if set_dfa(&[pattern], 1 << 20).is_some() {
                     pattern.to_owned()
+                } else if let Some(part) = leading_part_with_digit(pattern) {
+                    part
                 } else if let Some(prefixes) = match_prefixes(pattern) {
                     let escaped: Vec<String> =
                         prefixes.iter().map(|p| regex_syntax::escape(p)).collect();
@@ -133,9 +138,11 @@ fn main() {
             }
             let joined: Vec<&str> = joined.iter().map(String::as_str).collect();
             let bytes = set_dfa(&joined, 8 << 20)?;
+            let digit_reach = digit_reach::max_bytes_around_digits(&joined);
             Some(matcher::MemberSetDfa {
                 dfa: store(&bytes),
                 members,
+                digit_reach,
             })
         })
         .collect();
@@ -261,6 +268,31 @@ fn span_dfas(pattern: &str) -> Option<(Vec<u8>, Vec<u8>)> {
         .build(pattern)
         .ok()?;
     Some((dfa_bytes(regex.forward()), dfa_bytes(regex.reverse())))
+}
+
+/// The longest leading part of `pattern`'s sequence whose "all
+/// matches" DFA is small and every match of which holds an ASCII digit
+/// ([`digit_reach`]), as a pattern: each match of `pattern` starts with
+/// one of it, so it tells which lines the pattern may match, and the
+/// set DFA it joins can walk only the bytes near digits. The amount
+/// regex with `[^.!?\n]{0,40}` is such a part up to its digits.
+fn leading_part_with_digit(pattern: &str) -> Option<String> {
+    use regex_syntax::hir::{Hir, HirKind};
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(64)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    (1..parts.len()).rev().find_map(|k| {
+        let part = Hir::concat(parts[..k].to_vec());
+        let text = part.to_string();
+        (digit_reach::max_bytes_around_digits(&[&text]).is_some()
+            && set_dfa(&[&text], 1 << 20).is_some())
+        .then_some(text)
+    })
 }
 
 /// Literals one of which starts every match of `pattern` (regex-syntax's

@@ -33,6 +33,9 @@
 
 mod builtin;
 pub mod config;
+// Read by `build.rs`; compiled here for its tests.
+#[cfg(test)]
+mod digit_reach;
 pub mod eval;
 pub mod eval_parts;
 pub mod files;
