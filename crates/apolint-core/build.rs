@@ -138,11 +138,15 @@ fn main() {
             }
             let joined: Vec<&str> = joined.iter().map(String::as_str).collect();
             let bytes = set_dfa(&joined, 8 << 20)?;
-            let digit_reach = digit_reach::max_bytes_around_digits(&joined);
+            let digit_windows = digit_reach::digit_bounds(&joined).map(|b| matcher::DigitWindows {
+                before: b.before,
+                after: b.after,
+                between: b.between,
+            });
             Some(matcher::MemberSetDfa {
                 dfa: store(&bytes),
                 members,
-                digit_reach,
+                digit_windows,
             })
         })
         .collect();
@@ -289,9 +293,8 @@ fn leading_part_with_digit(pattern: &str) -> Option<String> {
     (1..parts.len()).rev().find_map(|k| {
         let part = Hir::concat(parts[..k].to_vec());
         let text = part.to_string();
-        (digit_reach::max_bytes_around_digits(&[&text]).is_some()
-            && set_dfa(&[&text], 1 << 20).is_some())
-        .then_some(text)
+        (digit_reach::digit_bounds(&[&text]).is_some() && set_dfa(&[&text], 1 << 20).is_some())
+            .then_some(text)
     })
 }
 

@@ -1,116 +1,220 @@
 //! How far a regex's matches reach from their digits, read from its
 //! syntax tree: `build.rs` stores it with the date, time and amount set
 //! DFA, whose search then walks only the bytes around a line's digits
-//! ([`crate::matcher`]'s digit windows, issue #19).
+//! (`matcher::digit_windows`, issue #19).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// Of every match of `hir`: the fewest ASCII digits one holds, and the
-/// most bytes that are no ASCII digit (`None` if unbounded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DigitReach {
-    /// The fewest ASCII digits (`0`–`9`) a match holds.
-    pub min_digits: u32,
-    /// The most bytes of a match that are not ASCII digits; `None` when a
-    /// repetition of something other than digits has no upper bound.
-    pub max_other_bytes: Option<u32>,
+/// A count of bytes over a regex's matches: [`NONE`] when no match of the
+/// kind counted exists, [`UNBOUNDED`] when there is no most.
+type Most = i64;
+const NONE: Most = i64::MIN / 4;
+const UNBOUNDED: Most = i64::MAX / 4;
+
+fn add(a: Most, b: Most) -> Most {
+    if a == NONE || b == NONE {
+        NONE
+    } else {
+        (a + b).min(UNBOUNDED)
+    }
 }
 
-/// The most bytes any match of `patterns` (the regex syntax the rules
-/// use) holds besides ASCII digits, if every match of each holds at least
-/// one digit and that most is bounded; else `None`.
-pub fn max_bytes_around_digits(patterns: &[&str]) -> Option<u32> {
-    let mut most = 0;
+/// `a` taken `n` times (`n` may be [`UNBOUNDED`]).
+fn times(a: Most, n: Most) -> Most {
+    match (a, n) {
+        (NONE, _) => NONE,
+        (0, _) | (_, 0) => 0,
+        (_, UNBOUNDED) => UNBOUNDED,
+        _ => a.saturating_mul(n).min(UNBOUNDED),
+    }
+}
+
+/// What is counted of a regex's matches, in bytes that are not ASCII
+/// digits (`0`–`9`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Reach {
+    /// The most a match without a digit holds.
+    free: Most,
+    /// Of the matches with a digit, the most before the first.
+    lead: Most,
+    /// Of the matches with a digit, the most after the last.
+    trail: Most,
+    /// The most between two digits of a match.
+    gap: Most,
+}
+
+impl Reach {
+    const EMPTY: Reach = Reach {
+        free: 0,
+        lead: NONE,
+        trail: NONE,
+        gap: NONE,
+    };
+
+    fn either(self, other: Reach) -> Reach {
+        Reach {
+            free: self.free.max(other.free),
+            lead: self.lead.max(other.lead),
+            trail: self.trail.max(other.trail),
+            gap: self.gap.max(other.gap),
+        }
+    }
+
+    fn then(self, next: Reach) -> Reach {
+        Reach {
+            free: add(self.free, next.free),
+            lead: self.lead.max(add(self.free, next.lead)),
+            trail: next.trail.max(add(self.trail, next.free)),
+            gap: self.gap.max(next.gap).max(add(self.trail, next.lead)),
+        }
+    }
+
+    /// This taken 1 to `n` times: each count grows with `n`, so the
+    /// most is that of `n` times (`n` may be [`UNBOUNDED`]).
+    fn up_to(self, n: Most) -> Reach {
+        let others = |k: Most| times(self.free, (n - k).max(0));
+        Reach {
+            free: times(self.free, n),
+            lead: self.lead.max(add(others(1), self.lead)),
+            trail: self.trail.max(add(others(1), self.trail)),
+            gap: if n >= 2 {
+                self.gap
+                    .max(add(add(self.trail, others(2)), self.lead))
+                    .max(add(self.trail, self.lead))
+            } else {
+                self.gap
+            },
+        }
+    }
+}
+
+/// The bounds of the digit windows a set of regexes can be searched in:
+/// every match holds an ASCII digit, at most `before` other bytes before
+/// its first, `after` after its last, and `between` between two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigitBounds {
+    /// The most bytes before a match's first digit.
+    pub before: u32,
+    /// The most bytes after a match's last digit.
+    pub after: u32,
+    /// The most bytes between two digits of a match.
+    pub between: u32,
+}
+
+/// The [`DigitBounds`] of `patterns` (the regex syntax the rules use):
+/// `None` if a match of one may hold no ASCII digit, a count has no
+/// most, or a pattern does not parse.
+pub fn digit_bounds(patterns: &[&str]) -> Option<DigitBounds> {
+    let mut all = Reach {
+        free: NONE,
+        ..Reach::EMPTY
+    };
     for pattern in patterns {
         let hir = regex_syntax::ParserBuilder::new()
             .nest_limit(64)
             .build()
             .parse(pattern)
             .ok()?;
-        let reach = reach(&hir);
-        if reach.min_digits == 0 {
-            return None;
-        }
-        most = most.max(reach.max_other_bytes?);
+        all = all.either(reach(&hir));
     }
-    Some(most)
+    let bound = |m: Most| {
+        if m == NONE {
+            Some(0)
+        } else {
+            u32::try_from(m).ok()
+        }
+    };
+    (all.free == NONE && all.lead.max(all.trail).max(all.gap) < UNBOUNDED).then_some(())?;
+    Some(DigitBounds {
+        before: bound(all.lead)?,
+        after: bound(all.trail)?,
+        between: bound(all.gap)?,
+    })
 }
 
-/// The [`DigitReach`] of `hir`.
-pub fn reach(hir: &Hir) -> DigitReach {
-    let both = |min_digits, max_other_bytes| DigitReach {
-        min_digits,
-        max_other_bytes,
-    };
+fn reach(hir: &Hir) -> Reach {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => both(0, Some(0)),
-        HirKind::Literal(lit) => {
-            let digits = lit.0.iter().filter(|b| b.is_ascii_digit()).count() as u32;
-            both(digits, Some(lit.0.len() as u32 - digits))
-        }
-        HirKind::Class(class) => {
-            if class_is_digits(class) {
-                both(1, Some(0))
-            } else {
-                // Any character of the class may stand there: as many
-                // bytes as its longest (a class can be empty: no bytes).
-                both(0, Some(class_max_len(class)))
-            }
-        }
+        HirKind::Empty | HirKind::Look(_) => Reach::EMPTY,
+        HirKind::Literal(lit) => lit.0.iter().fold(Reach::EMPTY, |r, b| r.then(byte(*b))),
+        HirKind::Class(class) => class_reach(class),
         HirKind::Repetition(rep) => {
             let sub = reach(&rep.sub);
-            let max_other_bytes = match (sub.max_other_bytes, rep.max) {
-                (Some(0), _) => Some(0),
-                (Some(n), Some(max)) => n.checked_mul(max),
-                (_, _) => None,
-            };
-            both(sub.min_digits.saturating_mul(rep.min), max_other_bytes)
+            let n = rep.max.map_or(UNBOUNDED, Most::from);
+            let most = if n == 0 { Reach::EMPTY } else { sub.up_to(n) };
+            // Zero times is a match without a digit.
+            if rep.min == 0 {
+                most.either(Reach::EMPTY)
+            } else {
+                most
+            }
         }
         HirKind::Capture(cap) => reach(&cap.sub),
-        HirKind::Concat(subs) => subs.iter().map(reach).fold(both(0, Some(0)), |a, b| {
-            both(
-                a.min_digits.saturating_add(b.min_digits),
-                a.max_other_bytes
-                    .zip(b.max_other_bytes)
-                    .and_then(|(x, y)| x.checked_add(y)),
-            )
-        }),
-        HirKind::Alternation(subs) => {
-            let all: Vec<DigitReach> = subs.iter().map(reach).collect();
-            both(
-                all.iter().map(|r| r.min_digits).min().unwrap_or(0),
-                all.iter()
-                    .map(|r| r.max_other_bytes)
-                    .try_fold(0, |most, n| Some(most.max(n?))),
-            )
+        HirKind::Concat(subs) => subs.iter().fold(Reach::EMPTY, |r, s| r.then(reach(s))),
+        HirKind::Alternation(subs) => subs.iter().map(reach).fold(
+            Reach {
+                free: NONE,
+                ..Reach::EMPTY
+            },
+            Reach::either,
+        ),
+    }
+}
+
+/// One byte, a digit or not.
+fn byte(b: u8) -> Reach {
+    if b.is_ascii_digit() {
+        Reach {
+            free: NONE,
+            lead: 0,
+            trail: 0,
+            gap: NONE,
+        }
+    } else {
+        Reach {
+            free: 1,
+            ..Reach::EMPTY
         }
     }
 }
 
-/// Whether every character (or byte) of `class` is an ASCII digit.
-fn class_is_digits(class: &Class) -> bool {
-    match class {
-        Class::Unicode(c) => c
-            .ranges()
-            .iter()
-            .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit()),
-        Class::Bytes(c) => c
-            .ranges()
-            .iter()
-            .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit()),
-    }
-}
-
-/// The most bytes one character (or byte) of `class` takes in UTF-8.
-fn class_max_len(class: &Class) -> u32 {
-    match class {
-        Class::Unicode(c) => c
-            .ranges()
-            .iter()
-            .map(|r| r.end().len_utf8() as u32)
-            .max()
-            .unwrap_or(0),
-        Class::Bytes(c) => u32::from(!c.ranges().is_empty()),
+/// One character (or byte) of `class`: a digit, or one of the others, as
+/// many bytes as the longest.
+fn class_reach(class: &Class) -> Reach {
+    let (digits, others) = match class {
+        Class::Unicode(c) => (
+            c.ranges()
+                .iter()
+                .any(|r| r.start() <= '9' && r.end() >= '0'),
+            c.ranges()
+                .iter()
+                .filter(|r| r.start() < '0' || r.end() > '9')
+                .map(|r| r.end().len_utf8() as Most)
+                .max(),
+        ),
+        Class::Bytes(c) => (
+            c.ranges()
+                .iter()
+                .any(|r| r.start() <= b'9' && r.end() >= b'0'),
+            c.ranges()
+                .iter()
+                .any(|r| r.start() < b'0' || r.end() > b'9')
+                .then_some(1),
+        ),
+    };
+    let digit = if digits {
+        byte(b'0')
+    } else {
+        Reach {
+            free: NONE,
+            ..Reach::EMPTY
+        }
+    };
+    match others {
+        Some(len) => digit.either(Reach {
+            free: len,
+            ..Reach::EMPTY
+        }),
+        None => digit,
     }
 }
 
@@ -118,28 +222,43 @@ fn class_max_len(class: &Class) -> u32 {
 mod tests {
     use super::*;
 
-    fn of(pattern: &str) -> Option<u32> {
-        max_bytes_around_digits(&[pattern])
+    fn of(pattern: &str) -> Option<(u32, u32, u32)> {
+        digit_bounds(&[pattern]).map(|b| (b.before, b.after, b.between))
     }
 
     #[test]
-    fn bytes_around_digits_are_counted_per_branch_and_repetition() {
-        assert_eq!(of("[0-9]+"), Some(0), "digits repeat for free");
-        assert_eq!(of("at [0-9]{1,2}:[0-5][0-9]"), Some(4));
-        assert_eq!(of("(?:in|within) [0-9]+ ?days?"), Some(12));
+    fn bytes_before_after_and_between_digits_are_counted() {
+        assert_eq!(of("[0-9]+"), Some((0, 0, 0)), "digits repeat for free");
+        assert_eq!(of("at [0-9]{1,2}:[0-5][0-9]"), Some((3, 0, 1)));
+        assert_eq!(of("(?:in|within) [0-9]+ ?days?"), Some((7, 5, 0)));
+        assert_eq!(of("[0-9]+ ?- ?[0-9]+ days"), Some((0, 5, 3)));
         // A class takes its longest character: `[^0-9]` may be 4 bytes.
-        assert_eq!(of("(?:^|[^0-9$])[0-9]"), Some(4));
-        assert_eq!(of("[0-9] (?:января|мая)"), Some(13));
-        assert_eq!(of("[0-9](?:ab){0,3}"), Some(6));
+        assert_eq!(of("(?:^|[^0-9$])[0-9]"), Some((4, 0, 0)));
+        assert_eq!(of("[0-9] (?:января|мая)"), Some((0, 13, 0)));
+        assert_eq!(of("[0-9](?:ab){0,3}"), Some((0, 6, 0)));
+        assert_eq!(of("(?:ab[0-9]){1,3}c"), Some((2, 1, 2)));
+        assert_eq!(of("(?:a[0-9]b){2}"), Some((1, 1, 2)));
+        // A class of digits and others: a digit may be any of its places.
+        assert_eq!(of("[0-9][0-9a]{3}y"), Some((0, 4, 2)));
+        assert_eq!(
+            digit_bounds(&["ab[0-9]", "[0-9]cde", "[0-9]--[0-9]"]),
+            Some(DigitBounds {
+                before: 2,
+                after: 3,
+                between: 2
+            })
+        );
     }
 
     #[test]
-    fn a_match_that_may_hold_no_digit_or_run_on_has_no_reach() {
+    fn a_match_that_may_hold_no_digit_or_run_on_has_no_bounds() {
         assert_eq!(of("tomorrow|[0-9] pm"), None, "a branch without a digit");
         assert_eq!(of("[0-9]?pm"), None, "an optional digit");
+        assert_eq!(of("[0-9a]"), None, "a class that may be no digit");
         assert_eq!(of("[0-9] [a-z]+"), None, "letters without bound");
+        assert_eq!(of("[0-9](?: [0-9])+"), Some((0, 0, 1)), "bounded between");
+        assert_eq!(of("[0-9](?:a+[0-9])+"), None, "unbounded between");
         assert_eq!(of("\\d+"), None, "Unicode digits are not ASCII digits");
         assert_eq!(of("("), None, "does not parse");
-        assert_eq!(max_bytes_around_digits(&["[0-9]", "x[0-9]yz"]), Some(3));
     }
 }

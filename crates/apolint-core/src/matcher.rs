@@ -77,11 +77,24 @@ pub struct MemberSetDfa {
     /// The group's members (their indexes in it, ascending) it tests, in
     /// pattern order.
     pub members: Vec<u32>,
-    /// If every match of every pattern holds an ASCII digit, the most
-    /// bytes one holds besides its digits (`build.rs` reads it from the
-    /// patterns' syntax): the DFA then walks only the bytes that near
-    /// a line's digits ([`digit_windows`]).
-    pub digit_reach: Option<u32>,
+    /// If every match of every pattern holds an ASCII digit, how far
+    /// matches reach from their digits (`build.rs` reads it from the
+    /// patterns' syntax): the DFA then walks only the bytes near a
+    /// line's digits ([`digit_windows`]).
+    pub digit_windows: Option<DigitWindows>,
+}
+
+/// How far the matches of a set of regexes reach from their digits: each
+/// holds an ASCII digit, at most `before` other bytes before its first,
+/// `after` after its last, and `between` between two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigitWindows {
+    /// The most bytes before a match's first digit.
+    pub before: u32,
+    /// The most bytes after a match's last digit.
+    pub after: u32,
+    /// The most bytes between two digits of a match.
+    pub between: u32,
 }
 
 /// Who a match belongs to.
@@ -520,9 +533,9 @@ impl MemberDfas {
                 .as_ref()?;
             let mut patterns = regex_automata::PatternSet::new(dfa.pattern_len());
             let bytes = hay.as_bytes();
-            match set.digit_reach {
+            match set.digit_windows {
                 Some(reach) => {
-                    for window in digit_windows(bytes, reach as usize) {
+                    for window in digit_windows(bytes, reach) {
                         which_patterns_match(dfa, bytes, window, &mut patterns).ok()?;
                         if patterns.is_full() {
                             break;
@@ -615,19 +628,27 @@ fn which_patterns_match(
     Ok(())
 }
 
-/// The stretches of `hay` within `reach` bytes of a run of ASCII digits,
-/// joined where they meet, in order. A match that holds a digit and at
-/// most `reach` other bytes lies inside one: from its digit, each other
-/// byte it holds is within `reach` of the run before it, and two runs
-/// it holds are at most `reach` apart, so their stretches overlap. For
-/// the built-in set's reach (44 bytes), this is 59% (English) and 40%
-/// (Russian) of the bytes of the 1 MB peer files' lines with a digit,
-/// and the walk of its ~1 MB DFA waits on memory at every byte (issue #19).
-fn digit_windows(hay: &[u8], reach: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+/// The stretches of `hay` that a match reaching `reach` from its digits
+/// can lie in, in order: from `before` bytes before a run of ASCII
+/// digits to `after` bytes after it, joined with the next run's where
+/// the two meet or the runs are at most `between` bytes apart. A match
+/// lies inside one: it starts at most `before` bytes before the run of
+/// its first digit, ends at most `after` after the run of its last, and
+/// the runs it holds are at most `between` apart. For the built-in set
+/// (25, 26 and 7 bytes) this is 41% (English) and 27% (Russian) of the
+/// bytes of the 1 MB peer files' lines with a digit, and the walk of its
+/// ~1 MB DFA waits on memory at every byte (issue #19).
+fn digit_windows(
+    hay: &[u8],
+    reach: DigitWindows,
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let (before, after) = (reach.before as usize, reach.after as usize);
+    // The gap from a run's end to the next run's start that joins them.
+    let join = (reach.between as usize).max(before + after);
     let mut at = 0;
     std::iter::from_fn(move || {
         let first = first_digit(hay.get(at..)?).map(|p| at + p)?;
-        let start = first.saturating_sub(reach);
+        let start = first.saturating_sub(before);
         let mut from = first;
         let end = loop {
             let run_end = from
@@ -635,11 +656,10 @@ fn digit_windows(hay: &[u8], reach: usize) -> impl Iterator<Item = std::ops::Ran
                     .iter()
                     .position(|b| !b.is_ascii_digit())
                     .unwrap_or(hay.len() - from);
-            // The next run joins this stretch if its own meets it.
-            let look_to = (run_end + 2 * reach + 1).min(hay.len());
+            let look_to = (run_end + join + 1).min(hay.len());
             match first_digit(&hay[run_end..look_to]) {
                 Some(p) => from = run_end + p,
-                None => break (run_end + reach).min(hay.len()),
+                None => break (run_end + after).min(hay.len()),
             }
         };
         at = end;
@@ -3881,7 +3901,7 @@ regex = ['a!\s+b!']
             let (tests, set) = set;
             let dfa = read_stored_dfa(&tests.blob[set.dfa.0 as usize..set.dfa.1 as usize]).unwrap();
             sets += 1;
-            windowed += usize::from(set.digit_reach.is_some());
+            windowed += usize::from(set.digit_windows.is_some());
             let hays = lines
                 .iter()
                 .map(|l| l.as_bytes())
@@ -3903,9 +3923,9 @@ regex = ['a!\s+b!']
                         .map(|()| got.iter().collect::<Vec<_>>());
                     assert_eq!(got, want, "{:?}", String::from_utf8_lossy(hay));
                     // Only the bytes near digits walked: the same answer.
-                    if let Some(reach) = set.digit_reach {
+                    if let Some(reach) = set.digit_windows {
                         let mut near = regex_automata::PatternSet::new(dfa.pattern_len());
-                        for window in digit_windows(hay, reach as usize) {
+                        for window in digit_windows(hay, reach) {
                             which_patterns_match(&dfa, hay, window, &mut near).unwrap();
                         }
                         let near: Vec<_> = near.iter().collect();
@@ -3942,23 +3962,28 @@ regex = ['a!\s+b!']
     }
 
     #[test]
-    fn digit_windows_hold_every_byte_near_a_digit() {
+    fn digit_windows_hold_every_match_reaching_so_far_from_digits() {
+        let reach = |before, after, between| DigitWindows {
+            before,
+            after,
+            between,
+        };
+        let windows = |hay: &[u8], r| digit_windows(hay, r).collect::<Vec<_>>();
         let hay = b"ab 12 cdefghijklmnop 3 qrstuvwxyz 45 x";
-        let windows: Vec<_> = digit_windows(hay, 2).collect();
-        assert_eq!(windows, [1..7, 19..24, 32..38]);
-        // Runs whose stretches meet are joined.
-        let windows: Vec<_> = digit_windows(b"1abcd2", 2).collect();
-        assert_eq!(windows, vec![0..6]);
-        let windows: Vec<_> = digit_windows(b"1abcde2", 2).collect();
-        assert_eq!(windows, [0..3, 4..7]);
-        assert_eq!(digit_windows(b"no digits", 5).count(), 0);
-        assert_eq!(digit_windows(b"", 5).count(), 0);
+        assert_eq!(windows(hay, reach(2, 2, 0)), [1..7, 19..24, 32..38]);
+        assert_eq!(windows(hay, reach(1, 3, 0)), [2..8, 20..25, 33..38]);
+        // Runs whose stretches meet, or that are `between` apart, join.
+        assert_eq!(windows(b"1abcd2", reach(2, 2, 0)), vec![0..6]);
+        assert_eq!(windows(b"1abcde2", reach(2, 2, 0)), [0..3, 4..7]);
+        assert_eq!(windows(b"xx1abcdefg2xx", reach(1, 1, 7)), vec![1..12]);
+        assert_eq!(windows(b"xx1abcdefgh2xx", reach(1, 1, 7)), [1..4, 10..13]);
+        assert!(windows(b"no digits", reach(5, 5, 5)).is_empty());
+        assert!(windows(b"", reach(5, 5, 5)).is_empty());
         // Against what the set walk relies on, on every short text of
-        // digits and letters: each stretch with a digit and at most
-        // `reach` other bytes is inside one window; windows are apart, in
-        // order, and hold only bytes within `reach` of a digit.
+        // digits and letters: each stretch with a digit that reaches no
+        // further is inside one window, and windows are apart, in order.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        for _ in 0..3_000 {
+        for _ in 0..2_000 {
             let len = (xorshift(&mut state) % 24) as usize;
             let hay: Vec<u8> = (0..len)
                 .map(|_| {
@@ -3969,25 +3994,32 @@ regex = ['a!\s+b!']
                     }
                 })
                 .collect();
-            for reach in 0..6 {
-                let windows: Vec<_> = digit_windows(&hay, reach).collect();
-                for pair in windows.windows(2) {
-                    assert!(pair[0].end < pair[1].start, "{hay:?} {windows:?}");
+            for (before, after, between) in [(0, 0, 0), (2, 1, 0), (1, 3, 5), (3, 3, 2), (0, 2, 9)]
+            {
+                let r = reach(before, after, between);
+                let got = windows(&hay, r);
+                for pair in got.windows(2) {
+                    assert!(pair[0].end < pair[1].start, "{hay:?} {got:?}");
                 }
-                let near_digit = |i: usize| {
-                    hay.iter()
-                        .enumerate()
-                        .any(|(j, b)| b.is_ascii_digit() && i.abs_diff(j) <= reach)
-                };
-                assert!(windows.iter().flat_map(Clone::clone).all(near_digit));
                 for s in 0..len {
                     for e in s + 1..=len {
                         let part = &hay[s..e];
-                        let others = part.iter().filter(|b| !b.is_ascii_digit()).count();
-                        if others < part.len() && others <= reach {
+                        let Some(first) = part.iter().position(u8::is_ascii_digit) else {
+                            continue;
+                        };
+                        let last = part.iter().rposition(u8::is_ascii_digit).unwrap_or(first);
+                        let widest_gap = part[first..=last]
+                            .split(u8::is_ascii_digit)
+                            .map(<[u8]>::len)
+                            .max()
+                            .unwrap_or(0);
+                        if first <= before as usize
+                            && part.len() - 1 - last <= after as usize
+                            && widest_gap <= between as usize
+                        {
                             assert!(
-                                windows.iter().any(|w| w.start <= s && e <= w.end),
-                                "{:?} {s}..{e} reach {reach}: {windows:?}",
+                                got.iter().any(|w| w.start <= s && e <= w.end),
+                                "{:?} {s}..{e} {r:?}: {got:?}",
                                 String::from_utf8_lossy(&hay)
                             );
                         }
