@@ -72,7 +72,15 @@ impl Reach {
     /// This taken 1 to `n` times: each count grows with `n`, so the
     /// most is that of `n` times (`n` may be [`UNBOUNDED`]).
     fn up_to(self, n: Most) -> Reach {
-        let others = |k: Most| times(self.free, (n - k).max(0));
+        // The copies other than `k` of them (`n` unbounded: unbounded).
+        let others = |k: Most| {
+            let copies = if n == UNBOUNDED {
+                UNBOUNDED
+            } else {
+                (n - k).max(0)
+            };
+            times(self.free, copies)
+        };
         Reach {
             free: times(self.free, n),
             lead: self.lead.max(add(others(1), self.lead)),
@@ -240,6 +248,8 @@ mod tests {
         assert_eq!(of("(?:a[0-9]b){2}"), Some((1, 1, 2)));
         // A class of digits and others: a digit may be any of its places.
         assert_eq!(of("[0-9][0-9a]{3}y"), Some((0, 4, 2)));
+        // Between digits of two copies, with a digit-free copy between.
+        assert_eq!(of("[0-9](?:[0-9]bbbbb|a){3}"), Some((0, 7, 6)));
         assert_eq!(
             digit_bounds(&["ab[0-9]", "[0-9]cde", "[0-9]--[0-9]"]),
             Some(DigitBounds {

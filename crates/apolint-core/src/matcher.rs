@@ -619,7 +619,13 @@ fn which_patterns_match(
     // Matches show one byte late: the byte after the range (as the
     // library's search feeds it), or the end of the text.
     sid = match hay.get(end) {
-        Some(&byte) => dfa.next_state(sid, byte),
+        Some(&byte) => {
+            let next = dfa.next_state(sid, byte);
+            if dfa.is_quit_state(next) {
+                return Err(regex_automata::MatchError::quit(byte, end));
+            }
+            next
+        }
         None => dfa.next_eoi_state(sid),
     };
     if dfa.is_match_state(sid) {
@@ -650,7 +656,7 @@ fn digit_windows(
         let first = first_digit(hay.get(at..)?).map(|p| at + p)?;
         let start = first.saturating_sub(before);
         let mut from = first;
-        let end = loop {
+        let (end, next) = loop {
             let run_end = from
                 + hay[from..]
                     .iter()
@@ -659,10 +665,12 @@ fn digit_windows(
             let look_to = (run_end + join + 1).min(hay.len());
             match first_digit(&hay[run_end..look_to]) {
                 Some(p) => from = run_end + p,
-                None => break (run_end + after).min(hay.len()),
+                // No digit before `look_to`, which is past `end`
+                // (`join` is at least `after`): the next search starts there.
+                None => break ((run_end + after).min(hay.len()), look_to),
             }
         };
-        at = end;
+        at = next;
         Some(start..end)
     })
 }
@@ -3862,7 +3870,9 @@ regex = ['a!\s+b!']
         lines.push("a -12:30xy".to_owned());
         // Bytes the lines lack and non-UTF-8 too: a pseudo-random
         // mix of digits, separators, letters of both scripts and stray bytes.
-        let pieces: [&[u8]; 14] = [
+        let pieces: [&[u8]; 15] = [
+            // Long runs of letters, so that windows have edges.
+            b"qwertyuiop asdfghjkl zxcvbnm qwertyuiop ",
             b"1",
             b"12",
             b":",
@@ -3907,6 +3917,22 @@ regex = ['a!\s+b!']
                 .map(|l| l.as_bytes())
                 .chain(random.iter().map(Vec::as_slice));
             for line in hays {
+                // A range walked with the text around it as context, as
+                // the library searches one.
+                for _ in 0..3 {
+                    let a = (xorshift(&mut state) % (line.len() as u64 + 1)) as usize;
+                    let b = (xorshift(&mut state) % (line.len() as u64 + 1)) as usize;
+                    let range = a.min(b)..a.max(b);
+                    let mut want = regex_automata::PatternSet::new(dfa.pattern_len());
+                    let input = regex_automata::Input::new(line).range(range.clone());
+                    let want = dfa
+                        .try_which_overlapping_matches(&input, &mut want)
+                        .map(|()| want.iter().collect::<Vec<_>>());
+                    let mut got = regex_automata::PatternSet::new(dfa.pattern_len());
+                    let got = which_patterns_match(&dfa, line, range.clone(), &mut got)
+                        .map(|()| got.iter().collect::<Vec<_>>());
+                    assert_eq!(got, want, "{:?} {range:?}", String::from_utf8_lossy(line));
+                }
                 // The line, and the lines its first and last few bytes
                 // cut give (such as ` -12:30x` from `a -12:30xy`, where
                 // what comes before the time decides whether it is one).
