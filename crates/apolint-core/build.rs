@@ -138,15 +138,10 @@ fn main() {
             }
             let joined: Vec<&str> = joined.iter().map(String::as_str).collect();
             let bytes = set_dfa(&joined, 8 << 20)?;
-            let digit_windows = digit_reach::digit_bounds(&joined).map(|b| matcher::DigitWindows {
-                before: b.before,
-                after: b.after,
-                between: b.between,
-            });
             Some(matcher::MemberSetDfa {
                 dfa: store(&bytes),
                 members,
-                digit_windows,
+                digit_windows: digit_reach::digit_bounds(&joined),
             })
         })
         .collect();
@@ -282,11 +277,7 @@ fn span_dfas(pattern: &str) -> Option<(Vec<u8>, Vec<u8>)> {
 /// regex with `[^.!?\n]{0,40}` is such a part up to its digits.
 fn leading_part_with_digit(pattern: &str) -> Option<String> {
     use regex_syntax::hir::{Hir, HirKind};
-    let hir = regex_syntax::ParserBuilder::new()
-        .nest_limit(64)
-        .build()
-        .parse(pattern)
-        .ok()?;
+    let hir = digit_reach::parse(pattern)?;
     let HirKind::Concat(parts) = hir.kind() else {
         return None;
     };
@@ -303,11 +294,7 @@ fn leading_part_with_digit(pattern: &str) -> Option<String> {
 /// there are such literals and none is empty.
 fn match_prefixes(pattern: &str) -> Option<Vec<String>> {
     use regex_syntax::hir::literal::Extractor;
-    let hir = regex_syntax::ParserBuilder::new()
-        .nest_limit(64)
-        .build()
-        .parse(pattern)
-        .ok()?;
+    let hir = digit_reach::parse(pattern)?;
     let seq = Extractor::new().extract(&hir);
     let literals = seq.literals()?;
     let prefixes: Vec<String> = literals

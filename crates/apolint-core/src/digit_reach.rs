@@ -5,6 +5,8 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use crate::matcher::DigitWindows;
+
 /// A count of bytes over a regex's matches: [`NONE`] when no match of the
 /// kind counted exists, [`UNBOUNDED`] when there is no most.
 type Most = i64;
@@ -96,34 +98,26 @@ impl Reach {
     }
 }
 
-/// The bounds of the digit windows a set of regexes can be searched in:
-/// every match holds an ASCII digit, at most `before` other bytes before
-/// its first, `after` after its last, and `between` between two.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DigitBounds {
-    /// The most bytes before a match's first digit.
-    pub before: u32,
-    /// The most bytes after a match's last digit.
-    pub after: u32,
-    /// The most bytes between two digits of a match.
-    pub between: u32,
+/// `pattern` parsed as the stored DFAs' regexes are (the syntax the
+/// rules use, nesting up to 64 deep); `None` if it does not parse.
+pub fn parse(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .nest_limit(64)
+        .build()
+        .parse(pattern)
+        .ok()
 }
 
-/// The [`DigitBounds`] of `patterns` (the regex syntax the rules use):
-/// `None` if a match of one may hold no ASCII digit, a count has no
-/// most, or a pattern does not parse.
-pub fn digit_bounds(patterns: &[&str]) -> Option<DigitBounds> {
+/// How far the matches of `patterns` reach from their digits: `None` if
+/// a match of one may hold no ASCII digit, a count has no most, or a
+/// pattern does not parse.
+pub fn digit_bounds(patterns: &[&str]) -> Option<DigitWindows> {
     let mut all = Reach {
         free: NONE,
         ..Reach::EMPTY
     };
     for pattern in patterns {
-        let hir = regex_syntax::ParserBuilder::new()
-            .nest_limit(64)
-            .build()
-            .parse(pattern)
-            .ok()?;
-        all = all.either(reach(&hir));
+        all = all.either(reach(&parse(pattern)?));
     }
     let bound = |m: Most| {
         if m == NONE {
@@ -133,7 +127,7 @@ pub fn digit_bounds(patterns: &[&str]) -> Option<DigitBounds> {
         }
     };
     (all.free == NONE && all.lead.max(all.trail).max(all.gap) < UNBOUNDED).then_some(())?;
-    Some(DigitBounds {
+    Some(DigitWindows {
         before: bound(all.lead)?,
         after: bound(all.trail)?,
         between: bound(all.gap)?,
@@ -252,7 +246,7 @@ mod tests {
         assert_eq!(of("[0-9](?:[0-9]bbbbb|a){3}"), Some((0, 7, 6)));
         assert_eq!(
             digit_bounds(&["ab[0-9]", "[0-9]cde", "[0-9]--[0-9]"]),
-            Some(DigitBounds {
+            Some(DigitWindows {
                 before: 2,
                 after: 3,
                 between: 2
