@@ -1429,8 +1429,9 @@ struct SuggestionFit<'a> {
     index: &'a PerRuleCache,
     /// The draft's stems, as stem keys ([`for_each_stem_key`]), sorted,
     /// that may be those of a suggestion of one of its findings' rules
-    /// (see [`StemFilter`]): all that the ranking asks of the draft. Keeping and sorting all of
-    /// its stems was a tenth of checking a 1 KB reply (issue #19).
+    /// (see [`StemFilter`]): all that the ranking asks of the draft.
+    /// Keeping and sorting all of its stems was a tenth of checking a 1 KB
+    /// reply (issue #19).
     present: Vec<u128>,
 }
 
@@ -1604,8 +1605,8 @@ fn words(norm: &str) -> impl Iterator<Item = &str> {
 }
 
 /// How many words a normalised text has, as [`for_each_stem_key`] splits
-/// them (ASCII punctuation and spaces between), counted over bytes: the bytes of a
-/// word whose byte before is none (byte by byte it was 11.8 M
+/// them (ASCII punctuation and spaces between), counted over bytes: the
+/// bytes of a word whose byte before is none (byte by byte it was 11.8 M
 /// instructions for a megabyte, counted by [`count_pairs`] 2.3 M, on the
 /// thread every other one waits for; issue #19).
 fn word_starts(text: &[u8]) -> usize {
