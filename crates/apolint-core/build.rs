@@ -156,14 +156,21 @@ fn main() {
             })
         })
         .collect();
-    // A regex too big for span DFAs keeps its forward NFA, which its
-    // light form rebuilds instead of compiling (`matcher::LightRegex`).
-    let nfas: Vec<Option<(u32, u32)>> = built
+    // A regex too big for span DFAs keeps its forward and reverse NFAs,
+    // which its light form and its lazy DFAs rebuild instead of compiling
+    // (`matcher::LightRegex`, `matcher::StoredNfas`).
+    let nfas: Vec<Option<matcher::SpanNfas>> = built
         .iter()
         .zip(&patterns)
-        .map(|(dfas, pattern)| match dfas {
-            Some(_) => None,
-            None => matcher::light_nfa(pattern).map(|bytes| store(&bytes)),
+        .map(|(dfas, pattern)| {
+            if dfas.is_some() {
+                return None;
+            }
+            let (forward, reverse) = (matcher::light_nfa(pattern)?, matcher::reverse_nfa(pattern)?);
+            Some(matcher::SpanNfas {
+                forward: store(&forward),
+                reverse: store(&reverse),
+            })
         })
         .collect();
     let index = matcher::RegexDfaIndex {

@@ -55,9 +55,20 @@ pub struct RegexDfaIndex {
     /// a line, if it could be built.
     pub sets: Vec<Option<MemberSetDfa>>,
     /// Per regex, in [`Engine::regex_patterns`] order: for one without span
-    /// DFAs, its forward NFA ([`encode_nfa`]), so that its light form is
-    /// rebuilt rather than compiled.
-    pub nfas: Vec<Option<(u32, u32)>>,
+    /// DFAs, its forward and reverse NFAs ([`encode_nfa`]), so that its
+    /// light form and its lazy DFAs are rebuilt rather than compiled.
+    pub nfas: Vec<Option<SpanNfas>>,
+}
+
+/// A regex as the forward and reverse NFAs its lazy DFAs are built from
+/// ([`encode_nfa`]): byte ranges of the blob `build.rs` writes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SpanNfas {
+    /// The forward NFA (unanchored, implicit captures): also the light
+    /// form's.
+    pub forward: (u32, u32),
+    /// The reverse NFA (no captures, shrunk).
+    pub reverse: (u32, u32),
 }
 
 /// One dense DFA (match kind "all", searched for overlapping matches) of
@@ -178,10 +189,10 @@ struct RegexRule {
     /// Without DFAs: a cheaper form of `spec.regex` for a few lines.
     #[serde(skip)]
     light: LightRegex,
-    /// The built-in ones without DFAs: the light form's NFA, as
-    /// [`encode_nfa`] wrote it at build time.
+    /// The built-in ones without DFAs: their NFAs, as [`encode_nfa`] wrote
+    /// them at build time, for the light form and the lazy DFAs.
     #[serde(skip)]
-    nfa: Option<&'static [u8]>,
+    nfas: Option<StoredNfas>,
 }
 
 /// A regex without stored DFAs, compiled only as far as finding its
@@ -195,8 +206,10 @@ struct RegexRule {
 /// of its 1.5M instructions on the UTF-8 ranges of classes such as
 /// `[^.!?\n]` in each of their 40 copies, and ~100 fresh pages on the
 /// compiler's cache of them. Past [`LIGHT_REGEX_MAX_BYTES`] of lines (in
-/// a draft or a process) the full regex serves, as it does once compiled
-/// (a large draft's helper compiles it while the draft is normalised).
+/// a process), a built-in regex's lazy DFAs serve ([`StoredNfas`]), and
+/// a user's full regex; so they do once built or compiled (a large
+/// draft's helper readies them while the draft is normalised, and a
+/// draft of [`LAZY_DFAS_DRAFT_BYTES`] builds the lazy DFAs first).
 #[derive(Debug, Default)]
 struct LightRegex {
     searchers: std::sync::OnceLock<Option<NfaSearchers>>,
@@ -209,6 +222,16 @@ struct LightRegex {
 /// searches of this much once: +0.3% on 2 MB of replies).
 const LIGHT_REGEX_MAX_BYTES: usize = 16 * 1024;
 
+/// Drafts from this many bytes on have the lazy DFAs of the built-in
+/// regexes without stored DFAs built before their scan, and skip the
+/// light form ([`StoredNfas`]): the backtracker searches ~100
+/// instructions a byte, the lazy DFAs a few once warm, and warming the
+/// five costs ~1.7M instructions. One core, in instructions: a 128 KB
+/// English draft 31.3M light first, 32.1M lazy; 256 KB 57.1M and 56.1M;
+/// 1 MB 183.9M and 177.5M (issue #19). A draft shared by two threads has
+/// them built on the helper while it is normalised.
+const LAZY_DFAS_DRAFT_BYTES: usize = 192 * 1024;
+
 impl LightRegex {
     /// The spans of `spec`'s regex in `hay` (as `regex::Regex::find_iter`
     /// gives them), from its NFA (`stored`, else compiled) while this
@@ -219,11 +242,11 @@ impl LightRegex {
     fn find_all(
         &self,
         spec: &RegexSpec,
-        stored: Option<&[u8]>,
+        stored: Option<&StoredNfas>,
         hay: &str,
     ) -> Option<Vec<(usize, usize)>> {
         use std::sync::atomic::Ordering;
-        if spec.regex.is_compiled() {
+        if spec.regex.is_compiled() || stored.is_some_and(StoredNfas::has_lazy_dfas) {
             return None;
         }
         let before = self.searched.fetch_add(hay.len(), Ordering::Relaxed);
@@ -234,7 +257,7 @@ impl LightRegex {
             .searchers
             .get_or_init(|| {
                 stored
-                    .and_then(decode_nfa)
+                    .and_then(StoredNfas::forward_nfa)
                     .or_else(|| compile_light_nfa(spec.regex.as_str()))
                     .and_then(NfaSearchers::new)
             })
@@ -277,6 +300,115 @@ impl NfaSearchers {
         }
         let mut cache = self.pikevm.create_cache();
         self.pikevm.find_iter(&mut cache, hay).map(span).collect()
+    }
+}
+
+/// A built-in regex without stored DFAs: its forward and reverse NFAs as
+/// `build.rs` stored them, rebuilt on first use. The forward one serves
+/// the light form ([`LightRegex`]); past it, both make the forward and
+/// reverse lazy DFAs (regex-automata's hybrid) that the `regex` crate
+/// would search the regex with, built from these NFAs instead of from its
+/// pattern. Compiling the five such patterns (placeholders, a fee, an
+/// amount) was ~9M instructions and ~200 fresh pages, the first
+/// 2.4-2.6 ms of a 1 MB check's helper thread, or a part of its scan
+/// when the helper started late (issue #19).
+#[derive(Debug)]
+struct StoredNfas {
+    forward: &'static [u8],
+    reverse: &'static [u8],
+    /// The forward NFA, rebuilt once for both forms; `None` if it does not
+    /// decode.
+    forward_nfa: std::sync::OnceLock<Option<regex_automata::nfa::thompson::NFA>>,
+    /// Built on first use; `None` if an NFA fails to decode or a lazy DFA
+    /// to build (then the full regex serves).
+    lazy_dfas: std::sync::OnceLock<Option<LazyDfas>>,
+}
+
+/// The lazy DFAs of [`StoredNfas`]: the regex and the caches its searches fill
+/// (one per thread searching at once, as the `regex` crate keeps them).
+struct LazyDfas {
+    regex: std::sync::Arc<regex_automata::hybrid::regex::Regex>,
+    caches: regex_automata::util::pool::Pool<regex_automata::hybrid::regex::Cache, NewLazyCache>,
+}
+
+type NewLazyCache = Box<dyn Fn() -> regex_automata::hybrid::regex::Cache + Send + Sync>;
+
+impl std::fmt::Debug for LazyDfas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyDfas")
+            .field("regex", &self.regex)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoredNfas {
+    fn new(forward: &'static [u8], reverse: &'static [u8]) -> StoredNfas {
+        StoredNfas {
+            forward,
+            reverse,
+            forward_nfa: std::sync::OnceLock::new(),
+            lazy_dfas: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Whether the lazy DFAs are built (or failed to build).
+    fn has_lazy_dfas(&self) -> bool {
+        self.lazy_dfas.get().is_some()
+    }
+
+    /// The forward NFA (a clone shares its states).
+    fn forward_nfa(&self) -> Option<regex_automata::nfa::thompson::NFA> {
+        self.forward_nfa
+            .get_or_init(|| decode_nfa(self.forward))
+            .clone()
+    }
+
+    fn lazy_dfas(&self) -> Option<&LazyDfas> {
+        self.lazy_dfas
+            .get_or_init(|| {
+                use regex_automata::hybrid::{dfa::DFA, regex::Regex};
+                let forward = DFA::builder().build_from_nfa(self.forward_nfa()?).ok()?;
+                // As `hybrid::regex::Builder` configures its reverse DFA.
+                let reverse = DFA::builder()
+                    .configure(
+                        DFA::config()
+                            .prefilter(None)
+                            .specialize_start_states(false)
+                            .match_kind(regex_automata::MatchKind::All),
+                    )
+                    .build_from_nfa(decode_nfa(self.reverse)?)
+                    .ok()?;
+                let regex = std::sync::Arc::new(Regex::builder().build_from_dfas(forward, reverse));
+                let for_caches = std::sync::Arc::clone(&regex);
+                let new_cache: NewLazyCache = Box::new(move || for_caches.create_cache());
+                Some(LazyDfas {
+                    regex,
+                    caches: regex_automata::util::pool::Pool::new(new_cache),
+                })
+            })
+            .as_ref()
+    }
+
+    /// The spans of the matches in `hay` by the lazy DFAs, as
+    /// `regex::Regex::find_iter` gives them (leftmost-first, the same
+    /// steps over empty matches); `None` if they cannot answer.
+    fn find_all_lazily(&self, hay: &str) -> Option<Vec<(usize, usize)>> {
+        let built = self.lazy_dfas()?;
+        let mut cache = built.caches.get();
+        let mut searcher =
+            regex_automata::util::iter::Searcher::new(regex_automata::Input::new(hay));
+        let mut spans = Vec::new();
+        // No stored NFA has a Unicode word boundary (the DFA would quit on
+        // a non-ASCII byte), and without a minimum of cache clears a lazy
+        // DFA does not give up; if a search failed all the same, the
+        // caller runs the full regex.
+        while let Some(m) = searcher
+            .try_advance(|input| built.regex.try_search(&mut cache, input))
+            .ok()?
+        {
+            spans.push((m.start(), m.end()));
+        }
+        Some(spans)
     }
 }
 
@@ -723,28 +855,60 @@ pub fn light_nfa(pattern: &str) -> Option<Vec<u8>> {
 /// The forward NFA of `pattern` as a [`LightRegex`] searches it and
 /// [`light_nfa`] encodes it.
 fn compile_light_nfa(pattern: &str) -> Option<regex_automata::nfa::thompson::NFA> {
+    use regex_automata::nfa::thompson::{Config, WhichCaptures};
+    compile_nfa(
+        pattern,
+        Config::new().which_captures(WhichCaptures::Implicit),
+    )
+}
+
+/// The reverse NFA of `pattern`, from which its lazy DFAs
+/// ([`StoredNfas`]) find where matches start, encoded ([`encode_nfa`]);
+/// `None` if it does not build.
+#[allow(dead_code)] // by build.rs, which includes this file, and tests
+pub fn reverse_nfa(pattern: &str) -> Option<Vec<u8>> {
+    encode_nfa(&compile_reverse_nfa(pattern)?)
+}
+
+/// The reverse NFA of `pattern` that [`reverse_nfa`] encodes: no
+/// captures (as the `regex` crate builds its reverse lazy DFA from), and
+/// shrunk, which matches the same and has a quarter to a half of the
+/// states (the placeholder regex: 585 instead of 2,085), so that it is
+/// rebuilt and determinised for less.
+fn compile_reverse_nfa(pattern: &str) -> Option<regex_automata::nfa::thompson::NFA> {
+    use regex_automata::nfa::thompson::{Config, WhichCaptures};
+    compile_nfa(
+        pattern,
+        Config::new()
+            .which_captures(WhichCaptures::None)
+            .reverse(true)
+            .shrink(true),
+    )
+}
+
+/// `pattern` as an NFA under `config`, with the rules' syntax and size
+/// limits.
+fn compile_nfa(
+    pattern: &str,
+    config: regex_automata::nfa::thompson::Config,
+) -> Option<regex_automata::nfa::thompson::NFA> {
     use apolint_rules::book::{REGEX_NEST_LIMIT, REGEX_SIZE_LIMIT};
-    use regex_automata::nfa::thompson::{Compiler, Config, WhichCaptures};
-    Compiler::new()
+    regex_automata::nfa::thompson::Compiler::new()
         .syntax(regex_automata::util::syntax::Config::new().nest_limit(REGEX_NEST_LIMIT))
-        .configure(
-            Config::new()
-                .which_captures(WhichCaptures::Implicit)
-                .nfa_size_limit(Some(REGEX_SIZE_LIMIT)),
-        )
+        .configure(config.nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
         .build(pattern)
         .ok()
 }
 
-/// A regex's forward NFA in the form [`decode_nfa`] reads: its states in
-/// order as little-endian `u32`s (a kind, then its fields), after its
-/// start states and whether it is UTF-8. `None` for an NFA of more than
-/// one pattern, or in reverse.
+/// A regex's NFA in the form [`decode_nfa`] reads: its states in order as
+/// little-endian `u32`s (a kind, then its fields), after its start states,
+/// whether it is UTF-8 and whether it is reversed. `None` for an NFA of
+/// more than one pattern.
 #[allow(dead_code)] // by build.rs, which includes this file, and tests
 pub fn encode_nfa(nfa: &regex_automata::nfa::thompson::NFA) -> Option<Vec<u8>> {
     use regex_automata::nfa::thompson::State;
     use regex_automata::PatternID;
-    if nfa.pattern_len() != 1 || nfa.is_reverse() {
+    if nfa.pattern_len() != 1 {
         return None;
     }
     let mut w: Vec<u32> = vec![
@@ -753,6 +917,7 @@ pub fn encode_nfa(nfa: &regex_automata::nfa::thompson::NFA) -> Option<Vec<u8>> {
         nfa.start_unanchored().as_u32(),
         nfa.start_pattern(PatternID::ZERO)?.as_u32(),
         u32::from(nfa.is_utf8()),
+        u32::from(nfa.is_reverse()),
     ];
     let range = |w: &mut Vec<u32>, t: &regex_automata::nfa::thompson::Transition| {
         w.extend([u32::from(t.start), u32::from(t.end), t.next.as_u32()]);
@@ -818,14 +983,17 @@ fn decode_nfa(bytes: &[u8]) -> Option<regex_automata::nfa::thompson::NFA> {
         };
         (t.start <= t.end).then_some(t)
     };
-    let (anchored, unanchored, pattern, utf8) = (next()?, next()?, next()?, next()?);
+    let (anchored, unanchored, pattern) = (next()?, next()?, next()?);
+    let flag = |n: u32| match n {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    };
+    let (utf8, reverse) = (flag(next()?)?, flag(next()?)?);
     let mut b = Builder::new();
     let mut capture_started = false;
-    b.set_utf8(match utf8 {
-        0 => false,
-        1 => true,
-        _ => return None,
-    });
+    b.set_utf8(utf8);
+    b.set_reverse(reverse);
     b.start_pattern().ok()?;
     for _ in 0..states {
         let added = match next()? {
@@ -2127,7 +2295,7 @@ impl Engine {
                 lang,
                 dfas: None,
                 light: LightRegex::default(),
-                nfa: None,
+                nfas: None,
             });
         }
         let tag_sources = tag_sources(tag_names.len(), &phrases, &regexes, &rule_tags);
@@ -2220,8 +2388,11 @@ impl Engine {
     pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
         let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
         if index.nfas.len() == self.regexes.len() {
-            for (rule, nfa) in self.regexes.iter_mut().zip(&index.nfas) {
-                rule.nfa = nfa.and_then(range);
+            for (rule, nfas) in self.regexes.iter_mut().zip(&index.nfas) {
+                let Some(nfas) = nfas else { continue };
+                if let (Some(forward), Some(reverse)) = (range(nfas.forward), range(nfas.reverse)) {
+                    rule.nfas = Some(StoredNfas::new(forward, reverse));
+                }
             }
         }
         if index.spans.len() == self.regexes.len() {
@@ -2422,19 +2593,27 @@ impl Engine {
         ))
     }
 
-    /// Compiles the regexes that have no stored DFAs, one by one, until
+    /// Readies the regexes that have no stored DFAs, one by one, until
     /// `stop` says to: the helper of a shared scan does this while the
     /// draft is being extracted and normalised, when it would otherwise
-    /// wait. The built-in ones too big for a DFA (placeholders, a fee)
-    /// cost ~1.8M instructions each to compile, and a large draft has
-    /// their literals: compiled during its scan, they were 4% of the 1 MB
-    /// English peer file's instructions, on the helper's way (issue #19).
+    /// wait. A built-in one builds its lazy DFAs from its stored NFAs; a
+    /// user's regex compiles (~1.8M instructions for a placeholder
+    /// pattern: compiled during the scan, the built-in ones were 4% of the
+    /// 1 MB English peer file's instructions, on the helper's way, issue
+    /// #19).
     pub fn compile_lazy_regexes(&self, mut stop: impl FnMut() -> bool) {
         for rule in self.regexes.iter().filter(|r| r.dfas.is_none()) {
             if stop() {
                 return;
             }
-            let _ = rule.spec.regex.get();
+            match &rule.nfas {
+                Some(nfas) => {
+                    let _ = nfas.lazy_dfas();
+                }
+                None => {
+                    let _ = rule.spec.regex.get();
+                }
+            }
         }
     }
 
@@ -2522,6 +2701,11 @@ impl Engine {
             return;
         };
         let bytes = draft.norm.text.as_bytes();
+        if bytes.len() >= LAZY_DFAS_DRAFT_BYTES {
+            for nfas in self.regexes.iter().filter_map(|r| r.nfas.as_ref()) {
+                let _ = nfas.lazy_dfas();
+            }
+        }
         // Each regex runs at most once per line, however many of its
         // literals the line holds (`{{` holds `{` too).
         let mut regex_done_at: Vec<usize> = vec![usize::MAX; self.regexes.len()];
@@ -2870,7 +3054,11 @@ impl Engine {
         let (norm, forced) = (draft.norm, draft.forced);
         let (hay, base) = draft.line(spec.case_sensitive, ls, le);
         let spans = match rule.dfas.as_ref().map_or_else(
-            || rule.light.find_all(spec, rule.nfa, hay),
+            || {
+                rule.light
+                    .find_all(spec, rule.nfas.as_ref(), hay)
+                    .or_else(|| rule.nfas.as_ref()?.find_all_lazily(hay))
+            },
             |d| d.find_all(hay),
         ) {
             Some(spans) => spans,
@@ -3464,23 +3652,36 @@ regex = ['a!\s+b!']
 
     #[test]
     fn lazy_regexes_compile_until_told_to_stop() {
-        let linter = crate::Linter::builtin().unwrap();
-        let lazy = || linter.engine.regexes.iter().filter(|r| r.dfas.is_none());
-        let compiled = || lazy().filter(|r| r.spec.regex.is_compiled()).count();
-        assert!(
-            lazy().count() >= 3,
-            "{} regexes without DFAs",
-            lazy().count()
-        );
-        assert_eq!(compiled(), 0);
-        let mut asked = 0;
-        linter.engine.compile_lazy_regexes(|| {
-            asked += 1;
-            asked > 2
-        });
-        assert_eq!(compiled(), 2);
-        linter.engine.compile_lazy_regexes(|| false);
-        assert_eq!(compiled(), lazy().count());
+        // The built-in ones build lazy DFAs from their stored NFAs and
+        // compile nothing; a user's (the same patterns, loaded from a rule
+        // file: no stored NFAs) compile.
+        let builtin = crate::Linter::builtin().unwrap().engine;
+        let users = Engine::compile(&crate::builtin::book().unwrap());
+        for (engine, stored) in [(&builtin, true), (&users, false)] {
+            let lazy = || engine.regexes.iter().filter(|r| r.dfas.is_none());
+            let ready = || {
+                lazy()
+                    .filter(|r| match &r.nfas {
+                        Some(nfas) => nfas.has_lazy_dfas() && !r.spec.regex.is_compiled(),
+                        None => r.spec.regex.is_compiled(),
+                    })
+                    .count()
+            };
+            assert!(
+                lazy().count() >= 3 && lazy().all(|r| r.nfas.is_some() == stored),
+                "{} regexes without DFAs",
+                lazy().count()
+            );
+            assert_eq!(ready(), 0);
+            let mut asked = 0;
+            engine.compile_lazy_regexes(|| {
+                asked += 1;
+                asked > 2
+            });
+            assert_eq!(ready(), 2);
+            engine.compile_lazy_regexes(|| false);
+            assert_eq!(ready(), lazy().count());
+        }
     }
 
     #[test]
@@ -4064,7 +4265,7 @@ regex = ['a!\s+b!']
     }
 
     #[test]
-    fn light_regexes_find_the_spans_the_regexes_find() {
+    fn light_regexes_and_lazy_dfas_find_the_spans_the_regexes_find() {
         let engine = crate::builtin::engine().unwrap();
         let lines = regex_test_lines();
         // Every built-in regex (those with DFAs too: a user's copy of one
@@ -4082,8 +4283,11 @@ regex = ['a!\s+b!']
             r"[а-яё]{3,}?",
             r"x*",
             r"\p{Lu}{2,}",
+            // A match whose start a reverse search of the first kind
+            // would put too late (`b` of `ab`).
+            r"(?:b|ab)",
         ]);
-        let (mut light_only, mut spans) = (0, 0);
+        let (mut light_only, mut spans, mut lazy_spans) = (0, 0, 0);
         for pattern in patterns {
             // The built-in ones as their rules compile them (limits and
             // all), the others as a rule file's would be.
@@ -4123,13 +4327,43 @@ regex = ['a!\s+b!']
                 "{pattern}"
             );
             let rebuilt = NfaSearchers::new(decoded.clone()).expect(pattern);
+            // The reverse NFA decodes as compiled too, and the lazy DFAs
+            // build from the two, unless the pattern has a Unicode word
+            // boundary (a lazy DFA cannot match one on non-ASCII text).
+            let encoded_reverse = reverse_nfa(pattern).expect(pattern);
+            let (decoded_reverse, original_reverse) = (
+                decode_nfa(&encoded_reverse).expect(pattern),
+                compile_reverse_nfa(pattern).unwrap(),
+            );
+            assert_eq!(
+                format!("{decoded_reverse:?}"),
+                format!("{original_reverse:?}"),
+                "{pattern}"
+            );
+            assert!(decoded_reverse.is_reverse() && !decoded.is_reverse());
+            let stored = StoredNfas::new(
+                Box::leak(encoded.clone().into_boxed_slice()),
+                Box::leak(encoded_reverse.clone().into_boxed_slice()),
+            );
+            let lazy = stored.lazy_dfas().is_some();
+            assert_eq!(
+                lazy,
+                !original.look_set_any().contains_word_unicode(),
+                "{pattern}"
+            );
             if let Some(rule) = engine
                 .regexes
                 .iter()
                 .find(|r| r.spec.regex.as_str() == pattern && r.dfas.is_none())
             {
-                // The binary stores that NFA.
-                assert_eq!(rule.nfa, Some(&encoded[..]), "{pattern}");
+                // The binary stores those NFAs, and they make lazy DFAs.
+                let stored = rule.nfas.as_ref().map(|n| (n.forward, n.reverse));
+                assert_eq!(
+                    stored,
+                    Some((&encoded[..], &encoded_reverse[..])),
+                    "{pattern}"
+                );
+                assert!(lazy, "{pattern}");
                 light_only += 1;
             }
             for line in &lines {
@@ -4137,11 +4371,19 @@ regex = ['a!\s+b!']
                     full.find_iter(line).map(|m| (m.start(), m.end())).collect();
                 assert_eq!(compiled.find_all(line), want, "{pattern} on {line:?}");
                 assert_eq!(rebuilt.find_all(line), want, "{pattern} on {line:?}");
+                if lazy {
+                    let got = stored.find_all_lazily(line);
+                    assert_eq!(got.as_ref(), Some(&want), "{pattern} on {line:?}");
+                    lazy_spans += want.len();
+                }
                 spans += want.len();
             }
         }
         // The placeholder and fee regexes too big for stored DFAs.
-        assert!(light_only >= 4 && spans > 1000, "{light_only} {spans}");
+        assert!(
+            light_only >= 4 && spans > 1000 && lazy_spans > 1000,
+            "{light_only} {spans} {lazy_spans}"
+        );
     }
 
     #[test]
@@ -4164,8 +4406,8 @@ regex = ['a!\s+b!']
         // One-alternate unions, pointing at themselves or at each other,
         // which the builder would follow round for ever.
         for words in [
-            vec![2u32, 1, 1, 1, 1, 3, 1, 0, 7],
-            vec![3, 0, 0, 0, 1, 3, 1, 1, 3, 1, 0, 7],
+            vec![2u32, 1, 1, 1, 1, 0, 3, 1, 0, 7],
+            vec![3, 0, 0, 0, 1, 0, 3, 1, 1, 3, 1, 0, 7],
         ] {
             let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
             assert!(decode_nfa(&bytes).is_none());
@@ -4174,7 +4416,7 @@ regex = ['a!\s+b!']
         // each look plausible.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         for _ in 0..20_000 {
-            let mut words = vec![12u32, 0, 0, 0, 1];
+            let mut words = vec![12u32, 0, 0, 0, 1, (state % 2) as u32];
             for _ in 0..(state % 40) {
                 words.push((xorshift(&mut state) % 14) as u32);
             }
@@ -4196,17 +4438,61 @@ regex = ['a!\s+b!']
         // A few lines: the light form answers and the full regex is not
         // compiled.
         assert_eq!(
-            light.find_all(&rule.spec, rule.nfa, line),
+            light.find_all(&rule.spec, rule.nfas.as_ref(), line),
             Some(vec![(6, 21)])
         );
-        assert!(!rule.spec.regex.is_compiled());
-        // Past its budget it leaves the lines to the full regex...
+        let nfas = rule.nfas.as_ref().unwrap();
+        assert!(!rule.spec.regex.is_compiled() && !nfas.has_lazy_dfas());
+        // Past its budget it leaves the lines to the lazy DFAs...
         let long = "x".repeat(LIGHT_REGEX_MAX_BYTES);
-        assert_eq!(light.find_all(&rule.spec, rule.nfa, &long), None);
-        // ...and so it does once that is compiled, whatever its budget.
+        assert_eq!(light.find_all(&rule.spec, Some(nfas), &long), None);
+        // ...and so it does once they are built, whatever its budget.
         let fresh = LightRegex::default();
+        assert_eq!(nfas.find_all_lazily(line), Some(vec![(6, 21)]));
+        assert_eq!(fresh.find_all(&rule.spec, Some(nfas), line), None);
+        // A user's regex (no stored NFAs) leaves its lines to the full
+        // regex once that is compiled.
+        let users = LightRegex::default();
+        assert_eq!(users.find_all(&rule.spec, None, line), Some(vec![(6, 21)]));
         assert!(rule.spec.regex.get().is_some());
-        assert_eq!(fresh.find_all(&rule.spec, rule.nfa, line), None);
+        assert_eq!(users.find_all(&rule.spec, None, line), None);
+    }
+
+    #[test]
+    fn a_large_draft_searches_with_lazy_dfas_and_compiles_no_regex() {
+        let linter = crate::Linter::builtin().unwrap();
+        let reply = "Hello [customer name], we are sorry about order {order_number}. \
+                     We added you $10 credit as an apology and charged you a late fee due to the courier.\n\n";
+        let large = reply.repeat(LAZY_DFAS_DRAFT_BYTES / reply.len() + 1);
+        let options = crate::CheckOptions::default();
+        // The same report as the rules compiled at start-up give, whose
+        // regexes compile (as a user's do).
+        let compiled = crate::Linter::from_book(crate::builtin::book().unwrap(), linter.fail_on());
+        let report = linter.check(&large, &options);
+        assert_eq!(report, compiled.check(&large, &options));
+        // Each of the regexes without stored DFAs found its matches.
+        let found = |id: &str| report.findings.iter().filter(|f| &*f.rule == id).count();
+        for id in [
+            "any.placeholder.square-brackets",
+            "any.placeholder.single-braces",
+        ] {
+            assert!(found(id) > 100, "{id}: {}", found(id));
+        }
+        let without_dfas = || linter.engine.regexes.iter().filter(|r| r.dfas.is_none());
+        for rule in without_dfas() {
+            let pattern = rule.spec.regex.as_str();
+            assert!(!rule.spec.regex.is_compiled(), "{pattern}");
+            assert!(rule.nfas.as_ref().unwrap().has_lazy_dfas(), "{pattern}");
+        }
+        // A short reply needs no lazy DFAs: its light forms answer.
+        let small = crate::Linter::builtin().unwrap();
+        assert_eq!(
+            small.check(reply, &options),
+            compiled.check(reply, &options)
+        );
+        for rule in small.engine.regexes.iter().filter(|r| r.dfas.is_none()) {
+            assert!(!rule.nfas.as_ref().unwrap().has_lazy_dfas());
+        }
     }
 
     #[test]
