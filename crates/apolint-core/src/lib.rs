@@ -358,10 +358,11 @@ impl Linter {
             // A thread the system refuses leaves its part to this one.
             let helper = std::thread::Builder::new()
                 .spawn_scoped(scope, move || {
-                    // Until the scan is ready, regexes compile that it
-                    // would compile anyway.
+                    // Until the scan is ready, the regexes without
+                    // stored DFAs get ready (lazy DFAs built, a user's
+                    // regexes compiled), as the scan would have them.
                     let mut ready = None;
-                    self.engine.compile_lazy_regexes(|| {
+                    self.engine.ready_regexes_without_dfas(|| {
                         ready = match wait.try_recv() {
                             Ok(()) => Some(true),
                             Err(std::sync::mpsc::TryRecvError::Empty) => None,

@@ -183,7 +183,8 @@ struct RegexRule {
     spec: RegexSpec,
     lang: RuleLang,
     /// The built-in regexes' DFAs, compiled at build time; `None` for
-    /// user rules and regexes too big for them (those compile `spec.regex`).
+    /// user rules (which compile `spec.regex`) and regexes too big for
+    /// them (which have `nfas`).
     #[serde(skip)]
     dfas: Option<SpanRegex>,
     /// Without DFAs: a cheaper form of `spec.regex` for a few lines.
@@ -193,6 +194,24 @@ struct RegexRule {
     /// them at build time, for the light form and the lazy DFAs.
     #[serde(skip)]
     nfas: Option<StoredNfas>,
+}
+
+impl RegexRule {
+    /// The spans of the matches in `hay` (as `regex::Regex::find_iter`
+    /// gives them) from a form that compiles nothing: the stored DFAs; or
+    /// the lazy DFAs once built, the light form until then while its
+    /// budget lasts; `None` when the full regex must answer.
+    fn spans_uncompiled(&self, hay: &str) -> Option<Vec<(usize, usize)>> {
+        match (&self.dfas, &self.nfas) {
+            (Some(dfas), _) => dfas.find_all(hay),
+            (None, Some(nfas)) if nfas.has_lazy_dfas() => nfas.find_all_lazily(hay),
+            (None, Some(nfas)) => self
+                .light
+                .find_all(&self.spec, Some(nfas), hay)
+                .or_else(|| nfas.find_all_lazily(hay)),
+            (None, None) => self.light.find_all(&self.spec, None, hay),
+        }
+    }
 }
 
 /// A regex without stored DFAs, compiled only as far as finding its
@@ -216,10 +235,10 @@ struct LightRegex {
     searched: std::sync::atomic::AtomicUsize,
 }
 
-/// How many bytes of lines a [`LightRegex`] searches before the full
-/// regex is compiled to take over: a long reply's worth, as for the
-/// member tests (an audit pays the light form's compiling and slower
-/// searches of this much once: +0.3% on 2 MB of replies).
+/// How many bytes of lines a [`LightRegex`] searches (in a process)
+/// before the lazy DFAs of a built-in regex, or the full regex of a
+/// user's, take over: a long reply's worth, as for the member tests (an
+/// audit pays the light form's slower searches of this much once).
 const LIGHT_REGEX_MAX_BYTES: usize = 16 * 1024;
 
 /// Drafts from this many bytes on have the lazy DFAs of the built-in
@@ -236,9 +255,10 @@ impl LightRegex {
     /// The spans of `spec`'s regex in `hay` (as `regex::Regex::find_iter`
     /// gives them), from its NFA (`stored`, else compiled) while this
     /// form's budget lasts and the full regex is not compiled; `None` when
-    /// the full regex should answer (or the NFA does not build: every
-    /// rule's regex passed the full build when its rules were loaded, and
-    /// this NFA, with no capture groups to count, is never the bigger).
+    /// the lazy DFAs or the full regex should answer (or the NFA does not
+    /// build: every rule's regex passed the full build when its rules were
+    /// loaded, and this NFA, with no capture groups to count, is never the
+    /// bigger).
     fn find_all(
         &self,
         spec: &RegexSpec,
@@ -246,7 +266,7 @@ impl LightRegex {
         hay: &str,
     ) -> Option<Vec<(usize, usize)>> {
         use std::sync::atomic::Ordering;
-        if spec.regex.is_compiled() || stored.is_some_and(StoredNfas::has_lazy_dfas) {
+        if spec.regex.is_compiled() {
             return None;
         }
         let before = self.searched.fetch_add(hay.len(), Ordering::Relaxed);
@@ -324,20 +344,33 @@ struct StoredNfas {
     lazy_dfas: std::sync::OnceLock<Option<LazyDfas>>,
 }
 
-/// The lazy DFAs of [`StoredNfas`]: the regex and the caches its searches fill
-/// (one per thread searching at once, as the `regex` crate keeps them).
+/// The lazy DFAs of [`StoredNfas`]: the regex and the caches its
+/// searches fill.
+#[derive(Debug)]
 struct LazyDfas {
-    regex: std::sync::Arc<regex_automata::hybrid::regex::Regex>,
-    caches: regex_automata::util::pool::Pool<regex_automata::hybrid::regex::Cache, NewLazyCache>,
+    regex: regex_automata::hybrid::regex::Regex,
+    caches: CachePool<regex_automata::hybrid::regex::Cache>,
 }
 
-type NewLazyCache = Box<dyn Fn() -> regex_automata::hybrid::regex::Cache + Send + Sync>;
+/// Caches of a lazy DFA (its states), reused across drafts and threads:
+/// taken out for a search, put back after it.
+#[derive(Debug)]
+struct CachePool<C>(std::sync::Mutex<Vec<C>>);
 
-impl std::fmt::Debug for LazyDfas {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LazyDfas")
-            .field("regex", &self.regex)
-            .finish_non_exhaustive()
+impl<C> CachePool<C> {
+    fn new() -> CachePool<C> {
+        CachePool(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// `search` with a cache taken from the pool (or made by `new`).
+    fn with<R>(&self, new: impl FnOnce() -> C, search: impl FnOnce(&mut C) -> R) -> R {
+        let taken = self.0.lock().ok().and_then(|mut c| c.pop());
+        let mut cache = taken.unwrap_or_else(new);
+        let found = search(&mut cache);
+        if let Ok(mut caches) = self.0.lock() {
+            caches.push(cache);
+        }
+        found
     }
 }
 
@@ -351,7 +384,7 @@ impl StoredNfas {
         }
     }
 
-    /// Whether the lazy DFAs are built (or failed to build).
+    /// Whether the lazy DFAs were tried (built, or failed to build).
     fn has_lazy_dfas(&self) -> bool {
         self.lazy_dfas.get().is_some()
     }
@@ -363,27 +396,37 @@ impl StoredNfas {
             .clone()
     }
 
+    /// The lazy DFAs, built on first use from the two NFAs (which must be
+    /// a forward and a reverse one); `None` if either does not decode or
+    /// a DFA does not build (a Unicode word boundary, which a lazy DFA
+    /// cannot match: none of the stored ones has one).
     fn lazy_dfas(&self) -> Option<&LazyDfas> {
         self.lazy_dfas
             .get_or_init(|| {
                 use regex_automata::hybrid::{dfa::DFA, regex::Regex};
-                let forward = DFA::builder().build_from_nfa(self.forward_nfa()?).ok()?;
-                // As `hybrid::regex::Builder` configures its reverse DFA.
-                let reverse = DFA::builder()
-                    .configure(
-                        DFA::config()
-                            .prefilter(None)
-                            .specialize_start_states(false)
-                            .match_kind(regex_automata::MatchKind::All),
-                    )
-                    .build_from_nfa(decode_nfa(self.reverse)?)
+                let (forward, reverse) = (self.forward_nfa()?, decode_nfa(self.reverse)?);
+                if forward.is_reverse() || !reverse.is_reverse() {
+                    return None;
+                }
+                // Give up on a line (and let the full regex search it)
+                // rather than clear the cache over and over, as the
+                // `regex` crate's lazy DFAs do.
+                let config = DFA::config()
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10));
+                let forward = DFA::builder()
+                    .configure(config.clone())
+                    .build_from_nfa(forward)
                     .ok()?;
-                let regex = std::sync::Arc::new(Regex::builder().build_from_dfas(forward, reverse));
-                let for_caches = std::sync::Arc::clone(&regex);
-                let new_cache: NewLazyCache = Box::new(move || for_caches.create_cache());
+                // The reverse one finds where a match starts: the
+                // leftmost start, of all the matches ending there.
+                let reverse = DFA::builder()
+                    .configure(config.match_kind(regex_automata::MatchKind::All))
+                    .build_from_nfa(reverse)
+                    .ok()?;
                 Some(LazyDfas {
-                    regex,
-                    caches: regex_automata::util::pool::Pool::new(new_cache),
+                    regex: Regex::builder().build_from_dfas(forward, reverse),
+                    caches: CachePool::new(),
                 })
             })
             .as_ref()
@@ -394,21 +437,22 @@ impl StoredNfas {
     /// steps over empty matches); `None` if they cannot answer.
     fn find_all_lazily(&self, hay: &str) -> Option<Vec<(usize, usize)>> {
         let built = self.lazy_dfas()?;
-        let mut cache = built.caches.get();
-        let mut searcher =
-            regex_automata::util::iter::Searcher::new(regex_automata::Input::new(hay));
-        let mut spans = Vec::new();
-        // No stored NFA has a Unicode word boundary (the DFA would quit on
-        // a non-ASCII byte), and without a minimum of cache clears a lazy
-        // DFA does not give up; if a search failed all the same, the
-        // caller runs the full regex.
-        while let Some(m) = searcher
-            .try_advance(|input| built.regex.try_search(&mut cache, input))
-            .ok()?
-        {
-            spans.push((m.start(), m.end()));
-        }
-        Some(spans)
+        built.caches.with(
+            || built.regex.create_cache(),
+            |cache| {
+                let mut searcher =
+                    regex_automata::util::iter::Searcher::new(regex_automata::Input::new(hay));
+                let mut spans = Vec::new();
+                // A search fails only when it gives up (see `lazy_dfas`).
+                while let Some(m) = searcher
+                    .try_advance(|input| built.regex.try_search(cache, input))
+                    .ok()?
+                {
+                    spans.push((m.start(), m.end()));
+                }
+                Some(spans)
+            },
+        )
     }
 }
 
@@ -541,9 +585,7 @@ impl UnfilteredGroup {
 #[derive(Debug)]
 struct MemberSet {
     dfa: regex_automata::hybrid::dfa::DFA,
-    /// Caches for searches (the lazy DFA's states), reused across drafts
-    /// and threads: taken out for a search, put back after it.
-    caches: std::sync::Mutex<Vec<regex_automata::hybrid::dfa::Cache>>,
+    caches: CachePool<regex_automata::hybrid::dfa::Cache>,
 }
 
 impl MemberSet {
@@ -573,24 +615,24 @@ impl MemberSet {
             .ok()?;
         Some(MemberSet {
             dfa,
-            caches: std::sync::Mutex::new(Vec::new()),
+            caches: CachePool::new(),
         })
     }
 
     /// The indexes of the members that match somewhere in `hay`, in
     /// order; `None` if the search gave up (then every member must run).
     fn matches(&self, hay: &str) -> Option<Vec<usize>> {
-        let taken = self.caches.lock().ok().and_then(|mut c| c.pop());
-        let mut cache = taken.unwrap_or_else(|| self.dfa.create_cache());
         let mut found = regex_automata::PatternSet::new(self.dfa.pattern_len());
-        let searched = self.dfa.try_which_overlapping_matches(
-            &mut cache,
-            &regex_automata::Input::new(hay),
-            &mut found,
+        let searched = self.caches.with(
+            || self.dfa.create_cache(),
+            |cache| {
+                self.dfa.try_which_overlapping_matches(
+                    cache,
+                    &regex_automata::Input::new(hay),
+                    &mut found,
+                )
+            },
         );
-        if let Ok(mut caches) = self.caches.lock() {
-            caches.push(cache);
-        }
         searched.ok()?;
         Some(found.iter().map(|p| p.as_usize()).collect())
     }
@@ -2384,7 +2426,9 @@ impl Engine {
     /// [`SpanDfas`] must be the forward and reverse DFA of one
     /// `regex_automata::dfa::regex::Regex` built from that regex's own
     /// pattern: a mismatched pair finds other spans, or panics in
-    /// regex-automata's check that the reverse search matches.
+    /// regex-automata's check that the reverse search matches. So must
+    /// each [`SpanNfas`] be the NFAs of that regex's pattern
+    /// ([`light_nfa`], [`reverse_nfa`]): their lazy DFAs check the same.
     pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
         let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
         if index.nfas.len() == self.regexes.len() {
@@ -2601,7 +2645,7 @@ impl Engine {
     /// pattern: compiled during the scan, the built-in ones were 4% of the
     /// 1 MB English peer file's instructions, on the helper's way, issue
     /// #19).
-    pub fn compile_lazy_regexes(&self, mut stop: impl FnMut() -> bool) {
+    pub fn ready_regexes_without_dfas(&self, mut stop: impl FnMut() -> bool) {
         for rule in self.regexes.iter().filter(|r| r.dfas.is_none()) {
             if stop() {
                 return;
@@ -3053,14 +3097,7 @@ impl Engine {
         let spec = &rule.spec;
         let (norm, forced) = (draft.norm, draft.forced);
         let (hay, base) = draft.line(spec.case_sensitive, ls, le);
-        let spans = match rule.dfas.as_ref().map_or_else(
-            || {
-                rule.light
-                    .find_all(spec, rule.nfas.as_ref(), hay)
-                    .or_else(|| rule.nfas.as_ref()?.find_all_lazily(hay))
-            },
-            |d| d.find_all(hay),
-        ) {
+        let spans = match rule.spans_uncompiled(hay) {
             Some(spans) => spans,
             None => match spec.regex.get() {
                 Some(regex) => regex.find_iter(hay).map(|m| (m.start(), m.end())).collect(),
@@ -3651,7 +3688,7 @@ regex = ['a!\s+b!']
     }
 
     #[test]
-    fn lazy_regexes_compile_until_told_to_stop() {
+    fn regexes_without_dfas_get_ready_until_told_to_stop() {
         // The built-in ones build lazy DFAs from their stored NFAs and
         // compile nothing; a user's (the same patterns, loaded from a rule
         // file: no stored NFAs) compile.
@@ -3662,7 +3699,10 @@ regex = ['a!\s+b!']
             let ready = || {
                 lazy()
                     .filter(|r| match &r.nfas {
-                        Some(nfas) => nfas.has_lazy_dfas() && !r.spec.regex.is_compiled(),
+                        Some(nfas) => {
+                            matches!(nfas.lazy_dfas.get(), Some(Some(_)))
+                                && !r.spec.regex.is_compiled()
+                        }
                         None => r.spec.regex.is_compiled(),
                     })
                     .count()
@@ -3674,12 +3714,12 @@ regex = ['a!\s+b!']
             );
             assert_eq!(ready(), 0);
             let mut asked = 0;
-            engine.compile_lazy_regexes(|| {
+            engine.ready_regexes_without_dfas(|| {
                 asked += 1;
                 asked > 2
             });
             assert_eq!(ready(), 2);
-            engine.compile_lazy_regexes(|| false);
+            engine.ready_regexes_without_dfas(|| false);
             assert_eq!(ready(), lazy().count());
         }
     }
@@ -4329,7 +4369,7 @@ regex = ['a!\s+b!']
             let rebuilt = NfaSearchers::new(decoded.clone()).expect(pattern);
             // The reverse NFA decodes as compiled too, and the lazy DFAs
             // build from the two, unless the pattern has a Unicode word
-            // boundary (a lazy DFA cannot match one on non-ASCII text).
+            // boundary (a lazy DFA is not built for one).
             let encoded_reverse = reverse_nfa(pattern).expect(pattern);
             let (decoded_reverse, original_reverse) = (
                 decode_nfa(&encoded_reverse).expect(pattern),
@@ -4341,6 +4381,22 @@ regex = ['a!\s+b!']
                 "{pattern}"
             );
             assert!(decoded_reverse.is_reverse() && !decoded.is_reverse());
+            let flags = |n: &regex_automata::nfa::thompson::NFA| {
+                (
+                    n.is_utf8(),
+                    n.has_empty(),
+                    n.look_set_any(),
+                    n.start_pattern(regex_automata::PatternID::ZERO),
+                    n.start_anchored(),
+                    n.start_unanchored(),
+                )
+            };
+            assert_eq!(
+                flags(&decoded_reverse),
+                flags(&original_reverse),
+                "{pattern}"
+            );
+            assert_eq!(flags(&decoded), flags(&original), "{pattern}");
             let stored = StoredNfas::new(
                 Box::leak(encoded.clone().into_boxed_slice()),
                 Box::leak(encoded_reverse.clone().into_boxed_slice()),
@@ -4388,21 +4444,36 @@ regex = ['a!\s+b!']
 
     #[test]
     fn a_damaged_nfa_encoding_is_refused_not_a_panic() {
-        let encoded = light_nfa(r"\[[^\]\n]{0,5}(?:name|имя)\]").unwrap();
-        assert!(decode_nfa(&encoded).is_some());
-        // Every cut, and every word set to values past the states, to the
-        // kinds' range, and to zero.
-        for cut in 0..encoded.len() {
-            let _ = decode_nfa(&encoded[..cut]);
-        }
-        assert!(decode_nfa(&encoded[..encoded.len() - 4]).is_none());
-        for at in (0..encoded.len()).step_by(4) {
-            for value in [0u32, 7, 8, 255, 256, 100_000, u32::MAX] {
-                let mut damaged = encoded.clone();
-                damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
-                let _ = decode_nfa(&damaged);
+        let pattern = r"\[[^\]\n]{0,5}(?:name|имя)\]";
+        // A forward NFA with captures, a reverse one shrunk and without.
+        for encoded in [light_nfa(pattern).unwrap(), reverse_nfa(pattern).unwrap()] {
+            assert!(decode_nfa(&encoded).is_some());
+            // Every cut, and every word set to values past the states, to
+            // the kinds' range, and to zero.
+            for cut in 0..encoded.len() {
+                let _ = decode_nfa(&encoded[..cut]);
+            }
+            assert!(decode_nfa(&encoded[..encoded.len() - 4]).is_none());
+            for at in (0..encoded.len()).step_by(4) {
+                for value in [0u32, 7, 8, 255, 256, 100_000, u32::MAX] {
+                    let mut damaged = encoded.clone();
+                    damaged[at..at + 4].copy_from_slice(&value.to_le_bytes());
+                    let _ = decode_nfa(&damaged);
+                }
             }
         }
+        // Two forward NFAs (or two reverse ones) make no lazy DFAs.
+        let (forward, reverse) = (light_nfa(pattern).unwrap(), reverse_nfa(pattern).unwrap());
+        let leak = |b: &Vec<u8>| -> &'static [u8] { Box::leak(b.clone().into_boxed_slice()) };
+        assert!(StoredNfas::new(leak(&forward), leak(&reverse))
+            .lazy_dfas()
+            .is_some());
+        assert!(StoredNfas::new(leak(&forward), leak(&forward))
+            .lazy_dfas()
+            .is_none());
+        assert!(StoredNfas::new(leak(&reverse), leak(&reverse))
+            .lazy_dfas()
+            .is_none());
         // One-alternate unions, pointing at themselves or at each other,
         // which the builder would follow round for ever.
         for words in [
@@ -4426,36 +4497,82 @@ regex = ['a!\s+b!']
     }
 
     #[test]
-    fn a_light_regex_gives_way_to_the_full_one() {
+    fn a_light_regex_gives_way_to_the_lazy_dfas_or_the_full_regex() {
+        use std::sync::atomic::Ordering;
         let engine = crate::builtin::engine().unwrap();
         let rule = engine
             .regexes
             .iter()
             .find(|r| r.dfas.is_none() && r.spec.regex.as_str().starts_with(r"\["))
             .expect("the bracket placeholder regex has no stored DFAs");
-        let line = "hello [customer name], your order is late";
-        let light = LightRegex::default();
-        // A few lines: the light form answers and the full regex is not
-        // compiled.
-        assert_eq!(
-            light.find_all(&rule.spec, rule.nfas.as_ref(), line),
-            Some(vec![(6, 21)])
-        );
         let nfas = rule.nfas.as_ref().unwrap();
+        let line = "hello [customer name], your order is late";
+        let searched = || rule.light.searched.load(Ordering::Relaxed);
+        // A few lines: the light form answers, nothing else is built.
+        assert_eq!(rule.spans_uncompiled(line), Some(vec![(6, 21)]));
+        assert_eq!(searched(), line.len());
         assert!(!rule.spec.regex.is_compiled() && !nfas.has_lazy_dfas());
-        // Past its budget it leaves the lines to the lazy DFAs...
-        let long = "x".repeat(LIGHT_REGEX_MAX_BYTES);
-        assert_eq!(light.find_all(&rule.spec, Some(nfas), &long), None);
-        // ...and so it does once they are built, whatever its budget.
-        let fresh = LightRegex::default();
-        assert_eq!(nfas.find_all_lazily(line), Some(vec![(6, 21)]));
-        assert_eq!(fresh.find_all(&rule.spec, Some(nfas), line), None);
+        // Past its budget the lazy DFAs answer...
+        let long = format!("{}{line}", "x".repeat(LIGHT_REGEX_MAX_BYTES));
+        let at = LIGHT_REGEX_MAX_BYTES;
+        assert_eq!(rule.spans_uncompiled(&long), Some(vec![(at + 6, at + 21)]));
+        assert!(matches!(nfas.lazy_dfas.get(), Some(Some(_))));
+        // ...and, once built, every line goes to them, not the light form.
+        let before = searched();
+        assert_eq!(rule.spans_uncompiled(line), Some(vec![(6, 21)]));
+        assert_eq!(searched(), before);
+        assert!(!rule.spec.regex.is_compiled());
         // A user's regex (no stored NFAs) leaves its lines to the full
         // regex once that is compiled.
         let users = LightRegex::default();
         assert_eq!(users.find_all(&rule.spec, None, line), Some(vec![(6, 21)]));
         assert!(rule.spec.regex.get().is_some());
         assert_eq!(users.find_all(&rule.spec, None, line), None);
+    }
+
+    #[test]
+    fn a_linter_is_shared_across_threads_and_unwinding() {
+        // The caches the regexes' searches keep (a service checks on many
+        // threads, and may catch a panic around a check).
+        fn shared<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+        shared::<crate::Linter>();
+        shared::<Engine>();
+    }
+
+    #[test]
+    fn a_draft_past_the_lazy_dfa_size_skips_the_light_form() {
+        use std::sync::atomic::Ordering;
+        let line = "hello [customer name], order {order_number} is late\n";
+        for (copies, lazy) in [(20, false), (LAZY_DFAS_DRAFT_BYTES / line.len() + 1, true)] {
+            let engine = crate::builtin::engine().unwrap();
+            let draft = line.repeat(copies);
+            let norm = apolint_rules::normalize::normalize(&draft);
+            assert_eq!(norm.text.len() >= LAZY_DFAS_DRAFT_BYTES, lazy);
+            let matches = engine.scan_on_one_thread(&norm, &draft, None, &[]);
+            for rule in engine.regexes.iter().filter(|r| r.dfas.is_none()) {
+                let pattern = rule.spec.regex.as_str();
+                assert_eq!(
+                    rule.nfas.as_ref().unwrap().has_lazy_dfas(),
+                    lazy,
+                    "{pattern}"
+                );
+                assert!(!rule.spec.regex.is_compiled(), "{pattern}");
+                let searched = rule.light.searched.load(Ordering::Relaxed);
+                if lazy {
+                    assert_eq!(searched, 0, "{pattern}");
+                }
+            }
+            // The bracket placeholder in every copy, found by the light
+            // form in the small draft.
+            let brackets = engine
+                .regexes
+                .iter()
+                .find(|r| r.dfas.is_none() && r.spec.regex.as_str().starts_with(r"\["))
+                .unwrap();
+            let found = matches.iter().filter(|m| m.owner == brackets.owner).count();
+            assert_eq!(found, copies);
+            assert_eq!(brackets.light.searched.load(Ordering::Relaxed) > 0, !lazy);
+        }
     }
 
     #[test]
