@@ -145,12 +145,12 @@ fn main() {
             })
         })
         .collect();
-    let spans: Vec<Option<matcher::SpanDfas>> = built
+    let spans: Vec<Option<matcher::SpanAutomata>> = built
         .iter()
         .zip(&mut forward)
         .map(|(dfas, forward)| {
             let (fwd, rev) = dfas.as_ref()?;
-            Some(matcher::SpanDfas {
+            Some(matcher::SpanAutomata {
                 forward: *forward.get_or_insert_with(|| store(fwd)),
                 reverse: store(rev),
             })
@@ -159,7 +159,7 @@ fn main() {
     // A regex too big for span DFAs keeps its forward and reverse NFAs,
     // which its light form and its lazy DFAs rebuild instead of compiling
     // (`matcher::LightRegex`, `matcher::StoredNfas`).
-    let nfas: Vec<Option<matcher::SpanNfas>> = built
+    let nfas: Vec<Option<matcher::SpanAutomata>> = built
         .iter()
         .zip(&patterns)
         .map(|(dfas, pattern)| {
@@ -167,7 +167,7 @@ fn main() {
                 return None;
             }
             let (forward, reverse) = (matcher::light_nfa(pattern)?, matcher::reverse_nfa(pattern)?);
-            Some(matcher::SpanNfas {
+            Some(matcher::SpanAutomata {
                 forward: store(&forward),
                 reverse: store(&reverse),
             })

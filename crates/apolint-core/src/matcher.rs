@@ -31,14 +31,15 @@ pub enum MemberTest {
     None,
 }
 
-/// A regex as the two dense DFAs that find its matches' spans (the forward
+/// A regex as the two automata that find its matches' spans (the forward
 /// one finds where a match ends, the reverse one where it starts): byte
-/// ranges of the blob `build.rs` writes.
+/// ranges of the blob `build.rs` writes. [`RegexDfaIndex`] says which kind
+/// each holds.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct SpanDfas {
-    /// The forward DFA (unanchored, leftmost-first): also the member test.
+pub struct SpanAutomata {
+    /// The forward automaton (unanchored).
     pub forward: (u32, u32),
-    /// The reverse DFA (anchored).
+    /// The reverse automaton.
     pub reverse: (u32, u32),
 }
 
@@ -46,8 +47,9 @@ pub struct SpanDfas {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RegexDfaIndex {
     /// Per regex, in [`Engine::regex_patterns`] order: its span DFAs, if
-    /// both are under the size limit.
-    pub spans: Vec<Option<SpanDfas>>,
+    /// both are under the size limit (dense; the forward one
+    /// leftmost-first, also the member test; the reverse one anchored).
+    pub spans: Vec<Option<SpanAutomata>>,
     /// Per group of regexes with no literals, per member: how the member is
     /// ruled out on a line ([`Engine::member_regexes`] order).
     pub members: Vec<Vec<MemberTest>>,
@@ -55,20 +57,11 @@ pub struct RegexDfaIndex {
     /// a line, if it could be built.
     pub sets: Vec<Option<MemberSetDfa>>,
     /// Per regex, in [`Engine::regex_patterns`] order: for one without span
-    /// DFAs, its forward and reverse NFAs ([`encode_nfa`]), so that its
-    /// light form and its lazy DFAs are rebuilt rather than compiled.
-    pub nfas: Vec<Option<SpanNfas>>,
-}
-
-/// A regex as the forward and reverse NFAs its lazy DFAs are built from
-/// ([`encode_nfa`]): byte ranges of the blob `build.rs` writes.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct SpanNfas {
-    /// The forward NFA (unanchored, implicit captures): also the light
-    /// form's.
-    pub forward: (u32, u32),
-    /// The reverse NFA (no captures, shrunk).
-    pub reverse: (u32, u32),
+    /// DFAs, its forward and reverse NFAs ([`encode_nfa`]; the forward one
+    /// with implicit captures, [`light_nfa`], the reverse one without,
+    /// shrunk, [`reverse_nfa`]), so that its light form and its lazy DFAs
+    /// are rebuilt rather than compiled.
+    pub nfas: Vec<Option<SpanAutomata>>,
 }
 
 /// One dense DFA (match kind "all", searched for overlapping matches) of
@@ -2428,13 +2421,14 @@ impl Engine {
     /// this crate's regex-automata wrote with `to_bytes_*` (as `build.rs`
     /// does): they are read without validating their transitions.
     ///
-    /// For the answers to be right (not for memory safety), each
-    /// [`SpanDfas`] must be the forward and reverse DFA of one
+    /// For the answers to be right (not for memory safety), each pair of
+    /// [`RegexDfaIndex::spans`] must be the forward and reverse DFA of one
     /// `regex_automata::dfa::regex::Regex` built from that regex's own
     /// pattern: a mismatched pair finds other spans, or panics in
     /// regex-automata's check that the reverse search matches. So must
-    /// each [`SpanNfas`] be the NFAs of that regex's pattern
-    /// ([`light_nfa`], [`reverse_nfa`]): their lazy DFAs check the same.
+    /// each pair of [`RegexDfaIndex::nfas`] be the NFAs of that regex's
+    /// pattern ([`light_nfa`], [`reverse_nfa`]): their lazy DFAs check the
+    /// same.
     pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
         let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
         if index.nfas.len() == self.regexes.len() {
