@@ -190,17 +190,16 @@ fn slots(items: &[&[u8]]) -> Vec<u32> {
 }
 
 /// A word's fingerprint. Up to 8 bytes it is the bytes themselves as a
-/// number, a different one for each word of a length, so that a lookup
-/// that finds the fingerprint and the length has found the word without
-/// comparing text (most tokens are that short); longer, a hash of them.
-/// Written out (not a hasher crate's) because the table is built by
-/// `build.rs` and read by the binary, which must agree on it whatever the
-/// platforms.
+/// little-endian number, zero-padded ([`padded`]), a different one for
+/// each word of a length, so that a lookup that finds the fingerprint and
+/// the length has found the word without comparing text (most tokens are
+/// that short); longer, a hash of them. Written out (not a hasher crate's)
+/// because the table is built by `build.rs` and read by the binary, which
+/// must agree on it whatever the platforms.
 #[inline(always)]
 fn fingerprint(bytes: &[u8]) -> u64 {
     match bytes.len() {
-        0..=7 => tail(bytes),
-        8 => chunk(bytes),
+        0..=8 => padded(bytes),
         _ => hash(bytes),
     }
 }
@@ -252,6 +251,32 @@ fn tail(t: &[u8]) -> u64 {
     }
 }
 
+/// Up to 8 bytes as the little-endian number they are, zero-padded: two
+/// overlapping reads of 4 bytes, or three single bytes, each shifted to
+/// where it stands (a byte read twice is the same byte). The number an
+/// 8-byte read at a word's start gives once masked to its length, which
+/// is how [`VocabTable::resolve_into`] gets it.
+#[inline(always)]
+fn padded(t: &[u8]) -> u64 {
+    let n = t.len();
+    let four = |at: usize| u64::from(u32::from_le_bytes([t[at], t[at + 1], t[at + 2], t[at + 3]]));
+    match n {
+        0 => 0,
+        1..=3 => {
+            let mid = n / 2;
+            u64::from(t[0]) | u64::from(t[mid]) << (8 * mid) | u64::from(t[n - 1]) << (8 * (n - 1))
+        }
+        _ => four(0) | four(n - 4) << (8 * (n - 4)),
+    }
+}
+
+/// The mask that keeps the first `len` bytes (1 to 8) of a little-endian
+/// number.
+#[inline(always)]
+fn low_bytes(len: usize) -> u64 {
+    u64::MAX >> (64 - 8 * len)
+}
+
 /// `a == b`, inlined for words (a call to `bcmp` cost more than the
 /// comparison).
 #[inline]
@@ -293,6 +318,83 @@ pub struct VocabTable {
     word_prefix_start: std::ops::Range<usize>,
     /// Each word's prefix ids, word after word: a range of `nums`.
     word_prefixes: std::ops::Range<usize>,
+}
+
+/// One hash table of a [`VocabTable`] (its words, or its prefix keys),
+/// with what a lookup needs of it worked out once: a line's tokens are
+/// looked up with one of these, not with the ranges re-read per token.
+#[derive(Clone, Copy)]
+struct SlotTable<'t> {
+    table: &'t [u32],
+    /// Slots less one (a power of two less one).
+    mask: usize,
+    /// The first item of the table's kind (words are items `0..`).
+    first: usize,
+    /// How many items it has: a slot naming a later one lies.
+    count: usize,
+}
+
+impl SlotTable<'_> {
+    /// The index of `key`, whose [`fingerprint`] is `fp`, among the
+    /// table's items.
+    #[inline(always)]
+    fn find(&self, vocab: &VocabTable, key: &[u8], fp: u64) -> Option<usize> {
+        let (lo, hi, len) = (fp as u32, (fp >> 32) as u32, key.len() as u32);
+        let mut s = position(fp, key.len()) as usize & self.mask;
+        // A quarter of the slots are used, so an empty one comes soon; the
+        // bound only stops a table that lies from looping.
+        for _ in 0..=self.mask {
+            let &[slot_lo, slot_hi, item, slot_len] = self
+                .table
+                .get(SLOT * s..SLOT * s + SLOT)
+                .and_then(|slot| <&[u32; SLOT]>::try_from(slot).ok())?;
+            if item == 0 {
+                return None;
+            }
+            let item = item as usize;
+            if item > self.count {
+                // Only a table that lies: its answer stays in range.
+                return None;
+            }
+            if slot_lo == lo
+                && slot_hi == hi
+                && slot_len == len
+                && (len <= 8
+                    || same(
+                        vocab.item(&vocab.nums, &vocab.text, self.first + item - 1),
+                        key,
+                    ))
+            {
+                return Some(item - 1);
+            }
+            s = (s + 1) & self.mask;
+        }
+        None
+    }
+}
+
+/// Each word's prefixes as a [`VocabTable`] stores them, with the ranges
+/// read once per line rather than per token.
+#[derive(Clone, Copy)]
+struct StoredPrefixes<'t> {
+    /// Per word id (and one past the last), where its prefixes start in
+    /// `lists`; empty in a table with no prefixes.
+    starts: &'t [u32],
+    lists: Option<&'t [u32]>,
+}
+
+impl<'t> StoredPrefixes<'t> {
+    /// The prefixes word `word` starts with, as [`VocabTable::for_each_prefix`]
+    /// gives them, stored when the table was made; `None` for [`NO_WORD`],
+    /// an id past the words or a table without them stored (the caller
+    /// then looks them up by key). Looking a word's prefixes up by its key
+    /// was 10% of a 1 MB check, and most tokens are words of the patterns.
+    #[inline(always)]
+    fn of(&self, word: u32) -> Option<&'t [u32]> {
+        let w = word as usize;
+        let (&from, &to) = (self.starts.get(w)?, self.starts.get(w.wrapping_add(1))?);
+        self.lists?.get(from as usize..to as usize)
+    }
 }
 
 impl VocabTable {
@@ -394,36 +496,27 @@ impl VocabTable {
         first: usize,
         count: usize,
     ) -> Option<usize> {
-        let (nums, text) = (&*self.nums, &*self.text);
-        let table = nums.get(slots.clone())?;
-        let fp = fingerprint(key);
-        let (lo, hi, len) = (fp as u32, (fp >> 32) as u32, key.len() as u32);
+        self.slot_table(slots, first, count)?
+            .find(self, key, fingerprint(key))
+    }
+
+    /// The slots of `slots` as a [`SlotTable`] of the items from `first`
+    /// (`count` of them); `None` for a table with no slots.
+    #[inline(always)]
+    fn slot_table(
+        &self,
+        slots: &std::ops::Range<usize>,
+        first: usize,
+        count: usize,
+    ) -> Option<SlotTable<'_>> {
+        let table = self.nums.get(slots.clone())?;
         let mask = (table.len() / SLOT).checked_sub(1)?;
-        let mut s = position(fp, key.len()) as usize & mask;
-        // A quarter of the slots are used, so an empty one comes soon; the
-        // bound only stops a table that lies from looping.
-        for _ in 0..=mask {
-            let &[slot_lo, slot_hi, item, slot_len] = table
-                .get(SLOT * s..SLOT * s + SLOT)
-                .and_then(|slot| <&[u32; SLOT]>::try_from(slot).ok())?;
-            if item == 0 {
-                return None;
-            }
-            let item = item as usize;
-            if item > count {
-                // Only a table that lies: its answer stays in range.
-                return None;
-            }
-            if slot_lo == lo
-                && slot_hi == hi
-                && slot_len == len
-                && (len <= 8 || same(self.item(nums, text, first + item - 1), key))
-            {
-                return Some(item - 1);
-            }
-            s = (s + 1) & mask;
-        }
-        None
+        Some(SlotTable {
+            table,
+            mask,
+            first,
+            count,
+        })
     }
 
     /// Number of distinct word literals.
@@ -493,17 +586,20 @@ impl VocabTable {
     }
 
     /// The prefixes word `word` starts with, as [`VocabTable::for_each_prefix`]
-    /// gives them, stored when the table was made; `None` for [`NO_WORD`],
-    /// an id past the words or a table without them stored (the caller
-    /// then looks them up by key). Looking a word's prefixes up by its key
-    /// was 10% of a 1 MB check, and most tokens are words of the patterns.
-    #[inline]
+    /// gives them (see [`StoredPrefixes::of`]).
+    #[cfg(test)]
     fn prefixes_of_word(&self, word: u32) -> Option<&[u32]> {
+        self.stored_prefixes().of(word)
+    }
+
+    /// Each word's prefixes, as stored when the table was made.
+    #[inline(always)]
+    fn stored_prefixes(&self) -> StoredPrefixes<'_> {
         let nums = &*self.nums;
-        let starts = nums.get(self.word_prefix_start.clone())?;
-        let (&from, &to) = (starts.get(word as usize)?, starts.get(word as usize + 1)?);
-        nums.get(self.word_prefixes.clone())?
-            .get(from as usize..to as usize)
+        StoredPrefixes {
+            starts: nums.get(self.word_prefix_start.clone()).unwrap_or(&[]),
+            lists: nums.get(self.word_prefixes.clone()),
+        }
     }
 
     /// The ids of a line's tokens.
@@ -524,13 +620,28 @@ impl VocabTable {
         // Tokens are sliced as bytes: a `str` slice checks both ends for a
         // character boundary, and the lookups compare bytes anyway.
         let bytes = norm.as_bytes();
+        // Worked out once per line, not per token: the word slots, and
+        // each word's stored prefixes (empty in a table without them).
+        let words = self.slot_table(&self.word_slots, 0, self.words);
+        let stored = self.stored_prefixes();
         for t in tokens {
             let word = if t.kind == TokenKind::Word {
-                let text = bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
-                let word = self
-                    .find(text, &self.word_slots, 0, self.words)
+                let (start, end) = (t.start as usize, t.end as usize);
+                let text = bytes.get(start..end).unwrap_or(&[]);
+                // A word of up to 8 bytes with 8 bytes of text from its
+                // start is fingerprinted by one read, masked to its length
+                // (most tokens: their bytes one by one were a fifth of
+                // looking a token up, issue #19).
+                let fp = match bytes.get(start..start + 8) {
+                    Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) if (1..=8).contains(&text.len()) => {
+                        u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]) & low_bytes(text.len())
+                    }
+                    _ => fingerprint(text),
+                };
+                let word = words
+                    .and_then(|w| w.find(self, text, fp))
                     .map_or(NO_WORD, |i| i as u32);
-                match self.prefixes_of_word(word) {
+                match stored.of(word) {
                     // Most words have none or one or two: pushed one by
                     // one, not copied with a call to `memcpy` each.
                     Some(known) => {
@@ -620,6 +731,68 @@ mod tests {
         );
         assert_eq!(ids.prefixes_of(4), [i]);
         assert_eq!(ids.prefixes_of(5).len(), 2, "изба: и, из");
+    }
+
+    /// `padded` is the word's bytes as a little-endian number, zero-padded:
+    /// what the 8-byte read `resolve_into` fingerprints most words with
+    /// gives once masked, so the table `build.rs` stores finds them.
+    #[test]
+    fn padded_is_the_bytes_zero_padded_and_the_masked_read_agrees() {
+        let bytes: Vec<u8> = (0..16u8).map(|i| i.wrapping_mul(37) ^ 0xA5).collect();
+        for len in 0..=8 {
+            let word = &bytes[..len];
+            let mut eight = [0u8; 8];
+            eight[..len].copy_from_slice(word);
+            assert_eq!(padded(word), u64::from_le_bytes(eight), "length {len}");
+            if len > 0 {
+                let read = u64::from_le_bytes(<[u8; 8]>::try_from(&bytes[..8]).unwrap());
+                assert_eq!(read & low_bytes(len), padded(word), "length {len}");
+            }
+        }
+    }
+
+    /// Every word of a table is found whether its token is fingerprinted
+    /// by the 8-byte read (text follows it) or byte by byte (it ends the
+    /// text), and a longer or shorter neighbour of it is not taken for it.
+    #[test]
+    fn words_resolve_alike_mid_text_and_at_its_end() {
+        let words = [
+            "a",
+            "мы",
+            "you",
+            "жаль",
+            "sorry",
+            "извини",
+            "apology",
+            "простите",
+            "извините",
+            "inconvenience",
+            "ё",
+            "we'll",
+        ];
+        let table = VocabTable::of_words(words);
+        for (id, w) in words.iter().enumerate() {
+            for norm in [format!("{w} tail of the line"), format!("start {w}")] {
+                let line = Line::tokenize(&norm, 0, norm.len());
+                let ids = table.resolve(&norm, &line.tokens);
+                let at = line.tokens.iter().position(|t| t.text(&norm) == *w);
+                let at = at.unwrap_or_else(|| panic!("{w} is a token of {norm:?}"));
+                assert_eq!(ids.words[at], id as u32, "{w} in {norm:?}");
+            }
+            // One letter more or less: another word, not this one.
+            for other in [format!("{w}x"), w.chars().skip(1).collect::<String>()] {
+                if other.is_empty() || words.contains(&other.as_str()) {
+                    continue;
+                }
+                let norm = format!("{other} then more words");
+                let line = Line::tokenize(&norm, 0, norm.len());
+                assert_eq!(
+                    table.resolve(&norm, &line.tokens).words[0],
+                    NO_WORD,
+                    "{other}"
+                );
+            }
+        }
     }
 
     /// A token that is a pattern word gets the prefixes stored for that
