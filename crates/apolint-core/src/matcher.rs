@@ -2036,7 +2036,9 @@ struct InParagraph<'c> {
 /// Finds the regexes' literals (`{{`, `%`, `!!`, ` ,`, `хх`…): each literal
 /// is keyed by its rarest byte in prose, the text is scanned for key bytes
 /// (one table lookup per byte, no state to carry), and the literal is
-/// compared where its key occurs. An Aho-Corasick automaton (its prefilter
+/// compared where its key occurs; in a mostly Latin draft a literal keyed
+/// on a common letter is searched for whole instead
+/// ([`LiteralFinder::whole`]). An Aho-Corasick automaton (its prefilter
 /// included) spent a tenth of a check here, as a space starts ` ,` and
 /// `x`/`х` start the `xx` placeholders: its state changed on most bytes.
 #[derive(Debug)]
@@ -2046,8 +2048,8 @@ struct LiteralFinder {
     /// Per key byte: `(literal, offset of the key in it)`.
     by_key: Vec<Vec<(u32, u32)>>,
     literals: Vec<Box<[u8]>>,
-    /// The literals of two bytes or more keyed on a common Latin letter,
-    /// each with a search for it whole ([`memchr::memmem`], which tests a
+    /// The literals keyed on a common Latin letter, each with a search for
+    /// it whole ([`memchr::memmem`], which tests a
     /// pair of its bytes 32 positions at a time): in a mostly Latin draft
     /// they are searched for so, not compared at every occurrence of their
     /// key. Keyed on `g` and `p`, `regrets`, `charged` and `pologises`
@@ -2061,7 +2063,7 @@ struct LiteralFinder {
 
 /// Literals keyed on a Latin letter that ranks this high in [`prose_rank`]
 /// (`p` and the letters more common than it) are [`LiteralFinder::whole`].
-const WHOLE_LITERAL_RANK: u8 = 130;
+const WHOLE_LITERAL_RANK: u8 = 135;
 
 /// A [`LiteralFinder`] is stored as its literals and rebuilt from them:
 /// its key table is quicker to rebuild than to decode.
@@ -2107,9 +2109,10 @@ impl LiteralFinder {
             else {
                 continue;
             };
-            // Every literal on a key byte is `whole` or none is: the test
-            // is of the byte.
-            if lit.len() >= 2 && key.is_ascii_lowercase() && prose_rank(key) >= WHOLE_LITERAL_RANK {
+            // Every literal on a key byte is `whole` or none is (the test
+            // is of the byte alone), so the key path of a mostly Latin
+            // draft meets no `whole` literal and finds nothing twice.
+            if key.is_ascii_lowercase() && prose_rank(key) >= WHOLE_LITERAL_RANK {
                 let finder = memchr::memmem::Finder::new(lit.as_bytes()).into_owned();
                 f.whole.push((id as u32, finder));
             } else {
@@ -3379,7 +3382,7 @@ mod tests {
     #[test]
     fn literal_finder_finds_every_overlapping_occurrence() {
         let literals: Vec<String> = [
-            "{{", "{", "{$", "${", " ,", "!!", "!", "хх", "xх", "___", "regrets", "$", "gag",
+            "{{", "{", "{$", "${", " ,", "!!", "!", "хх", "xх", "___", "regrets", "$", "gag", "g",
         ]
         .map(String::from)
         .to_vec();
@@ -3401,8 +3404,9 @@ mod tests {
             2 + (1..=5).map(|n| 9usize.pow(n)).sum::<usize>()
         );
         // Literals searched for whole in a mostly Latin draft (keyed on a
-        // common letter), overlapping themselves and each other.
-        assert_eq!(finder.whole.len(), 2, "regrets, gag");
+        // common letter), overlapping themselves and each other, one a
+        // single letter that others hold (found once each all the same).
+        assert_eq!(finder.whole.len(), 3, "regrets, gag, g");
         strings.extend(["gagag", "gaggag", "regretsgagag", "xгагgag"].map(String::from));
         for s in &strings {
             for mostly_latin in [false, true] {
