@@ -166,7 +166,7 @@ fn main() {
             if dfas.is_some() {
                 return None;
             }
-            let (forward, reverse) = (matcher::light_nfa(pattern)?, matcher::reverse_nfa(pattern)?);
+            let (forward, reverse) = matcher::stored_nfas(pattern)?;
             Some(matcher::SpanAutomata {
                 forward: store(&forward),
                 reverse: store(&reverse),

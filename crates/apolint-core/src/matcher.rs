@@ -58,8 +58,8 @@ pub struct RegexDfaIndex {
     pub sets: Vec<Option<MemberSetDfa>>,
     /// Per regex, in [`Engine::regex_patterns`] order: for one without span
     /// DFAs, its forward and reverse NFAs ([`encode_nfa`]; the forward one
-    /// with implicit captures, [`light_nfa`], the reverse one without,
-    /// shrunk, [`reverse_nfa`]), so that its light form and its lazy DFAs
+    /// with implicit captures, the reverse one without, shrunk:
+    /// [`stored_nfas`]), so that its light form and its lazy DFAs
     /// are rebuilt rather than compiled.
     pub nfas: Vec<Option<SpanAutomata>>,
 }
@@ -885,16 +885,21 @@ fn first_digit(bytes: &[u8]) -> Option<usize> {
         .map(|p| at + p)
 }
 
-/// The forward NFA of `pattern` as a [`LightRegex`] searches it (implicit
-/// captures, the rules' syntax and size limits), compiled and encoded
-/// ([`encode_nfa`]); `None` if it does not build.
+/// The two NFAs `build.rs` stores for a regex too big for stored DFAs
+/// ([`StoredNfas`]), encoded ([`encode_nfa`]): the forward one as its
+/// light form searches it ([`compile_light_nfa`]) and the reverse one its
+/// lazy DFAs start matches with ([`compile_reverse_nfa`]); `None` if
+/// either does not build.
 #[allow(dead_code)] // by build.rs, which includes this file, and tests
-pub fn light_nfa(pattern: &str) -> Option<Vec<u8>> {
-    encode_nfa(&compile_light_nfa(pattern)?)
+pub fn stored_nfas(pattern: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    Some((
+        encode_nfa(&compile_light_nfa(pattern)?)?,
+        encode_nfa(&compile_reverse_nfa(pattern)?)?,
+    ))
 }
 
-/// The forward NFA of `pattern` as a [`LightRegex`] searches it and
-/// [`light_nfa`] encodes it.
+/// The forward NFA of `pattern` as a [`LightRegex`] searches it (implicit
+/// captures, the rules' syntax and size limits).
 fn compile_light_nfa(pattern: &str) -> Option<regex_automata::nfa::thompson::NFA> {
     use regex_automata::nfa::thompson::{Config, WhichCaptures};
     compile_nfa(
@@ -904,14 +909,7 @@ fn compile_light_nfa(pattern: &str) -> Option<regex_automata::nfa::thompson::NFA
 }
 
 /// The reverse NFA of `pattern`, from which its lazy DFAs
-/// ([`StoredNfas`]) find where matches start, encoded ([`encode_nfa`]);
-/// `None` if it does not build.
-#[allow(dead_code)] // by build.rs, which includes this file, and tests
-pub fn reverse_nfa(pattern: &str) -> Option<Vec<u8>> {
-    encode_nfa(&compile_reverse_nfa(pattern)?)
-}
-
-/// The reverse NFA of `pattern` that [`reverse_nfa`] encodes: no
+/// ([`StoredNfas`]) find where matches start: no
 /// captures (as the `regex` crate builds its reverse lazy DFA from), and
 /// shrunk, which matches the same and has a quarter to a half of the
 /// states (the placeholder regex: 585 instead of 2,085), so that it is
@@ -2472,7 +2470,7 @@ impl Engine {
     /// pattern: a mismatched pair finds other spans, or panics in
     /// regex-automata's check that the reverse search matches. So must
     /// each pair of [`RegexDfaIndex::nfas`] be the NFAs of that regex's
-    /// pattern ([`light_nfa`], [`reverse_nfa`]): their lazy DFAs check the
+    /// pattern ([`stored_nfas`]): their lazy DFAs check the
     /// same.
     pub unsafe fn attach_regex_dfas(&mut self, blob: &'static [u8], index: &RegexDfaIndex) {
         let range = |(s, e): (u32, u32)| blob.get(s as usize..e as usize);
@@ -4400,7 +4398,7 @@ regex = ['a!\s+b!']
             // Both light forms: compiled (a user's rule) and rebuilt from
             // its encoded NFA (a built-in one).
             let compiled = NfaSearchers::new(compile_light_nfa(pattern).expect(pattern)).unwrap();
-            let encoded = light_nfa(pattern).expect(pattern);
+            let (encoded, encoded_reverse) = stored_nfas(pattern).expect(pattern);
             // Decoding gives back the compiled NFA, state for state.
             let (decoded, original) = (
                 decode_nfa(&encoded).expect(pattern),
@@ -4424,7 +4422,6 @@ regex = ['a!\s+b!']
             // The reverse NFA decodes as compiled too, and the lazy DFAs
             // build from the two, unless the pattern has a Unicode word
             // boundary (a lazy DFA is not built for one).
-            let encoded_reverse = reverse_nfa(pattern).expect(pattern);
             let (decoded_reverse, original_reverse) = (
                 decode_nfa(&encoded_reverse).expect(pattern),
                 compile_reverse_nfa(pattern).unwrap(),
@@ -4500,7 +4497,8 @@ regex = ['a!\s+b!']
     fn a_damaged_nfa_encoding_is_refused_not_a_panic() {
         let pattern = r"\[[^\]\n]{0,5}(?:name|имя)\]";
         // A forward NFA with captures, a reverse one shrunk and without.
-        for encoded in [light_nfa(pattern).unwrap(), reverse_nfa(pattern).unwrap()] {
+        let (forward, reverse) = stored_nfas(pattern).unwrap();
+        for encoded in [forward.clone(), reverse.clone()] {
             assert!(decode_nfa(&encoded).is_some());
             // Every cut, and every word set to values past the states, to
             // the kinds' range, and to zero.
@@ -4517,7 +4515,6 @@ regex = ['a!\s+b!']
             }
         }
         // Two forward NFAs (or two reverse ones) make no lazy DFAs.
-        let (forward, reverse) = (light_nfa(pattern).unwrap(), reverse_nfa(pattern).unwrap());
         let leak = |b: &Vec<u8>| -> &'static [u8] { Box::leak(b.clone().into_boxed_slice()) };
         assert!(StoredNfas::new(leak(&forward), leak(&reverse))
             .lazy_dfas()
