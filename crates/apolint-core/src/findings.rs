@@ -451,7 +451,7 @@ pub struct Draft<'a> {
     /// The input as read.
     pub input: &'a str,
     /// The agent's words (markup and quotes masked).
-    pub extracted: &'a Extracted,
+    pub extracted: &'a Extracted<'a>,
     /// The normalised text.
     pub norm: &'a Normalized,
     /// Its dominant language (or the one the caller forced): the
