@@ -327,7 +327,7 @@ impl Linter {
         if self.engine.may_share_scan(input.len()) {
             return self.check_large(input, options, format);
         }
-        let (extracted, norm) = prepare(input, format);
+        let (extracted, norm) = prepare(input, format, String::new);
         let forced = options.language.forced();
         let matches = self
             .engine
@@ -392,13 +392,12 @@ impl Linter {
                 })
                 .ok();
             let (extracted, norm) = prepared.get_or_init(|| {
-                let extracted = input::extract(input, format);
-                normalising.store(true, std::sync::atomic::Ordering::Release);
-                let buffer = buffers.try_recv().unwrap_or_default();
-                // A buffer that comes later is dropped at once.
-                drop(buffers);
-                let norm = apolint_rules::normalize::normalize_into(&extracted.text, buffer);
-                (extracted, norm)
+                prepare(input, format, move || {
+                    normalising_ref.store(true, std::sync::atomic::Ordering::Release);
+                    // A buffer that comes later is dropped at once, with
+                    // `buffers`.
+                    buffers.try_recv().unwrap_or_default()
+                })
             });
             let scan = shared.get_or_init(|| {
                 self.engine.prepare_shared_scan(
@@ -554,10 +553,15 @@ fn touched_buffer(len: usize) -> String {
 }
 
 /// A draft's text as the engine reads it: extracted (markup and quotes
-/// masked), then normalised.
-fn prepare(input: &str, format: InputFormat) -> (input::Extracted<'_>, Normalized) {
+/// masked), then normalised into the buffer `buffer` gives once the draft
+/// is extracted (see [`apolint_rules::normalize::normalize_into`]).
+fn prepare(
+    input: &str,
+    format: InputFormat,
+    buffer: impl FnOnce() -> String,
+) -> (input::Extracted<'_>, Normalized) {
     let extracted = input::extract(input, format);
-    let norm = apolint_rules::normalize::normalize(&extracted.text);
+    let norm = apolint_rules::normalize::normalize_into(&extracted.text, buffer());
     (extracted, norm)
 }
 
@@ -641,7 +645,7 @@ mod tests {
     /// The report of `input` with its scan on the calling thread alone.
     fn report_on_one_thread(linter: &Linter, input: &str, options: &CheckOptions) -> Report {
         let format = options.format.unwrap_or_else(|| InputFormat::sniff(input));
-        let (extracted, norm) = prepare(input, format);
+        let (extracted, norm) = prepare(input, format, String::new);
         let matches = linter.engine.scan_on_one_thread(
             &norm,
             &extracted.text,
