@@ -1907,17 +1907,24 @@ impl<'b> RegexTagCounts<'b> {
 
     /// Moves on to the line starting at `ls` (lines come in order).
     fn go_to(&mut self, ls: usize, text: &[u8]) {
-        if ls <= self.at {
+        // Only a pass that may stop early reads the paragraph: a reply
+        // below `BUDGET_MIN_BYTES` (all of an audit's) skips the count.
+        if !self.on || ls <= self.at {
             return;
         }
         let Some(between) = text.get(self.at..ls) else {
             return;
         };
-        // A line that starts after `at` and ends before `ls`.
+        // A line that starts after `at` and ends before `ls` is blank when
+        // its leading spaces run up to its end: no search for that end.
         for p in memchr::memchr_iter(b'\n', between) {
             let start = self.at + p + 1;
-            let end = memchr::memchr(b'\n', &text[start..ls]).map_or(ls, |q| start + q);
-            if start < ls && is_blank_line(&text[start..end]) {
+            let rest = &text[start..ls];
+            let spaces = rest
+                .iter()
+                .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r'))
+                .count();
+            if start < ls && rest.get(spaces).is_none_or(|&b| b == b'\n') {
                 self.paragraph += 1;
             }
         }
@@ -3663,7 +3670,7 @@ regex = ['a!\s+b!']
 
     #[test]
     fn a_regex_pass_tells_paragraphs_apart_by_blank_lines() {
-        let text = b"one\n\ntwo\ntwo b\n \t\r\nthree\r\n\r\nfour\n";
+        let text = b"one\n\ntwo\ntwo b\n \t\r\nthree\r\n\r\nfour\n  five\n \nsix";
         let budget = TagBudget::default();
         let mut counts = RegexTagCounts::new(&budget, true);
         let mut paragraph_at = |line: &[u8]| {
@@ -3676,6 +3683,8 @@ regex = ['a!\s+b!']
         assert_eq!(paragraph_at(b"two b"), 1);
         assert_eq!(paragraph_at(b"three"), 2);
         assert_eq!(paragraph_at(b"four"), 3);
+        // Passed over: a line of spaces then words, then a blank one.
+        assert_eq!(paragraph_at(b"six"), 4);
         assert!(is_blank_line(b" \t\r") && is_blank_line(b"") && !is_blank_line(b"\xc2\xa0"));
     }
 
