@@ -609,6 +609,45 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
+    /// "That was not our mistake" denies the fault the checklist's
+    /// `responsibility` part looks for, and argues about blame; "that was
+    /// our mistake" owns it. Found by trying the tool as a new user: the
+    /// denial was read as taking responsibility, so the checklist then asked
+    /// the reply for compensation.
+    #[test]
+    fn a_denied_fault_is_no_responsibility_taken() {
+        let linter = Linter::builtin().unwrap();
+        let options = CheckOptions::default();
+        let reply = |middle: &str| {
+            format!(
+                "Hi Tom, I'm sorry your parcel arrived late. {middle} We will send a new one \
+                 tomorrow by noon. Thanks for your patience. Anna"
+            )
+        };
+        for denial in [
+            "That was not our mistake.",
+            "It wasn't our mistake.",
+            "This is not really our fault.",
+        ] {
+            let report = linter.check(&reply(denial), &options);
+            let structure = report.structure.as_ref().unwrap();
+            assert!(!structure.part(Part::Responsibility).present, "{denial}");
+            assert!(
+                report
+                    .findings
+                    .iter()
+                    .any(|f| f.category == rules::Category::BlameShifting),
+                "{denial}: {:?}",
+                report.findings
+            );
+        }
+        for admission in ["That was our mistake.", "Sorry, our mistake."] {
+            let report = linter.check(&reply(admission), &options);
+            let structure = report.structure.as_ref().unwrap();
+            assert!(structure.part(Part::Responsibility).present, "{admission}");
+        }
+    }
+
     /// The corpus drafts of `lang`, joined as one reply of at least
     /// `min_bytes`.
     fn joined_corpus(lang: &str, min_bytes: usize) -> String {
