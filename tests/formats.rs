@@ -365,3 +365,69 @@ fn fix_on_stdin_prints_the_fixed_draft() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Past 1,000 findings a draft's answer says how many were left out in
+/// every format, not only in JSON and the human output: `short` ends with
+/// a `path: N more findings not shown` line (no line and column, so a
+/// parser of finding lines passes over it), `github` with a warning
+/// annotation on the file, and SARIF with a notification of the run's
+/// invocation, still valid SARIF 2.1.0. A draft under the cap keeps its
+/// output as it was.
+#[test]
+fn every_format_says_when_findings_were_left_out() {
+    let dir = temp::TempDir::new("formats-omitted");
+    // 601 findings of passive aggression and 600 of shouting.
+    std::fs::write(
+        dir.join("many.txt"),
+        "Obviously, the parcel is late!!!\n".repeat(600),
+    )
+    .unwrap();
+    let json = apolint(&["check", "--format", "json", "many.txt"], &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let omitted = doc["files"][0]["findings_omitted"].as_u64().unwrap();
+    assert!(omitted > 0, "{}", stdout(&json));
+    let note = format!("{omitted} more findings not shown (at most 1000 per draft");
+
+    let short = stdout(&apolint(&["check", "--format", "short", "many.txt"], &dir));
+    let lines: Vec<&str> = short.lines().collect();
+    assert_eq!(lines.len(), 1001, "{short}");
+    assert!(lines[..1000].iter().all(|l| l.starts_with("many.txt:")));
+    assert!(
+        lines[1000].starts_with(&format!("many.txt: {note}")),
+        "{}",
+        lines[1000]
+    );
+
+    let github = stdout(&apolint(&["check", "--format", "github", "many.txt"], &dir));
+    let last = github.lines().last().unwrap();
+    assert!(
+        last.starts_with(&format!("::warning file=many.txt,title=apolint::{note}")),
+        "{last}"
+    );
+
+    let sarif = apolint(&["check", "--format", "sarif", "many.txt"], &dir);
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert!(schema().is_valid(&log));
+    let run = &log["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 1000);
+    let told = &run["invocations"][0]["toolExecutionNotifications"][0];
+    assert!(
+        told["message"]["text"].as_str().unwrap().starts_with(&note),
+        "{told}"
+    );
+    assert_eq!(
+        told["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "many.txt"
+    );
+
+    // Under the cap nothing is added.
+    std::fs::write(dir.join("few.txt"), "Obviously, the parcel is late!!!\n").unwrap();
+    let few = stdout(&apolint(&["check", "--format", "short", "few.txt"], &dir));
+    assert!(few
+        .lines()
+        .all(|l| l.starts_with("few.txt:") && !l.contains("not shown")));
+    let log: serde_json::Value =
+        serde_json::from_slice(&apolint(&["check", "--format", "sarif", "few.txt"], &dir).stdout)
+            .unwrap();
+    assert!(log["runs"][0].get("invocations").is_none());
+}

@@ -281,12 +281,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             Format::Sarif => sarif.file(&r),
             Format::Github => output::github(&r),
             Format::Human => output::human(&r, color),
-            Format::Short => r
-                .report
-                .findings
-                .iter()
-                .map(|f| output::one_line(r.path, f) + "\n")
-                .collect(),
+            Format::Short => output::short(&r),
         };
         super::write_stdout(text.as_bytes())?;
     }

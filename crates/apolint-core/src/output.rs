@@ -333,16 +333,8 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
     } else {
         page.render(findings)
     };
-    if result.report.omitted > 0 {
-        out.extend_from_slice(
-            format!(
-                "{}: {} more findings not shown (at most {} per draft, the most severe kept)\n",
-                result.path,
-                result.report.omitted,
-                crate::MAX_FINDINGS
-            )
-            .as_bytes(),
-        );
+    if let Some(note) = omitted_note(result) {
+        out.extend_from_slice(format!("{}: {note}\n", result.path).as_bytes());
     }
     if let Some(structure) = &result.report.structure {
         out.extend_from_slice(format!("{}: {}\n", result.path, structure.checklist()).as_bytes());
@@ -464,6 +456,35 @@ pub fn one_line(path: &str, f: &Finding) -> String {
     )
 }
 
+/// What a draft past [`crate::MAX_FINDINGS`] findings says of the ones
+/// left out, in every format (`None` when none were): a team that reads
+/// only the lines it gets must not take them for all there are.
+pub fn omitted_note(r: &FileResult<'_>) -> Option<String> {
+    (r.report.omitted > 0).then(|| {
+        format!(
+            "{} more findings not shown (at most {} per draft, the most severe kept)",
+            r.report.omitted,
+            crate::MAX_FINDINGS
+        )
+    })
+}
+
+/// `--format short`: [`one_line`] per finding, then the
+/// [`omitted_note`] as `path: note` (no line and column, so a parser of
+/// finding lines passes over it).
+pub fn short(r: &FileResult<'_>) -> String {
+    let mut out: String = r
+        .report
+        .findings
+        .iter()
+        .map(|f| one_line(r.path, f) + "\n")
+        .collect();
+    if let Some(note) = omitted_note(r) {
+        out.push_str(&format!("{}: {note}\n", r.path));
+    }
+    out
+}
+
 /// Findings counted by severity over drafts checked one at a time, for
 /// the closing summary line without keeping the reports.
 #[derive(Debug, Clone, Default)]
@@ -560,6 +581,9 @@ pub fn path_uri(path: &str) -> String {
 pub struct SarifLog {
     rule_index: std::collections::HashMap<String, usize>,
     results: usize,
+    /// One per draft whose findings were cut at [`crate::MAX_FINDINGS`]:
+    /// the run's `toolExecutionNotifications`.
+    notifications: Vec<serde_json::Value>,
 }
 
 /// The schema a SARIF log names (the OASIS 2.1.0 schema, as published on
@@ -645,12 +669,30 @@ impl SarifLog {
             out.push_str(&serde_json::to_string(&result).unwrap_or_default());
             self.results += 1;
         }
+        if let Some(note) = omitted_note(r) {
+            self.notifications.push(serde_json::json!({
+                "level": "warning",
+                "message": {"text": note},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
+            }));
+        }
         out
     }
 
-    /// What comes after the last result.
-    pub fn end(&self) -> &'static str {
-        "\n]}]}\n"
+    /// What comes after the last result: the run's invocation with a
+    /// notification per draft whose findings were cut, if any was.
+    pub fn end(&self) -> String {
+        if self.notifications.is_empty() {
+            return "\n]}]}\n".to_owned();
+        }
+        let invocation = serde_json::json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": self.notifications,
+        }]);
+        format!(
+            "\n],\"invocations\":{}}}]}}\n",
+            serde_json::to_string(&invocation).unwrap_or_default()
+        )
     }
 }
 
@@ -680,6 +722,13 @@ pub fn github(r: &FileResult<'_>) -> String {
             f.span.column,
             github_property(&format!("{} [{}]", f.rule, f.category)),
             github_data(&message),
+        ));
+    }
+    if let Some(note) = omitted_note(r) {
+        out.push_str(&format!(
+            "::warning file={},title=apolint::{}\n",
+            github_property(r.path),
+            github_data(&note)
         ));
     }
     out
