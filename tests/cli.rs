@@ -751,14 +751,35 @@ fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
         stdout(&out)
     );
     assert!(dir.join("s.json").is_file());
+    // `--html -` alone: the page instead of the summary, as its help says.
     let out = apolint(
         &["audit", "export.jsonl", "--quiet", "--html", "-"],
         b"",
         &dir,
     );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(
+        page.to_ascii_lowercase().starts_with("<!doctype html>") && !page.contains("\"replies\":"),
+        "{page}"
+    );
+    // Both asked for on stdout: refused before anything is read.
+    let out = apolint(
+        &[
+            "audit",
+            "export.jsonl",
+            "--quiet",
+            "--html",
+            "-",
+            "--json",
+            "-",
+        ],
+        b"",
+        &dir,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("give --json a file"),
+        stderr(&out).contains("would both go to stdout"),
         "{}",
         stderr(&out)
     );

@@ -40,7 +40,8 @@ pub struct AuditArgs {
     /// summary stay bounded on any export.
     #[arg(long, value_name = "N", default_value_t = apolint_audit::MAX_GROUPS)]
     max_groups: usize,
-    /// Write the JSON summary here (default, or `-`: stdout).
+    /// Write the JSON summary here (default, or `-`: stdout; with
+    /// `--html -` and no `--json`, the summary is not written).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
     /// Write the HTML report here (`-`: stdout, instead of the summary).
@@ -80,11 +81,14 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
             )));
         }
     }
-    let to_stdout = |p: &Option<PathBuf>| p.as_ref().is_none_or(|p| p.as_os_str() == "-");
-    let html_to_stdout = args.html.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if html_to_stdout && to_stdout(&args.json) {
+    let is_stdout = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    let html_to_stdout = is_stdout(&args.html);
+    // The summary goes to stdout by default; `--html -` takes stdout
+    // instead (as its help says), unless `--json -` asks for both.
+    let json_to_stdout = is_stdout(&args.json) || (args.json.is_none() && !html_to_stdout);
+    if html_to_stdout && is_stdout(&args.json) {
         return Err(Failure::Message(
-            "--html - and the JSON summary would both go to stdout: give --json a file".into(),
+            "--html - and --json - would both go to stdout: give one of them a file".into(),
         ));
     }
     // An archive can take minutes: a report that cannot be written is
@@ -163,7 +167,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
             write_atomically(path, page.as_bytes())?;
         }
     }
-    if to_stdout(&args.json) {
+    if json_to_stdout {
         let _ = std::io::stdout().write_all(json_text.as_bytes());
     } else if let Some(path) = &args.json {
         write_atomically(path, json_text.as_bytes())?;
