@@ -277,6 +277,40 @@ fn malformed_rule_file_in_rule_dirs_is_pointed_at() {
     assert!(err.contains("unclosed group"), "{err}");
 }
 
+/// A `rule_dirs` entry naming no folder is pointed at in `apolint.toml`
+/// (line, column, what to do), not reported as an unreadable rule file at
+/// "1:1" of the folder; `eval` without a set outside the repository says
+/// that its default `corpus` is not there and what to give instead.
+#[test]
+fn a_missing_rule_folder_or_labelled_set_is_said_where_it_is_named() {
+    let dir = tempdir("missing-rule-dir");
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "fail_on = \"warning\"\nrule_dirs = [\"team-rules\"]\n",
+    )
+    .expect("write");
+    let out = apolint(&["check", "-"], b"text", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("apolint.toml:2:14: rule folder `team-rules` does not exist"),
+        "{err}"
+    );
+    assert!(err.contains("create it, or remove it"), "{err}");
+    std::fs::write(dir.join("team-rules"), "a file").expect("write");
+    let err = stderr(&apolint(&["check", "-"], b"text", &dir));
+    assert!(err.contains("`team-rules` is not a folder"), "{err}");
+
+    let out = apolint(&["eval", "--no-config"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("corpus: no such labelled set (`corpus`, the default"),
+        "{err}"
+    );
+}
+
 #[test]
 fn directories_are_recursed_and_binary_files_skipped() {
     let dir = tempdir("dir");
@@ -304,6 +338,24 @@ fn directories_are_recursed_and_binary_files_skipped() {
         "{paths:?}"
     );
     assert!(stderr(&out).contains("skipping") && stderr(&out).contains("binary"));
+    // Files left out for their extension are counted in a note, with one
+    // named (hidden files are not); an empty folder says it has no drafts.
+    std::fs::write(dir.join("drafts/sub/reply"), "We apologize.").expect("write");
+    std::fs::write(dir.join("drafts/.notes"), "hidden").expect("write");
+    let err = stderr(&apolint(&["check", "drafts"], b"", &dir));
+    assert!(
+        err.contains("drafts: skipped 2 files without a draft's extension (.txt, "),
+        "{err}"
+    );
+    assert!(err.contains("such as drafts/ignored.png"), "{err}");
+    std::fs::create_dir_all(dir.join("empty")).expect("mkdir");
+    let out = apolint(&["check", "empty"], b"", &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("empty: no drafts in this folder"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -521,6 +521,21 @@ fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Sour
                     link.display()
                 );
             }
+            if let Some(first) = &found.first_skipped {
+                eprintln!(
+                    "apolint: {}: skipped {} without a draft's extension (.{}), such as {}; name a file to check it",
+                    p.display(),
+                    match found.skipped_other {
+                        1 => "1 file".to_owned(),
+                        n => format!("{n} files"),
+                    },
+                    files::DRAFT_EXTENSIONS.join(", ."),
+                    first.display()
+                );
+            }
+            if found.files.is_empty() && found.skipped_links.is_empty() {
+                eprintln!("apolint: {}: no drafts in this folder", p.display());
+            }
             for f in &found.files {
                 validate(&mut sources, f, true)?;
             }

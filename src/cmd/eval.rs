@@ -58,6 +58,20 @@ pub struct EvalArgs {
 
 /// Runs `apolint eval`.
 pub fn run(args: &EvalArgs) -> Result<ExitCode, Failure> {
+    // Said before the rules load: outside the repository, `apolint eval`
+    // alone looks for a `corpus` folder that is not there.
+    if !args.corpus.exists() {
+        return Err(Failure::Message(format!(
+            "{}: no such labelled set{}; give the path of a corpus folder, a JSON Lines \
+             set or a structure labels file (`apolint eval --help`)",
+            args.corpus.display(),
+            if args.corpus.as_os_str() == "corpus" {
+                " (`corpus`, the default, is the repository's own)"
+            } else {
+                ""
+            }
+        )));
+    }
     let linter = args.config.linter()?;
     if args.corpus.extension().is_some_and(|e| e == "toml") {
         return run_parts(args, &linter);

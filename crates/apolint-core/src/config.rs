@@ -278,11 +278,34 @@ impl Config {
             }
         }
         let base = dir.map(Path::to_path_buf).unwrap_or_default();
-        let rule_dirs = raw
+        let rule_dirs: Vec<PathBuf> = raw
             .rule_dirs
             .iter()
             .map(|d| base.join(d.get_ref()))
             .collect();
+        // A folder that is not there is this line's mistake, said here
+        // with its place, not as an unreadable rule file at "1:1".
+        for (d, path) in raw.rule_dirs.iter().zip(&rule_dirs) {
+            if !path.is_dir() {
+                let why = if path.exists() {
+                    "is not a folder"
+                } else {
+                    "does not exist"
+                };
+                errors.push(
+                    FileError::new(
+                        name,
+                        &shared,
+                        d.span(),
+                        format!("rule folder `{}` {why} ({})", d.get_ref(), path.display()),
+                    )
+                    .with_help(
+                        "rule_dirs lists folders of rule files, relative to this config file: \
+                         create it, or remove it from the list",
+                    ),
+                );
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }

@@ -135,6 +135,11 @@ pub struct DraftFiles {
     /// Symbolic links with a draft's name, not followed (one to
     /// `/dev/zero` or a FIFO would never end), in path order.
     pub skipped_links: Vec<PathBuf>,
+    /// Files left out for their extension (not hidden ones): a folder of
+    /// extension-less macros must not pass for a folder of clean ones.
+    pub skipped_other: usize,
+    /// The first of them in path order.
+    pub first_skipped: Option<PathBuf>,
 }
 
 /// The draft files under `dir`, in path order: files with a
@@ -152,6 +157,16 @@ pub fn draft_files(dir: &Path) -> Result<DraftFiles, ReadError> {
             source,
         })?;
         if !is_draft_name(entry.path()) {
+            if entry.file_type().is_file() {
+                found.skipped_other += 1;
+                if found
+                    .first_skipped
+                    .as_ref()
+                    .is_none_or(|first| entry.path() < first.as_path())
+                {
+                    found.first_skipped = Some(entry.path().to_owned());
+                }
+            }
             continue;
         }
         if entry.file_type().is_file() {
