@@ -431,3 +431,35 @@ fn every_format_says_when_findings_were_left_out() {
             .unwrap();
     assert!(log["runs"][0].get("invocations").is_none());
 }
+
+/// A suggestion is introduced in its own language, its rule pack's: in a
+/// mostly Russian draft an English rule's English example reads "e.g.",
+/// and a Russian rule's «Например:».
+#[test]
+fn an_example_is_introduced_in_the_language_it_is_written_in() {
+    let dir = temp::TempDir::new("formats-example-label");
+    std::fs::write(
+        dir.join("mixed.txt"),
+        "Здравствуйте, Анна! Приносим свои извинения. Посылка задержалась на складе, \
+         она будет у вас завтра до 18:00. We apologize for any inconvenience.\n",
+    )
+    .unwrap();
+    let text = stdout(&apolint(
+        &["check", "--format", "github", "mixed.txt"],
+        &dir,
+    ));
+    let line = |rule: &str| {
+        text.lines()
+            .find(|l| l.contains(rule))
+            .unwrap_or_else(|| panic!("{rule} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        line("en.cliche.apologize-for-inconvenience").contains(" e.g. "),
+        "{text}"
+    );
+    assert!(
+        line("ru.cliche.prinosim-izvineniya").contains(" Например: "),
+        "{text}"
+    );
+}

@@ -266,7 +266,8 @@ impl HumanPage<'_, '_> {
                 let shown = if fix.is_empty() { "(delete)" } else { fix };
                 report = report.with_help(format!("fix: replace with «{shown}»"));
             } else if let Some(s) = f.suggestions.first() {
-                report = report.with_help(format!("{} {s}", example_label(result.report.language)));
+                report =
+                    report.with_help(format!("{} {s}", example_label(f, result.report.language)));
             }
             // Writing into a Vec cannot fail for I/O reasons; a rendering
             // failure falls back to the one-line form.
@@ -411,10 +412,19 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     out
 }
 
-/// How a suggestion is introduced: it is an example of better wording,
-/// not a correction to paste (`e.g.`, «Например:»), in the draft's
-/// language.
-pub fn example_label(language: Language) -> &'static str {
+/// How finding `f`'s suggestion is introduced: it is an example of better
+/// wording, not a correction to paste (`e.g.`, «Например:»), in the
+/// suggestion's language, which is its rule pack's (`ru.…`, `en.…`); a
+/// rule of no pack's language is introduced in the draft's. In a mixed
+/// draft an English rule's English example was introduced in Russian.
+pub fn example_label(f: &Finding, draft: Language) -> &'static str {
+    let language = if f.rule.starts_with("ru.") {
+        Language::Ru
+    } else if f.rule.starts_with("en.") {
+        Language::En
+    } else {
+        draft
+    };
     match language {
         Language::Ru => "Например:",
         Language::En | Language::Mixed => "e.g.",
@@ -713,7 +723,7 @@ pub fn github(r: &FileResult<'_>) -> String {
         if let Some(fix) = &f.fix {
             message.push_str(&format!(" Fix: replace with «{fix}»."));
         } else if let Some(s) = f.suggestions.first() {
-            message.push_str(&format!(" {} {s}", example_label(r.report.language)));
+            message.push_str(&format!(" {} {s}", example_label(f, r.report.language)));
         }
         out.push_str(&format!(
             "::{level} file={},line={},col={},endLine={end_line},endColumn={end_column},title={}::{}\n",

@@ -686,7 +686,7 @@ impl<'c> Server<'c> {
             let diag = diagnostic(
                 doc.text.range(f.span.start, f.span.end, encoding),
                 f,
-                output::example_label(doc.language),
+                output::example_label(f, doc.language),
             );
             if let Some(fix) = &f.fix {
                 let edit = TextEdit::new(diag.range, fix.clone());
@@ -796,7 +796,6 @@ const MAX_DIAGNOSTICS: usize = apolint_core::MAX_FINDINGS;
 /// the closing note.
 fn diagnostics(text: &DocText, report: &Report, encoding: Encoding) -> Vec<Diagnostic> {
     let (findings, omitted) = (&report.findings, report.omitted);
-    let example = output::example_label(report.language);
     let shown = &findings[..findings.len().min(MAX_DIAGNOSTICS)];
     let offsets: Vec<usize> = shown
         .iter()
@@ -806,7 +805,10 @@ fn diagnostics(text: &DocText, report: &Report, encoding: Encoding) -> Vec<Diagn
     let mut out: Vec<Diagnostic> = shown
         .iter()
         .zip(positions.chunks(2))
-        .map(|(f, p)| diagnostic(Range::new(p[0], p[1]), f, example))
+        .map(|(f, p)| {
+            let example = output::example_label(f, report.language);
+            diagnostic(Range::new(p[0], p[1]), f, example)
+        })
         .collect();
     let hidden = findings.len() - shown.len() + omitted;
     if hidden > 0 {
