@@ -298,9 +298,17 @@ fn a_missing_rule_folder_or_labelled_set_is_said_where_it_is_named() {
         "{err}"
     );
     assert!(err.contains("create it, or remove it"), "{err}");
-    std::fs::write(dir.join("team-rules"), "a file").expect("write");
-    let err = stderr(&apolint(&["check", "-"], b"text", &dir));
-    assert!(err.contains("`team-rules` is not a folder"), "{err}");
+    // One rule file named instead of a folder loads, as it always has.
+    std::fs::write(dir.join("apolint.toml"), "rule_dirs = [\"team.toml\"]\n").expect("write");
+    std::fs::write(
+        dir.join("team.toml"),
+        "[[rule]]\nid = \"team.x\"\ncategory = \"cliche\"\nseverity = \"warning\"\n\
+         message = \"m\"\nexplanation = \"e\"\npatterns = [\"zzqx\"]\n",
+    )
+    .expect("write");
+    let out = apolint(&["check", "--format", "short", "-"], b"zzqx", &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("team.x"), "{}", stdout(&out));
 
     let out = apolint(&["eval", "--no-config"], b"", &dir);
     assert_eq!(out.status.code(), Some(2));
@@ -342,6 +350,7 @@ fn directories_are_recursed_and_binary_files_skipped() {
     // named (hidden files are not); an empty folder says it has no drafts.
     std::fs::write(dir.join("drafts/sub/reply"), "We apologize.").expect("write");
     std::fs::write(dir.join("drafts/.notes"), "hidden").expect("write");
+    std::fs::write(dir.join("drafts/apolint.toml"), "").expect("write");
     let err = stderr(&apolint(&["check", "drafts"], b"", &dir));
     assert!(
         err.contains("drafts: skipped 2 files without a draft's extension (.txt, "),

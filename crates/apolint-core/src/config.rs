@@ -284,20 +284,20 @@ impl Config {
             .map(|d| base.join(d.get_ref()))
             .collect();
         // A folder that is not there is this line's mistake, said here
-        // with its place, not as an unreadable rule file at "1:1".
+        // with its place, not as an unreadable rule file at "1:1". (One
+        // rule file named instead of a folder loads, as it always has.)
         for (d, path) in raw.rule_dirs.iter().zip(&rule_dirs) {
-            if !path.is_dir() {
-                let why = if path.exists() {
-                    "is not a folder"
-                } else {
-                    "does not exist"
-                };
+            if !path.exists() {
                 errors.push(
                     FileError::new(
                         name,
                         &shared,
                         d.span(),
-                        format!("rule folder `{}` {why} ({})", d.get_ref(), path.display()),
+                        format!(
+                            "rule folder `{}` does not exist ({})",
+                            d.get_ref(),
+                            path.display()
+                        ),
                     )
                     .with_help(
                         "rule_dirs lists folders of rule files, relative to this config file: \

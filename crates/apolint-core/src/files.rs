@@ -135,8 +135,9 @@ pub struct DraftFiles {
     /// Symbolic links with a draft's name, not followed (one to
     /// `/dev/zero` or a FIFO would never end), in path order.
     pub skipped_links: Vec<PathBuf>,
-    /// Files left out for their extension (not hidden ones): a folder of
-    /// extension-less macros must not pass for a folder of clean ones.
+    /// Files left out for their extension (not hidden ones, nor `.toml`
+    /// configuration and rules): a folder of extension-less macros must
+    /// not pass for a folder of clean ones.
     pub skipped_other: usize,
     /// The first of them in path order.
     pub first_skipped: Option<PathBuf>,
@@ -157,7 +158,10 @@ pub fn draft_files(dir: &Path) -> Result<DraftFiles, ReadError> {
             source,
         })?;
         if !is_draft_name(entry.path()) {
-            if entry.file_type().is_file() {
+            // Configuration and rule files (`.toml`) are a team's drafts'
+            // neighbours, never drafts: not worth a note.
+            let toml = entry.path().extension().is_some_and(|e| e == "toml");
+            if entry.file_type().is_file() && !toml {
                 found.skipped_other += 1;
                 if found
                     .first_skipped

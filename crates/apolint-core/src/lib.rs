@@ -628,20 +628,26 @@ mod tests {
             "That was not our mistake.",
             "It wasn't our mistake.",
             "This is not really our fault.",
+            "This was not entirely our fault.",
+            "That was not at all our mistake.",
         ] {
             let report = linter.check(&reply(denial), &options);
             let structure = report.structure.as_ref().unwrap();
             assert!(!structure.part(Part::Responsibility).present, "{denial}");
+            let has = |c| report.findings.iter().any(|f| f.category == c);
             assert!(
-                report
-                    .findings
-                    .iter()
-                    .any(|f| f.category == rules::Category::BlameShifting),
+                has(rules::Category::BlameShifting),
                 "{denial}: {:?}",
                 report.findings
             );
+            // No fault admitted, so nothing to compensate (domain.md).
+            assert!(!has(rules::Category::MissingCompensation), "{denial}");
         }
-        for admission in ["That was our mistake.", "Sorry, our mistake."] {
+        for admission in [
+            "That was our mistake.",
+            "Sorry, our mistake.",
+            "That was entirely our fault.",
+        ] {
             let report = linter.check(&reply(admission), &options);
             let structure = report.structure.as_ref().unwrap();
             assert!(structure.part(Part::Responsibility).present, "{admission}");
