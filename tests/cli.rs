@@ -171,18 +171,23 @@ fn empty_input_is_fine() {
     assert!(stdout(&out).contains("\"findings\": []"));
 }
 
+/// Writes `config` as `dir`'s apolint.toml and checks a draft there: the
+/// run must be refused (exit 2, nothing on stdout); its stderr.
+fn refused_with_config(dir: &Path, config: &str) -> String {
+    std::fs::write(dir.join("apolint.toml"), config).expect("write");
+    let out = apolint(&["check", "--format", "json", "-"], SHOWN.as_bytes(), dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    stderr(&out)
+}
+
 #[test]
 fn malformed_config_is_pointed_at_with_exit_2() {
     let dir = tempdir("badconfig");
-    std::fs::write(
-        dir.join("apolint.toml"),
+    let err = refused_with_config(
+        &dir,
         "fail_on = \"warning\"\n[categories]\ndisable = [\"clichee\"]\n",
-    )
-    .expect("write");
-    let out = apolint(&["check", "--format", "json", "-"], SHOWN.as_bytes(), &dir);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = stderr(&out);
+    );
     assert!(err.contains("apolint.toml:3:12"), "{err}");
     assert!(err.contains("did you mean `cliche`"), "{err}");
 
@@ -284,15 +289,10 @@ fn malformed_rule_file_in_rule_dirs_is_pointed_at() {
 #[test]
 fn a_missing_rule_folder_or_labelled_set_is_said_where_it_is_named() {
     let dir = tempdir("missing-rule-dir");
-    std::fs::write(
-        dir.join("apolint.toml"),
+    let err = refused_with_config(
+        &dir,
         "fail_on = \"warning\"\nrule_dirs = [\"team-rules\"]\n",
-    )
-    .expect("write");
-    let out = apolint(&["check", "-"], b"text", &dir);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
-    let err = stderr(&out);
+    );
     assert!(
         err.contains("apolint.toml:2:14: rule folder `team-rules` does not exist"),
         "{err}"
@@ -789,55 +789,27 @@ fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
     assert!(stderr(&out).contains("1 reply ("), "{}", stderr(&out));
     assert!(stderr(&out).contains("0 bad records"), "{}", stderr(&out));
 
-    // `--html -` puts the page on stdout; the summary then needs a file.
-    let out = apolint(
-        &[
-            "audit",
-            "export.jsonl",
-            "--quiet",
-            "--html",
-            "-",
-            "--json",
-            "s.json",
-        ],
-        b"",
-        &dir,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stdout(&out)
-            .to_ascii_lowercase()
-            .starts_with("<!doctype html>"),
-        "{}",
-        stdout(&out)
-    );
+    // `--html -` puts the page on stdout: the summary goes to `--json FILE`,
+    // or, with no `--json`, is not written (the page instead, as its help
+    // says).
+    let html_to_stdout = |json: &[&str]| {
+        let mut args = vec!["audit", "export.jsonl", "--quiet", "--html", "-"];
+        args.extend_from_slice(json);
+        apolint(&args, b"", &dir)
+    };
+    for json in [&["--json", "s.json"][..], &[]] {
+        let out = html_to_stdout(json);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let page = stdout(&out);
+        assert!(
+            page.to_ascii_lowercase().starts_with("<!doctype html>")
+                && !page.contains("\"replies\":"),
+            "{page}"
+        );
+    }
     assert!(dir.join("s.json").is_file());
-    // `--html -` alone: the page instead of the summary, as its help says.
-    let out = apolint(
-        &["audit", "export.jsonl", "--quiet", "--html", "-"],
-        b"",
-        &dir,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let page = stdout(&out);
-    assert!(
-        page.to_ascii_lowercase().starts_with("<!doctype html>") && !page.contains("\"replies\":"),
-        "{page}"
-    );
     // Both asked for on stdout: refused before anything is read.
-    let out = apolint(
-        &[
-            "audit",
-            "export.jsonl",
-            "--quiet",
-            "--html",
-            "-",
-            "--json",
-            "-",
-        ],
-        b"",
-        &dir,
-    );
+    let out = html_to_stdout(&["--json", "-"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("would both go to stdout"),
