@@ -20,6 +20,23 @@ fn apolint(args: &[&str], cwd: &Path) -> Output {
         .expect("run apolint")
 }
 
+/// `apolint` with `stdin` on its standard input.
+fn apolint_stdin(args: &[&str], stdin: &str, cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(stdin.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap()
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -205,21 +222,11 @@ fn github_annotations_are_workflow_commands_with_escaping() {
         "{odd}"
     );
     // `info` is GitHub's `notice`.
-    let hint = Command::new(env!("CARGO_BIN_EXE_apolint"))
-        .args(["check", "--format", "github", "-"])
-        .current_dir(&*dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all("Проблема решена.".as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let hint = apolint_stdin(
+        &["check", "--format", "github", "-"],
+        "Проблема решена.",
+        &dir,
+    );
     assert!(
         stdout(&hint).starts_with("::notice file=-,line=1,col=1,"),
         "{}",
@@ -338,22 +345,11 @@ fn fix_keeps_permissions_and_refuses_what_it_cannot_write_back() {
 #[test]
 fn fix_on_stdin_prints_the_fixed_draft() {
     let dir = macros("fix-stdin");
-    let out = Command::new(env!("CARGO_BIN_EXE_apolint"))
-        .args(["check", "--fix"])
-        .current_dir(&*dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin
-                .take()
-                .unwrap()
-                .write_all("Спасибо за ожидание!!! Приносим свои извинения.".as_bytes())?;
-            c.wait_with_output()
-        })
-        .unwrap();
+    let fix_stdin = |args: &[&str], draft: &str| apolint_stdin(args, draft, &dir);
+    let out = fix_stdin(
+        &["check", "--fix"],
+        "Спасибо за ожидание!!! Приносим свои извинения.",
+    );
     assert_eq!(
         stdout(&out),
         "Спасибо за ожидание! Приносим свои извинения."
@@ -364,6 +360,24 @@ fn fix_on_stdin_prints_the_fixed_draft() {
         stderr(&out)
     );
     assert_eq!(out.status.code(), Some(1));
+    // What remains past the cap is said, as in `--format short`.
+    let many = "Obviously, as I already mentioned, the parcel is late.\n".repeat(600);
+    let out = fix_stdin(&["check", "--fix"], &many);
+    assert_eq!(stdout(&out), many);
+    assert!(
+        stderr(&out).contains("\n-: 200 more findings not shown (at most 1000 per draft"),
+        "{}",
+        stderr(&out)
+    );
+    // `--fix` writes, `--diff` only shows: both at once is refused.
+    let out = fix_stdin(&["check", "--fix", "--diff", "-"], "Спасибо!!!");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
 }
 
 /// Past 1,000 findings a draft's answer says how many were left out in

@@ -53,9 +53,9 @@ pub struct CheckArgs {
     /// remains.
     #[arg(long)]
     fix: bool,
-    /// Print the fixes as a unified diff instead of writing them; exit
-    /// status: what would remain.
-    #[arg(long, conflicts_with = "format")]
+    /// Print the fixes as a unified diff instead of writing them (so not
+    /// with `--fix`); exit status: what would remain.
+    #[arg(long, conflicts_with_all = ["format", "fix"])]
     diff: bool,
     /// Say on stderr which config each draft is checked with.
     #[arg(short, long)]
@@ -236,9 +236,14 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
                 (fixed.report, fixed.text)
             } else if fixed_stdin {
                 super::write_stdout(fixed.text.as_bytes())?;
-                for f in &fixed.report.findings {
-                    eprintln!("{}", output::one_line(&input.path, f));
-                }
+                // What remains, as `--format short` lists it (with its
+                // note when findings were cut at the cap).
+                let remaining = output::FileResult {
+                    path: &input.path,
+                    text: &fixed.text,
+                    report: &fixed.report,
+                };
+                eprint!("{}", output::short(&remaining));
                 (fixed.report, fixed.text)
             } else if !changed {
                 (fixed.report, fixed.text)
