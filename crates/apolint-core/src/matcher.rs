@@ -1920,10 +1920,7 @@ impl<'b> RegexTagCounts<'b> {
         for p in memchr::memchr_iter(b'\n', between) {
             let start = self.at + p + 1;
             let rest = &text[start..ls];
-            let spaces = rest
-                .iter()
-                .take_while(|&&b| matches!(b, b' ' | b'\t' | b'\r'))
-                .count();
+            let spaces = rest.iter().take_while(|&&b| is_blank_byte(b)).count();
             if start < ls && rest.get(spaces).is_none_or(|&b| b == b'\n') {
                 self.paragraph += 1;
             }
@@ -1975,7 +1972,12 @@ impl<'b> RegexTagCounts<'b> {
 /// most. The scan's paragraphs end at such lines, and a regex pass tells
 /// paragraphs apart by them.
 fn is_blank_line(line: &[u8]) -> bool {
-    line.iter().all(|&b| matches!(b, b' ' | b'\t' | b'\r'))
+    line.iter().copied().all(is_blank_byte)
+}
+
+/// A byte a blank line may hold ([`is_blank_line`]).
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r')
 }
 
 /// What a paragraph tells about the language of its matches.

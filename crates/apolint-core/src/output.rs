@@ -334,8 +334,8 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
     } else {
         page.render(findings)
     };
-    if let Some(note) = omitted_note(result) {
-        out.extend_from_slice(format!("{}: {note}\n", result.path).as_bytes());
+    if let Some(line) = omitted_line(result) {
+        out.extend_from_slice(line.as_bytes());
     }
     if let Some(structure) = &result.report.structure {
         out.extend_from_slice(format!("{}: {}\n", result.path, structure.checklist()).as_bytes());
@@ -479,9 +479,15 @@ pub fn omitted_note(r: &FileResult<'_>) -> Option<String> {
     })
 }
 
+/// The [`omitted_note`] as a line of the human and `short` outputs:
+/// `path: note` (no line and column, so a parser of finding lines passes
+/// over it).
+fn omitted_line(r: &FileResult<'_>) -> Option<String> {
+    omitted_note(r).map(|note| format!("{}: {note}\n", r.path))
+}
+
 /// `--format short`: [`one_line`] per finding, then the
-/// [`omitted_note`] as `path: note` (no line and column, so a parser of
-/// finding lines passes over it).
+/// [`omitted_line`].
 pub fn short(r: &FileResult<'_>) -> String {
     let mut out: String = r
         .report
@@ -489,9 +495,7 @@ pub fn short(r: &FileResult<'_>) -> String {
         .iter()
         .map(|f| one_line(r.path, f) + "\n")
         .collect();
-    if let Some(note) = omitted_note(r) {
-        out.push_str(&format!("{}: {note}\n", r.path));
-    }
+    out.extend(omitted_line(r));
     out
 }
 
