@@ -487,7 +487,7 @@ fn omitted_line(r: &FileResult<'_>) -> Option<String> {
 }
 
 /// `--format short`: [`one_line`] per finding, then the
-/// [`omitted_line`].
+/// [`omitted_note`] as `path: note`.
 pub fn short(r: &FileResult<'_>) -> String {
     let mut out: String = r
         .report
