@@ -227,7 +227,7 @@ proptest! {
     fn findings_have_valid_spans_in_order_and_are_deterministic(
         text in draft(), format in format(), language in language(), name in prop::option::of("[А-Яа-яA-Za-z]{1,10}"),
     ) {
-        let opts = CheckOptions { format, language, customer_name: name, situation: None };
+        let opts = CheckOptions { format, language, customer_name: name, situation: None, ..CheckOptions::default() };
         let report = linter().check(&text, &opts);
         for f in &report.findings {
             prop_assert!(f.span.start <= f.span.end && f.span.end <= text.len(), "{f:?}");

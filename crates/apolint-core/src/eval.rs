@@ -468,6 +468,8 @@ pub fn evaluate(linter: &Linter, drafts: &[LabelledDraft]) -> Evaluation {
     for d in drafts {
         let opts = CheckOptions {
             customer_name: d.customer_name.clone(),
+            // Categories and spans are compared, never suggestions.
+            suggestions_in_rule_order: true,
             ..CheckOptions::default()
         };
         let report = linter.check(&d.text, &opts);

@@ -461,6 +461,10 @@ pub struct Draft<'a> {
     pub customer_name: Option<&'a str>,
     /// The situation the caller gave (`None`: inferred from the draft).
     pub situation: Option<Situation>,
+    /// Whether each finding's suggestions are ranked by the draft's words,
+    /// or kept in their rule's order
+    /// ([`CheckOptions::suggestions_in_rule_order`](crate::CheckOptions::suggestions_in_rule_order)).
+    pub rank_suggestions: bool,
 }
 
 impl Draft<'_> {
@@ -771,7 +775,11 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     // strings too when 87,000 of them took ~60 MB per request).
     let omitted = keep_most_severe(&mut out, max, |f| rules[f.rule].severity);
     let mut cursor = LineCursor::new(draft.input);
-    let fitting = SuggestionFit::new(draft.norm, rules, per_rule, out.iter().map(|f| f.rule));
+    let fitting = if draft.rank_suggestions {
+        SuggestionFit::new(draft.norm, rules, per_rule, out.iter().map(|f| f.rule))
+    } else {
+        SuggestionFit::none(rules, per_rule)
+    };
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(
@@ -1448,11 +1456,7 @@ impl<'a> SuggestionFit<'a> {
         index: &'a PerRuleCache,
         found: impl Iterator<Item = usize>,
     ) -> Self {
-        let mut fit = SuggestionFit {
-            rules,
-            index,
-            present: Vec::new(),
-        };
+        let mut fit = Self::none(rules, index);
         if norm.text.len() > FIT_MAX_BYTES {
             return fit;
         }
@@ -1477,6 +1481,15 @@ impl<'a> SuggestionFit<'a> {
         fit.present.sort_unstable();
         fit.present.dedup();
         fit
+    }
+
+    /// The fit that keeps every rule's order of suggestions.
+    fn none(rules: &'a [Rule], index: &'a PerRuleCache) -> Self {
+        SuggestionFit {
+            rules,
+            index,
+            present: Vec::new(),
+        }
     }
 
     /// Reorders `suggestions` (rule `rule`'s, in its order), for a draft
@@ -2380,6 +2393,7 @@ mod tests {
                 language: apolint_rules::segment::Language::Mixed,
                 customer_name: None,
                 situation: None,
+                rank_suggestions: true,
             };
             for pos in (0..=norm.text.len()).filter(|&p| norm.text.is_char_boundary(p)) {
                 for scope in [Scope::Clause, Scope::Sentence] {
@@ -2415,6 +2429,49 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, ["a", "b"]);
         assert_eq!(String::from(id), "en.cliche.x");
+    }
+
+    /// Suggestions kept in their rule's order change nothing else: for
+    /// every draft of the corpus the report is the ranked one but for the
+    /// order of each finding's suggestions, which is their rule's (in the
+    /// draft's language), and some drafts do rank them otherwise.
+    #[test]
+    fn suggestions_in_rule_order_change_only_their_order() {
+        let linter = crate::Linter::builtin().unwrap();
+        let ranked_options = crate::CheckOptions::default();
+        let plain_options = crate::CheckOptions {
+            suggestions_in_rule_order: true,
+            ..crate::CheckOptions::default()
+        };
+        let (mut findings, mut reordered) = (0, 0);
+        for draft in drafts_and_boundaries() {
+            let mut ranked = linter.check(&draft, &ranked_options);
+            let plain = linter.check(&draft, &plain_options);
+            assert_eq!(ranked.findings.len(), plain.findings.len(), "{draft}");
+            for (r, p) in ranked.findings.iter_mut().zip(&plain.findings) {
+                let rule = (linter.book.rules.iter())
+                    .position(|rule| rule.id == *p.rule)
+                    .unwrap();
+                let texts = linter.per_rule.texts(&linter.book.rules, rule);
+                assert_eq!(
+                    p.suggestions,
+                    texts.in_language(plain.language).1,
+                    "{draft}"
+                );
+                let (mut a, mut b) = (r.suggestions.clone(), p.suggestions.clone());
+                a.sort();
+                b.sort();
+                assert_eq!(a, b, "{draft}");
+                findings += 1;
+                reordered += usize::from(r.suggestions != p.suggestions);
+                r.suggestions.clone_from(&p.suggestions);
+            }
+            assert_eq!(ranked, plain, "{draft}");
+        }
+        assert!(
+            findings > 500 && reordered > 20,
+            "{reordered} of {findings} reordered"
+        );
     }
 
     /// The ranking from the draft's stems a filter let through is the

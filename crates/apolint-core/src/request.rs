@@ -192,6 +192,7 @@ impl CheckRequest {
             language,
             customer_name: self.customer_name.clone(),
             situation,
+            suggestions_in_rule_order: false,
         })
     }
 }
