@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         2 => Some("Maria".to_owned()),
         _ => None,
     };
-    let report = linter().check(&text, &CheckOptions { format, language, customer_name, situation: None });
+    let report = linter().check(&text, &CheckOptions { format, language, customer_name, situation: None, ..CheckOptions::default() });
     for f in &report.findings {
         assert!(f.span.start <= f.span.end && f.span.end <= text.len());
         assert!(text.is_char_boundary(f.span.start) && text.is_char_boundary(f.span.end));

@@ -222,7 +222,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             language,
             customer_name: args.customer_name.clone(),
             situation,
-            ..CheckOptions::default()
+            suggestions_in_rule_order: false,
         };
         let (report, text): (Report, String) = if fixing {
             let fixed = linter.fix(&input.text, &opts);

@@ -1220,7 +1220,8 @@ impl Summary {
         let opts = CheckOptions {
             format: r.format,
             customer_name: r.customer.clone(),
-            // The summary names rules, spans and fixes, never suggestions.
+            // The summary reads rules, categories, messages and spans,
+            // never suggestions.
             suggestions_in_rule_order: true,
             ..CheckOptions::default()
         };

@@ -151,6 +151,8 @@ pub fn evaluate(linter: &Linter, labels: &[PartsLabel]) -> PartsEvaluation {
             &l.text,
             &CheckOptions {
                 customer_name: l.customer_name.clone(),
+                // Only the structure is read, never suggestions.
+                suggestions_in_rule_order: true,
                 ..CheckOptions::default()
             },
         );
@@ -171,6 +173,7 @@ pub fn evaluate(linter: &Linter, labels: &[PartsLabel]) -> PartsEvaluation {
             &CheckOptions {
                 customer_name: l.customer_name.clone(),
                 situation: Some(Situation::Complaint),
+                suggestions_in_rule_order: true,
                 ..CheckOptions::default()
             },
         );

@@ -778,7 +778,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     let fitting = if draft.rank_suggestions {
         SuggestionFit::new(draft.norm, rules, per_rule, out.iter().map(|f| f.rule))
     } else {
-        SuggestionFit::none(rules, per_rule)
+        SuggestionFit::keeping_rule_order(rules, per_rule)
     };
     let mut findings: Vec<Finding> = out
         .into_iter()
@@ -1456,7 +1456,7 @@ impl<'a> SuggestionFit<'a> {
         index: &'a PerRuleCache,
         found: impl Iterator<Item = usize>,
     ) -> Self {
-        let mut fit = Self::none(rules, index);
+        let mut fit = Self::keeping_rule_order(rules, index);
         if norm.text.len() > FIT_MAX_BYTES {
             return fit;
         }
@@ -1484,7 +1484,7 @@ impl<'a> SuggestionFit<'a> {
     }
 
     /// The fit that keeps every rule's order of suggestions.
-    fn none(rules: &'a [Rule], index: &'a PerRuleCache) -> Self {
+    fn keeping_rule_order(rules: &'a [Rule], index: &'a PerRuleCache) -> Self {
         SuggestionFit {
             rules,
             index,
@@ -2449,7 +2449,10 @@ mod tests {
             let plain = linter.check(&draft, &plain_options);
             assert_eq!(ranked.findings.len(), plain.findings.len(), "{draft}");
             for (r, p) in ranked.findings.iter_mut().zip(&plain.findings) {
-                let rule = (linter.book.rules.iter())
+                let rule = linter
+                    .book
+                    .rules
+                    .iter()
                     .position(|rule| rule.id == *p.rule)
                     .unwrap();
                 let texts = linter.per_rule.texts(&linter.book.rules, rule);

@@ -556,7 +556,7 @@ impl<'c> Server<'c> {
             language: self.settings.language,
             customer_name: self.settings.customer_name.clone(),
             situation: self.settings.situation,
-            ..CheckOptions::default()
+            suggestions_in_rule_order: false,
         };
         let report = linter.check(doc.text.as_str(), &options);
         let mut diagnostics = diagnostics(&doc.text, &report, self.encoding);
