@@ -184,6 +184,30 @@ fn leading_ascii_letters(eight: &[u8]) -> usize {
     ((!letters & TOP).trailing_zeros() / 8) as usize
 }
 
+/// How many of the first bytes of `eight` (eight of them) are basic
+/// Cyrillic letters ([`cyrillic_at`], two bytes each: 0, 2, 4, 6 or 8),
+/// found for all four pairs at once. In each 16-bit lane the lead byte
+/// must be `D0` or `D1`, the next `80`–`BF`, and below `A0` after `D1`;
+/// each test leaves a lane's low byte zero exactly when it holds, and a
+/// lane whose byte is not zero ends the run. Russian words are runs of
+/// such pairs: a pair at a time they were most of tokenizing Russian
+/// (issue #19).
+#[inline]
+fn leading_cyrillic_letters(eight: &[u8]) -> usize {
+    const LOW: u64 = 0x00FF_00FF_00FF_00FF;
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&eight[..8]);
+    let x = u64::from_le_bytes(bytes);
+    let (lead, next) = (x & LOW, (x >> 8) & LOW);
+    let bad_lead = (lead & 0x00FE_00FE_00FE_00FE) ^ 0x00D0_00D0_00D0_00D0;
+    let bad_next = (next & 0x00C0_00C0_00C0_00C0) ^ 0x0080_0080_0080_0080;
+    let past_d1 = ((lead & 0x0001_0001_0001_0001) << 5) & next;
+    // A lane's byte is at most 0xFF: adding 0xFF carries into its ninth
+    // bit exactly when the byte is not zero, and never into the next lane.
+    let bad = ((bad_lead | bad_next | past_d1) + LOW) & 0x0100_0100_0100_0100;
+    (bad.trailing_zeros() as usize / 16).min(4) * 2
+}
+
 /// Whether the two bytes at `i` are a basic Cyrillic letter (U+0400–U+045F:
 /// `D0 80`–`D0 BF`, `D1 80`–`D1 9F`).
 #[inline]
@@ -271,6 +295,15 @@ fn tokenize_fast(
                             }
                             letter = true;
                             i += 2;
+                            // The rest of a run of Cyrillic letters, four
+                            // at a time.
+                            while let Some(eight) = b.get(i..i + 8) {
+                                let n = leading_cyrillic_letters(eight);
+                                i += n;
+                                if n < 8 {
+                                    break;
+                                }
+                            }
                         }
                         mid @ (Byte::MidLetter | Byte::MidNumLet | Byte::MidNum) => {
                             // Joins only between two letters (WB6/7: `:`
@@ -779,6 +812,53 @@ mod tests {
                     let mut eight = *b"abcdefgh";
                     (eight[i], eight[j]) = (x, y);
                     assert_eq!(leading_ascii_letters(&eight), i, "{eight:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn eight_bytes_at_once_count_the_leading_cyrillic_letters_as_pairs_do() {
+        let pair_at_a_time = |eight: &[u8]| {
+            let mut i = 0;
+            while i + 1 < eight.len() && cyrillic_at(eight, i) {
+                i += 2;
+            }
+            i
+        };
+        // Every byte value in every position, among Cyrillic letters of
+        // both lead bytes (the edges of the ranges: 7F 80 9F A0 BF C0 CF
+        // D0 D1 D2, and 0xFF).
+        for fill in ["аааа", "яяяя", "ёёёё", "ЀЀЀЀ", "пяпя"] {
+            for at in 0..8 {
+                for byte in 0..=u8::MAX {
+                    let mut eight: [u8; 8] = fill.as_bytes().try_into().unwrap();
+                    eight[at] = byte;
+                    assert_eq!(
+                        leading_cyrillic_letters(&eight),
+                        pair_at_a_time(&eight),
+                        "{eight:x?}"
+                    );
+                }
+            }
+        }
+        // Every pair of the edges in every lane, the other lanes letters:
+        // no test may leak from one lane into the next.
+        let edges = [
+            0x00, 0x20, 0x61, 0x7F, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xCF, 0xD0, 0xD1, 0xD2, 0xFF,
+        ];
+        for lane in 0..4 {
+            for &x in &edges {
+                for &y in &edges {
+                    for fill in ["юэюэ", "абвг"] {
+                        let mut eight: [u8; 8] = fill.as_bytes().try_into().unwrap();
+                        (eight[2 * lane], eight[2 * lane + 1]) = (x, y);
+                        assert_eq!(
+                            leading_cyrillic_letters(&eight),
+                            pair_at_a_time(&eight),
+                            "{eight:x?}"
+                        );
+                    }
                 }
             }
         }
