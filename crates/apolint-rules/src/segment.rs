@@ -166,6 +166,15 @@ const BYTE_CLASS: [Byte; 256] = {
     t
 };
 
+/// The first eight bytes of `eight` as a little-endian number (byte `k`
+/// in bits `8k..8k + 8`).
+#[inline]
+fn first_eight(eight: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&eight[..8]);
+    u64::from_le_bytes(bytes)
+}
+
 /// How many of the first bytes of `eight` (eight of them) are ASCII
 /// letters, found for all eight at once: each byte, cased alike and less
 /// its top bit, is at least `a` and less than `{` exactly when adding 0x1F
@@ -174,9 +183,7 @@ const BYTE_CLASS: [Byte; 256] = {
 #[inline]
 fn leading_ascii_letters(eight: &[u8]) -> usize {
     const TOP: u64 = 0x8080_8080_8080_8080;
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&eight[..8]);
-    let x = u64::from_le_bytes(bytes);
+    let x = first_eight(eight);
     let folded = (x | 0x2020_2020_2020_2020) & !TOP;
     let at_least_a = folded + 0x1F1F_1F1F_1F1F_1F1F;
     let past_z = folded + 0x0505_0505_0505_0505;
@@ -195,9 +202,7 @@ fn leading_ascii_letters(eight: &[u8]) -> usize {
 #[inline]
 fn leading_cyrillic_letters(eight: &[u8]) -> usize {
     const LOW: u64 = 0x00FF_00FF_00FF_00FF;
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&eight[..8]);
-    let x = u64::from_le_bytes(bytes);
+    let x = first_eight(eight);
     let (lead, next) = (x & LOW, (x >> 8) & LOW);
     let bad_lead = (lead & 0x00FE_00FE_00FE_00FE) ^ 0x00D0_00D0_00D0_00D0;
     let bad_next = (next & 0x00C0_00C0_00C0_00C0) ^ 0x0080_0080_0080_0080;
