@@ -213,6 +213,22 @@ fn leading_cyrillic_letters(eight: &[u8]) -> usize {
     (bad.trailing_zeros() as usize / 16).min(4) * 2
 }
 
+/// Where the run of letters from `i` in `b` ends, as far as eight-byte
+/// steps see it: `leading` says how many of eight bytes continue the run
+/// (a run ending in the last seven bytes is left for the byte-by-byte
+/// loop to finish).
+#[inline(always)]
+fn past_run(b: &[u8], mut i: usize, leading: impl Fn(&[u8]) -> usize) -> usize {
+    while let Some(eight) = b.get(i..i + 8) {
+        let n = leading(eight);
+        i += n;
+        if n < 8 {
+            break;
+        }
+    }
+    i
+}
+
 /// Whether the two bytes at `i` are a basic Cyrillic letter (U+0400–U+045F:
 /// `D0 80`–`D0 BF`, `D1 80`–`D1 9F`).
 #[inline]
@@ -282,13 +298,7 @@ fn tokenize_fast(
                             // The rest of a run of ASCII letters, eight
                             // bytes at a time: a byte at a time it was a
                             // third of tokenizing English (issue #19).
-                            while let Some(eight) = b.get(i..i + 8) {
-                                let n = leading_ascii_letters(eight);
-                                i += n;
-                                if n < 8 {
-                                    break;
-                                }
-                            }
+                            i = past_run(b, i, leading_ascii_letters);
                         }
                         Byte::Digit => {
                             letter = false;
@@ -302,13 +312,7 @@ fn tokenize_fast(
                             i += 2;
                             // The rest of a run of Cyrillic letters, four
                             // at a time.
-                            while let Some(eight) = b.get(i..i + 8) {
-                                let n = leading_cyrillic_letters(eight);
-                                i += n;
-                                if n < 8 {
-                                    break;
-                                }
-                            }
+                            i = past_run(b, i, leading_cyrillic_letters);
                         }
                         mid @ (Byte::MidLetter | Byte::MidNumLet | Byte::MidNum) => {
                             // Joins only between two letters (WB6/7: `:`
