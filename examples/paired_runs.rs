@@ -7,7 +7,9 @@
 //! runs cannot tell builds 2% apart; the median of paired differences
 //! can, since both runs of a pair see the same machine. Output goes to
 //! /dev/null; the environment variable `PAIRED_B_ENV=NAME=VALUE` is set for
-//! B only (to try a runtime setting against the same binary).
+//! B only (to try a runtime setting against the same binary), and
+//! `PAIRED_STDIN=FILE` is read by both on standard input (a draft piped in
+//! is checked without a file to read beside the rules).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a tool: fail loudly
 
 use std::process::{Command, Stdio};
@@ -20,9 +22,13 @@ fn main() {
     };
     let pairs: usize = pairs.parse().expect("PAIRS is a number");
     let b_env = std::env::var("PAIRED_B_ENV").ok();
+    let stdin = std::env::var_os("PAIRED_STDIN");
     let run = |bin: &str, env: Option<&str>| {
         let mut cmd = Command::new(bin);
         cmd.args(rest).stdout(Stdio::null()).stderr(Stdio::null());
+        if let Some(file) = &stdin {
+            cmd.stdin(std::fs::File::open(file).expect("PAIRED_STDIN opens"));
+        }
         if let Some((name, value)) = env.and_then(|e| e.split_once('=')) {
             cmd.env(name, value);
         }
