@@ -46,6 +46,7 @@ pub mod output;
 mod quote_header_hint;
 pub mod request;
 pub mod structure;
+pub mod threads;
 pub mod verdict;
 
 pub use apolint_rules as rules;
@@ -347,7 +348,11 @@ impl Linter {
     /// this one extracts and normalises the draft. Started at the scan, it
     /// began 0.2-3.3 ms late (a new thread waits on the busy core until
     /// the scheduler moves it, up to a tick later), a tenth of checking a
-    /// megabyte; started first, it was woken 60-230 µs after the hand-over.
+    /// megabyte; started first, it was woken 60-230 µs after the hand-over,
+    /// and this thread steps onto the other CPU as it starts it
+    /// ([`threads::spawn_beside`]: 200 paired runs of the 1 MB files, with
+    /// the CLI's linter-building thread started so too, -2.4% English,
+    /// -4.4% Russian; piped in, -4.2% and -4.1%).
     fn check_large(&self, input: &str, options: &CheckOptions, format: InputFormat) -> Report {
         let forced = options.language.forced();
         // Filled once the helper is running, but declared before the scope
@@ -365,39 +370,39 @@ impl Linter {
             let go = go;
             let (shared_ref, normalising_ref) = (&shared, &normalising);
             // A thread the system refuses leaves its part to this one.
-            let helper = std::thread::Builder::new()
-                .spawn_scoped(scope, move || {
-                    // First the buffer that thread normalises into, its
-                    // pages touched here while that one extracts: it then
-                    // takes no page faults for it (~0.5 ms a megabyte;
-                    // 300 paired runs of the 1 MB files, this alone:
-                    // -1.9%). Not ready in time (this thread can start a
-                    // millisecond late), it is not waited for; started
-                    // too late, not made.
-                    if !normalising_ref.load(std::sync::atomic::Ordering::Acquire) {
-                        let _ = touched.send(touched_buffer(input.len()));
-                    }
-                    drop(touched);
-                    // Until the scan is ready, the regexes without
-                    // stored DFAs get ready (lazy DFAs built, a user's
-                    // regexes compiled), as the scan would have them.
-                    let mut ready = None;
-                    self.engine.ready_regexes_without_dfas(|| {
-                        ready = match wait.try_recv() {
-                            Ok(()) => Some(true),
-                            Err(std::sync::mpsc::TryRecvError::Empty) => None,
-                            Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(false),
-                        };
-                        ready.is_some()
-                    });
-                    match ready {
-                        Some(go) => go.then_some(())?,
-                        None => wait.recv().ok()?,
-                    }
-                    let shared = shared_ref.get()?.as_ref()?;
-                    Some(self.engine.scan_helper_part(shared))
-                })
-                .ok();
+            let helper = threads::spawn_beside(scope, move || {
+                // First the buffer that thread normalises into, its
+                // pages touched here while that one extracts: it then
+                // takes no page faults for it (~0.5 ms a megabyte, on
+                // this thread instead; 300 paired runs of the 1 MB files,
+                // this alone: -0.6% English, -0.2% Russian, at the noise;
+                // touching the buffer of the masked copy too: +1.1%). Not
+                // ready in time (this thread can start a millisecond
+                // late), it is not waited for; started too late, not made.
+                if !normalising_ref.load(std::sync::atomic::Ordering::Acquire) {
+                    let _ = touched.send(touched_buffer(input.len()));
+                }
+                drop(touched);
+                // Until the scan is ready, the regexes without
+                // stored DFAs get ready (lazy DFAs built, a user's
+                // regexes compiled), as the scan would have them.
+                let mut ready = None;
+                self.engine.ready_regexes_without_dfas(|| {
+                    ready = match wait.try_recv() {
+                        Ok(()) => Some(true),
+                        Err(std::sync::mpsc::TryRecvError::Empty) => None,
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(false),
+                    };
+                    ready.is_some()
+                });
+                match ready {
+                    Some(go) => go.then_some(())?,
+                    None => wait.recv().ok()?,
+                }
+                let shared = shared_ref.get()?.as_ref()?;
+                Some(self.engine.scan_helper_part(shared))
+            })
+            .ok();
             let (extracted, norm) = prepared.get_or_init(|| {
                 prepare(input, format, move || {
                     normalising_ref.store(true, std::sync::atomic::Ordering::Release);
@@ -547,15 +552,15 @@ impl Linter {
 }
 
 /// An empty buffer of `len` bytes' capacity, its memory written once so
-/// that its pages are in place. Not `vec![0; len]`: the allocator hands
-/// out fresh memory as zeroed without touching it.
-#[expect(
-    clippy::slow_vector_initialization,
-    reason = "the pages are to be written, which `vec![0; len]` skips"
-)]
+/// that its pages are in place. Written with spaces, not zeros: the
+/// optimiser turns an allocation filled with zeros (`vec![0; len]`, or
+/// `resize(len, 0)` as here before) into a zeroed one, which the
+/// allocator serves from fresh memory without writing a byte, so no page
+/// was touched (perf record -e page-faults: none on the helper, all on
+/// the thread that normalised; issue #19).
 fn touched_buffer(len: usize) -> String {
     let mut bytes = Vec::with_capacity(len);
-    bytes.resize(len, 0u8);
+    bytes.resize(len, b' ');
     bytes.clear();
     String::from_utf8(bytes).unwrap_or_default()
 }

@@ -321,7 +321,7 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
         // two threads and joined in order.
         let (first, second) = findings.split_at(findings.len() / 2);
         std::thread::scope(|scope| {
-            let later = std::thread::Builder::new().spawn_scoped(scope, || page.render(second));
+            let later = crate::threads::spawn_beside(scope, || page.render(second));
             let mut out = page.render(first);
             match later.map(|thread| thread.join()) {
                 Ok(Ok(mut rest)) => out.append(&mut rest),
