@@ -1,21 +1,31 @@
 //! Starting a helper thread where it can run at once.
 //!
-//! Linux puts a new thread on the CPU of the thread that starts it. An
-//! idle CPU takes it over at the next scheduler tick (1-4 ms), so a helper
-//! started to share a few milliseconds of work shared its parent's CPU
-//! instead. Measured on the 2-vCPU VM of issue #19 (CPUs read from
-//! `/proc/thread-self/stat`): after 20 ms of quiet, a helper began
-//! 1.3-2.2 ms late, on its parent's CPU, in every run, and two threads of
-//! 1.35 ms of work each took 3.65 ms; with the starting thread stepping
-//! onto the other CPU, the helper began after 0.14-0.24 ms and the pair
-//! took 2.2 ms. Waiting for the helper to start did not help: both stayed
-//! on one CPU.
+//! Linux puts a new thread on the CPU of the thread that starts it. In a
+//! fresh process an idle CPU took it over only at the next scheduler tick
+//! (1-4 ms), so a helper started to share a few milliseconds of work
+//! shared its parent's CPU instead. Measured on the 2-vCPU VM of issue
+//! #19 (CPUs read from `/proc/thread-self/stat`): after 20 ms of quiet, a
+//! helper began 1.3-2.2 ms late, on its parent's CPU, in every run, and
+//! two threads of 1.35 ms of work each took 3.65 ms; with the starting
+//! thread stepping onto the other CPU, the helper began after 0.14-0.24
+//! ms and the pair took 2.2 ms. Waiting for the helper to start did not
+//! help: both stayed on one CPU. In a process that keeps both CPUs busy
+//! (a loop of 1 MB checks) the other CPU takes the new thread within
+//! microseconds, and stepping aside every time cost 13% of the loop's
+//! throughput: so the caller steps aside only when the thread has not
+//! started within [`START_WAIT`].
 
-/// Starts `work` on a new thread of `scope`, then moves the calling thread
-/// to another CPU it may run on, so that the new one has this CPU to
-/// itself at once (see the module docs). The calling thread keeps every
-/// CPU it was allowed: only where it runs now changes. An error is the
-/// system refusing the thread.
+/// How long [`spawn_beside`] waits for the new thread to start before it
+/// moves the caller: a thread another CPU takes starts in 15-90 µs on the
+/// VM of issue #19 (the module docs), one queued behind its parent in
+/// milliseconds.
+pub const START_WAIT: std::time::Duration = std::time::Duration::from_micros(150);
+
+/// Starts `work` on a new thread of `scope`; if it has not started within
+/// [`START_WAIT`], moves the calling thread to another CPU it may run on,
+/// so that the new one has this CPU to itself at once (see the module
+/// docs). The calling thread keeps every CPU it was allowed: only where it
+/// runs now changes. An error is the system refusing the thread.
 pub fn spawn_beside<'scope, T, F>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     work: F,
@@ -24,8 +34,22 @@ where
     F: FnOnce() -> T + Send + 'scope,
     T: Send + 'scope,
 {
-    let thread = std::thread::Builder::new().spawn_scoped(scope, work)?;
-    step_aside();
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let started = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&started);
+    let thread = std::thread::Builder::new().spawn_scoped(scope, move || {
+        flag.store(true, Ordering::Release);
+        drop(flag);
+        work()
+    })?;
+    let since = std::time::Instant::now();
+    while !started.load(Ordering::Acquire) {
+        if since.elapsed() >= START_WAIT {
+            step_aside();
+            break;
+        }
+        std::hint::spin_loop();
+    }
     Ok(thread)
 }
 
