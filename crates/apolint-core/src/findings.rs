@@ -663,31 +663,25 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     let merged = merge_overlapping(&matches);
     drop(matches);
     let tags = TagMatches::new(&merged, rule_tags, tag_names.len());
-    // A large draft's in the order of the text, not of the rules:
+    // (rule, input start, input end), from the normalised positions.
+    let mut out: Vec<(usize, usize, usize)> = merged
+        .iter()
+        .filter_map(|m| match m.owner {
+            Owner::Tag(_) => None,
+            Owner::Rule(r) => Some((r as usize, m.start as usize, m.end as usize)),
+        })
+        .collect();
+    // A large draft's mapped in the order of the text, not of the rules:
     // mapping a position to the input reads the input there, and a
     // megabyte's matches read rule by rule jumped about a megabyte that
     // was no longer in cache (perf: most of `build`'s time, on that
     // read). The order is the sort's below, whatever it is here.
-    let mut in_text: Vec<(u32, u32, u32)> = merged
-        .iter()
-        .filter_map(|m| match m.owner {
-            Owner::Tag(_) => None,
-            Owner::Rule(r) => Some((m.start, m.end, r)),
-        })
-        .collect();
     if draft.input.len() >= SORT_RULE_MATCHES_BYTES {
-        in_text.sort_unstable();
+        out.sort_unstable_by_key(|&(r, s, e)| (s, e, r));
     }
-    let mut out: Vec<(usize, usize, usize)> = in_text
-        .into_iter()
-        .map(|(s, e, r)| {
-            (
-                r as usize,
-                draft.to_input(s as usize),
-                draft.to_input(e as usize),
-            )
-        })
-        .collect(); // (rule, input start, input end)
+    for (_, s, e) in &mut out {
+        (*s, *e) = (draft.to_input(*s), draft.to_input(*e));
+    }
     let named = &draft_rules.named;
     let any = |ids: &[u32]| any_matched(&tags, ids);
     for DraftRule { rule: r, kind } in draft_rules.rules.iter() {

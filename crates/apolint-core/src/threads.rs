@@ -115,5 +115,9 @@ mod tests {
         });
         assert_eq!(answer, 42);
         assert_eq!(allowed_cpus(), before);
+        // The step itself, which a helper that starts at once skips: the
+        // mask it narrows to move is restored.
+        step_aside();
+        assert_eq!(allowed_cpus(), before);
     }
 }
