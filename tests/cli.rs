@@ -265,6 +265,53 @@ fn a_large_single_draft_uses_the_config_found_upward() {
     assert!(!stdout(&out).contains("custom.phrase.1"));
 }
 
+/// `apolint ARGS < file`: standard input is the file itself, not a pipe.
+fn apolint_reading_file(args: &[&str], file: &Path, cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::fs::File::open(file).expect("open the draft"))
+        .output()
+        .expect("run apolint")
+}
+
+/// A large draft redirected to stdin from a file is read while its linter
+/// is built, as a named one is: the config is the one found from the
+/// working folder, named once, and the report is the piped draft's; a
+/// broken config still refuses the run with nothing on stdout.
+#[test]
+fn a_large_draft_redirected_to_stdin_uses_the_config_found_upward() {
+    let (dir, sub) = folder_under_team_config("config-large-stdin");
+    let paragraph = "Уважаемый клиент, приносим извинения за задержку.\n\n";
+    let draft = paragraph.repeat((300 << 10) / paragraph.len() + 1);
+    std::fs::write(dir.join("big.txt"), &draft).expect("write");
+    let args = ["check", "-v", "--format", "json", "-"];
+    let redirected = apolint_reading_file(&args, &dir.join("big.txt"), &sub);
+    let piped = apolint(&args, draft.as_bytes(), &sub);
+    assert_eq!(redirected.status.code(), Some(1), "{}", stderr(&redirected));
+    let text = stdout(&redirected);
+    assert!(text.contains("custom.phrase.1"), "{}", stderr(&redirected));
+    assert!(!text.contains("\"cliche\""), "{}", stderr(&redirected));
+    assert_eq!(text, stdout(&piped));
+    assert_eq!(stderr(&redirected), stderr(&piped));
+    let said = stderr(&redirected);
+    assert_eq!(
+        said.lines().filter(|l| l.contains("apolint.toml")).count(),
+        1,
+        "{said}"
+    );
+
+    std::fs::write(dir.join("apolint.toml"), "fail_on = \n").expect("write");
+    let refused = apolint_reading_file(&args, &dir.join("big.txt"), &sub);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(refused.stdout.is_empty());
+    assert!(
+        stderr(&refused).contains("apolint.toml:1:"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
 #[test]
 fn malformed_rule_file_in_rule_dirs_is_pointed_at() {
     let dir = tempdir("badrules");

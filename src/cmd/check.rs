@@ -383,16 +383,17 @@ impl Linters {
     }
 }
 
-/// A draft this large, named alone, is read while its linter is built on
-/// a second thread: each is ~1 ms for a 1 MB file (issue #19). A short
-/// draft is read in microseconds, less than starting a thread costs. The
+/// A draft this large, named alone or redirected to stdin from a file, is
+/// read while its linter is built on a second thread: each is ~1 ms for a
+/// 1 MB file (issue #19). A short draft is read in microseconds, less than starting a thread costs. The
 /// thread is started with [`apolint_core::threads::spawn_beside`]: started
 /// plainly, it shared this thread's CPU (200 paired runs of the 1 MB
 /// files against both started so: +5.9% English, +10% Russian).
 const LOAD_WHILE_READING_BYTES: u64 = 256 << 10;
 
-/// The drafts named ([`list_inputs`]) and, for a single large file, its
-/// linter, built meanwhile on a second thread; otherwise no linter yet.
+/// The drafts named ([`list_inputs`]) and, for a single large file (or
+/// stdin redirected from one), its linter, built meanwhile on a second
+/// thread; otherwise no linter yet.
 /// A read that fails is reported before a config that fails, as when
 /// one follows the other.
 fn read_and_load(
@@ -400,18 +401,23 @@ fn read_and_load(
     forced: Option<InputFormat>,
     fail_on: Option<FailOn>,
 ) -> Result<(Vec<Source>, Linters), Failure> {
-    let large_file = match args.paths.as_slice() {
+    // The large draft: a file named alone (`Some(path)`), or standard
+    // input redirected from a file (`None`, the config found as for stdin).
+    let large: Option<Option<&Path>> = match args.paths.as_slice() {
         [path] if path.as_os_str() != "-" => std::fs::metadata(path)
             .is_ok_and(|m| m.is_file() && m.len() >= LOAD_WHILE_READING_BYTES)
-            .then_some(path.as_path()),
+            .then_some(Some(path.as_path())),
+        [] | [_] => files::stdin_file_len()
+            .is_some_and(|n| n >= LOAD_WHILE_READING_BYTES)
+            .then_some(None),
         _ => None,
     };
-    let Some(file) = large_file else {
+    let Some(file) = large else {
         return Ok((list_inputs(args, forced)?, Linters::default()));
     };
     // Finding the config is a few `stat`s; building its linter is the
     // part worth a thread.
-    let located = args.config.locate_for(Some(file));
+    let located = args.config.locate_for(file);
     let (sources, built) = std::thread::scope(|scope| {
         let building = located.as_ref().ok().map(|key| {
             apolint_core::threads::spawn_beside(scope, move || {
@@ -435,11 +441,12 @@ fn read_and_load(
     match built {
         Some(Err(failure)) => {
             // As the loop would have said before failing.
-            say_config(args, &file.display().to_string(), &key);
+            let name = file.map_or_else(|| "-".to_owned(), |f| f.display().to_string());
+            say_config(args, &name, &key);
             Err(failure)
         }
         Some(Ok(mut linters)) => {
-            linters.located = Some((file.to_path_buf(), key));
+            linters.located = file.map(|f| (f.to_path_buf(), key));
             Ok((sources, linters))
         }
         None => Ok((sources, Linters::default())),
@@ -476,14 +483,12 @@ const KEEP_VALIDATED_BYTES: usize = 64 << 20;
 /// note), a file as it is.
 fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Source>, Failure> {
     let stdin = || -> Result<Source, Failure> {
-        let bytes = files::read_bounded(std::io::stdin(), "-", args.max_file_size).map_err(
-            |e| match e {
-                ReadError::Io { source, .. } => {
-                    Failure::Message(format!("cannot read stdin: {source}"))
-                }
-                e => e.into(),
-            },
-        )?;
+        let bytes = files::read_stdin(args.max_file_size).map_err(|e| match e {
+            ReadError::Io { source, .. } => {
+                Failure::Message(format!("cannot read stdin: {source}"))
+            }
+            e => e.into(),
+        })?;
         let (text, repaired) = files::decode("-", bytes, args.lossy)?;
         note_repair("-", repaired);
         Ok(Source::Read(Input {

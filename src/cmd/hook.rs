@@ -33,7 +33,7 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
             position: None,
         })
     };
-    let bytes = match files::read_bounded(std::io::stdin(), "-", MAX_DRAFT_BYTES) {
+    let bytes = match files::read_stdin(MAX_DRAFT_BYTES) {
         Ok(b) => b,
         Err(ReadError::TooLarge { .. }) => {
             return Err(refuse(format!(

@@ -254,6 +254,32 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The size of standard input when it is a regular file (`< draft.txt`):
+/// `None` for a pipe, a terminal, or a platform this does not ask.
+pub fn stdin_file_len() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+        let meta = std::fs::File::from(fd).metadata().ok()?;
+        meta.is_file().then_some(meta.len())
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Reads standard input (at most `max_bytes`, as [`read_bounded`]).
+/// A regular file is read into one buffer of its size, as
+/// [`read_draft`] reads a named one: grown by doubling, a 1 MB draft on
+/// stdin wrote twice the fresh pages it needed (issue #19).
+pub fn read_stdin(max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    let expected = stdin_file_len().unwrap_or(0).min(max_bytes);
+    let buffer = Vec::with_capacity(usize::try_from(expected).map_or(0, |n| n.saturating_add(1)));
+    read_bounded_into(std::io::stdin(), "-", max_bytes, buffer)
+}
+
 /// Reads at most `max_bytes` from `reader` (one byte more tells that it is
 /// larger: a file that grows while read, or a pipe, is still bounded).
 pub fn read_bounded(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
