@@ -406,7 +406,7 @@ impl TagMatches {
             || merged.iter(),
             tags,
             |m| {
-                let (own, via): (Option<u32>, &[u32]) = match m.owner {
+                let (own, via): (Option<u32>, &[u32]) = match m.owner.get() {
                     Owner::Tag(t) => (Some(t), &[]),
                     Owner::Rule(r) => (None, &rule_tags[r as usize]),
                 };
@@ -532,7 +532,7 @@ fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
     // Rules first, then lexicons, each by index: `Owner`'s order.
     let (rules, tags) = matches
         .iter()
-        .fold((0, 0), |(rules, tags), m| match m.owner {
+        .fold((0, 0), |(rules, tags), m| match m.owner.get() {
             Owner::Rule(r) => (rules.max(r as usize + 1), tags),
             Owner::Tag(t) => (rules, tags.max(t as usize + 1)),
         });
@@ -560,7 +560,7 @@ fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let (lexicon, index) = match m.owner {
+                let (lexicon, index) = match m.owner.get() {
                     Owner::Rule(r) => (0, r),
                     Owner::Tag(t) => (1, t),
                 };
@@ -578,7 +578,7 @@ fn merge_overlapping(matches: &Matches) -> Vec<RawMatch> {
     let (mut sorted, starts) = group_by_bucket(
         || matches.iter(),
         buckets,
-        |m| std::iter::once(bucket(m.owner)),
+        |m| std::iter::once(bucket(m.owner.get())),
     );
     for b in 0..buckets {
         sorted[starts[b]..starts[b + 1]].sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
@@ -666,7 +666,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
     // (rule, input start, input end), from the normalised positions.
     let mut out: Vec<(usize, usize, usize)> = merged
         .iter()
-        .filter_map(|m| match m.owner {
+        .filter_map(|m| match m.owner.get() {
             Owner::Tag(_) => None,
             Owner::Rule(r) => Some((r as usize, m.start as usize, m.end as usize)),
         })
@@ -2142,15 +2142,15 @@ mod tests {
     use crate::matcher::{Matches, Owner, RawMatch};
     use apolint_rules::segment::Language;
 
-    /// Owners of both kinds with ids past 2^31, and offsets at the u32
-    /// limits.
+    /// Owners of both kinds with the largest ids a match can carry
+    /// (2^31 - 1, see `PackedOwner`), and offsets at the u32 limits.
     const OWNERS: [Owner; 6] = [
         Owner::Rule(0),
         Owner::Rule(7),
-        Owner::Rule(u32::MAX),
+        Owner::Rule((1 << 31) - 1),
         Owner::Tag(0),
         Owner::Tag(3),
-        Owner::Tag(u32::MAX),
+        Owner::Tag((1 << 31) - 1),
     ];
     const OFFSETS: [u32; 6] = [0, 1, 5, 6, u32::MAX - 1, u32::MAX];
     const LANGS: [Language; 3] = [Language::Ru, Language::En, Language::Mixed];
@@ -2595,7 +2595,7 @@ mod tests {
     ) -> Vec<Vec<RawMatch>> {
         let mut by_tag = vec![Vec::new(); tags];
         for m in merged {
-            match m.owner {
+            match m.owner.get() {
                 Owner::Tag(t) => by_tag[t as usize].push(*m),
                 Owner::Rule(r) => {
                     for &t in &rule_tags[r as usize] {
@@ -2625,7 +2625,7 @@ mod tests {
             let matches: Vec<RawMatch> = parts
                 .into_iter()
                 .map(|(o, start, len, lang)| RawMatch {
-                    owner: if o < 4 { Owner::Rule(o) } else { Owner::Tag(o - 4) },
+                    owner: if o < 4 { Owner::Rule(o) } else { Owner::Tag(o - 4) }.into(),
                     start,
                     end: start + len,
                     lang,
@@ -2672,7 +2672,7 @@ mod tests {
             let matches: Vec<RawMatch> = parts
                 .into_iter()
                 .map(|(owner, a, b, lang)| RawMatch {
-                    owner,
+                    owner: owner.into(),
                     start: a.min(b),
                     end: a.max(b),
                     lang,
@@ -2705,7 +2705,7 @@ mod tests {
                 Owner::Tag(t) => Owner::Tag(t.min(9)),
             };
             let matches: Vec<RawMatch> =
-                matches.iter().map(|m| RawMatch { owner: dense(m.owner), ..*m }).collect();
+                matches.iter().map(|m| RawMatch { owner: dense(m.owner.get()).into(), ..*m }).collect();
             let mut sorted = matches.clone();
             sorted.sort_by_key(|m| (m.owner, m.start, std::cmp::Reverse(m.end)));
             proptest::prop_assert_eq!(
