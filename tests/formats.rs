@@ -316,6 +316,77 @@ fn fix_applies_the_safe_fixes_in_place_and_the_exit_status_is_what_remains() {
     );
 }
 
+/// A fix replaces its span whole: across markup it would delete a tag or a
+/// link's bracket, so there the finding is reported without a fix and the
+/// file is left as it is; the same words as plain text are fixed.
+#[test]
+fn fix_leaves_a_finding_that_spans_markup_alone() {
+    let dir = temp::TempDir::new("formats-fix-markup");
+    let drafts = [
+        (
+            "link.md",
+            "Спасибо, что написали. В [настоящее время](https://shop.example/status) заказ у курьера.\n",
+        ),
+        ("tag.html", "<p><b>В настоящее</b> время заказ у курьера.</p>\n"),
+        ("link.html", "<p>В <a href=\"https://shop.example\">настоящее время</a> заказ у курьера.</p>\n"),
+    ];
+    for (name, text) in drafts {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    std::fs::write(
+        dir.join("plain.html"),
+        "<p>В настоящее время заказ у курьера.</p>\n",
+    )
+    .unwrap();
+    let out = apolint(
+        &[
+            "check",
+            "--format",
+            "json",
+            "link.md",
+            "tag.html",
+            "link.html",
+        ],
+        &dir,
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    for file in report["files"].as_array().unwrap() {
+        let found = file["findings"].as_array().unwrap();
+        let finding = found
+            .iter()
+            .find(|f| f["rule"] == "ru.bureaucratese.v-nastoyashchee-vremya")
+            .unwrap_or_else(|| panic!("still reported: {file}"));
+        assert!(finding.get("fix").is_none(), "{finding}");
+    }
+    let out = apolint(
+        &[
+            "check",
+            "--fix",
+            "link.md",
+            "tag.html",
+            "link.html",
+            "plain.html",
+        ],
+        &dir,
+    );
+    assert!(
+        stderr(&out).contains("fixed 1 finding in 1 draft"),
+        "{}",
+        stderr(&out)
+    );
+    for (name, text) in drafts {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+            text,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("plain.html")).unwrap(),
+        "<p>Сейчас заказ у курьера.</p>\n"
+    );
+}
+
 #[test]
 fn fix_keeps_permissions_and_refuses_what_it_cannot_write_back() {
     use std::os::unix::fs::PermissionsExt;

@@ -488,6 +488,21 @@ impl Draft<'_> {
         (start, end.max(start))
     }
 
+    /// The input from `start` to `end` if it is the agent's words as
+    /// written, with nothing masked or decoded inside: a fix replaces the
+    /// span whole, and one across markup (`В [настоящее время](…)`,
+    /// `<b>В настоящее</b> время`) would delete a tag or a link's
+    /// bracket. Such a finding is reported without a fix.
+    fn fixable(&self, start: usize, end: usize) -> Option<&str> {
+        let written = self.input.get(start..end)?;
+        let map = &self.extracted.map;
+        let seen = self
+            .extracted
+            .text
+            .get(map.to_derived(start)..map.to_derived(end))?;
+        (seen == written).then_some(written)
+    }
+
     /// Where the draft starts, for a finding about the whole draft (a
     /// `[[require]]` with nothing to anchor on): its first word, as an
     /// input byte range, so the terminal underlines one word and the
@@ -823,7 +838,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                         column,
                     },
                     suggestions,
-                    fix: draft.input.get(start..end).and_then(|t| rule.fix_for(t)),
+                    fix: draft.fixable(start, end).and_then(|t| rule.fix_for(t)),
                     also: also
                         .into_iter()
                         .map(|a| per_rule.texts(rules, a).id.clone())
