@@ -90,18 +90,14 @@ impl CheckRequest {
     /// Parses one request from JSON text.
     pub fn from_json(text: &str) -> Result<CheckRequest, RequestError> {
         // Fast path: a well-formed request deserialises in one pass; only a
-        // bad one is parsed again for an error that names the field.
+        // bad one (a field given twice among them: the derived form
+        // refuses it) is parsed again for an error that names the field.
         if let Ok(request) = serde_json::from_str::<CheckRequest>(text) {
             if request.options().is_ok() {
                 return Ok(request);
             }
         }
-        let value: Value = serde_json::from_str(text).map_err(|e| RequestError {
-            field: None,
-            message: format!("malformed JSON: {}", strip_position(&e.to_string())),
-            position: Some((e.line(), e.column())),
-        })?;
-        Self::from_value(value)
+        Self::from_value(parse_json_unique_keys(text)?)
     }
 
     /// Builds a request from an already parsed JSON value.
@@ -437,6 +433,14 @@ mod tests {
             serde_json::json!({"a": [1, 2.5, null, true, {"b": "c"}], "b": {}})
         );
         assert!(parse_json_unique_keys("{} x").is_err());
+        // One request (the service's /v1/check, `hook`, the stream): the
+        // second `text` would hide the first's placeholder.
+        let e = CheckRequest::from_json(r#"{"text": "Hi {{name}}", "text": "ok"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("text"));
+        assert_eq!(e.position, Some((1, 30)), "the second key");
+        let e = CheckRequest::from_json(r#"{"text": "a", "channel": "chat", "channel": "email"}"#)
+            .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("channel"));
     }
 
     #[test]
