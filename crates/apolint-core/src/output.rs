@@ -218,7 +218,7 @@ struct HumanPage<'r, 'a> {
     line_starts: Vec<usize>,
     /// Bytes of a leading byte-order mark, cut off what is shown.
     bom: usize,
-    source: std::sync::OnceLock<Source<&'a str>>,
+    source: std::sync::OnceLock<Source<std::borrow::Cow<'a, str>>>,
 }
 
 impl HumanPage<'_, '_> {
@@ -273,7 +273,7 @@ impl HumanPage<'_, '_> {
             // failure falls back to the one-line form.
             let source = self
                 .source
-                .get_or_init(|| Source::from(&result.text[bom..]));
+                .get_or_init(|| Source::from(printable(&result.text[bom..])));
             let mut one = Vec::new();
             if report.finish().write((id, source), &mut one).is_err() {
                 out.extend_from_slice(one_line(result.path, f).as_bytes());
@@ -343,6 +343,36 @@ pub fn human(result: &FileResult<'_>, color: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `text` as a terminal may be given it: each control character but the
+/// line ends and tabs becomes `?` (`¿` for a two-byte one), so that a draft
+/// holding escape sequences cannot retitle, recolour or clear the
+/// terminal it is shown in. Byte lengths are kept: the spans still fit.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    // Looked for by bytes first (a megabyte's characters one by one were
+    // ~1 ms): the one-byte controls in blocks that vectorise, the
+    // two-byte ones (C1: 0xC2 0x80-0x9F) at each 0xC2.
+    let bytes = text.as_bytes();
+    let one_byte = bytes.chunks(64).any(|block| {
+        block.iter().fold(false, |found, &b| {
+            found | (b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t')) | (b == 0x7f)
+        })
+    });
+    let two_byte =
+        || memchr::memchr_iter(0xc2, bytes).any(|i| matches!(bytes.get(i + 1), Some(0x80..=0x9f)));
+    if !one_byte && !two_byte() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            c if !unsafe_char(c) => c,
+            c if c.len_utf8() == 1 => '?',
+            _ => '¿',
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// `bytes` without ANSI SGR sequences (`ESC [ … m`).
 fn strip_sgr(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
@@ -401,10 +431,17 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         return String::new();
     }
     let diff = similar::TextDiff::from_lines(old, new);
+    // `patch` reads a header's name up to a tab: one with a space ends
+    // with one, as `diff -u` writes it (`--- my replies/a b.txt\t…`).
+    let name = if path.contains(char::is_whitespace) {
+        format!("{path}\t")
+    } else {
+        path.to_owned()
+    };
     let mut out = diff
         .unified_diff()
         .context_radius(3)
-        .header(path, path)
+        .header(&name, &name)
         .to_string();
     if !out.ends_with('\n') {
         out.push('\n');
@@ -453,7 +490,7 @@ fn long_line_excerpt(text: &str, line_starts: &[usize], f: &Finding) -> Option<S
     Some(format!(
         "{}{}{}",
         if from > ls { "…" } else { "" },
-        &text[from..to],
+        printable(&text[from..to]),
         if to < le { "…" } else { "" }
     ))
 }
@@ -862,6 +899,54 @@ pub fn rules_markdown(rules: &[crate::Rule]) -> String {
 mod tests {
     use super::*;
     use crate::{CheckOptions, Linter};
+
+    #[test]
+    fn diff_headers_end_a_name_with_a_space_in_it_with_a_tab() {
+        let diff = unified_diff("my replies/a b.txt", "Sorry!!!\n", "Sorry!\n");
+        assert!(
+            diff.starts_with("--- my replies/a b.txt\t\n+++ my replies/a b.txt\t\n@@ -1 +1 @@\n"),
+            "{diff}"
+        );
+        let diff = unified_diff("macros/a.txt", "Sorry!!!\n", "Sorry!\n");
+        assert!(
+            diff.starts_with("--- macros/a.txt\n+++ macros/a.txt\n"),
+            "{diff}"
+        );
+        assert_eq!(unified_diff("a b.txt", "same\n", "same\n"), "");
+    }
+
+    #[test]
+    fn drafts_are_shown_without_their_control_characters() {
+        assert!(matches!(
+            printable("Hi «Anna»,\tline\r\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let text = "Sorry!!! \u{1b}]0;PWNED\u{7} \u{1b}[2J \u{9b}31m \u{7f}end";
+        let shown = printable(text);
+        assert_eq!(shown, "Sorry!!! ?]0;PWNED? ?[2J ¿31m ?end");
+        assert_eq!(shown.len(), text.len(), "spans still fit");
+        // Drawn by the renderer, a title-setting sequence reaches the
+        // terminal as text, coloured or not.
+        let linter = Linter::builtin().unwrap();
+        let report = linter.check(text, &CheckOptions::default());
+        assert!(!report.findings.is_empty());
+        let long = format!("{}{text}", "word ".repeat(400));
+        let long_report = linter.check(&long, &CheckOptions::default());
+        for (draft, report) in [(text, &report), (long.as_str(), &long_report)] {
+            for color in [false, true] {
+                let result = FileResult {
+                    path: "d.txt",
+                    text: draft,
+                    report,
+                };
+                let out = human(&result, color);
+                assert!(color || out.contains("?]0;PWNED?"), "{out}");
+                assert!(!out.contains('\u{7}') && !out.contains('\u{9b}'), "{out}");
+                assert!(!out.contains("\u{1b}]0;"), "{out}");
+                assert!(!out.contains("\u{1b}[2J"), "{out}");
+            }
+        }
+    }
 
     #[test]
     fn human_output_is_the_same_with_one_shared_source() {
