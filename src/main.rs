@@ -58,10 +58,12 @@ enum Command {
     /// Audit a help-desk export: what the whole team sends.
     ///
     /// Reads JSON Lines (.jsonl/.ndjson, or - for stdin), CSV (.csv, with a
-    /// header row) or folders of text files, on all cores, in bounded
-    /// memory; writes a JSON summary and, with --html, a self-contained
-    /// report. Unreadable records are counted and listed, never dropped
-    /// silently, and never stop the run.
+    /// header row), folders of draft files or one draft file (.txt, .md,
+    /// .html, .eml), on all cores, in bounded memory; writes a JSON summary
+    /// and, with --html, a self-contained report. Unreadable records are
+    /// counted and listed, never dropped silently; a run whose records are
+    /// mostly unreadable (more bad records than replies) fails with exit 2
+    /// and writes nothing.
     Audit(cmd::audit::AuditArgs),
     /// Run the pre-send HTTP service (and the browser playground at /).
     ///

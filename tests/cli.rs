@@ -902,6 +902,32 @@ fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
     }
 }
 
+/// An export saved on Windows starts with a byte-order mark: the first
+/// request is answered, not refused as malformed JSON. A mark later on is
+/// not the file's, and stays an error.
+#[test]
+fn jsonl_stream_reads_past_a_byte_order_mark_on_its_first_line() {
+    let dir = tempdir("jsonl-bom");
+    let input =
+        "\u{feff}{\"id\": 1, \"text\": \"Sorry!!!\"}\n\u{feff}{\"id\": 2, \"text\": \"Hi\"}\n";
+    let out = apolint(&["check", "--format", "jsonl", "-"], input.as_bytes(), &dir);
+    let answers: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(answers.len(), 2, "{}", stdout(&out));
+    assert_eq!(answers[0]["id"], 1, "{}", stdout(&out));
+    assert_eq!(
+        answers[0]["findings"][0]["span"]["start"], 5,
+        "offsets in the request's text"
+    );
+    assert!(answers[1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("malformed JSON"));
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn jsonl_stream_turns_down_an_overlong_line_and_goes_on() {
     let dir = tempdir("jsonl-long");
@@ -1481,19 +1507,30 @@ fn a_report_that_cannot_be_written_is_an_error_with_exit_code_2() {
         .unwrap();
     let dir = tempdir("full-device");
     std::fs::write(dir.join("long.txt"), many_findings(500)).unwrap();
-    for format in ["json", "jsonl", "short"] {
+    std::fs::write(dir.join("request.json"), r#"{"text": "Hi {{name}}"}"#).unwrap();
+    let runs: [&[&str]; 6] = [
+        &["check", "--format", "json", "long.txt"],
+        &["check", "--format", "jsonl", "long.txt"],
+        &["check", "--format", "short", "long.txt"],
+        // The audit's summary or page, and the hook's verdict (which the
+        // desk would otherwise never see, whatever the exit code said).
+        &["audit", "long.txt"],
+        &["audit", "long.txt", "--html", "-"],
+        &["hook"],
+    ];
+    for args in runs {
         let out = Command::new(env!("CARGO_BIN_EXE_apolint"))
-            .args(["check", "--format", format, "long.txt"])
+            .args(args)
             .current_dir(&dir)
-            .stdin(Stdio::null())
+            .stdin(std::fs::File::open(dir.join("request.json")).unwrap())
             .stdout(full.try_clone().unwrap())
             .stderr(Stdio::piped())
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains("cannot write output"),
-            "{format}: {}",
+            "{args:?}: {}",
             stderr(&out)
         );
     }

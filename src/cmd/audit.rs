@@ -162,13 +162,13 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     if let Some(path) = &args.html {
         let page = apolint_audit::report::render(&summary, &args.title);
         if html_to_stdout {
-            let _ = std::io::stdout().write_all(page.as_bytes());
+            super::write_stdout(page.as_bytes())?;
         } else {
             write_atomically(path, page.as_bytes())?;
         }
     }
     if json_to_stdout {
-        let _ = std::io::stdout().write_all(json_text.as_bytes());
+        super::write_stdout(json_text.as_bytes())?;
     } else if let Some(path) = &args.json {
         write_atomically(path, json_text.as_bytes())?;
     }

@@ -302,7 +302,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
     if fixing {
         let would = if args.diff { "would " } else { "" };
         let remain = match totals.findings() {
-            0 => format!("nothing {would}remains"),
+            0 if args.diff => "nothing would remain".to_owned(),
+            0 => "nothing remains".to_owned(),
             1 if args.diff => "1 finding would remain".to_owned(),
             1 => "1 finding remains".to_owned(),
             n => format!("{n} findings {would}remain"),

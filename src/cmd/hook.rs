@@ -59,6 +59,7 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
         .judge(&request, &RequestDefaults::default(), started)
         .map_err(fail)?;
     let line = serde_json::to_string(&answer).unwrap_or_default() + "\n";
-    let _ = super::write_stdout(line.as_bytes());
+    // A verdict the desk cannot read is no verdict: exit 2, not its code.
+    super::write_stdout(line.as_bytes())?;
     Ok(ExitCode::from(answer.verdict.exit_code()))
 }

@@ -47,7 +47,13 @@ pub fn run(
         if too_long && !complete {
             skip_rest_of_line(&mut input).map_err(cannot_read)?;
         }
-        let answer = match std::str::from_utf8(&buf) {
+        // A byte-order mark before the first request (an export saved on
+        // Windows) is no part of it, as for a draft.
+        let line_bytes = match buf.strip_prefix("\u{feff}".as_bytes()) {
+            Some(rest) if line_no == 1 => rest,
+            _ => &buf[..],
+        };
+        let answer = match std::str::from_utf8(line_bytes) {
             _ if too_long => Err(format!(
                 "request longer than {max_line} bytes (--max-file-size); a reply is never this long"
             )),

@@ -634,7 +634,8 @@ pub fn summarize(
 }
 
 /// Streams an input as batches: JSON Lines (`.jsonl`, `.ndjson`, `.json`,
-/// or `-`), CSV (`.csv`), or a directory of text files.
+/// `-`, or any other file), CSV (`.csv`), a directory of draft files, or
+/// one draft file (`.txt`, `.md`, `.html`, … as `apolint check` knows them).
 pub fn read_batches(
     path: &Path,
     fields: &Fields,
@@ -642,7 +643,13 @@ pub fn read_batches(
 ) -> Result<(), AuditError> {
     let name = path.display().to_string();
     if path.is_dir() {
-        return read_dir(path, &mut emit);
+        let found = files::draft_files(path).map_err(AuditError::Folder)?;
+        return read_draft_files(found.files, &found.skipped_links, &mut emit);
+    }
+    // A draft named alone (`.txt`, `.md`, `.html`, …) is one reply, as in
+    // a folder: read as JSON Lines, each of its lines was a bad record.
+    if files::is_draft_name(path) {
+        return read_draft_files(vec![path.to_path_buf()], &[], &mut emit);
     }
     let is_csv = path
         .extension()
@@ -1091,13 +1098,16 @@ fn read_csv_bounded(
     Ok(())
 }
 
-/// A folder of replies, one per draft file, read as `apolint check` reads
-/// them (UTF-16 decoded, Markdown and HTML by their extension).
-fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), AuditError> {
-    let found = files::draft_files(dir).map_err(AuditError::Folder)?;
+/// Replies, one per draft file (a folder's, or one named), read as
+/// `apolint check` reads them (UTF-16 decoded, Markdown and HTML by their
+/// extension); the folder's symbolic links are bad records.
+fn read_draft_files(
+    found: Vec<std::path::PathBuf>,
+    skipped_links: &[std::path::PathBuf],
+    emit: &mut impl FnMut(Batch) -> bool,
+) -> Result<(), AuditError> {
     let mut records = Vec::new();
-    let mut bad: Vec<BadRecord> = found
-        .skipped_links
+    let mut bad: Vec<BadRecord> = skipped_links
         .iter()
         .map(|l| BadRecord {
             source: l.display().to_string(),
@@ -1106,7 +1116,7 @@ fn read_dir(dir: &Path, emit: &mut impl FnMut(Batch) -> bool) -> Result<(), Audi
         })
         .collect();
     let mut size = 0;
-    for f in found.files {
+    for f in found {
         let bad_record = |reason: String| BadRecord {
             source: f.display().to_string(),
             line: 1,
@@ -1684,6 +1694,20 @@ mod tests {
         );
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].reason, "binary file");
+        // A draft file named alone is one reply, as in its folder; not
+        // JSON Lines whose every line is a bad record.
+        let mut alone = Vec::new();
+        read_batches(&dir.path().join("b.md"), &Fields::default(), |b| {
+            match b {
+                Batch::Records(r) => alone.extend(r),
+                other => panic!("one reply, not {other:?}"),
+            }
+            true
+        })
+        .unwrap();
+        assert_eq!(alone.len(), 1);
+        assert_eq!(alone[0].text, "Hi **Anna**, thanks.");
+        assert_eq!(alone[0].format, Some(InputFormat::Markdown));
     }
 
     #[test]
