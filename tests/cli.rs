@@ -1206,6 +1206,22 @@ fn structure_checklist_in_human_json_and_hook_with_config() {
     assert_eq!(s["score"], 100, "{s}");
     assert_eq!(s["parts"]["compensation"]["present"], true);
     assert_eq!(s["parts"]["greeting"]["span"]["start"], 0);
+    // A remedy reported in the passive is a fix done: no deadline is
+    // expected of it. What went wrong, told in the passive, is no fix.
+    let parts = |text: &str| {
+        let out = apolint(
+            &["hook", "--no-config"],
+            serde_json::json!({"text": text}).to_string().as_bytes(),
+            &dir,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["structure"]["parts"].clone()
+    };
+    let done = parts("Hi Maria, sorry for the wait: your refund was sent today. Thanks, Anna");
+    assert_eq!(done["fix"]["present"], true, "{done}");
+    assert_eq!(done["deadline"]["expected"], false, "{done}");
+    let fault = parts("Hi Maria, sorry: your order was sent to the wrong address. Thanks, Anna");
+    assert_eq!(fault["fix"]["present"], false, "{fault}");
     // A thank-you for praise has no apology to structure.
     let praise = apolint(
         &["check", "--no-config", "--format", "json", "-"],
