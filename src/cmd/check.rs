@@ -582,6 +582,12 @@ fn read_file(
             eprintln!("apolint: skipping {name}: binary file");
             Ok(None)
         }
+        // Named alone it fails the run (exit 2); in a folder it is one
+        // draft that cannot be checked, said as a binary file is.
+        Err(e @ ReadError::EncodedMail { .. }) if in_folder => {
+            eprintln!("apolint: skipping {e}");
+            Ok(None)
+        }
         Err(e) => Err(e.into()),
     }
 }

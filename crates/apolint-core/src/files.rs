@@ -60,6 +60,14 @@ pub enum ReadError {
         /// The path as given.
         name: String,
     },
+    /// A saved message (`.eml`) whose body is not its text as written:
+    /// base64 or quoted-printable, or several MIME parts.
+    EncodedMail {
+        /// The path as given.
+        name: String,
+        /// What the body is (`base64`, `quoted-printable`, `multipart/alternative`).
+        body: String,
+    },
     /// A folder could not be listed.
     Folder {
         /// The folder.
@@ -98,6 +106,10 @@ impl fmt::Display for ReadError {
                 )
             }
             ReadError::InvalidUtf16 { name } => write!(f, "{name}: invalid UTF-16 text"),
+            ReadError::EncodedMail { name, body } => write!(
+                f,
+                "{name}: the message's body is {body}, not its text as written, and would be checked as code; save the reply's text as .txt or .html (or the message with a plain 8-bit body)"
+            ),
             ReadError::Folder { name, source } => match source.io_error() {
                 Some(e) => write!(
                     f,
@@ -218,12 +230,47 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
     }
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let (text, repaired_from) = decode(&name, bytes, lossy)?;
+    if is_mail_name(path) {
+        refuse_encoded_mail(&name, &text)?;
+    }
     Ok(DraftFile {
         text,
         format: InputFormat::from_path(path),
         repaired_from,
         utf16,
     })
+}
+
+/// Whether `path` names a saved message (`.eml`).
+fn is_mail_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
+}
+
+/// Fails on a message whose body is encoded (base64, quoted-printable) or
+/// in several MIME parts: checked as it is, its text would be code, and
+/// "no findings" would be a false all-clear.
+fn refuse_encoded_mail(name: &str, text: &str) -> Result<(), ReadError> {
+    let Some(headers) = crate::input::mail_headers(text) else {
+        return Ok(());
+    };
+    let encoding = headers
+        .transfer_encoding
+        .map(str::to_ascii_lowercase)
+        .filter(|e| e == "base64" || e == "quoted-printable");
+    let multipart = headers
+        .content_type
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| t.starts_with("multipart/"));
+    match encoding.or(multipart) {
+        Some(body) => Err(ReadError::EncodedMail {
+            name: name.to_owned(),
+            body,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Replaces the file at `path` with `text`, atomically: written to a
@@ -417,6 +464,41 @@ fn decode_utf16(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_with_an_encoded_body_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let head = "From: a@shop.example\nTo: b@example.com\nSubject: Re: order\n";
+        let cases = [
+            (
+                "b64.eml",
+                "Content-Transfer-Encoding: BASE64\n",
+                Some("base64"),
+            ),
+            (
+                "qp.eml",
+                "Content-Transfer-Encoding: quoted-printable\n",
+                Some("quoted-printable"),
+            ),
+            (
+                "multi.eml",
+                "Content-Type: multipart/alternative; boundary=x\n",
+                Some("multipart/alternative"),
+            ),
+            ("plain.eml", "Content-Transfer-Encoding: 8bit\n", None),
+            // The same headers in a .txt are text: no refusal by content.
+            ("b64.txt", "Content-Transfer-Encoding: base64\n", None),
+        ];
+        for (name, header, refused) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, format!("{head}{header}\nSorry=21=21=21\n")).unwrap();
+            match (read_draft(&path, 1 << 20, false), refused) {
+                (Err(ReadError::EncodedMail { body, .. }), Some(want)) => assert_eq!(body, want),
+                (Ok(_), None) => {}
+                (got, _) => panic!("{name}: {got:?}"),
+            }
+        }
+    }
 
     #[test]
     fn utf8_utf16_and_errors() {

@@ -122,6 +122,13 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted<'_> {
     // from slices of valid text needs no UTF-8 re-validation (which showed
     // in profiles) and no `unsafe`.
     let mut masks = Masks::default();
+    if format != InputFormat::Html {
+        // A saved message (`.eml`, or one piped in) starts with its
+        // headers: addresses, dates and ids, not the agent's words.
+        if let Some(headers) = mail_headers(&text) {
+            masks.add(0, headers.end);
+        }
+    }
     mask_thread_and_signature(&text, &mut masks);
     mask_urls_and_emails(&text, &mut masks);
     Extracted {
@@ -129,6 +136,75 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted<'_> {
         map,
         block_starts,
     }
+}
+
+/// The header block a saved e-mail message starts with (RFC 5322):
+/// header lines (`Name: value`, or a folded line that starts with a space
+/// or tab) from the first line to the first blank one, among them a
+/// `From`, `To`, `Subject` or `Date`. A draft that opens with a line such
+/// as `Order: 123` is no message, and has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailHeaders<'t> {
+    /// Where the block ends: the start of the blank line after it (or the
+    /// end of the text).
+    pub end: usize,
+    /// The `Content-Transfer-Encoding` header's value, trimmed, if any.
+    pub transfer_encoding: Option<&'t str>,
+    /// The `Content-Type` header's value, trimmed, if any.
+    pub content_type: Option<&'t str>,
+}
+
+/// The header block `text` starts with, if it is a message's (see
+/// [`MailHeaders`]).
+pub fn mail_headers(text: &str) -> Option<MailHeaders<'_>> {
+    let full = text.len();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = full - text.len();
+    let bytes = text.as_bytes();
+    // Cheap refusal first: most drafts do not start with a header name.
+    let first_colon = memchr::memchr(b':', &bytes[..bytes.len().min(80)])?;
+    let is_name = |name: &[u8]| {
+        !name.is_empty()
+            && name[0].is_ascii_alphabetic()
+            && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if !is_name(&bytes[..first_colon]) {
+        return None;
+    }
+    let (mut at, mut addressed, mut lines) = (0, false, 0);
+    let (mut transfer_encoding, mut content_type) = (None, None);
+    while at < bytes.len() {
+        let end = memchr_newline(bytes, at);
+        let line = text[at..end].trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            // A folded continuation of the header before.
+            if lines == 0 {
+                return None;
+            }
+        } else {
+            let (name, value) = line.split_once(':')?;
+            if !is_name(name.as_bytes()) {
+                return None;
+            }
+            let value = value.trim();
+            match name.to_ascii_lowercase().as_str() {
+                "from" | "to" | "subject" | "date" => addressed = true,
+                "content-transfer-encoding" => transfer_encoding = Some(value),
+                "content-type" => content_type = Some(value),
+                _ => {}
+            }
+            lines += 1;
+        }
+        at = end + 1;
+    }
+    (addressed && lines >= 2).then_some(MailHeaders {
+        end: bom + at.min(bytes.len()),
+        transfer_encoding,
+        content_type,
+    })
 }
 
 /// The lines of plain text (or Markdown source) that open a block by
@@ -1183,6 +1259,37 @@ mod tests {
 
     fn lintable(input: &str, format: InputFormat) -> String {
         extract(input, format).text.into_owned()
+    }
+
+    #[test]
+    fn a_saved_message_s_headers_are_masked_and_other_openings_are_not() {
+        let message = "\u{feff}From: support@shop.example\r\nTo: anna@example.com\r\nSubject: Sorry!!!\r\n \tfolded on\r\nContent-Transfer-Encoding: 8bit\r\n\r\nHi Anna!!!\r\n";
+        let headers = mail_headers(message).expect("a message");
+        assert_eq!(&message[headers.end..], "\r\nHi Anna!!!\r\n");
+        assert_eq!(headers.transfer_encoding, Some("8bit"));
+        assert_eq!(headers.content_type, None);
+        let text = lintable(message, InputFormat::Plain);
+        assert_eq!(text.len(), message.len(), "masked in place");
+        assert!(
+            !text.contains("Sorry") && text.contains("Hi Anna!!!"),
+            "{text:?}"
+        );
+        // Not a message: a first line that is no header, a block with no
+        // From/To/Subject/Date, a single header line, a folded first line.
+        for draft in [
+            "Order: 123\nStatus: late\n\nSorry!!!",
+            "Hi Anna,\nSubject: your order\n\nSorry!!!",
+            "Subject: your order\n\nSorry!!!",
+            " From: a\nTo: b\n\nSorry!!!",
+            "Note: see below: To: you\n\nSorry!!!",
+            "",
+        ] {
+            assert_eq!(mail_headers(draft), None, "{draft:?}");
+            assert_eq!(lintable(draft, InputFormat::Plain), draft);
+        }
+        // HTML is never taken for a message.
+        let html = "From: a@b.c\nTo: d@e.f\n\n<p>Sorry!!!</p>";
+        assert!(lintable(html, InputFormat::Html).contains("From"));
     }
 
     /// Plain text with nothing to mask is the input itself, not a copy of
