@@ -440,6 +440,20 @@ fn fix_on_stdin_prints_the_fixed_draft() {
         "{}",
         stderr(&out)
     );
+    // What remains is listed as `short`: another format is refused, not
+    // ignored, and nothing is printed.
+    for format in ["json", "sarif", "github", "human"] {
+        let out = fix_stdin(&["check", "--fix", "--format", format], "Sorry!!!\n");
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(out.stdout.is_empty(), "{format}");
+        assert!(
+            stderr(&out).contains(&format!("--format {format} cannot apply")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = fix_stdin(&["check", "--fix", "--format", "short"], "Sorry!!!\n");
+    assert_eq!(stdout(&out), "Sorry!\n");
     // `--fix` writes, `--diff` only shows: both at once is refused.
     let out = fix_stdin(&["check", "--fix", "--diff", "-"], "Спасибо!!!");
     assert_eq!(out.status.code(), Some(2));

@@ -146,6 +146,16 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, Failure> {
             "--fix and --diff work on drafts, not on the JSON Lines stream".into(),
         ));
     }
+    // The fixed draft takes stdout, and what remains goes to stderr in the
+    // short form: another format asked for would be silently ignored.
+    if args.fix && !args.diff && stdin_only {
+        if let Some(f) = args.format.filter(|f| !matches!(f, Format::Short)) {
+            return Err(Failure::Message(format!(
+                "--fix on stdin prints the fixed draft on stdout and what remains on stderr as --format short; --format {} cannot apply: drop it, or use --diff",
+                f.to_possible_value().map_or_else(String::new, |v| v.get_name().to_owned())
+            )));
+        }
+    }
     if matches!(args.format, Some(Format::Jsonl)) && stdin_only {
         let mut linters = Linters::default();
         let key = linters.add(&args, None, fail_on, "-")?;

@@ -45,6 +45,11 @@ impl Failure {
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
         match e {
+            ConfigError::NotFound(p) if p.is_dir() => Failure::Message(format!(
+                "--config {} is a folder; name the config file in it (e.g. {})",
+                p.display(),
+                p.join("apolint.toml").display()
+            )),
             ConfigError::NotFound(p) => {
                 Failure::Message(format!("config file {} not found", p.display()))
             }

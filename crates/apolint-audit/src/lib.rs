@@ -92,7 +92,8 @@ impl std::fmt::Display for AuditError {
                 bytes,
             } => write!(
                 f,
-                "{name}: the quote opened on line {line} is never closed, so the rest of the export ({lines} lines, {}) would read as one field; close or remove that quote and run again",
+                "{name}: the quote opened on line {line} is never closed, so the rest of the export ({lines} line{}, {}) would read as one field; close or remove that quote and run again",
+                if *lines == 1 { "" } else { "s" },
                 size_text(*bytes as usize)
             ),
         }

@@ -256,6 +256,9 @@ impl Config {
 
     /// Parses config text; `dir` resolves relative rule directories.
     pub fn parse(name: &str, text: &str, dir: Option<&Path>) -> Result<Config, Vec<FileError>> {
+        // A byte-order mark (Windows editors write one) is not part of the
+        // file's first line: columns are counted without it, as a draft's.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let shared: Arc<str> = Arc::from(text);
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| vec![from_toml(name, &shared, &e)])?;
@@ -586,6 +589,18 @@ mod tests {
     fn linter(toml_text: &str) -> Result<Linter, Vec<FileError>> {
         let config = Config::parse("apolint.toml", toml_text, None)?;
         Linter::with_config(&config)
+    }
+
+    #[test]
+    fn a_byte_order_mark_moves_no_column() {
+        let plain = Config::parse("apolint.toml", "fail_on = \"warnin\"\n", None).unwrap_err();
+        let marked =
+            Config::parse("apolint.toml", "\u{feff}fail_on = \"warnin\"\n", None).unwrap_err();
+        assert_eq!(plain[0].line_col(), (1, 11));
+        assert_eq!(marked[0].line_col(), (1, 11));
+        assert!(!marked[0].text.contains('\u{feff}'), "not shown");
+        let ok = Config::parse("apolint.toml", "\u{feff}fail_on = \"warning\"\n", None).unwrap();
+        assert_eq!(ok.fail_on, crate::FailOn::Warning);
     }
 
     #[test]

@@ -157,7 +157,8 @@ pub struct DraftFiles {
 
 /// The draft files under `dir`, in path order: files with a
 /// [`DRAFT_EXTENSIONS`] extension, hidden files and folders left out,
-/// symbolic links not followed (listed apart, for a note). A folder that
+/// symbolic links not followed (those with a draft's name and those to
+/// a folder listed apart, for a note). A folder that
 /// cannot be listed is named itself, not `dir`.
 pub fn draft_files(dir: &Path) -> Result<DraftFiles, ReadError> {
     let mut found = DraftFiles::default();
@@ -169,6 +170,13 @@ pub fn draft_files(dir: &Path) -> Result<DraftFiles, ReadError> {
             name: source.path().unwrap_or(dir).display().to_string(),
             source,
         })?;
+        // A link to a folder is noted as a draft's link is: the drafts
+        // behind it are not checked, and saying nothing would let the
+        // folder pass for clean.
+        if entry.depth() > 0 && entry.path_is_symlink() && entry.path().is_dir() {
+            found.skipped_links.push(entry.into_path());
+            continue;
+        }
         if !is_draft_name(entry.path()) {
             // Configuration and rule files (`.toml`) are a team's drafts'
             // neighbours, never drafts: not worth a note.

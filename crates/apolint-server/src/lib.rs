@@ -271,7 +271,8 @@ pub fn run(options: ServeOptions, linter: Linter) -> Result<(), ServeError> {
             format!("{}, ", options.config)
         };
         log_line(format_args!(
-            "apolint serve: listening on http://{local} ({rules} rules, {config}auth {auth}, {workers} workers)"
+            "apolint serve: listening on http://{local} ({rules} rules, {config}auth {auth}, {workers} worker{})",
+            if workers == 1 { "" } else { "s" }
         ));
         let app = router(&options, linter)?;
         serve_connections(listener, app, &options).await;
