@@ -26,7 +26,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// impossible promises, officialese, unfilled placeholders, a promise with no
 /// deadline, an admitted fault with no compensation.
 #[derive(Parser)]
-#[command(name = "apolint", version, about, long_about)]
+#[command(name = "apolint", version, about, long_about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -479,6 +479,16 @@ fn version_help_rules_and_explain() {
     let out = apolint(&["--version"], b"", &dir);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).starts_with("apolint "));
+    // Each command answers --version too, with the same version.
+    let version = stdout(&out)
+        .trim()
+        .trim_start_matches("apolint ")
+        .to_owned();
+    for command in ["check", "audit", "serve", "hook", "lsp"] {
+        let out = apolint(&[command, "--version"], b"", &dir);
+        assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), format!("apolint-{command} {version}"));
+    }
     let out = apolint(&["check", "--help"], b"", &dir);
     assert!(stdout(&out).contains("--customer-name"));
     let out = apolint(&["rules", "--format", "json"], b"", &dir);
