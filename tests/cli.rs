@@ -265,6 +265,45 @@ fn a_large_single_draft_uses_the_config_found_upward() {
     assert!(!stdout(&out).contains("custom.phrase.1"));
 }
 
+/// The hook's verdict must reach the desk: a request saved with a
+/// byte-order mark is read, and a verdict nobody reads (the desk closed
+/// the pipe) is exit 2, never the verdict's own code (0 would let a
+/// blocked reply through).
+#[test]
+fn the_hook_reads_past_a_bom_and_fails_when_its_verdict_is_not_read() {
+    let dir = tempdir("hook-bom-pipe");
+    let request = "\u{feff}{\"text\": \"Hi {{name}}, sorry!\"}";
+    let out = apolint(&["hook", "--no-config"], request.as_bytes(), &dir);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"verdict\":\"block\""),
+        "{}",
+        stdout(&out)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args(["hook", "--no-config"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reading end closed before the hook has its request.
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(br#"{"text": "Thanks, the refund is on your card."}"#)
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write output"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `apolint ARGS < file`: standard input is the file itself, not a pipe.
 fn apolint_reading_file(args: &[&str], file: &Path, cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_apolint"))

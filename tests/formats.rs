@@ -31,7 +31,12 @@ fn apolint_stdin(args: &[&str], stdin: &str, cwd: &Path) -> Output {
         .spawn()
         .and_then(|mut c| {
             use std::io::Write;
-            c.stdin.take().unwrap().write_all(stdin.as_bytes())?;
+            // A run refused before it reads stdin (a bad combination of
+            // options) closes the pipe: that is its answer, not an error.
+            match c.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e),
+                _ => {}
+            }
             c.wait_with_output()
         })
         .unwrap()

@@ -501,6 +501,7 @@ fn list_inputs(args: &CheckArgs, forced: Option<InputFormat>) -> Result<Vec<Sour
             e => e.into(),
         })?;
         let (text, repaired) = files::decode("-", bytes, args.lossy)?;
+        files::refuse_encoded_mail("-", &text)?;
         note_repair("-", repaired);
         Ok(Source::Read(Input {
             path: "-".into(),

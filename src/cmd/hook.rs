@@ -1,6 +1,7 @@
 //! `apolint hook`: one JSON request on stdin, the verdict on stdout, the
 //! verdict as the exit status (0 send, 1 warn, 3 block, 2 error).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -54,12 +55,19 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
     })?;
     // As in the HTTP service: the time to parse and judge the request.
     let started = Instant::now();
-    let request = CheckRequest::from_json(&text).map_err(fail)?;
+    // A request saved by a Windows editor starts with a byte-order mark.
+    let request =
+        CheckRequest::from_json(text.strip_prefix('\u{feff}').unwrap_or(&text)).map_err(fail)?;
     let answer = linter
         .judge(&request, &RequestDefaults::default(), started)
         .map_err(fail)?;
     let line = serde_json::to_string(&answer).unwrap_or_default() + "\n";
-    // A verdict the desk cannot read is no verdict: exit 2, not its code.
-    super::write_stdout(line.as_bytes())?;
+    // A verdict the desk cannot read is no verdict: exit 2, not its code,
+    // a closed pipe included (elsewhere a reader that stops early is no
+    // failure; here it could turn a block into a pass).
+    let mut out = std::io::stdout().lock();
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Message(format!("cannot write output: {e}")))?;
     Ok(ExitCode::from(answer.verdict.exit_code()))
 }

@@ -25,7 +25,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 100, value_name = "N", value_parser = at_least_one)]
     max_batch: usize,
     /// Time limit per request, body upload included (exceeded: 408).
-    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: u64,
     /// Requests handled at once; more get 503 straight away.
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = at_least_one)]
@@ -73,12 +73,19 @@ fn listen_address(value: &str) -> Result<SocketAddr, String> {
     }
     let expected = "expected HOST:PORT, such as 127.0.0.1:8787 or localhost:8787";
     if !value.contains(':') {
-        return Err(format!("no port: {expected}"));
+        return Err(expected.to_owned());
     }
-    value
+    // A name with both gives its IPv4 address: `localhost` is often
+    // `[::1]` first, where clients that say 127.0.0.1 would not connect.
+    let addresses: Vec<SocketAddr> = value
         .to_socket_addrs()
         .map_err(|e| format!("{e}: {expected}"))?
-        .next()
+        .collect();
+    addresses
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addresses.first())
+        .copied()
         .ok_or_else(|| format!("the host has no address: {expected}"))
 }
 
@@ -114,4 +121,30 @@ pub fn run(args: ServeArgs) -> Result<ExitCode, Failure> {
     };
     apolint_server::run(options, linter)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // tests fail loudly
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_takes_an_address_or_a_host_name_ipv4_first() {
+        use std::net::ToSocketAddrs as _;
+        assert_eq!(
+            listen_address("127.0.0.1:8787"),
+            Ok("127.0.0.1:8787".parse().unwrap())
+        );
+        assert_eq!(listen_address("[::1]:0"), Ok("[::1]:0".parse().unwrap()));
+        let resolved: Vec<SocketAddr> = "localhost:8787".to_socket_addrs().unwrap().collect();
+        let chosen = listen_address("localhost:8787").unwrap();
+        assert!(resolved.contains(&chosen));
+        assert_eq!(chosen.is_ipv4(), resolved.iter().any(SocketAddr::is_ipv4));
+        for bad in ["8787", "localhost", ""] {
+            let e = listen_address(bad).unwrap_err();
+            assert!(e.contains("expected HOST:PORT"), "{bad}: {e}");
+        }
+        assert_eq!(at_least_one("0"), Err("must be at least 1".to_owned()));
+        assert_eq!(at_least_one("3"), Ok(3));
+    }
 }

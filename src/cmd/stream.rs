@@ -59,7 +59,7 @@ pub fn run(
             )),
             Err(e) => Err(format!(
                 "invalid UTF-8 at byte {} of the line",
-                e.valid_up_to()
+                e.valid_up_to() + (buf.len() - line_bytes.len())
             )),
             // One line, one answer: a blank line is an error answered in
             // place, so a caller pairing answers with lines stays in step.

@@ -649,7 +649,8 @@ pub fn read_batches(
     }
     // A draft named alone (`.txt`, `.md`, `.html`, …) is one reply, as in
     // a folder: read as JSON Lines, each of its lines was a bad record.
-    if files::is_draft_name(path) {
+    // One that opens with `{` is an export of JSON Lines named `.txt`.
+    if files::is_draft_name(path) && !opens_with_brace(path) {
         return read_draft_files(vec![path.to_path_buf()], &[], &mut emit);
     }
     let is_csv = path
@@ -1097,6 +1098,20 @@ fn read_csv_bounded(
         emit(Batch::Records(records));
     }
     Ok(())
+}
+
+/// Whether the file at `path` starts (after white space and a byte-order
+/// mark, within its first KiB) with `{`: JSON Lines, whatever its name.
+fn opens_with_brace(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 1024];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let head = head[..n]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&head[..n]);
+    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 /// Replies, one per draft file (a folder's, or one named), read as
@@ -1695,6 +1710,23 @@ mod tests {
         );
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].reason, "binary file");
+        // JSON Lines named `.txt` are still read as JSON Lines.
+        let export = dir.path().join("export.txt");
+        std::fs::write(
+            &export,
+            "\u{feff}{\"text\": \"Sorry!!!\"}\n{\"text\": \"Hi\"}\n",
+        )
+        .unwrap();
+        let mut lines = 0;
+        read_batches(&export, &Fields::default(), |b| {
+            match b {
+                Batch::JsonLines { .. } => lines += 1,
+                other => panic!("JSON Lines, not {other:?}"),
+            }
+            true
+        })
+        .unwrap();
+        assert_eq!(lines, 1, "one batch of lines");
         // A draft file named alone is one reply, as in its folder; not
         // JSON Lines whose every line is a bad record.
         let mut alone = Vec::new();

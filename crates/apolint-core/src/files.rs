@@ -60,7 +60,8 @@ pub enum ReadError {
         /// The path as given.
         name: String,
     },
-    /// A saved message (`.eml`) whose body is not its text as written:
+    /// A saved message (an `.eml`, or any draft that starts with a
+    /// message's headers) whose body is not its text as written:
     /// base64 or quoted-printable, or several MIME parts.
     EncodedMail {
         /// The path as given.
@@ -238,9 +239,7 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
     }
     let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
     let (text, repaired_from) = decode(&name, bytes, lossy)?;
-    if is_mail_name(path) {
-        refuse_encoded_mail(&name, &text)?;
-    }
+    refuse_encoded_mail(&name, &text)?;
     Ok(DraftFile {
         text,
         format: InputFormat::from_path(path),
@@ -249,17 +248,12 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
     })
 }
 
-/// Whether `path` names a saved message (`.eml`).
-fn is_mail_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("eml"))
-}
-
-/// Fails on a message whose body is encoded (base64, quoted-printable) or
-/// in several MIME parts: checked as it is, its text would be code, and
-/// "no findings" would be a false all-clear.
-fn refuse_encoded_mail(name: &str, text: &str) -> Result<(), ReadError> {
+/// Fails on a saved message (a draft that starts with a message's
+/// headers, see [`crate::input::mail_headers`], whatever the file's name,
+/// or on stdin) whose body is encoded (base64, quoted-printable) or in
+/// several MIME parts: checked as it is, its text would be code, and "no
+/// findings" would be a false all-clear.
+pub fn refuse_encoded_mail(name: &str, text: &str) -> Result<(), ReadError> {
     let Some(headers) = crate::input::mail_headers(text) else {
         return Ok(());
     };
@@ -494,8 +488,12 @@ mod tests {
                 Some("multipart/alternative"),
             ),
             ("plain.eml", "Content-Transfer-Encoding: 8bit\n", None),
-            // The same headers in a .txt are text: no refusal by content.
-            ("b64.txt", "Content-Transfer-Encoding: base64\n", None),
+            // The message is told by its headers, not by its name.
+            (
+                "b64.txt",
+                "Content-Transfer-Encoding: base64\n",
+                Some("base64"),
+            ),
         ];
         for (name, header, refused) in cases {
             let path = dir.path().join(name);

@@ -140,9 +140,9 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted<'_> {
 
 /// The header block a saved e-mail message starts with (RFC 5322):
 /// header lines (`Name: value`, or a folded line that starts with a space
-/// or tab) from the first line to the first blank one, among them a
-/// `From`, `To`, `Subject` or `Date`. A draft that opens with a line such
-/// as `Order: 123` is no message, and has none.
+/// or tab) from the first line to a blank one, among them a `From`,
+/// `To`, `Subject` or `Date`. A draft that opens with a line such as
+/// `Order: 123`, or that is header-like lines to its end, has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailHeaders<'t> {
     /// Where the block ends: the start of the blank line after it (or the
@@ -171,12 +171,13 @@ pub fn mail_headers(text: &str) -> Option<MailHeaders<'_>> {
     if !is_name(&bytes[..first_colon]) {
         return None;
     }
-    let (mut at, mut addressed, mut lines) = (0, false, 0);
+    let (mut at, mut addressed, mut lines, mut ended) = (0, false, 0, false);
     let (mut transfer_encoding, mut content_type) = (None, None);
     while at < bytes.len() {
         let end = memchr_newline(bytes, at);
         let line = text[at..end].trim_end_matches('\r');
         if line.is_empty() {
+            ended = true;
             break;
         }
         if line.starts_with([' ', '\t']) {
@@ -200,7 +201,10 @@ pub fn mail_headers(text: &str) -> Option<MailHeaders<'_>> {
         }
         at = end + 1;
     }
-    (addressed && lines >= 2).then_some(MailHeaders {
+    // The blank line before the body ends a message's headers: a short
+    // draft of `Word: …` lines to its end ("To: Anna\nNote: we apologise
+    // …") is no message, and masked whole it would report nothing.
+    (addressed && lines >= 2 && ended).then_some(MailHeaders {
         end: bom + at.min(bytes.len()),
         transfer_encoding,
         content_type,
@@ -1282,6 +1286,8 @@ mod tests {
             "Subject: your order\n\nSorry!!!",
             " From: a\nTo: b\n\nSorry!!!",
             "Note: see below: To: you\n\nSorry!!!",
+            "To: Anna\nSubject: Your order\nNote: we apologise for any inconvenience caused!!!",
+            "To: Anna\nSubject: Your order\n",
             "",
         ] {
             assert_eq!(mail_headers(draft), None, "{draft:?}");

@@ -490,7 +490,9 @@ fn long_line_excerpt(text: &str, line_starts: &[usize], f: &Finding) -> Option<S
     Some(format!(
         "{}{}{}",
         if from > ls { "…" } else { "" },
-        printable(&text[from..to]),
+        // One line shown alone: a carriage return in it would send the
+        // cursor back over its `path:line` prefix.
+        printable(&text[from..to]).replace('\r', "?"),
         if to < le { "…" } else { "" }
     ))
 }
@@ -930,7 +932,9 @@ mod tests {
         let linter = Linter::builtin().unwrap();
         let report = linter.check(text, &CheckOptions::default());
         assert!(!report.findings.is_empty());
-        let long = format!("{}{text}", "word ".repeat(400));
+        // A line long enough to be shown as an excerpt, with a carriage
+        // return in it: no cursor sent back over the excerpt's prefix.
+        let long = format!("{}{text}\rAll fine", "word ".repeat(400));
         let long_report = linter.check(&long, &CheckOptions::default());
         for (draft, report) in [(text, &report), (long.as_str(), &long_report)] {
             for color in [false, true] {
@@ -944,6 +948,7 @@ mod tests {
                 assert!(!out.contains('\u{7}') && !out.contains('\u{9b}'), "{out}");
                 assert!(!out.contains("\u{1b}]0;"), "{out}");
                 assert!(!out.contains("\u{1b}[2J"), "{out}");
+                assert!(!out.contains('\r'), "{out}");
             }
         }
     }
