@@ -396,10 +396,11 @@ impl Linters {
 
 /// A draft this large, named alone or redirected to stdin from a file, is
 /// read while its linter is built on a second thread: each is ~1 ms for a
-/// 1 MB file (issue #19). A short draft is read in microseconds, less than starting a thread costs. The
-/// thread is started with [`apolint_core::threads::spawn_beside`]: started
-/// plainly, it shared this thread's CPU (200 paired runs of the 1 MB
-/// files against both started so: +5.9% English, +10% Russian).
+/// 1 MB file (issue #19). A short draft is read in microseconds, less
+/// than starting a thread costs. The thread is started with
+/// [`apolint_core::threads::spawn_beside`]: started plainly, it shared
+/// this thread's CPU (200 paired runs of the 1 MB files against both
+/// started so: +5.9% English, +10% Russian).
 const LOAD_WHILE_READING_BYTES: u64 = 256 << 10;
 
 /// The drafts named ([`list_inputs`]) and, for a single large file (or

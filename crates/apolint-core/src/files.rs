@@ -228,10 +228,7 @@ pub fn read_draft(path: &Path, max_bytes: u64, lossy: bool) -> Result<DraftFile,
             limit: max_bytes,
         });
     }
-    // Sized to the file (one byte more for `read_to_end`'s final probe):
-    // grown by doubling, reading 1 MB wrote 3 MB of fresh pages and was a
-    // third of a 1 MB check's page faults (issue #19).
-    let buffer = Vec::with_capacity(usize::try_from(expected).map_or(0, |n| n.saturating_add(1)));
+    let buffer = buffer_for(expected);
     let bytes = read_bounded_into(file, &name, max_bytes, buffer)?;
     refuse_utf16_without_bom(&name, &bytes)?;
     if looks_binary(&bytes) {
@@ -321,12 +318,18 @@ pub fn stdin_file_len() -> Option<u64> {
 
 /// Reads standard input (at most `max_bytes`, as [`read_bounded`]).
 /// A regular file is read into one buffer of its size, as
-/// [`read_draft`] reads a named one: grown by doubling, a 1 MB draft on
-/// stdin wrote twice the fresh pages it needed (issue #19).
+/// [`read_draft`] reads a named one.
 pub fn read_stdin(max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     let expected = stdin_file_len().unwrap_or(0).min(max_bytes);
-    let buffer = Vec::with_capacity(usize::try_from(expected).map_or(0, |n| n.saturating_add(1)));
-    read_bounded_into(std::io::stdin(), "-", max_bytes, buffer)
+    read_bounded_into(std::io::stdin(), "-", max_bytes, buffer_for(expected))
+}
+
+/// An empty buffer for reading a file of `expected` bytes whole: sized to
+/// it (one byte more for `read_to_end`'s final probe). Grown by doubling,
+/// reading 1 MB wrote 3 MB of fresh pages and was a third of a 1 MB
+/// check's page faults (issue #19).
+fn buffer_for(expected: u64) -> Vec<u8> {
+    Vec::with_capacity(usize::try_from(expected).map_or(0, |n| n.saturating_add(1)))
 }
 
 /// Reads at most `max_bytes` from `reader` (one byte more tells that it is
@@ -468,7 +471,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_message_with_an_encoded_body_is_refused_by_name() {
+    fn a_message_with_an_encoded_body_is_refused_naming_its_encoding() {
         let dir = tempfile::tempdir().unwrap();
         let head = "From: a@shop.example\nTo: b@example.com\nSubject: Re: order\n";
         let cases = [

@@ -145,8 +145,7 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted<'_> {
 /// `Order: 123`, or that is header-like lines to its end, has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailHeaders<'t> {
-    /// Where the block ends: the start of the blank line after it (or the
-    /// end of the text).
+    /// Where the block ends: the start of the blank line after it.
     pub end: usize,
     /// The `Content-Transfer-Encoding` header's value, trimmed, if any.
     pub transfer_encoding: Option<&'t str>,
@@ -171,14 +170,19 @@ pub fn mail_headers(text: &str) -> Option<MailHeaders<'_>> {
     if !is_name(&bytes[..first_colon]) {
         return None;
     }
-    let (mut at, mut addressed, mut lines, mut ended) = (0, false, 0, false);
+    let (mut at, mut addressed, mut lines) = (0, false, 0);
     let (mut transfer_encoding, mut content_type) = (None, None);
-    while at < bytes.len() {
+    // The blank line before the body ends a message's headers: a short
+    // draft of `Word: …` lines to its end ("To: Anna\nNote: we apologise
+    // …") is no message, and masked whole it would report nothing.
+    let ended = loop {
+        if at >= bytes.len() {
+            break false;
+        }
         let end = memchr_newline(bytes, at);
         let line = text[at..end].trim_end_matches('\r');
         if line.is_empty() {
-            ended = true;
-            break;
+            break true;
         }
         if line.starts_with([' ', '\t']) {
             // A folded continuation of the header before.
@@ -200,12 +204,9 @@ pub fn mail_headers(text: &str) -> Option<MailHeaders<'_>> {
             lines += 1;
         }
         at = end + 1;
-    }
-    // The blank line before the body ends a message's headers: a short
-    // draft of `Word: …` lines to its end ("To: Anna\nNote: we apologise
-    // …") is no message, and masked whole it would report nothing.
+    };
     (addressed && lines >= 2 && ended).then_some(MailHeaders {
-        end: bom + at.min(bytes.len()),
+        end: bom + at,
         transfer_encoding,
         content_type,
     })
