@@ -174,7 +174,7 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     }
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "apolint audit: {} ({:.1} MB) in {:.1} s ({:.0} MB/s); {:.0}% with nothing to fix; {}{}",
+        "apolint audit: {} ({:.1} MB) in {:.1} s ({:.0} MB/s); {:.0}% with nothing to fix; {}{}{}",
         plural(summary.replies, "reply", "replies"),
         summary.bytes as f64 / 1e6,
         elapsed,
@@ -185,6 +185,14 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
             100.0 * summary.clean as f64 / summary.replies as f64
         },
         plural(summary.bad_records, "bad record", "bad records"),
+        if summary.empty == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} left out",
+                plural(summary.empty, "empty reply", "empty replies")
+            )
+        },
         args.html
             .as_ref()
             .filter(|_| !html_to_stdout)

@@ -336,6 +336,10 @@ pub struct Sample {
 pub struct Summary {
     /// Replies checked.
     pub replies: u64,
+    /// Records whose text is empty or only white space: nothing was
+    /// written to check, so they are counted here and not among the
+    /// replies (counted as clean, they would flatter every share).
+    pub empty: u64,
     /// Bytes of reply text checked.
     pub bytes: u64,
     /// Replies with no warning or error.
@@ -1251,6 +1255,10 @@ impl Summary {
             suggestions_in_rule_order: true,
             ..CheckOptions::default()
         };
+        if r.text.trim().is_empty() {
+            self.empty += 1;
+            return;
+        }
         let report = linter.check(&r.text, &opts);
         let serious: Vec<&Finding> = report
             .findings
@@ -1492,6 +1500,7 @@ impl Summary {
         }
         self.samples.extend(other.samples);
         self.trim_samples();
+        self.empty += other.empty;
         self.bad_records += other.bad_records;
         for b in other.bad {
             if self.bad.len() < MAX_BAD_LISTED {
@@ -2089,6 +2098,33 @@ mod tests {
                 "reply longer than 1 MiB (a pasted log or attachment?): not checked"
             );
         }
+    }
+
+    #[test]
+    fn empty_replies_are_counted_apart_and_flatter_no_share() {
+        let l = linter();
+        let mut s = Summary::default();
+        for text in ["", " \n\t ", "We are sorry!!! It is the courier's fault."] {
+            s.add_record(
+                &l,
+                &Record {
+                    text: text.to_owned(),
+                    agent: Some("a".into()),
+                    ..Record::default()
+                },
+            );
+        }
+        assert_eq!((s.replies, s.empty, s.clean, s.spotless), (1, 2, 0, 0));
+        let json = s.to_json();
+        assert_eq!(json["empty"], 1 + 1);
+        assert_eq!(json["share_clean"], 0.0);
+        assert_eq!(s.by_agent["a"].replies, 1);
+        let merged = Summary {
+            empty: 3,
+            ..Summary::default()
+        }
+        .merge(s);
+        assert_eq!((merged.replies, merged.empty), (1, 5));
     }
 
     #[test]

@@ -436,7 +436,7 @@ mark{{border-radius:3px;padding:0 1px}} .legend span{{margin-right:14px;font-siz
 h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{display:block}} #structure .kpis{{margin:10px 0}}
 </style></head><body><main>
 <h1>What the team sends: {title}</h1>
-<p class="sub">apolint audit of {replies} replies ({mb:.1} MB). Findings are phrases that make upset customers angrier: stock clichés, passive aggression, blaming others, promises without a date, and more.</p>
+<p class="sub">apolint audit of {replies} {replies_word} ({mb:.1} MB{empty}). Findings are phrases that make upset customers angrier: stock clichés, passive aggression, blaming others, promises without a date, and more.</p>
 <div class="kpis">
 <div class="kpi"><b id="kpi-replies">{replies}</b><span>replies checked</span></div>
 <div class="kpi"><b id="kpi-clean">{clean:.0}%</b><span>with nothing to fix</span></div>
@@ -445,9 +445,15 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
 </div>"#,
         title = esc(title),
         replies = s.replies,
+        replies_word = if s.replies == 1 { "reply" } else { "replies" },
         mb = s.bytes as f64 / 1e6,
         clean = pct(s.clean, s.replies),
         bad = s.bad_records,
+        empty = match s.empty {
+            0 => String::new(),
+            1 => "; 1 empty reply left out".to_owned(),
+            n => format!("; {n} empty replies left out"),
+        },
     );
 
     // Findings per category.
