@@ -56,8 +56,7 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
     // As in the HTTP service: the time to parse and judge the request.
     let started = Instant::now();
     // A request saved by a Windows editor starts with a byte-order mark.
-    let request =
-        CheckRequest::from_json(text.strip_prefix('\u{feff}').unwrap_or(&text)).map_err(fail)?;
+    let request = CheckRequest::from_json(apolint_core::rules::without_bom(&text)).map_err(fail)?;
     let answer = linter
         .judge(&request, &RequestDefaults::default(), started)
         .map_err(fail)?;

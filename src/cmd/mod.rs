@@ -18,7 +18,8 @@ pub mod stream;
 
 /// A failed run: what to print on stderr. Exit status 2.
 pub enum Failure {
-    /// Errors in rule or config files, each pointed at.
+    /// Errors in the files a run loads before it checks anything (rule,
+    /// config or label files), each pointed at.
     Files(Vec<FileError>),
     /// Anything else, in one sentence.
     Message(String),
@@ -31,7 +32,7 @@ impl Failure {
             Failure::Files(errors) => {
                 let mut out: String = errors.iter().map(|e| e.render(color)).collect();
                 out.push_str(&format!(
-                    "apolint: {} error{} in rule or config files; nothing was checked.\n",
+                    "apolint: {} error{} in the files above; nothing was checked.\n",
                     errors.len(),
                     if errors.len() == 1 { "" } else { "s" }
                 ));

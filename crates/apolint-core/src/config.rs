@@ -258,7 +258,7 @@ impl Config {
     pub fn parse(name: &str, text: &str, dir: Option<&Path>) -> Result<Config, Vec<FileError>> {
         // A byte-order mark (Windows editors write one) is not part of the
         // file's first line: columns are counted without it, as a draft's.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = apolint_rules::without_bom(text);
         let shared: Arc<str> = Arc::from(text);
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| vec![from_toml(name, &shared, &e)])?;

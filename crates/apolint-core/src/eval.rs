@@ -98,8 +98,8 @@ pub fn load_corpus(root: &Path, only: &str) -> Result<Vec<LabelledDraft>, Vec<Fi
                     continue;
                 }
             };
-            let shared: Arc<str> = Arc::from(text.as_str());
-            let parsed: LabelsFile = match toml::from_str(&text) {
+            let shared: Arc<str> = Arc::from(apolint_rules::without_bom(&text));
+            let parsed: LabelsFile = match toml::from_str(&shared) {
                 Ok(p) => p,
                 Err(e) => {
                     errors.push(from_toml(&name, &shared, &e));
@@ -218,17 +218,39 @@ fn load_jsonl(
     let mut errors = Vec::new();
     let text_lines = read_json_lines(texts, &mut errors);
     let label_lines = labels.map(|l| (l, read_json_lines(l, &mut errors)));
-    let mut by_id: BTreeMap<String, (BTreeSet<Category>, BTreeMap<Category, String>)> =
-        BTreeMap::new();
+    // Each label with the line it came from, to point at a label no draft
+    // uses or an id labelled twice.
+    type Labelled = (BTreeSet<Category>, BTreeMap<Category, String>);
+    let mut by_id: BTreeMap<String, (Labelled, Arc<str>, std::ops::Range<usize>)> = BTreeMap::new();
     if let Some((file, lines)) = &label_lines {
         for (shared, span, line) in lines {
             let labelled = categories_of(file, shared, span.clone(), line, &mut errors);
-            by_id.insert(id_key(&line.id), labelled);
+            let key = id_key(&line.id);
+            if by_id.contains_key(&key) {
+                errors.push(FileError::new(
+                    &file.display().to_string(),
+                    shared,
+                    span.clone(),
+                    format!("id {key} is labelled twice; keep one label per draft"),
+                ));
+                continue;
+            }
+            by_id.insert(key, (labelled, Arc::clone(shared), span.clone()));
         }
     }
     let mut drafts = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (shared, span, line) in &text_lines {
         let key = id_key(&line.id);
+        if !seen.insert(key.clone()) {
+            errors.push(FileError::new(
+                &texts.display().to_string(),
+                shared,
+                span.clone(),
+                format!("id {key} is given twice; every draft needs its own id"),
+            ));
+            continue;
+        }
         let name = format!("{}#{key}", texts.display());
         let Some(text) = line.text.clone() else {
             errors.push(FileError::new(
@@ -241,7 +263,7 @@ fn load_jsonl(
         };
         let (expect, evidence) = match &label_lines {
             Some((file, _)) => match by_id.remove(&key) {
-                Some(l) => l,
+                Some((l, _, _)) => l,
                 None => {
                     errors.push(FileError::new(
                         &texts.display().to_string(),
@@ -274,11 +296,11 @@ fn load_jsonl(
         });
     }
     if let Some((file, _)) = &label_lines {
-        for key in by_id.keys() {
+        for (key, (_, shared, span)) in &by_id {
             errors.push(FileError::new(
                 &file.display().to_string(),
-                &Arc::from(""),
-                0..0,
+                shared,
+                span.clone(),
                 format!(
                     "a label for id {key}, which {} does not have",
                     texts.display()
@@ -344,7 +366,8 @@ fn read_json_lines(
             return Vec::new();
         }
     };
-    let shared: Arc<str> = Arc::from(text.as_str());
+    let shared: Arc<str> = Arc::from(apolint_rules::without_bom(&text));
+    let text = &*shared;
     let mut out = Vec::new();
     let mut start = 0;
     for line in text.split_inclusive('\n') {
@@ -758,6 +781,62 @@ mod tests {
         let errors = load(&texts, Some(&labels), "").unwrap_err();
         let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
         assert!(shown[0].contains("no label for id 1"), "{shown:?}");
-        assert!(shown[1].contains("a label for id 2"), "{shown:?}");
+        assert!(
+            shown[1].contains("l.jsonl:1:1") && shown[1].contains("a label for id 2"),
+            "{shown:?}"
+        );
+        // The label no draft uses is shown, not an empty line.
+        assert!(shown[1].contains("\"categories\": []"), "{shown:?}");
+
+        let texts = write(
+            d,
+            "t2.jsonl",
+            "{\"id\": 1, \"text\": \"a\"}\n{\"id\": 1, \"text\": \"b\"}\n",
+        );
+        let labels = write(
+            d,
+            "l2.jsonl",
+            "{\"id\": 1, \"categories\": []}\n{\"id\": 1, \"categories\": [\"cliche\"]}\n",
+        );
+        let errors = load(&texts, Some(&labels), "").unwrap_err();
+        let shown: Vec<String> = errors.iter().map(|e| e.render(false)).collect();
+        assert_eq!(errors.len(), 2, "{shown:?}");
+        assert!(has_at(&shown, "l2.jsonl:2:", "labelled twice"), "{shown:?}");
+        assert!(has_at(&shown, "t2.jsonl:2:", "given twice"), "{shown:?}");
+    }
+
+    fn has_at(shown: &[String], at: &str, what: &str) -> bool {
+        shown.iter().any(|e| e.contains(at) && e.contains(what))
+    }
+
+    #[test]
+    fn files_with_a_byte_order_mark_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d,
+            "en.jsonl",
+            "\u{feff}{\"id\": \"a\", \"text\": \"Sorry for any inconvenience!!!\"}\n",
+        );
+        write(
+            d,
+            "en.labels.jsonl",
+            "\u{feff}{\"id\": \"a\", \"categories\": [\"cliche\", \"shouting\"]}\n",
+        );
+        let drafts = load(d, None, "").unwrap();
+        assert_eq!(drafts[0].expect.len(), 2);
+        let inline = write(
+            d,
+            "team.jsonl",
+            "\u{feff}{\"id\": 1, \"text\": \"a\" \"categories\": []}\n",
+        );
+        let errors = load(&inline, None, "").unwrap_err();
+        // Columns count from the first character the user sees.
+        assert!(
+            errors[0].render(false).contains("team.jsonl:1:"),
+            "{:?}",
+            errors[0].render(false)
+        );
+        assert!(!errors[0].text.contains('\u{feff}'));
     }
 }

@@ -77,8 +77,9 @@ pub struct PartsLabel {
 pub fn load(path: &Path) -> Result<Vec<PartsLabel>, Vec<FileError>> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| vec![crate::eval::io_err(path, &e)])?;
-    let shared: Arc<str> = Arc::from(text.as_str());
-    let raw: RawLabels = toml::from_str(&text).map_err(|e| vec![from_toml(&name, &shared, &e)])?;
+    let shared: Arc<str> = Arc::from(apolint_rules::without_bom(&text));
+    let raw: RawLabels =
+        toml::from_str(&shared).map_err(|e| vec![from_toml(&name, &shared, &e)])?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut errors = Vec::new();
     let mut out = Vec::new();

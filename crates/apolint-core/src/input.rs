@@ -157,7 +157,7 @@ pub struct MailHeaders<'t> {
 /// [`MailHeaders`]).
 pub fn mail_headers(text: &str) -> Option<MailHeaders<'_>> {
     let full = text.len();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = apolint_rules::without_bom(text);
     let bom = full - text.len();
     let bytes = text.as_bytes();
     // Cheap refusal first: most drafts do not start with a header name.

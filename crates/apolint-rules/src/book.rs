@@ -855,7 +855,7 @@ impl RuleBook {
     /// Adds one rule file's rules, lexicons and names.
     pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), Vec<FileError>> {
         // Columns are counted without a byte-order mark, as a draft's.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = crate::without_bom(text);
         let shared: Arc<str> = Arc::from(text);
         let raw: RawFile = toml::from_str(text).map_err(|e| vec![from_toml(file, &shared, &e)])?;
         let mut ctx = FileCtx {

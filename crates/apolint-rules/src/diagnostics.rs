@@ -7,6 +7,14 @@ use std::sync::Arc;
 
 use ariadne::{Config, IndexType, Label, Report, ReportKind, Source};
 
+/// `text` without a leading byte-order mark (Windows editors write one).
+/// Files apolint loads are read without it, so a problem's column counts
+/// from the first character the user sees, and a parser (JSON's) does
+/// not stumble on it.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// A problem in a file apolint was asked to load (rule pack or config).
 #[derive(Debug, Clone)]
 pub struct FileError {

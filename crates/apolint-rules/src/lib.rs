@@ -27,5 +27,5 @@ pub mod segment;
 pub mod vocab;
 
 pub use book::{Category, Rule, RuleBook, RuleKind, RuleLang, Severity, Situation};
-pub use diagnostics::FileError;
+pub use diagnostics::{without_bom, FileError};
 pub use segment::Language;
