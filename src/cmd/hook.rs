@@ -1,7 +1,6 @@
 //! `apolint hook`: one JSON request on stdin, the verdict on stdout, the
 //! verdict as the exit status (0 send, 1 warn, 3 block, 2 error).
 
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -64,9 +63,6 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
     // A verdict the desk cannot read is no verdict: exit 2, not its code,
     // a closed pipe included (elsewhere a reader that stops early is no
     // failure; here it could turn a block into a pass).
-    let mut out = std::io::stdout().lock();
-    out.write_all(line.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::Message(format!("cannot write output: {e}")))?;
+    super::write_stdout_strict(line.as_bytes())?;
     Ok(ExitCode::from(answer.verdict.exit_code()))
 }

@@ -147,8 +147,19 @@ pub fn linter(config: &Config) -> Result<Linter, Failure> {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
+    output_written(write_all_to_stdout(bytes))
+}
+
+/// Writes `bytes` to stdout and flushes it, where any failure to write is
+/// one, a closed pipe included: for an answer a caller acts on (the hook's
+/// verdict), where output lost could turn a block into a pass.
+pub fn write_stdout_strict(bytes: &[u8]) -> Result<(), Failure> {
+    write_all_to_stdout(bytes).map_err(cannot_write)
+}
+
+fn write_all_to_stdout(bytes: &[u8]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    output_written(out.write_all(bytes).and_then(|()| out.flush()))
+    out.write_all(bytes).and_then(|()| out.flush())
 }
 
 /// Lets `write` write to stdout through a buffer, then flushes it: a report
@@ -166,11 +177,14 @@ pub fn write_stdout_with(
 /// What a write to stdout comes to: a closed pipe is no failure.
 fn output_written(written: std::io::Result<()>) -> Result<(), Failure> {
     match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::Message(format!("cannot write output: {e}")))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(cannot_write(e)),
         _ => Ok(()),
     }
+}
+
+/// The failure of a write to stdout.
+pub fn cannot_write(e: std::io::Error) -> Failure {
+    Failure::Message(format!("cannot write output: {e}"))
 }
 
 /// The largest draft `check` reads by default and the largest request

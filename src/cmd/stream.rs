@@ -104,7 +104,7 @@ pub fn run(
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 break;
             }
-            return Err(Failure::Message(format!("cannot write output: {e}")));
+            return Err(super::cannot_write(e));
         }
     }
     Ok(ExitCode::from(if bad {
