@@ -280,6 +280,20 @@ impl Linter {
         started: Instant,
     ) -> Result<Answer, RequestError> {
         let mut options = request.options()?;
+        // A desk that passes a whole e-mail whose body is base64 or in
+        // MIME parts would get "send" for text nobody reads; as a file's,
+        // such a body is refused.
+        if let Err(crate::files::ReadError::EncodedMail { body, .. }) =
+            crate::files::refuse_encoded_mail("text", &request.text)
+        {
+            return Err(RequestError {
+                field: Some("text".into()),
+                message: format!(
+                    "the text is a saved message whose body is {body}, not the reply as written; send the reply's decoded text"
+                ),
+                position: None,
+            });
+        }
         if request.language.is_none() {
             options.language = defaults.language;
         }
@@ -441,6 +455,27 @@ mod tests {
         let e = CheckRequest::from_json(r#"{"text": "a", "channel": "chat", "channel": "email"}"#)
             .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("channel"));
+    }
+
+    #[test]
+    fn a_message_with_an_encoded_body_is_refused_not_passed() {
+        let linter = crate::Linter::builtin().unwrap();
+        let judge = |text: &str| {
+            let request = CheckRequest::from_value(serde_json::json!({ "text": text })).unwrap();
+            linter.judge(&request, &RequestDefaults::default(), Instant::now())
+        };
+        let e = judge(
+            "From: support@shop.example\nSubject: Re: order\nContent-Transfer-Encoding: base64\n\nV2UgYXJlIHNvcnJ5IQ==\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("text"));
+        assert!(e.message.contains("base64"), "{}", e.message);
+        // A plain body is checked as any draft.
+        let a = judge("From: support@shop.example\nSubject: Re: order\n\nSorry!!!\n").unwrap();
+        assert!(a
+            .findings
+            .iter()
+            .any(|f| f.rule == "any.shouting.exclamation-run"));
     }
 
     #[test]
