@@ -98,12 +98,19 @@ fn main() -> ExitCode {
         Command::Hook(args) => cmd::hook::run(&args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Serve(args) => cmd::serve::run(args),
-        Command::Lsp => match apolint_lsp::run() {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            // The protocol's exit code for `exit` without `shutdown`.
-            Err(apolint_lsp::LspError::ExitWithoutShutdown) => Ok(ExitCode::from(1)),
-            Err(e) => Err(Failure::from(e)),
-        },
+        Command::Lsp => {
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "apolint lsp: a language server speaks LSP on stdin/stdout; start it from your editor (README: \"In the editor\"). Ctrl-C to stop."
+                );
+            }
+            match apolint_lsp::run() {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                // The protocol's exit code for `exit` without `shutdown`.
+                Err(apolint_lsp::LspError::ExitWithoutShutdown) => Ok(ExitCode::from(1)),
+                Err(e) => Err(Failure::from(e)),
+            }
+        }
         Command::Explain(args) => cmd::rules::explain(&args),
     };
     result.unwrap_or_else(|failure| {

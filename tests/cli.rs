@@ -678,6 +678,21 @@ fn hook_answers_with_a_verdict_and_its_exit_code() {
     let out = apolint(&["hook"], b"\xff\xfe{", &dir);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("invalid UTF-8"), "{}", stderr(&out));
+    // Nothing sent: said so, not "EOF while parsing a value".
+    let (code, v) = run(" \n");
+    assert_eq!(code, Some(2));
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("no request on stdin"),
+        "{v}"
+    );
+    // A message whose body is base64 is refused, not passed as clean.
+    let (code, v) = run(
+        r#"{"text": "From: a@b.example\nContent-Transfer-Encoding: base64\n\nU29ycnkhISE=\n"}"#,
+    );
+    assert_eq!((code, v["field"].as_str()), (Some(2), Some("text")), "{v}");
 
     // The channel policy from apolint.toml: chat only warns on errors.
     std::fs::write(

@@ -1,6 +1,7 @@
 //! `apolint hook`: one JSON request on stdin, the verdict on stdout, the
 //! verdict as the exit status (0 send, 1 warn, 3 block, 2 error).
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -33,6 +34,12 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
             position: None,
         })
     };
+    if std::io::stdin().is_terminal() {
+        // Otherwise `apolint hook` typed alone looks like a hang.
+        eprintln!(
+            "apolint hook: reading one JSON request like {{\"text\": \"…\"}} from standard input (then Ctrl-D; Ctrl-C to stop)"
+        );
+    }
     let bytes = match files::read_stdin(MAX_DRAFT_BYTES) {
         Ok(b) => b,
         Err(ReadError::TooLarge { .. }) => {
@@ -52,6 +59,11 @@ pub fn run(args: &HookArgs) -> Result<ExitCode, Failure> {
             e.utf8_error().valid_up_to()
         ))
     })?;
+    if text.trim().is_empty() {
+        return Err(refuse(
+            "no request on stdin: send one JSON object like {\"text\": \"…\"}".into(),
+        ));
+    }
     // As in the HTTP service: the time to parse and judge the request.
     let started = Instant::now();
     // A request saved by a Windows editor starts with a byte-order mark.

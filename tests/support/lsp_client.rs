@@ -123,6 +123,12 @@ impl Client {
     pub fn shutdown(mut self) {
         let r = self.request("shutdown", Value::Null);
         assert!(r["error"].is_null(), "{r}");
+        self.exit_after_shutdown();
+    }
+
+    /// Sends `exit` (after a `shutdown` already answered) and expects the
+    /// server to end cleanly.
+    pub fn exit_after_shutdown(mut self) {
         self.notify("exit", Value::Null);
         let status = self.child.wait().expect("wait");
         assert!(status.success(), "apolint lsp exited with {status}");

@@ -55,9 +55,9 @@ const DEFAULT_LANGUAGE_IDS: &[&str] = &["plaintext", "text", "markdown", "mail",
 /// Why the language server stopped with an error.
 #[derive(Debug)]
 pub enum LspError {
-    /// The client broke the protocol (no `initialize` first, the
-    /// connection closed mid-exchange…).
-    Protocol(lsp_server::ProtocolError),
+    /// The session could not go on: the connection closed before
+    /// `initialize`.
+    Protocol(String),
     /// `initialize` came with parameters that are not LSP's.
     InitializeParams(serde_json::Error),
     /// The client sent bytes that are not an LSP message.
@@ -101,7 +101,7 @@ pub fn run() -> Result<(), LspError> {
 
 /// Runs the protocol on any connection (stdio in production).
 pub fn serve(connection: Connection) -> Result<(), LspError> {
-    let (id, params) = connection.initialize_start().map_err(LspError::Protocol)?;
+    let (id, params) = wait_for_initialize(&connection)?;
     let init: InitializeParams = match serde_json::from_value(params) {
         Ok(p) => p,
         Err(e) => {
@@ -147,9 +147,9 @@ pub fn serve(connection: Connection) -> Result<(), LspError> {
         "capabilities": capabilities,
         "serverInfo": ServerInfo { name: "apolint".into(), version: Some(env!("CARGO_PKG_VERSION").into()) },
     });
-    connection
-        .initialize_finish(id, result)
-        .map_err(LspError::Protocol)?;
+    // `initialized` is not waited for: a request sent before it is
+    // answered as any other (lsp-server's handshake ended the session).
+    let _ = connection.sender.send(Response::new_ok(id, result).into());
 
     let mut server = Server::new(&connection, encoding, &init);
     if let Some(opts) = &init.initialization_options {
@@ -157,6 +157,72 @@ pub fn serve(connection: Connection) -> Result<(), LspError> {
     }
     server.watch_config_files(&init);
     server.main_loop()
+}
+
+/// Waits for `initialize`, as the protocol asks: a request before it is
+/// answered "not initialized", a notification dropped, `exit` ends the
+/// server (exit code 1: no `shutdown` came).
+fn wait_for_initialize(connection: &Connection) -> Result<(RequestId, Value), LspError> {
+    loop {
+        let Ok(message) = connection.receiver.recv() else {
+            return Err(LspError::Protocol(
+                "the client closed the connection before `initialize`".into(),
+            ));
+        };
+        match message {
+            Message::Request(r) if r.method == req::Initialize::METHOD => {
+                return Ok((r.id, r.params))
+            }
+            Message::Request(r) => {
+                let _ = connection.sender.send(
+                    Response::new_err(
+                        r.id,
+                        ErrorCode::ServerNotInitialized as i32,
+                        format!("{} before `initialize`", r.method),
+                    )
+                    .into(),
+                );
+            }
+            Message::Notification(n) if n.method == notif::Exit::METHOD => {
+                return Err(LspError::ExitWithoutShutdown)
+            }
+            Message::Notification(n) if n.method == framing::UNREADABLE_METHOD => {
+                answer_unreadable(&connection.sender, &n.params);
+            }
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+}
+
+/// Answers a message the reader could not read
+/// ([`framing::UNREADABLE_METHOD`]): an error response when it had a
+/// request's id, else a message the user sees (an editor drops a response
+/// with no id) and a line in the editor's log.
+fn answer_unreadable(sender: &crossbeam_channel::Sender<Message>, params: &Value) {
+    let error = params["error"].as_str().unwrap_or("unreadable message");
+    let id = match &params["id"] {
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .map(RequestId::from),
+        Value::String(s) => Some(RequestId::from(s.clone())),
+        _ => None,
+    };
+    eprintln!("apolint lsp: {error}");
+    let message = match id {
+        Some(id) => {
+            Response::new_err(id, ErrorCode::InvalidRequest as i32, error.to_owned()).into()
+        }
+        None => Notification::new(
+            notif::ShowMessage::METHOD.to_owned(),
+            lsp_types::ShowMessageParams {
+                typ: lsp_types::MessageType::WARNING,
+                message: format!("apolint: {error}"),
+            },
+        )
+        .into(),
+    };
+    let _ = sender.send(message);
 }
 
 /// Client-adjustable settings.
@@ -333,6 +399,8 @@ impl<'c> Server<'c> {
     }
 
     fn main_loop(&mut self) -> Result<(), LspError> {
+        // After `shutdown`: requests are refused and only `exit` is awaited.
+        let mut shutting_down = false;
         loop {
             let Ok(first) = self.conn.receiver.recv() else {
                 return Ok(()); // client closed the stream
@@ -376,22 +444,47 @@ impl<'c> Server<'c> {
                             );
                             continue;
                         }
-                        match self.conn.handle_shutdown(&r) {
-                            Ok(true) => return Ok(()),
-                            Ok(false) => self.on_request(r),
-                            Err(e) => return Err(LspError::Protocol(e)),
+                        let refused = if shutting_down {
+                            Some("the server is shutting down; only `exit` is expected")
+                        } else if r.method == req::Initialize::METHOD {
+                            Some("the server is already initialized")
+                        } else {
+                            None
+                        };
+                        if let Some(why) = refused {
+                            self.send(
+                                Response::new_err(
+                                    r.id,
+                                    ErrorCode::InvalidRequest as i32,
+                                    why.into(),
+                                )
+                                .into(),
+                            );
+                        } else if r.method == req::Shutdown::METHOD {
+                            self.send(Response::new_ok(r.id, Value::Null).into());
+                            shutting_down = true;
+                        } else {
+                            self.on_request(r);
                         }
                     }
-                    Message::Notification(n) => {
-                        if n.method == notif::Exit::METHOD {
-                            return Err(LspError::ExitWithoutShutdown);
-                        }
-                        self.on_notification(n);
+                    Message::Notification(n) if n.method == notif::Exit::METHOD => {
+                        return if shutting_down {
+                            Ok(())
+                        } else {
+                            Err(LspError::ExitWithoutShutdown)
+                        };
                     }
+                    Message::Notification(n) if n.method == framing::UNREADABLE_METHOD => {
+                        answer_unreadable(&self.conn.sender, &n.params);
+                    }
+                    Message::Notification(_) if shutting_down => {}
+                    Message::Notification(n) => self.on_notification(n),
                     Message::Response(_) => {} // replies to our registrations
                 }
             }
-            self.publish_dirty();
+            if !shutting_down {
+                self.publish_dirty();
+            }
         }
     }
 
