@@ -145,6 +145,28 @@ fn read_response(s: &mut TcpStream) -> (u16, String, Vec<u8>) {
     (status, head, body)
 }
 
+/// Reads one response of a kept-alive connection (its `Content-Length`
+/// says where it ends); the status.
+fn read_one_response(s: &mut TcpStream) -> u16 {
+    let mut raw = Vec::new();
+    let mut byte = [0u8; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        let n = s.read(&mut byte).expect("read response");
+        assert!(n == 1, "closed after {:?}", String::from_utf8_lossy(&raw));
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&raw).into_owned();
+    let length: usize = header(&head, "content-length")
+        .and_then(|l| l.parse().ok())
+        .expect("content-length");
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).expect("body");
+    head.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status code")
+}
+
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
@@ -479,6 +501,45 @@ fn a_request_sent_on_a_connection_opened_before_sigterm_is_answered() {
     early.write_all(request.as_bytes()).expect("request");
     let (status, _, b) = read_response(&mut early);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&b));
+}
+
+/// On a kept-alive connection, a next request whose first bytes came
+/// before SIGTERM is answered too (a help desk reusing pooled connections
+/// lost pre-send checks on every rolling restart); an idle kept-alive
+/// connection does not hold the stop up.
+#[test]
+fn a_next_request_begun_on_a_kept_alive_connection_before_sigterm_is_answered() {
+    let mut s = Server::start(&[], &[]);
+    let body = r#"{"text": "Приносим свои извинения!!!"}"#;
+    let request = format!(
+        "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut pooled = s.connect();
+    let mut idle = s.connect();
+    for c in [&mut pooled, &mut idle] {
+        c.write_all(request.as_bytes()).expect("first request");
+        assert_eq!(read_one_response(c), 200);
+    }
+    pooled.write_all(&request.as_bytes()[..20]).expect("a part");
+    pooled.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(200));
+    s.terminate();
+    std::thread::sleep(Duration::from_millis(300));
+    pooled
+        .write_all(&request.as_bytes()[20..])
+        .expect("the rest");
+    assert_eq!(read_one_response(&mut pooled), 200);
+    // The clients close, as they do once told `Connection: close`.
+    drop((pooled, idle));
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while s.child.try_wait().expect("try_wait").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "an idle connection held the stop up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]

@@ -395,8 +395,8 @@ async fn serve_connection(
     slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     let _ = stream.set_nodelay(true);
-    let io = hyper_util::rt::TokioIo::new(LingeringClose::new(stream));
-    let asked = Arc::new(FirstRequest::default());
+    let asked = Arc::new(Requests::default());
+    let io = hyper_util::rt::TokioIo::new(LingeringClose::new(stream, Arc::clone(&asked)));
     let service = Watched {
         inner: hyper_util::service::TowerToHyperService::new(app),
         asked: Arc::clone(&asked),
@@ -418,16 +418,30 @@ async fn serve_connection(
             _ = conn.as_mut() => {}
             _ = stop.changed() => {
                 // A client that connected before the signal may be sending
-                // its first request right now: it is answered (bounded by
-                // the header timeout), not closed as idle.
-                if !asked.seen.load(std::sync::atomic::Ordering::Acquire) {
-                    tokio::select! {
-                        _ = conn.as_mut() => {
-                            drop(slot);
-                            return;
+                // its first request right now, and one on a kept-alive
+                // connection its next (bytes of it were read): it is
+                // answered (bounded by the header timeout), not closed as
+                // idle. A connection idle between requests closes at once.
+                use std::sync::atomic::Ordering;
+                let begun = asked.begun.load(Ordering::Acquire);
+                if begun == 0 || asked.reading.load(Ordering::Acquire) {
+                    let waited = tokio::time::sleep(limits.header_timeout);
+                    tokio::pin!(waited);
+                    loop {
+                        tokio::select! {
+                            _ = conn.as_mut() => {
+                                drop(slot);
+                                return;
+                            }
+                            // A permit stored by an earlier request may
+                            // wake this at once: the count decides.
+                            () = asked.notify.notified() => {
+                                if asked.begun.load(Ordering::Acquire) > begun {
+                                    break;
+                                }
+                            }
+                            () = &mut waited => break,
                         }
-                        () = asked.notify.notified() => {}
-                        () = tokio::time::sleep(limits.header_timeout) => {}
                     }
                 }
                 conn.as_mut().graceful_shutdown();
@@ -438,10 +452,14 @@ async fn serve_connection(
     drop(slot);
 }
 
-/// Whether a connection has begun its first request.
+/// What a connection's requests have come to, for a graceful stop.
 #[derive(Default)]
-struct FirstRequest {
-    seen: std::sync::atomic::AtomicBool,
+struct Requests {
+    /// Requests begun (their head read) on the connection.
+    begun: std::sync::atomic::AtomicUsize,
+    /// Whether bytes were read since the last answer was written: the
+    /// client is sending a request, possibly not yet a whole head.
+    reading: std::sync::atomic::AtomicBool,
     /// Signalled (a stored permit if nobody waits yet) on each request.
     notify: tokio::sync::Notify,
 }
@@ -449,7 +467,7 @@ struct FirstRequest {
 /// The service of one connection, noting when a request begins.
 struct Watched<S> {
     inner: S,
-    asked: Arc<FirstRequest>,
+    asked: Arc<Requests>,
 }
 
 impl<S, R> hyper::service::Service<R> for Watched<S>
@@ -462,8 +480,8 @@ where
 
     fn call(&self, request: R) -> Self::Future {
         self.asked
-            .seen
-            .store(true, std::sync::atomic::Ordering::Release);
+            .begun
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         self.asked.notify.notify_one();
         self.inner.call(request)
     }
@@ -489,16 +507,25 @@ struct LingeringClose {
     /// When the draining gives up.
     deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     write_shut: bool,
+    /// Told when request bytes are read and when an answer is written.
+    requests: Arc<Requests>,
 }
 
 impl LingeringClose {
-    fn new(inner: tokio::net::TcpStream) -> Self {
+    fn new(inner: tokio::net::TcpStream, requests: Arc<Requests>) -> Self {
         LingeringClose {
             inner,
             drained: 0,
             deadline: None,
             write_shut: false,
+            requests,
         }
+    }
+
+    fn reading(&self, yes: bool) {
+        self.requests
+            .reading
+            .store(yes, std::sync::atomic::Ordering::Release);
     }
 }
 
@@ -508,7 +535,12 @@ impl tokio::io::AsyncRead for LingeringClose {
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let read = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.reading(true);
+        }
+        read
     }
 }
 
@@ -518,6 +550,7 @@ impl tokio::io::AsyncWrite for LingeringClose {
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
+        self.reading(false);
         std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -533,6 +566,7 @@ impl tokio::io::AsyncWrite for LingeringClose {
         cx: &mut std::task::Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
+        self.reading(false);
         std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 
