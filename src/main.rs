@@ -67,7 +67,8 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
     /// Run the pre-send HTTP service (and the browser playground at /).
     ///
-    /// POST /v1/check, POST /v1/check/batch, GET /healthz, GET /metrics.
+    /// POST /v1/check, POST /v1/check/batch, GET /v1/rules, GET /healthz,
+    /// GET /metrics.
     /// The bearer token, if any, comes from --token-file or APOLINT_TOKEN.
     Serve(cmd::serve::ServeArgs),
     /// Run the language server on stdin/stdout (for editors).

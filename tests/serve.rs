@@ -310,6 +310,29 @@ fn bad_requests_get_a_json_error_that_names_the_problem() {
     assert_eq!(v["field"], "drafts[1].text", "{v}");
     let (status, v) = s.post("/v1/check/batch", &json!([1, 2]));
     assert_eq!((status, v["field"].as_str()), (400, Some("drafts")), "{v}");
+    // A key given twice in one draft of a batch: which draft.
+    let (status, _, b) = s.call(
+        "POST",
+        "/v1/check/batch",
+        &[],
+        br#"{"drafts": [{"text": "a"}, {"text": "b", "text": "c"}]}"#,
+    );
+    let v: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (400, Some("drafts[1].text")),
+        "{v}"
+    );
+    // A compressed body is said to be one.
+    let (status, _, b) = s.call(
+        "POST",
+        "/v1/check",
+        &[("Content-Encoding", "gzip")],
+        b"\x1f\x8b",
+    );
+    let v: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(status, 415, "{v}");
+    assert!(v["error"].as_str().unwrap_or("").contains("gzip"), "{v}");
     // Hostile bodies: binary, deeply nested JSON, a lone surrogate escape,
     // NUL characters.
     let (status, _) = call(&[0u8, 0xff, 0x13, 0x37, b'{']);

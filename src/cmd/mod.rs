@@ -80,9 +80,9 @@ failure_from!(
 /// `--config FILE` / `--no-config`, shared by every command that lints.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ConfigArgs {
-    /// Config file for every draft (otherwise apolint.toml is discovered
-    /// upward from each checked file's folder; for stdin and the other
-    /// commands, from the current directory).
+    /// Config file to use (otherwise apolint.toml is discovered: by
+    /// `check`, upward from each file's folder; for stdin and by the other
+    /// commands, upward from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Ignore any apolint.toml.

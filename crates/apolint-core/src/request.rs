@@ -350,13 +350,40 @@ struct UniqueKeys(Value);
 
 impl<'de> Deserialize<'de> for UniqueKeys {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+        serde::de::DeserializeSeed::deserialize(UniqueKeysAt(&JsonPath::Root), d).map(UniqueKeys)
     }
 }
 
-struct UniqueKeysVisitor;
+/// Where a value sits in the document, to name a repeated key by its path
+/// (`drafts[1].text`: in a batch, which draft); rendered only for an error.
+enum JsonPath<'p> {
+    Root,
+    Key(&'p JsonPath<'p>, &'p str),
+    Index(&'p JsonPath<'p>, usize),
+}
 
-impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+impl std::fmt::Display for JsonPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonPath::Root => Ok(()),
+            JsonPath::Key(JsonPath::Root, key) => f.write_str(key),
+            JsonPath::Key(parent, key) => write!(f, "{parent}.{key}"),
+            JsonPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// Deserialises the value at a path, refusing repeated keys.
+struct UniqueKeysAt<'p>(&'p JsonPath<'p>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeysAt<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysAt<'_> {
     type Value = Value;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON value")
@@ -384,7 +411,9 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(UniqueKeys(v)) = seq.next_element()? {
+        while let Some(v) =
+            seq.next_element_seed(UniqueKeysAt(&JsonPath::Index(self.0, out.len())))?
+        {
             out.push(v);
         }
         Ok(Value::Array(out))
@@ -392,10 +421,11 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            let at = JsonPath::Key(self.0, &key);
             if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+                return Err(serde::de::Error::custom(format!("duplicate key `{at}`")));
             }
-            let UniqueKeys(v) = map.next_value()?;
+            let v = map.next_value_seed(UniqueKeysAt(&at))?;
             out.insert(key, v);
         }
         Ok(Value::Object(out))
@@ -434,9 +464,9 @@ mod tests {
     #[test]
     fn repeated_keys_are_refused_by_name() {
         let e = parse_json_unique_keys(r#"{"drafts": [{"text": "a", "text": "b"}]}"#).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("text"));
+        assert_eq!(e.field.as_deref(), Some("drafts[0].text"));
         assert!(
-            e.message.starts_with("duplicate key `text`"),
+            e.message.starts_with("duplicate key `drafts[0].text`"),
             "{}",
             e.message
         );
@@ -455,6 +485,18 @@ mod tests {
         let e = CheckRequest::from_json(r#"{"text": "a", "channel": "chat", "channel": "email"}"#)
             .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("channel"));
+        // In a batch, the path says which draft.
+        let e =
+            parse_json_unique_keys(r#"{"drafts": [{"text": "a"}, {"text": "b", "text": "c"}]}"#)
+                .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("drafts[1].text"));
+        assert!(
+            e.message.starts_with("duplicate key `drafts[1].text`"),
+            "{}",
+            e.message
+        );
+        let e = parse_json_unique_keys(r#"[[{"a": {"b": 1, "b": 2}}]]"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("[0][0].a.b"));
     }
 
     #[test]

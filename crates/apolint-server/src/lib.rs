@@ -218,7 +218,13 @@ impl std::fmt::Display for ServeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ServeError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
-            ServeError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            ServeError::Bind { addr, source } => {
+                write!(f, "cannot listen on {addr}: {source}")?;
+                if source.kind() == std::io::ErrorKind::AddrInUse {
+                    f.write_str(" (another program, or another apolint serve, has that port: stop it, or pick another with --listen HOST:PORT; port 0 takes any free one)")?;
+                }
+                Ok(())
+            }
             ServeError::Serve(e) => write!(f, "server error: {e}"),
             ServeError::CorsOrigin(o) => write!(f, "invalid --cors-origin {o:?}"),
             ServeError::TokenFile { path, source } => {
@@ -864,6 +870,20 @@ async fn read_body(state: &AppState, request: Request) -> Result<Bytes, Response
         return Err(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the request as JSON with `Content-Type: application/json`",
+            None,
+        ));
+    }
+    // A compressed body is not decoded: said so, not "not UTF-8 (byte 1)".
+    if let Some(coding) = parts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|c| !c.eq_ignore_ascii_case("identity"))
+    {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("`Content-Encoding: {coding}` is not supported; send the JSON uncompressed"),
             None,
         ));
     }
