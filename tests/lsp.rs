@@ -443,23 +443,37 @@ fn garbage_on_stdin_ends_with_a_clear_error() {
             "over the limit",
         ),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
-            .arg("lsp")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child.stdin.take().expect("stdin").write_all(input)?;
-                child.wait_with_output()
-            })
-            .expect("run apolint lsp");
+        let out = run_lsp_on(input);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(expect), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
+}
+
+/// `apolint lsp` run on `input` as its whole stdin.
+fn run_lsp_on(input: &[u8]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(input)?;
+            child.wait_with_output()
+        })
+        .expect("run apolint lsp")
+}
+
+/// `messages`, each framed with its `Content-Length`.
+fn framed(messages: &[&str]) -> Vec<u8> {
+    messages
+        .iter()
+        .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()))
+        .collect::<String>()
+        .into_bytes()
 }
 
 /// A well-framed message that is not JSON-RPC, or text that is not UTF-8
@@ -527,28 +541,7 @@ fn lifecycle_edges_are_answered_as_the_protocol_asks() {
     assert_eq!(late["error"]["code"], -32600, "{late}");
     c.exit_after_shutdown();
 
-    let run = |messages: &[&str]| {
-        let input: String = messages
-            .iter()
-            .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()))
-            .collect();
-        std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
-            .arg("lsp")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(input.as_bytes())?;
-                child.wait_with_output()
-            })
-            .expect("run apolint lsp")
-    };
+    let run = |messages: &[&str]| run_lsp_on(&framed(messages));
     let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
     let out = run(&[r#"{"jsonrpc":"2.0","method":"exit"}"#]);
     assert_eq!(out.status.code(), Some(1));
@@ -567,26 +560,7 @@ fn exit_without_shutdown_exits_1() {
     let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
     let initialized = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
     let exit = r#"{"jsonrpc":"2.0","method":"exit"}"#;
-    let input: String = [init, initialized, exit]
-        .iter()
-        .map(|m| format!("Content-Length: {}\r\n\r\n{m}", m.len()))
-        .collect();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apolint"))
-        .arg("lsp")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(input.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("run apolint lsp");
+    let out = run_lsp_on(&framed(&[init, initialized, exit]));
     assert_eq!(out.status.code(), Some(1));
 }
 
