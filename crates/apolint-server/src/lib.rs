@@ -425,12 +425,15 @@ async fn serve_connection(
             _ = stop.changed() => {
                 // A client that connected before the signal may be sending
                 // its first request right now, and one on a kept-alive
-                // connection its next (bytes of it were read): it is
-                // answered (bounded by the header timeout), not closed as
-                // idle. A connection idle between requests closes at once.
+                // connection its next (bytes of it were read since the
+                // last answer): it is answered (bounded by the header
+                // timeout), not closed as idle. A request being handled is
+                // finished by hyper itself, and an idle connection closes
+                // at once.
                 use std::sync::atomic::Ordering;
                 let begun = asked.begun.load(Ordering::Acquire);
-                if begun == 0 || asked.reading.load(Ordering::Acquire) {
+                let between_requests = begun == asked.answered.load(Ordering::Acquire);
+                if begun == 0 || (between_requests && asked.reading.load(Ordering::Acquire)) {
                     let waited = tokio::time::sleep(limits.header_timeout);
                     tokio::pin!(waited);
                     loop {
@@ -463,8 +466,12 @@ async fn serve_connection(
 struct Requests {
     /// Requests begun (their head read) on the connection.
     begun: std::sync::atomic::AtomicUsize,
-    /// Whether bytes were read since the last answer was written: the
-    /// client is sending a request, possibly not yet a whole head.
+    /// Requests answered (their response made; hyper writes it).
+    answered: std::sync::atomic::AtomicUsize,
+    /// Whether bytes were read since the last answer: between requests,
+    /// the client is sending its next, possibly not yet a whole head.
+    /// (Bytes of a pipelined request read before the answer to the one
+    /// before was made are not seen so.)
     reading: std::sync::atomic::AtomicBool,
     /// Signalled (a stored permit if nobody waits yet) on each request.
     notify: tokio::sync::Notify,
@@ -479,17 +486,25 @@ struct Watched<S> {
 impl<S, R> hyper::service::Service<R> for Watched<S>
 where
     S: hyper::service::Service<R>,
+    S::Future: Send + 'static,
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = S::Future;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
 
     fn call(&self, request: R) -> Self::Future {
-        self.asked
-            .begun
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        use std::sync::atomic::Ordering;
+        self.asked.begun.fetch_add(1, Ordering::Release);
         self.asked.notify.notify_one();
-        self.inner.call(request)
+        let answer = self.inner.call(request);
+        let asked = Arc::clone(&self.asked);
+        Box::pin(async move {
+            let response = answer.await;
+            asked.reading.store(false, Ordering::Release);
+            asked.answered.fetch_add(1, Ordering::Release);
+            response
+        })
     }
 }
 
@@ -513,7 +528,7 @@ struct LingeringClose {
     /// When the draining gives up.
     deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
     write_shut: bool,
-    /// Told when request bytes are read and when an answer is written.
+    /// Told when request bytes are read.
     requests: Arc<Requests>,
 }
 
@@ -528,10 +543,11 @@ impl LingeringClose {
         }
     }
 
-    fn reading(&self, yes: bool) {
+    /// Notes that request bytes were read.
+    fn read_some(&self) {
         self.requests
             .reading
-            .store(yes, std::sync::atomic::Ordering::Release);
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 }
 
@@ -544,7 +560,7 @@ impl tokio::io::AsyncRead for LingeringClose {
         let before = buf.filled().len();
         let read = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.reading(true);
+            self.read_some();
         }
         read
     }
@@ -556,7 +572,6 @@ impl tokio::io::AsyncWrite for LingeringClose {
         cx: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        self.reading(false);
         std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -572,7 +587,6 @@ impl tokio::io::AsyncWrite for LingeringClose {
         cx: &mut std::task::Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
-        self.reading(false);
         std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }
 
@@ -876,16 +890,23 @@ async fn read_body(state: &AppState, request: Request) -> Result<Bytes, Response
     // A compressed body is not decoded: said so, not "not UTF-8 (byte 1)".
     if let Some(coding) = parts
         .headers
-        .get(header::CONTENT_ENCODING)
-        .and_then(|v| v.to_str().ok())
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|v| v.to_str().unwrap_or("?").split(','))
         .map(str::trim)
-        .filter(|c| !c.eq_ignore_ascii_case("identity"))
+        .find(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
     {
-        return Err(error(
+        let mut refused = error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!("`Content-Encoding: {coding}` is not supported; send the JSON uncompressed"),
             None,
-        ));
+        );
+        // RFC 9110 §15.5.16: say which coding is accepted.
+        refused.headers_mut().insert(
+            header::ACCEPT_ENCODING,
+            header::HeaderValue::from_static("identity"),
+        );
+        return Err(refused);
     }
     let too_large = || {
         let mut r = error(
