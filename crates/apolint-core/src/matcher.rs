@@ -3222,8 +3222,12 @@ impl Engine {
                 e = norm.map.to_derived(e);
             }
             // Like phrase rules, reporting regexes skip the customer's words
-            // quoted inside the agent's sentence («…!!!»).
-            if matches!(rule.owner, Owner::Rule(_)) && inside_quotes(&norm.text, s) {
+            // quoted inside the agent's sentence («…!!!»), unless the rule
+            // says a match counts anywhere (placeholders).
+            if matches!(rule.owner, Owner::Rule(_))
+                && !spec.in_quotes
+                && inside_quotes(&norm.text, s)
+            {
                 continue;
             }
             let lang = forced.unwrap_or(Language::Mixed);
@@ -3371,20 +3375,19 @@ fn paragraph_start_after(bytes: &[u8], pos: usize) -> Option<usize> {
     None
 }
 
-/// Whether `pos` is inside a pair of quotation marks on its line (quotes
-/// are folded to `"` by normalisation). Looks back at most 2 KB, so a
-/// megabyte-long line stays linear.
+/// Whether `pos` is inside a quotation on its line, as the tokens' flags
+/// say it ([`apolint_rules::segment::for_each_quotation`]: quotes are
+/// folded to `"` by normalisation; a stray quote or an inch mark quotes
+/// nothing). Reads at most 2 KB each way, so a megabyte-long line stays
+/// linear.
 fn inside_quotes(norm: &str, pos: usize) -> bool {
-    let bytes = &norm.as_bytes()[..pos.min(norm.len())];
-    let from = bytes.len().saturating_sub(2048);
-    bytes[from..]
-        .iter()
-        .rev()
-        .take_while(|&&b| b != b'\n')
-        .filter(|&&b| b == b'"')
-        .count()
-        % 2
-        == 1
+    let bytes = norm.as_bytes();
+    let pos = pos.min(bytes.len());
+    let from = pos.saturating_sub(2048);
+    let to = (pos + 2048).min(bytes.len());
+    let start = memchr::memrchr(b'\n', &bytes[from..pos]).map_or(from, |i| from + i + 1);
+    let end = memchr::memchr(b'\n', &bytes[pos..to]).map_or(to, |i| pos + i);
+    apolint_rules::segment::inside_quotation(&bytes[start..end], pos - start)
 }
 
 fn word_start(text: &str, pos: usize) -> bool {

@@ -349,6 +349,9 @@ pub struct RegexSpec {
     pub word_boundary: bool,
     /// Matched texts (lowercase) never reported.
     pub allow: Vec<String>,
+    /// Matches inside quotation marks are reported too (else they are the
+    /// customer's words): an unfilled placeholder is one wherever it is.
+    pub in_quotes: bool,
 }
 
 /// What a rule looks for.
@@ -789,6 +792,7 @@ impl FileCtx<'_> {
             case_sensitive: opts.case_sensitive,
             word_boundary: opts.word_boundary,
             allow: opts.allow.iter().map(|a| a.to_lowercase()).collect(),
+            in_quotes: opts.in_quotes,
         })
     }
 }
@@ -800,6 +804,7 @@ struct RegexOpts<'a> {
     case_sensitive: bool,
     word_boundary: bool,
     allow: &'a [String],
+    in_quotes: bool,
 }
 
 impl RuleBook {
@@ -887,6 +892,8 @@ impl RuleBook {
                         case_sensitive: false,
                         word_boundary: false,
                         allow: &[],
+                        // Lexicon matches count inside quotes.
+                        in_quotes: true,
                     };
                     ctx.regex(r, &opts)
                 })
@@ -1035,6 +1042,7 @@ impl RuleBook {
                         case_sensitive: raw.case_sensitive,
                         word_boundary: raw.word_boundary,
                         allow: &raw.allow,
+                        in_quotes: raw.in_quotes,
                     };
                     ctx.regex(r, &opts).map(RuleKind::Regex)
                 }

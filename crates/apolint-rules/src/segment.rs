@@ -421,6 +421,57 @@ fn tokenize_mixed(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
     all_fast
 }
 
+/// Calls `f(open, close)` with the byte offsets of each pair of quotation
+/// marks on `line` (normalisation folds `«»`, `“”`, `„“` to `"`), in order.
+/// A `"` right after a digit while no quotation is open is an inch or a
+/// seconds mark (`a 27" monitor`), and a quote still open at the line's
+/// end is a stray one: neither quotes anything. Counted by parity alone,
+/// either left the rest of the line "quoted", and unchecked (an unfilled
+/// `{{agent_name}}` after `12"` passed as clean).
+pub fn for_each_quotation(line: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mut open = None;
+    for i in memchr::memchr_iter(b'"', line) {
+        match open {
+            Some(o) => {
+                f(o, i);
+                open = None;
+            }
+            None if i > 0 && line[i - 1].is_ascii_digit() => {}
+            None => open = Some(i),
+        }
+    }
+}
+
+/// Whether byte `pos` of `line` is inside a quotation
+/// ([`for_each_quotation`]).
+pub fn inside_quotation(line: &[u8], pos: usize) -> bool {
+    let mut inside = false;
+    for_each_quotation(line, |o, c| inside |= o < pos && pos < c);
+    inside
+}
+
+/// Sets each token's `in_quotes` from the line's quotation pairs
+/// ([`for_each_quotation`]); the tokenizers' running flag only toggles.
+fn mark_quoted(line: &str, start: usize, tokens: &mut [Token]) {
+    if memchr::memchr(b'"', line.as_bytes()).is_none() {
+        return;
+    }
+    for t in tokens.iter_mut() {
+        t.in_quotes = false;
+    }
+    let mut k = 0;
+    for_each_quotation(line.as_bytes(), |o, c| {
+        let (o, c) = ((start + o) as u32, (start + c) as u32);
+        while tokens.get(k).is_some_and(|t| t.start <= o) {
+            k += 1;
+        }
+        while let Some(t) = tokens.get_mut(k).filter(|t| t.start < c) {
+            t.in_quotes = true;
+            k += 1;
+        }
+    });
+}
+
 /// Pushes the tokens of `text`, which starts at offset `start`, as the
 /// UAX #29 segmenter splits it; `in_quotes` as [`tokenize_fast`]'s.
 /// Out of line: the fast path's callers stay as they were compiled
@@ -483,6 +534,7 @@ impl Line {
         // per reply of an `audit`, issue #19).
         tokens.reserve((end - start) / 4);
         let words_at_edges = tokenize_mixed(&norm[start..end], start, &mut tokens);
+        mark_quoted(&norm[start..end], start, &mut tokens);
         *self = Line {
             start,
             end,
@@ -497,6 +549,7 @@ impl Line {
     pub fn tokenize_uax29(norm: &str, start: usize, end: usize) -> Line {
         let mut tokens = Vec::new();
         tokenize_uax29_into(&norm[start..end], start, &mut tokens, &mut false);
+        mark_quoted(&norm[start..end], start, &mut tokens);
         Line {
             start,
             end,
@@ -1012,6 +1065,45 @@ mod tests {
             .collect();
         assert!(flags.contains(&("сервис", true)));
         assert_eq!(flags.last(), Some(&("ну", false)));
+    }
+
+    #[test]
+    fn stray_quotes_and_inch_marks_quote_nothing() {
+        let quoted = |norm: &str| -> Vec<String> {
+            let line = Line::tokenize(norm, 0, norm.len());
+            let fast: Vec<String> = line
+                .tokens
+                .iter()
+                .filter(|t| t.in_quotes)
+                .map(|t| t.text(norm).to_owned())
+                .collect();
+            let reference = Line::tokenize_uax29(norm, 0, norm.len());
+            let slow: Vec<String> = reference
+                .tokens
+                .iter()
+                .filter(|t| t.in_quotes)
+                .map(|t| t.text(norm).to_owned())
+                .collect();
+            assert_eq!(fast, slow, "{norm:?}");
+            fast
+        };
+        let none: Vec<String> = Vec::new();
+        // An inch mark, and a quote never closed.
+        assert_eq!(quoted("the 12\" pizza was cold. we apologize!!!"), none);
+        assert_eq!(quoted("ваш заказ \"куртка. приносим извинения"), none);
+        // An inch mark before a real quotation; a number quoted.
+        assert_eq!(
+            quoted("a 27\" monitor, \"ultra view\", cracked"),
+            ["ultra", "view"]
+        );
+        assert_eq!(quoted("заказ \"12\" готов"), ["12"]);
+        // Three quotes: the first two pair, the third is stray.
+        assert_eq!(quoted("\"a\" b \"c d"), ["a"]);
+        let line = b"x \"yz\" w 5\" \"";
+        let inside: Vec<usize> = (0..line.len())
+            .filter(|&i| inside_quotation(line, i))
+            .collect();
+        assert_eq!(inside, [3, 4]);
     }
 
     #[test]

@@ -149,7 +149,11 @@ async fn batch_refuses_a_key_given_twice_by_name() {
             r#"{"drafts": [{"text": "a"}], "drafts": [{"text": "b"}]}"#,
             "drafts",
         ),
-        (r#"{"drafts": [{"text": "a", "text": "b"}]}"#, "text"),
+        // Inside a draft: its path says which.
+        (
+            r#"{"drafts": [{"text": "a", "text": "b"}]}"#,
+            "drafts[0].text",
+        ),
     ] {
         let (status, v) = call(&ServeOptions::default(), post("/v1/check/batch", body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
