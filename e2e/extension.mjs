@@ -268,7 +268,31 @@ try {
   await desk(enDesk("Intercom (contenteditable composer)", "app.intercom.com", "intercom.html", {
     editor: ".embercom-composer", model: ceFixed(".embercom-composer"),
   }));
-  tested.push("Intercom-like contenteditable composer (app.intercom.com)");
+  // Its composer is positioned with z-index 10 and a background: the
+  // badge and the underlines must be what is on top where they are drawn.
+  await overlay(page).locator('.mark[data-rule="en.cliche.apologize-for-inconvenience"]').first().waitFor();
+  const onTop = await page.evaluate(() => {
+    const root = document.querySelector("apolint-overlay").shadowRoot;
+    // Hit-tested with pointer events on for the moment (marks let clicks
+    // through): what elementFromPoint returns is what is painted on top.
+    const hit = (el) => {
+      const was = el.style.pointerEvents;
+      el.style.pointerEvents = "auto";
+      const r = el.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      el.style.pointerEvents = was;
+      return top && top.tagName;
+    };
+    return [hit(root.querySelector(".badge")), ...[...root.querySelectorAll(".mark")].map(hit)];
+  });
+  assert.ok(onTop.length > 1 && onTop.every((t) => t === "APOLINT-OVERLAY"), `hidden under the composer: ${onTop}`);
+  // A page that removes the overlay (re-rendering <html>'s children) gets
+  // a new one at the next check.
+  await page.evaluate(() => document.querySelector("apolint-overlay").remove());
+  await page.keyboard.type(" Sorry!!!");
+  await overlay(page).locator(".badge").filter({ hasText: "apolint: warn" }).waitFor({ timeout: 10000 });
+  log(`Intercom: badge and ${onTop.length - 1} underline(s) above a z-index 10 composer; overlay removed by the page → redrawn`);
+  tested.push("Intercom-like contenteditable composer in a z-indexed box (app.intercom.com)");
 
   await desk(enDesk("Help Scout (Redactor)", "secure.helpscout.net", "helpscout.html", {
     editor: ".redactor-in", model: ceFixed(".redactor-in"),

@@ -90,6 +90,14 @@
       if (shadow && shadow.host.isConnected) return shadow;
       const host = document.createElement("apolint-overlay");
       host.setAttribute("data-apolint", "");
+      // Above the page: desks wrap their composer in positioned, z-indexed
+      // boxes with a background, which painted over underlines and badge
+      // left in the root stacking context. Inline and important, so no page
+      // rule for the element wins.
+      for (const [k, v] of [["position", "fixed"], ["z-index", "2147483647"], ["left", "0"], ["top", "0"],
+        ["width", "0"], ["height", "0"], ["overflow", "visible"], ["pointer-events", "none"]]) {
+        host.style.setProperty(k, v, "important");
+      }
       shadow = host.attachShadow({ mode: "open" });
       const style = document.createElement("style");
       style.textContent = CSS;
@@ -320,6 +328,9 @@
 
       layout() {
         if (!this.editor.isConnected) { this.destroy(); return; }
+        // The page removed the overlay (a framework re-rendering <html>'s
+        // children): draw into a new one rather than into a detached root.
+        if (!this.layer.isConnected) ui().append(this.layer);
         const box = this.editor.getBoundingClientRect();
         const visible = box.width > 0 && box.height > 0;
         this.layer.style.display = visible ? "" : "none";
