@@ -325,6 +325,17 @@ fn bad_requests_get_a_json_error_that_names_the_problem() {
         (400, Some("drafts[1].text")),
         "{v}"
     );
+    // A draft of a batch that is a message with an encoded body: which one;
+    // and no draft of the batch is judged.
+    let (status, v) = s.post(
+        "/v1/check/batch",
+        &json!({"drafts": [{"text": "Sorry!!!"}, {"text": "From: a@b.example\nContent-Transfer-Encoding: base64\n\nU29ycnk=\n"}]}),
+    );
+    assert_eq!(
+        (status, v["field"].as_str()),
+        (400, Some("drafts[1].text")),
+        "{v}"
+    );
     // A compressed body is said to be one.
     let gzip: &[(&str, &str)] = &[("Content-Encoding", "gzip")];
     let listed: &[(&str, &str)] = &[("Content-Encoding", "identity"), ("Content-Encoding", "br")];

@@ -1432,7 +1432,9 @@ impl Summary {
     /// used (more bad records than replies): its figures would describe
     /// a small, arbitrary part of the export.
     pub fn mostly_unreadable(&self) -> Option<String> {
-        if self.bad_records == 0 || self.bad_records <= self.replies {
+        // Empty replies were read fine: they count against the bad ones.
+        let read = self.replies + self.empty;
+        if self.bad_records == 0 || self.bad_records <= read {
             return None;
         }
         let first = self.bad.first().map_or(String::new(), |b| {
@@ -1440,7 +1442,7 @@ impl Summary {
         });
         Some(format!(
             "most of the input could not be read: {} bad records against {} replies{first}; fix the export, or name the right columns with --text-field; nothing written",
-            self.bad_records, self.replies
+            self.bad_records, read
         ))
     }
 
@@ -2234,6 +2236,9 @@ mod tests {
         });
         let why = s.mostly_unreadable().unwrap();
         assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 replies (first: e.jsonl:4: malformed JSON)"), "{why}");
+        // Empty replies were read: 11 bad of 10 + 5 read is not most.
+        s.empty = 5;
+        assert_eq!(s.mostly_unreadable(), None);
     }
 
     #[test]

@@ -145,8 +145,24 @@ impl CheckRequest {
         Ok(request)
     }
 
-    /// The check options this request asks for.
+    /// The check options this request asks for, or why the request is
+    /// refused (a field's bad value; a text that cannot be checked as it
+    /// is). A batch validates every draft with it before judging any.
     pub fn options(&self) -> Result<CheckOptions, RequestError> {
+        // A desk that passes a whole e-mail whose body is base64 or in
+        // MIME parts would get "send" for text nobody reads; as a file's,
+        // such a body is refused.
+        if let Err(crate::files::ReadError::EncodedMail { body, .. }) =
+            crate::files::refuse_encoded_mail("text", &self.text)
+        {
+            return Err(RequestError {
+                field: Some("text".into()),
+                message: format!(
+                    "the text is a saved message whose body is {body}, not the reply as written; send the reply's decoded text"
+                ),
+                position: None,
+            });
+        }
         let language = match self.language.as_deref() {
             None => LanguageChoice::Auto,
             Some(l) => l.parse().map_err(|e| RequestError {
@@ -280,20 +296,6 @@ impl Linter {
         started: Instant,
     ) -> Result<Answer, RequestError> {
         let mut options = request.options()?;
-        // A desk that passes a whole e-mail whose body is base64 or in
-        // MIME parts would get "send" for text nobody reads; as a file's,
-        // such a body is refused.
-        if let Err(crate::files::ReadError::EncodedMail { body, .. }) =
-            crate::files::refuse_encoded_mail("text", &request.text)
-        {
-            return Err(RequestError {
-                field: Some("text".into()),
-                message: format!(
-                    "the text is a saved message whose body is {body}, not the reply as written; send the reply's decoded text"
-                ),
-                position: None,
-            });
-        }
         if request.language.is_none() {
             options.language = defaults.language;
         }
@@ -503,7 +505,9 @@ mod tests {
     fn a_message_with_an_encoded_body_is_refused_not_passed() {
         let linter = crate::Linter::builtin().unwrap();
         let judge = |text: &str| {
-            let request = CheckRequest::from_value(serde_json::json!({ "text": text })).unwrap();
+            // Past the parsing's own validation, as the judge may be called.
+            let request: CheckRequest =
+                serde_json::from_value(serde_json::json!({ "text": text })).unwrap();
             linter.judge(&request, &RequestDefaults::default(), Instant::now())
         };
         let e = judge(
@@ -513,6 +517,12 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("text"));
         assert!(e.message.contains("base64"), "{}", e.message);
         // A plain body is checked as any draft.
+        // Refused by the validation a batch runs before judging any draft.
+        let request = CheckRequest::from_value(serde_json::json!({
+            "text": "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n--x\n"
+        }))
+        .and_then(|r| r.options().map(|_| r));
+        assert_eq!(request.unwrap_err().field.as_deref(), Some("text"));
         let a = judge("From: support@shop.example\nSubject: Re: order\n\nSorry!!!\n").unwrap();
         assert!(a
             .findings
