@@ -552,6 +552,22 @@ fn lifecycle_edges_are_answered_as_the_protocol_asks() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Garbage before `initialize`: logged, and nothing is sent before the
+    // initialize result (the protocol forbids it); with an id, the
+    // request gets "not initialized".
+    let out = run(&["{bad}", r#"{"id": 7, "method": 5}"#, init]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let first = stdout.split("\r\n\r\n").nth(1).unwrap_or("");
+    assert!(
+        first.contains(r#""code":-32002"#) && first.contains(r#""id":7"#),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("showMessage"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not JSON"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `exit` without `shutdown` first: exit code 1, as the protocol asks.

@@ -11,6 +11,8 @@
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use lsp_server::{Connection, Message, Notification};
@@ -68,6 +70,11 @@ fn unreadable(error: String, id: Option<Value>) -> Message {
 /// notification saying why not (with the request's id, if it has one).
 fn parse_body(body: &str) -> Message {
     match serde_json::from_str::<Message>(body) {
+        // The internal method is the reader's alone: a client's is refused.
+        Ok(Message::Notification(n)) if n.method == UNREADABLE_METHOD => unreadable(
+            format!("{UNREADABLE_METHOD} is apolint's own; not accepted from the editor"),
+            None,
+        ),
         Ok(message) => message,
         Err(e) => match serde_json::from_str::<Value>(body) {
             Ok(value) => {
@@ -156,12 +163,16 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Frame>> {
 pub struct IoThreads {
     reader: std::thread::JoinHandle<io::Result<()>>,
     writer: std::thread::JoinHandle<io::Result<()>>,
+    /// Set when the server is done: a reader waiting for the server to
+    /// take queued messages stops waiting.
+    served: Arc<AtomicBool>,
 }
 
 impl IoThreads {
     /// Waits for the reader (whose error says what was unreadable) and
     /// the writer.
     pub fn join(self) -> io::Result<()> {
+        self.served.store(true, Ordering::Release);
         let read = self
             .reader
             .join()
@@ -189,14 +200,21 @@ pub fn stdio() -> io::Result<(Connection, IoThreads)> {
             }
             Ok(())
         })?;
-    let (reader, reader_rx) =
-        spawn_reader(|| io::BufReader::with_capacity(64 * 1024, io::stdin().lock()))?;
+    let served = Arc::new(AtomicBool::new(false));
+    let (reader, reader_rx) = spawn_reader(
+        || io::BufReader::with_capacity(64 * 1024, io::stdin().lock()),
+        Arc::clone(&served),
+    )?;
     Ok((
         Connection {
             sender: writer_tx,
             receiver: reader_rx,
         },
-        IoThreads { reader, writer },
+        IoThreads {
+            reader,
+            writer,
+            served,
+        },
     ))
 }
 
@@ -205,6 +223,7 @@ pub fn stdio() -> io::Result<(Connection, IoThreads)> {
 /// framing (the thread's error).
 fn spawn_reader<R: BufRead>(
     open: impl FnOnce() -> R + Send + 'static,
+    served: Arc<AtomicBool>,
 ) -> io::Result<(std::thread::JoinHandle<io::Result<()>>, Receiver<Message>)> {
     let (reader_tx, reader_rx) = bounded::<Message>(MAX_QUEUED_MESSAGES);
     let reader = std::thread::Builder::new()
@@ -219,12 +238,14 @@ fn spawn_reader<R: BufRead>(
                         format!("the editor sent text that is not UTF-8 (byte {at} of a message); it was read with U+FFFD in place of the bad bytes, so positions in that document may be off"),
                         None,
                     );
-                    if reader_tx.send(warning).is_err() {
+                    if !queue.wait_for_room(0, &reader_tx, &served) || reader_tx.send(warning).is_err() {
                         break;
                     }
                 }
-                queue.wait_for_room(frame.bytes, &reader_tx);
-                if reader_tx.send(frame.message).is_err() || exit {
+                if !queue.wait_for_room(frame.bytes, &reader_tx, &served)
+                    || reader_tx.send(frame.message).is_err()
+                    || exit
+                {
                     break;
                 }
             }
@@ -244,8 +265,9 @@ struct ReadAhead {
 
 impl ReadAhead {
     /// Waits until a message of `size` bytes fits the budget (or nothing is
-    /// queued), then counts it as queued.
-    fn wait_for_room(&mut self, size: usize, queue: &Sender<Message>) {
+    /// queued), then counts it as queued; false when the server is done
+    /// (`served`) before it fits: the message is not to be sent.
+    fn wait_for_room(&mut self, size: usize, queue: &Sender<Message>, served: &AtomicBool) -> bool {
         loop {
             while self.sizes.len() > queue.len() {
                 if let Some(taken) = self.sizes.pop_front() {
@@ -255,11 +277,15 @@ impl ReadAhead {
             if self.bytes == 0 || self.bytes + size <= MAX_QUEUED_BYTES {
                 break;
             }
+            if served.load(Ordering::Acquire) {
+                return false;
+            }
             // Only past 128 MiB queued: the server is checking such text.
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
         self.sizes.push_back(size);
         self.bytes += size;
+        true
     }
 }
 
@@ -285,6 +311,15 @@ mod tests {
             (br#"{"jsonrpc": "2.0", "id": 7, "method": 5}"#, json!(7)),
             (br#"{"id": "x", "params": {}}"#, json!("x")),
         ];
+        // A client cannot pose as the reader.
+        let spoof = format!(
+            r#"{{"jsonrpc":"2.0","method":"{UNREADABLE_METHOD}","params":{{"error":"hi","id":1}}}}"#
+        );
+        let Some(Message::Notification(n)) = read(&framed(spoof.as_bytes())).unwrap() else {
+            panic!()
+        };
+        assert_eq!(n.params["id"], Value::Null);
+        assert!(n.params["error"].as_str().unwrap().contains("not accepted"));
         for (body, id) in cases {
             let mut stream = framed(body);
             stream.extend(framed(br#"{"jsonrpc":"2.0","method":"exit"}"#));
@@ -326,9 +361,17 @@ mod tests {
             );
             burst.extend(framed(edit.as_bytes()));
         }
-        let (reader, rx) = spawn_reader(move || io::Cursor::new(burst)).unwrap();
+        let served = Arc::new(AtomicBool::new(false));
+        let (reader, rx) = spawn_reader(move || io::Cursor::new(burst), served).unwrap();
+        // Polled, not joined: a reader that waits for the server would
+        // hang the test rather than fail it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while rx.len() < 100 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(rx.len(), 100, "read ahead while the server is busy");
+        drop(rx);
         reader.join().unwrap().unwrap();
-        assert_eq!(rx.try_iter().count(), 100);
     }
 
     #[test]
@@ -336,14 +379,17 @@ mod tests {
         let (tx, rx) = bounded::<Message>(8);
         let mut queue = ReadAhead::default();
         let exit = || -> Message { Notification::new("exit".into(), Value::Null).into() };
-        queue.wait_for_room(MAX_MESSAGE_BYTES, &tx);
+        let running = AtomicBool::new(false);
+        assert!(queue.wait_for_room(MAX_MESSAGE_BYTES, &tx, &running));
         tx.send(exit()).unwrap();
-        queue.wait_for_room(MAX_MESSAGE_BYTES, &tx);
+        assert!(queue.wait_for_room(MAX_MESSAGE_BYTES, &tx, &running));
         tx.send(exit()).unwrap();
         assert_eq!(queue.bytes, MAX_QUEUED_BYTES);
-        // A third would wait; once the server takes one, it fits.
+        // A third waits; with the server done, it gives up rather than spin.
+        assert!(!queue.wait_for_room(MAX_MESSAGE_BYTES, &tx, &AtomicBool::new(true)));
+        // Once the server takes one, it fits.
         rx.recv().unwrap();
-        queue.wait_for_room(MAX_MESSAGE_BYTES, &tx);
+        assert!(queue.wait_for_room(MAX_MESSAGE_BYTES, &tx, &running));
         assert_eq!((queue.sizes.len(), queue.bytes), (2, MAX_QUEUED_BYTES));
     }
 

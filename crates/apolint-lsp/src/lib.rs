@@ -187,7 +187,7 @@ fn wait_for_initialize(connection: &Connection) -> Result<(RequestId, Value), Ls
                 return Err(LspError::ExitWithoutShutdown)
             }
             Message::Notification(n) if n.method == framing::UNREADABLE_METHOD => {
-                answer_unreadable(&connection.sender, &n.params);
+                answer_unreadable(&connection.sender, &n.params, false);
             }
             Message::Notification(_) | Message::Response(_) => {}
         }
@@ -197,8 +197,14 @@ fn wait_for_initialize(connection: &Connection) -> Result<(RequestId, Value), Ls
 /// Answers a message the reader could not read
 /// ([`framing::UNREADABLE_METHOD`]): an error response when it had a
 /// request's id, else a message the user sees (an editor drops a response
-/// with no id) and a line in the editor's log.
-fn answer_unreadable(sender: &crossbeam_channel::Sender<Message>, params: &Value) {
+/// with no id), and a line in the editor's log. Before `initialize` is
+/// answered (`initialized` false) the protocol allows no notification and
+/// every request gets "not initialized": the log line only, then.
+fn answer_unreadable(
+    sender: &crossbeam_channel::Sender<Message>,
+    params: &Value,
+    initialized: bool,
+) {
     let error = params["error"].as_str().unwrap_or("unreadable message");
     let id = match &params["id"] {
         Value::Number(n) => n
@@ -210,9 +216,16 @@ fn answer_unreadable(sender: &crossbeam_channel::Sender<Message>, params: &Value
     };
     eprintln!("apolint lsp: {error}");
     let message = match id {
+        Some(id) if !initialized => Response::new_err(
+            id,
+            ErrorCode::ServerNotInitialized as i32,
+            format!("{error} (and `initialize` has not come yet)"),
+        )
+        .into(),
         Some(id) => {
             Response::new_err(id, ErrorCode::InvalidRequest as i32, error.to_owned()).into()
         }
+        None if !initialized => return,
         None => Notification::new(
             notif::ShowMessage::METHOD.to_owned(),
             lsp_types::ShowMessageParams {
@@ -475,7 +488,7 @@ impl<'c> Server<'c> {
                         };
                     }
                     Message::Notification(n) if n.method == framing::UNREADABLE_METHOD => {
-                        answer_unreadable(&self.conn.sender, &n.params);
+                        answer_unreadable(&self.conn.sender, &n.params, true);
                     }
                     Message::Notification(_) if shutting_down => {}
                     Message::Notification(n) => self.on_notification(n),
