@@ -69,7 +69,7 @@ replies = spark.read.json(path).rdd
 results = (replies.map(lambda r: json.dumps({"id": r.ticket, "text": r.text}, ensure_ascii=False))
                   .pipe(f"{shlex.quote(APOLINT)} check --format jsonl --no-config")
                   .map(json.loads))
-flagged = results.filter(lambda a: a["findings"]).count()
+flagged = results.filter(lambda a: a.get("findings")).count()
 recipe_s = time.monotonic() - started
 
 # Every answer back, in order, with its id.

@@ -966,11 +966,11 @@ fn audit_outputs_dash_is_stdout_and_unwritable_ones_fail_before_the_run() {
     }
 }
 
-/// An export saved on Windows starts with a byte-order mark: the first
-/// request is answered, not refused as malformed JSON. A mark later on is
-/// not the file's, and stays an error.
+/// A byte-order mark before a request (an export saved on Windows, or two
+/// joined with `cat`) is no part of it: each is answered, not refused as
+/// malformed JSON.
 #[test]
-fn jsonl_stream_reads_past_a_byte_order_mark_on_its_first_line() {
+fn jsonl_stream_reads_past_byte_order_marks() {
     let dir = tempdir("jsonl-bom");
     let input =
         "\u{feff}{\"id\": 1, \"text\": \"Sorry!!!\"}\n\u{feff}{\"id\": 2, \"text\": \"Hi\"}\n";
@@ -985,10 +985,38 @@ fn jsonl_stream_reads_past_a_byte_order_mark_on_its_first_line() {
         answers[0]["findings"][0]["span"]["start"], 5,
         "offsets in the request's text"
     );
-    assert!(answers[1]["error"]
-        .as_str()
-        .unwrap()
-        .contains("malformed JSON"));
+    assert_eq!(answers[1]["id"], 2, "{}", stdout(&out));
+    assert_eq!(answers[1]["verdict"], "send", "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// A request that cannot be judged is answered with its `id` and
+/// `ticket_id`, so a caller joining answers by id (Spark) keeps the row.
+#[test]
+fn jsonl_stream_errors_echo_the_request_ids() {
+    let dir = tempdir("jsonl-error-ids");
+    let input =
+        "{\"id\": 7, \"txt\": \"x\"}\n{\"id\": \"b\", \"ticket_id\": 9, \"text\": null}\n[1]\n";
+    let out = apolint(&["check", "--format", "jsonl"], input.as_bytes(), &dir);
+    let answers: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(answers.len(), 3, "{}", stdout(&out));
+    assert_eq!(
+        (&answers[0]["id"], &answers[0]["field"]),
+        (&7.into(), &"text".into())
+    );
+    assert_eq!(
+        (&answers[1]["id"], &answers[1]["ticket_id"]),
+        (&"b".into(), &9.into())
+    );
+    assert!(
+        answers.iter().all(|a| a["error"].is_string()),
+        "{}",
+        stdout(&out)
+    );
+    assert!(answers[2].get("id").is_none());
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -25,6 +25,10 @@ pub fn run(
     let mut buf = Vec::new();
     let (mut line_no, mut failed, mut bad) = (0usize, false, false);
     let cannot_read = |e: std::io::Error| Failure::Message(format!("cannot read stdin: {e}"));
+    let unjudged = |error: String| ErrorAnswer {
+        error,
+        ..ErrorAnswer::default()
+    };
     loop {
         buf.clear();
         // Two bytes past the limit: a line of exactly the limit still fits
@@ -47,37 +51,42 @@ pub fn run(
         if too_long && !complete {
             skip_rest_of_line(&mut input).map_err(cannot_read)?;
         }
-        // A byte-order mark before the first request (an export saved on
-        // Windows) is no part of it, as for a draft.
-        let line_bytes = match buf.strip_prefix("\u{feff}".as_bytes()) {
-            Some(rest) if line_no == 1 => rest,
-            _ => &buf[..],
-        };
+        // A byte-order mark before a request (an export saved on Windows,
+        // or several such joined with `cat`) is no part of it, as for a
+        // draft.
+        let line_bytes = buf.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&buf[..]);
         let answer = match std::str::from_utf8(line_bytes) {
-            _ if too_long => Err(format!(
+            _ if too_long => Err(unjudged(format!(
                 "request longer than {max_line} bytes (--max-file-size); a reply is never this long"
-            )),
-            Err(e) => Err(format!(
+            ))),
+            Err(e) => Err(unjudged(format!(
                 "invalid UTF-8 at byte {} of the line",
                 e.valid_up_to() + (buf.len() - line_bytes.len())
-            )),
+            ))),
             // One line, one answer: a blank line is an error answered in
             // place, so a caller pairing answers with lines stays in step.
-            Ok(line) if line.trim().is_empty() => {
-                Err("empty line; expected one JSON request per line, e.g. {\"text\": \"…\"}".into())
-            }
+            Ok(line) if line.trim().is_empty() => Err(unjudged(
+                "empty line; expected one JSON request per line, e.g. {\"text\": \"…\"}".into(),
+            )),
             Ok(line) => CheckRequest::from_json(line)
-                .map_err(|e| match e.position {
-                    // The request is this one line: its column is enough.
-                    Some((_, col)) => format!("column {col}: {}", e.message),
-                    None => e.message,
-                })
-                .and_then(|request| {
-                    linter
-                        .judge(&request, defaults, Instant::now())
-                        .map_err(|e| e.message)
+                .and_then(|request| linter.judge(&request, defaults, Instant::now()))
+                .map_err(|e| {
+                    let error = match e.position {
+                        // The request is this one line: its column is enough.
+                        Some((_, col)) => format!("column {col}: {}", e.message),
+                        None => e.message,
+                    };
+                    ErrorAnswer {
+                        field: e.field,
+                        ..unjudged(error)
+                    }
+                    .echoing(line)
                 }),
-        };
+        }
+        .map_err(|e| ErrorAnswer {
+            line: Some(line_no),
+            ..e
+        });
         let text = match answer {
             Ok(mut a) => {
                 failed |= a
@@ -91,11 +100,7 @@ pub fn run(
             }
             Err(error) => {
                 bad = true;
-                serde_json::to_string(&ErrorAnswer {
-                    line: Some(line_no),
-                    error,
-                    field: None,
-                })
+                serde_json::to_string(&error)
             }
         }
         .unwrap_or_default();

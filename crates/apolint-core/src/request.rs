@@ -262,8 +262,15 @@ pub struct Answer {
 }
 
 /// The answer to a request that could not be judged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ErrorAnswer {
+    /// The request's `id`, echoed when the request was a JSON object with
+    /// one (a caller joining answers to requests by id keeps its rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Value>,
+    /// The request's `ticket_id`, echoed likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<Value>,
     /// The request's line number, on a JSON Lines stream.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -277,10 +284,27 @@ pub struct ErrorAnswer {
 impl From<&RequestError> for ErrorAnswer {
     fn from(e: &RequestError) -> Self {
         ErrorAnswer {
-            line: None,
             error: e.to_string(),
             field: e.field.clone(),
+            ..ErrorAnswer::default()
         }
+    }
+}
+
+impl ErrorAnswer {
+    /// This answer with the `id` and `ticket_id` of `request_text`, when it
+    /// is a JSON object that has them, however wrong the rest of it is.
+    pub fn echoing(mut self, request_text: &str) -> Self {
+        #[derive(Deserialize)]
+        struct Ids {
+            id: Option<Value>,
+            ticket_id: Option<Value>,
+        }
+        if let Ok(ids) = serde_json::from_str::<Ids>(request_text) {
+            self.id = ids.id;
+            self.ticket_id = ids.ticket_id;
+        }
+        self
     }
 }
 

@@ -737,9 +737,9 @@ pub fn router(options: &ServeOptions, linter: Linter) -> Result<Router, ServeErr
 /// A JSON error response.
 fn error(status: StatusCode, message: impl Into<String>, field: Option<String>) -> Response {
     let body = ErrorAnswer {
-        line: None,
         error: message.into(),
         field,
+        ..ErrorAnswer::default()
     };
     (status, axum::Json(body)).into_response()
 }
