@@ -213,12 +213,14 @@ impl Config {
         }
     }
 
-    /// Looks for `apolint.toml` in `start` and its ancestors.
+    /// Looks for `apolint.toml` in `start` and its ancestors. A folder of
+    /// that name is found too, to be refused by [`Config::load`]: skipped,
+    /// it silently left the team's settings unapplied.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         start
             .ancestors()
             .map(|d| d.join(FILE_NAME))
-            .find(|p| p.is_file())
+            .find(|p| p.exists())
     }
 
     /// The folder a draft's configuration is looked for from: the folder of
@@ -244,12 +246,13 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, Vec<FileError>> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![FileError::new(
-                &name,
-                &Arc::from(""),
-                0..0,
-                format!("cannot read config: {e}"),
-            )]
+            let why = if path.is_dir() {
+                "is a folder, not a config file: rename it, or run with --no-config or --config FILE"
+                    .to_owned()
+            } else {
+                format!("cannot read config: {e}")
+            };
+            vec![FileError::new(&name, &Arc::from(""), 0..0, why)]
         })?;
         Self::parse(&name, &text, path.parent())
     }
@@ -601,6 +604,56 @@ mod tests {
         assert!(!marked[0].text.contains('\u{feff}'), "not shown");
         let ok = Config::parse("apolint.toml", "\u{feff}fail_on = \"warning\"\n", None).unwrap();
         assert_eq!(ok.fail_on, crate::FailOn::Warning);
+    }
+
+    #[test]
+    fn a_folder_named_apolint_toml_is_found_and_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("a");
+        std::fs::create_dir_all(dir.path().join(FILE_NAME)).unwrap();
+        std::fs::create_dir_all(&nested).unwrap();
+        let found = Config::discover(&nested).unwrap();
+        assert_eq!(found, dir.path().join(FILE_NAME));
+        let e = Config::load(&found).unwrap_err();
+        assert!(e[0].message.starts_with("is a folder"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn structure_numbers_out_of_range_are_pointed_at_in_words() {
+        for (text, at, want) in [
+            (
+                "[structure]\nwarn_below = 200\n",
+                (2, 14),
+                "from 0 to 100, got 200",
+            ),
+            (
+                "[structure.weights]\nfix = 1000000000\n",
+                (2, 7),
+                "from 0 to 1000, got 1000000000",
+            ),
+            (
+                "[structure.weights]\nfix = -5\n",
+                (2, 7),
+                "from 0 to 1000, got -5",
+            ),
+            (
+                "[structure.penalties]\nerror = \"x\"\n",
+                (2, 9),
+                "a whole number from 0 to 100",
+            ),
+        ] {
+            let e = Config::parse("apolint.toml", text, None).unwrap_err();
+            assert_eq!(e[0].line_col(), at, "{text}");
+            assert!(e[0].message.contains(want), "{}", e[0].message);
+        }
+        let ok = Config::parse(
+            "apolint.toml",
+            "[structure]\nwarn_below = 80\n[structure.weights]\nfix = 1000\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(ok.structure.warn_below, Some(80));
+        assert_eq!(ok.structure.weights.fix, 1000);
     }
 
     #[test]

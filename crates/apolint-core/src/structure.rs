@@ -166,29 +166,68 @@ pub enum ApologyPosition {
     AfterExplanation,
 }
 
+/// A whole number from 0 to `max` in a config file, said so when it is
+/// not: serde's own message names the Rust type ("expected u8"), and a
+/// weight of 10⁹ overflowed the score's arithmetic into 0.
+fn whole_up_to<'de, D: serde::Deserializer<'de>>(d: D, max: u32) -> Result<u32, D::Error> {
+    use serde::de::Error as _;
+    let wanted = || format!("a whole number from 0 to {max}");
+    let n = i64::deserialize(d).map_err(|_| D::Error::custom(format!("expected {}", wanted())))?;
+    u32::try_from(n)
+        .ok()
+        .filter(|&n| n <= max)
+        .ok_or_else(|| D::Error::custom(format!("expected {}, got {n}", wanted())))
+}
+
+fn weight<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    whole_up_to(d, 1000)
+}
+
+fn penalty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    whole_up_to(d, 100)
+}
+
+fn score<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u8>, D::Error> {
+    whole_up_to(d, 100).map(|n| Some(n as u8))
+}
+
+fn word_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    whole_up_to(d, 10_000).map(|n| n as usize)
+}
+
 /// Weights of the parts in the score (`[structure.weights]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weights {
     /// `greeting`
+    #[serde(deserialize_with = "weight")]
     pub greeting: u32,
     /// `acknowledgement`
+    #[serde(deserialize_with = "weight")]
     pub acknowledgement: u32,
     /// `apology`
+    #[serde(deserialize_with = "weight")]
     pub apology: u32,
     /// `cause`
+    #[serde(deserialize_with = "weight")]
     pub cause: u32,
     /// `responsibility`
+    #[serde(deserialize_with = "weight")]
     pub responsibility: u32,
     /// `fix`
+    #[serde(deserialize_with = "weight")]
     pub fix: u32,
     /// `deadline`
+    #[serde(deserialize_with = "weight")]
     pub deadline: u32,
     /// `compensation`
+    #[serde(deserialize_with = "weight")]
     pub compensation: u32,
     /// `prevention`
+    #[serde(deserialize_with = "weight")]
     pub prevention: u32,
     /// `closing`
+    #[serde(deserialize_with = "weight")]
     pub closing: u32,
 }
 
@@ -234,10 +273,13 @@ impl Weights {
 #[serde(deny_unknown_fields, default)]
 pub struct Penalties {
     /// Per error.
+    #[serde(deserialize_with = "penalty")]
     pub error: u32,
     /// Per warning.
+    #[serde(deserialize_with = "penalty")]
     pub warning: u32,
     /// Per info finding.
+    #[serde(deserialize_with = "penalty")]
     pub info: u32,
 }
 
@@ -263,11 +305,13 @@ pub struct StructureConfig {
     pub apology_position: ApologyPosition,
     /// A score below this makes a `send` verdict `warn` (unset: the score
     /// never changes the verdict).
+    #[serde(deserialize_with = "score")]
     pub warn_below: Option<u8>,
     /// Show the checklist in the editor as one information diagnostic.
     pub editor: bool,
     /// Drafts with fewer words are one-line answers: no cause, closing,
     /// greeting, responsibility or prevention is expected of them.
+    #[serde(deserialize_with = "word_count")]
     pub short_words: usize,
     /// The parts' weights.
     pub weights: Weights,

@@ -63,6 +63,14 @@ impl FileError {
 
     /// Renders the error with the offending line underlined.
     pub fn render(&self, color: bool) -> String {
+        // About the file as a whole (unreadable, a folder): no line to show.
+        if self.text.is_empty() {
+            let help = self
+                .help
+                .as_ref()
+                .map_or(String::new(), |h| format!(" ({h})"));
+            return format!("error: {}: {}{help}\n", self.file, self.message);
+        }
         // ariadne prints whole lines; a machine-written file can have one of
         // megabytes. Such a line is shown as an excerpt around the problem.
         let line_start = self.text[..self.range.start]
