@@ -3200,6 +3200,8 @@ impl Engine {
                 None => return,
             },
         };
+        // The quotations of [ls, le), found on the first match that asks.
+        let mut quotations: Option<Vec<(usize, usize)>> = None;
         for (start, end) in spans {
             if start == end {
                 continue;
@@ -3224,11 +3226,11 @@ impl Engine {
             // Like phrase rules, reporting regexes skip the customer's words
             // quoted inside the agent's sentence («…!!!»), unless the rule
             // says a match counts anywhere (placeholders).
-            if matches!(rule.owner, Owner::Rule(_))
-                && !spec.in_quotes
-                && inside_quotes(&norm.text, s)
-            {
-                continue;
+            if matches!(rule.owner, Owner::Rule(_)) && !spec.in_quotes {
+                let pairs = quotations.get_or_insert_with(|| quotations_of(&norm.text, ls, le));
+                if inside_quotes(pairs, s) {
+                    continue;
+                }
             }
             let lang = forced.unwrap_or(Language::Mixed);
             if !lang_allows(rule.lang, lang) {
@@ -3375,19 +3377,24 @@ fn paragraph_start_after(bytes: &[u8], pos: usize) -> Option<usize> {
     None
 }
 
-/// Whether `pos` is inside a quotation on its line, as the tokens' flags
-/// say it ([`apolint_rules::segment::for_each_quotation`]: quotes are
+/// The quotations of `norm[ls..le]` as (open, close) offsets in `norm`,
+/// paired line by line as the tokens' flags are
+/// ([`apolint_rules::segment::for_each_quotation_by_line`]: quotes are
 /// folded to `"` by normalisation; a stray quote or an inch mark quotes
-/// nothing). Reads at most 2 KB each way, so a megabyte-long line stays
-/// linear.
-fn inside_quotes(norm: &str, pos: usize) -> bool {
-    let bytes = norm.as_bytes();
-    let pos = pos.min(bytes.len());
-    let from = pos.saturating_sub(2048);
-    let to = (pos + 2048).min(bytes.len());
-    let start = memchr::memrchr(b'\n', &bytes[from..pos]).map_or(from, |i| from + i + 1);
-    let end = memchr::memchr(b'\n', &bytes[pos..to]).map_or(to, |i| pos + i);
-    apolint_rules::segment::inside_quotation(&bytes[start..end], pos - start)
+/// nothing). Once per searched stretch, so a line of many matches and
+/// quotes stays linear.
+fn quotations_of(norm: &str, ls: usize, le: usize) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    apolint_rules::segment::for_each_quotation_by_line(&norm.as_bytes()[ls..le], |o, c| {
+        pairs.push((ls + o, ls + c));
+    });
+    pairs
+}
+
+/// Whether `pos` is inside one of `pairs` (sorted, disjoint).
+fn inside_quotes(pairs: &[(usize, usize)], pos: usize) -> bool {
+    let before = pairs.partition_point(|&(open, _)| open < pos);
+    before > 0 && pairs[before - 1].1 > pos
 }
 
 fn word_start(text: &str, pos: usize) -> bool {

@@ -74,7 +74,7 @@ fn is_word_char(c: char) -> bool {
 /// `start`) into tokens.
 fn push_segment(
     tokens: &mut Vec<Token>,
-    in_quotes: &mut bool,
+    quotes: &mut QuoteState,
     start: usize,
     off: usize,
     seg: &str,
@@ -88,7 +88,7 @@ fn push_segment(
             start: s,
             end: s + seg.len() as u32,
             kind: TokenKind::Word,
-            in_quotes: *in_quotes,
+            in_quotes: quotes.open,
             script: script_of(first),
         });
     } else if !first.is_whitespace() {
@@ -99,14 +99,14 @@ fn push_segment(
                 continue;
             }
             if c == '"' {
-                *in_quotes = !*in_quotes;
+                quotes.toggle();
             }
             let ts = s + k as u32;
             tokens.push(Token {
                 start: ts,
                 end: ts + c.len_utf8() as u32,
                 kind: TokenKind::Punct,
-                in_quotes: *in_quotes && c != '"',
+                in_quotes: quotes.open && c != '"',
                 script: Script::Other,
             });
             if !c.is_ascii() {
@@ -270,7 +270,7 @@ fn tokenize_fast(
     line: &str,
     start: usize,
     tokens: &mut Vec<Token>,
-    in_quotes: &mut bool,
+    quotes: &mut QuoteState,
 ) -> Result<(), usize> {
     let b = line.as_bytes();
     let mut i = 0;
@@ -343,21 +343,21 @@ fn tokenize_fast(
                     start: (start + from) as u32,
                     end: (start + i) as u32,
                     kind: TokenKind::Word,
-                    in_quotes: *in_quotes,
+                    in_quotes: quotes.open,
                     script,
                 });
             }
             Byte::MidLetter | Byte::MidNumLet | Byte::MidNum | Byte::Punct => {
                 let c = b[i];
                 if c == b'"' {
-                    *in_quotes = !*in_quotes;
+                    quotes.toggle();
                 }
                 let s = (start + i) as u32;
                 tokens.push(Token {
                     start: s,
                     end: s + 1,
                     kind: TokenKind::Punct,
-                    in_quotes: *in_quotes && c != b'"',
+                    in_quotes: quotes.open && c != b'"',
                     script: Script::Other,
                 });
                 i += 1;
@@ -371,7 +371,7 @@ fn tokenize_fast(
                     start: s,
                     end: s + len as u32,
                     kind: TokenKind::Punct,
-                    in_quotes: *in_quotes,
+                    in_quotes: quotes.open,
                     script: Script::Other,
                 });
                 i += len;
@@ -389,13 +389,18 @@ fn tokenize_fast(
 /// megabyte on one line three times slower than on many (issue #19).
 /// Returns whether the fast tokenizer decided all of it (then every word
 /// token is at word edges).
-fn tokenize_mixed(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
+fn tokenize_mixed(
+    line: &str,
+    start: usize,
+    tokens: &mut Vec<Token>,
+    quotes: &mut QuoteState,
+) -> bool {
     let b = line.as_bytes();
-    let mut in_quotes = false;
+    quotes.open = false;
     let mut from = 0;
     let mut all_fast = true;
     while from < b.len() {
-        let Err(stop) = tokenize_fast(&line[from..], start + from, tokens, &mut in_quotes) else {
+        let Err(stop) = tokenize_fast(&line[from..], start + from, tokens, quotes) else {
             break;
         };
         all_fast = false;
@@ -408,17 +413,34 @@ fn tokenize_mixed(line: &str, start: usize, tokens: &mut Vec<Token>) -> bool {
         // had toggled the quotes.
         while let Some(t) = tokens.last().filter(|t| t.start as usize >= start + back) {
             if t.kind == TokenKind::Punct && b[t.start as usize - start] == b'"' {
-                in_quotes = !in_quotes;
+                quotes.open = !quotes.open;
             }
             tokens.pop();
         }
         let ahead = (stop + 1..b.len())
             .find(|&i| restarts_segmenting(b, i))
             .unwrap_or(b.len());
-        tokenize_uax29_into(&line[back..ahead], start + back, tokens, &mut in_quotes);
+        tokenize_uax29_into(&line[back..ahead], start + back, tokens, quotes);
         from = ahead;
     }
     all_fast
+}
+
+/// The tokenizers' running state of a line's quotation marks: whether a
+/// `"` is open (toggled at each), and whether the line has any (only then
+/// are the flags checked against the pairing, [`mark_quoted`]: a memchr on
+/// every line was 0.7% of checking a megabyte).
+#[derive(Debug, Default, Clone, Copy)]
+struct QuoteState {
+    open: bool,
+    seen: bool,
+}
+
+impl QuoteState {
+    fn toggle(&mut self) {
+        self.open = !self.open;
+        self.seen = true;
+    }
 }
 
 /// Calls `f(open, close)` with the byte offsets of each pair of quotation
@@ -442,25 +464,30 @@ pub fn for_each_quotation(line: &[u8], mut f: impl FnMut(usize, usize)) {
     }
 }
 
-/// Whether byte `pos` of `line` is inside a quotation
-/// ([`for_each_quotation`]).
-pub fn inside_quotation(line: &[u8], pos: usize) -> bool {
-    let mut inside = false;
-    for_each_quotation(line, |o, c| inside |= o < pos && pos < c);
-    inside
+/// Calls `f(open, close)` for each quotation of `text`, pairing quotes
+/// line by line ([`for_each_quotation`] on each `\n`-separated line:
+/// a quote never pairs across a line break), offsets in `text`.
+pub fn for_each_quotation_by_line(text: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mut from = 0;
+    loop {
+        let to = memchr::memchr(b'\n', &text[from..]).map_or(text.len(), |i| from + i);
+        for_each_quotation(&text[from..to], |o, c| f(from + o, from + c));
+        if to == text.len() {
+            return;
+        }
+        from = to + 1;
+    }
 }
 
-/// Sets each token's `in_quotes` from the line's quotation pairs
-/// ([`for_each_quotation`]); the tokenizers' running flag only toggles.
-fn mark_quoted(line: &str, start: usize, tokens: &mut [Token]) {
-    if memchr::memchr(b'"', line.as_bytes()).is_none() {
-        return;
-    }
+/// Sets each token's `in_quotes` from the quotation pairs of the text it
+/// was cut from ([`for_each_quotation_by_line`]: a paragraph's tokens span
+/// its lines); the tokenizers' running flag only toggles at each `"`.
+fn mark_quoted(text: &str, start: usize, tokens: &mut [Token]) {
     for t in tokens.iter_mut() {
         t.in_quotes = false;
     }
     let mut k = 0;
-    for_each_quotation(line.as_bytes(), |o, c| {
+    for_each_quotation_by_line(text.as_bytes(), |o, c| {
         let (o, c) = ((start + o) as u32, (start + c) as u32);
         while tokens.get(k).is_some_and(|t| t.start <= o) {
             k += 1;
@@ -477,9 +504,9 @@ fn mark_quoted(line: &str, start: usize, tokens: &mut [Token]) {
 /// Out of line: the fast path's callers stay as they were compiled
 /// before it was shared (inlined, it cost the 1 MB check 0.2%).
 #[inline(never)]
-fn tokenize_uax29_into(text: &str, start: usize, tokens: &mut Vec<Token>, in_quotes: &mut bool) {
+fn tokenize_uax29_into(text: &str, start: usize, tokens: &mut Vec<Token>, quotes: &mut QuoteState) {
     for (off, seg) in text.split_word_bound_indices() {
-        push_segment(tokens, in_quotes, start, off, seg);
+        push_segment(tokens, quotes, start, off, seg);
     }
 }
 
@@ -533,8 +560,11 @@ impl Line {
         // line is sized once instead of growing from empty (~5 allocations
         // per reply of an `audit`, issue #19).
         tokens.reserve((end - start) / 4);
-        let words_at_edges = tokenize_mixed(&norm[start..end], start, &mut tokens);
-        mark_quoted(&norm[start..end], start, &mut tokens);
+        let mut quotes = QuoteState::default();
+        let words_at_edges = tokenize_mixed(&norm[start..end], start, &mut tokens, &mut quotes);
+        if quotes.seen {
+            mark_quoted(&norm[start..end], start, &mut tokens);
+        }
         *self = Line {
             start,
             end,
@@ -548,7 +578,12 @@ impl Line {
     /// the fast path is tested against.
     pub fn tokenize_uax29(norm: &str, start: usize, end: usize) -> Line {
         let mut tokens = Vec::new();
-        tokenize_uax29_into(&norm[start..end], start, &mut tokens, &mut false);
+        tokenize_uax29_into(
+            &norm[start..end],
+            start,
+            &mut tokens,
+            &mut QuoteState::default(),
+        );
         mark_quoted(&norm[start..end], start, &mut tokens);
         Line {
             start,
@@ -1021,7 +1056,7 @@ mod tests {
             proptest::prop_assert_eq!(&mixed.tokens, &reference.tokens);
             // Word edges are promised only when the fast path decided all.
             let mut fast = Vec::new();
-            let all_fast = tokenize_fast(&line, 2, &mut fast, &mut false).is_ok();
+            let all_fast = tokenize_fast(&line, 2, &mut fast, &mut QuoteState::default()).is_ok();
             proptest::prop_assert_eq!(mixed.words_at_edges, all_fast);
         }
     }
@@ -1099,11 +1134,14 @@ mod tests {
         assert_eq!(quoted("заказ \"12\" готов"), ["12"]);
         // Three quotes: the first two pair, the third is stray.
         assert_eq!(quoted("\"a\" b \"c d"), ["a"]);
-        let line = b"x \"yz\" w 5\" \"";
-        let inside: Vec<usize> = (0..line.len())
-            .filter(|&i| inside_quotation(line, i))
-            .collect();
-        assert_eq!(inside, [3, 4]);
+        // A quote open at a line's end pairs with nothing on the next.
+        assert_eq!(
+            quoted("ваш заказ \"куртка\nуже в пути, \"faq\" тут"),
+            ["faq"]
+        );
+        let mut pairs = Vec::new();
+        for_each_quotation_by_line(b"x \"yz\" w 5\" \"\n\"a\"", |o, c| pairs.push((o, c)));
+        assert_eq!(pairs, [(2, 5), (14, 16)]);
     }
 
     #[test]
