@@ -291,7 +291,21 @@ try {
   await page.evaluate(() => document.querySelector("apolint-overlay").remove());
   await page.keyboard.type(" Sorry!!!");
   await overlay(page).locator(".badge").filter({ hasText: "apolint: warn" }).waitFor({ timeout: 10000 });
-  log(`Intercom: badge and ${onTop.length - 1} underline(s) above a z-index 10 composer; overlay removed by the page → redrawn`);
+  // A desk's own modal over the composer is not drawn over: the layer
+  // hides while the editor is covered, and comes back when it is not.
+  const layerShown = () => page.evaluate(() => getComputedStyle(document.querySelector("apolint-overlay").shadowRoot.querySelector(".layer")).display !== "none");
+  await page.evaluate(() => {
+    const m = document.createElement("div");
+    m.id = "desk-modal";
+    m.style.cssText = "position:fixed;inset:0;z-index:1000;background:rgba(0,0,0,.4)";
+    document.body.append(m);
+    window.dispatchEvent(new Event("resize"));
+  });
+  await page.waitForFunction(() => getComputedStyle(document.querySelector("apolint-overlay").shadowRoot.querySelector(".layer")).display === "none", null, { timeout: 5000 });
+  await page.evaluate(() => { document.getElementById("desk-modal").remove(); window.dispatchEvent(new Event("resize")); });
+  await page.waitForFunction(() => getComputedStyle(document.querySelector("apolint-overlay").shadowRoot.querySelector(".layer")).display !== "none", null, { timeout: 5000 });
+  assert.ok(await layerShown());
+  log(`Intercom: badge and ${onTop.length - 1} underline(s) above a z-index 10 composer; overlay removed by the page → redrawn; hidden under a desk modal`);
   tested.push("Intercom-like contenteditable composer in a z-indexed box (app.intercom.com)");
 
   await desk(enDesk("Help Scout (Redactor)", "secure.helpscout.net", "helpscout.html", {

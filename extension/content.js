@@ -332,7 +332,13 @@
         // children): draw into a new one rather than into a detached root.
         if (!this.layer.isConnected) ui().append(this.layer);
         const box = this.editor.getBoundingClientRect();
-        const visible = box.width > 0 && box.height > 0;
+        // The overlay is above the page, so a desk's own pop-up over the
+        // editor (a modal, a macro menu) would be drawn under the marks and
+        // badge: they are hidden while the editor's middle is covered.
+        const hit = box.width > 0 && box.height > 0 &&
+          document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        const covered = hit && hit !== this.editor && !this.editor.contains(hit) && hit.tagName !== "APOLINT-OVERLAY";
+        const visible = box.width > 0 && box.height > 0 && !covered;
         this.layer.style.display = visible ? "" : "none";
         if (!visible) return;
         const cs = win.getComputedStyle(this.editor);
