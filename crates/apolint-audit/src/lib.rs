@@ -1441,7 +1441,7 @@ impl Summary {
             format!(" (first: {}:{}: {})", b.source, b.line, b.reason)
         });
         Some(format!(
-            "most of the input could not be read: {} bad records against {} replies{first}; fix the export, or name the right columns with --text-field; nothing written",
+            "most of the input could not be read: {} bad records against {} records read{first}; fix the export, or name the right columns with --text-field; nothing written",
             self.bad_records, read
         ))
     }
@@ -2235,7 +2235,7 @@ mod tests {
             reason: "malformed JSON".into(),
         });
         let why = s.mostly_unreadable().unwrap();
-        assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 replies (first: e.jsonl:4: malformed JSON)"), "{why}");
+        assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 records read (first: e.jsonl:4: malformed JSON)"), "{why}");
         // Empty replies were read: 11 bad of 10 + 5 read is not most.
         s.empty = 5;
         assert_eq!(s.mostly_unreadable(), None);

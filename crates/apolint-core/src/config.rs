@@ -215,12 +215,13 @@ impl Config {
 
     /// Looks for `apolint.toml` in `start` and its ancestors. A folder of
     /// that name is found too, to be refused by [`Config::load`]: skipped,
-    /// it silently left the team's settings unapplied.
+    /// it silently left the team's settings unapplied. (A pipe or socket
+    /// of that name is not: reading it would block.)
     pub fn discover(start: &Path) -> Option<PathBuf> {
         start
             .ancestors()
             .map(|d| d.join(FILE_NAME))
-            .find(|p| p.exists())
+            .find(|p| p.is_file() || p.is_dir())
     }
 
     /// The folder a draft's configuration is looked for from: the folder of

@@ -300,7 +300,12 @@ impl ErrorAnswer {
             id: Option<Value>,
             ticket_id: Option<Value>,
         }
-        if let Ok(ids) = serde_json::from_str::<Ids>(request_text) {
+        // Only an object's: the derived form would read an array too.
+        let is_object = request_text.trim_start().starts_with('{');
+        if let Some(ids) = serde_json::from_str::<Ids>(request_text)
+            .ok()
+            .filter(|_| is_object)
+        {
             self.id = ids.id;
             self.ticket_id = ids.ticket_id;
         }
