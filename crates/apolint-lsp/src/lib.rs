@@ -22,6 +22,7 @@ pub mod text;
 pub use framing::{read_message, MAX_MESSAGE_BYTES};
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -214,7 +215,8 @@ fn answer_unreadable(
         Value::String(s) => Some(RequestId::from(s.clone())),
         _ => None,
     };
-    eprintln!("apolint lsp: {error}");
+    // Never `eprintln!`: it panics when the editor closed stderr.
+    let _ = writeln!(std::io::stderr().lock(), "apolint lsp: {error}");
     let message = match id {
         Some(id) if !initialized => Response::new_err(
             id,
