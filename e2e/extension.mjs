@@ -308,6 +308,17 @@ try {
   log(`Intercom: badge and ${onTop.length - 1} underline(s) above a z-index 10 composer; overlay removed by the page → redrawn; hidden under a desk modal`);
   tested.push("Intercom-like contenteditable composer in a z-indexed box (app.intercom.com)");
 
+  // A textarea in a web component's shadow tree: underlined, and not
+  // taken for covered (the document answers hit tests with the host).
+  await page.goto(deskUrl("localhost", "shadow.html"));
+  await page.locator("desk-composer textarea").click();
+  await page.keyboard.type("We apologize for any inconvenience. It ships today!!!");
+  await overlay(page).locator(".badge").filter({ hasText: "apolint: warn" }).waitFor({ timeout: 10000 });
+  await overlay(page).locator('.mark[data-rule="en.cliche.apologize-for-inconvenience"]').first().waitFor();
+  assert.ok(await layerShown(), "a shadow-tree editor's marks were hidden as covered");
+  log("shadow tree: a web component's textarea is underlined, not taken for covered");
+  tested.push("a textarea in a web component's shadow tree (localhost/shadow.html)");
+
   await desk(enDesk("Help Scout (Redactor)", "secure.helpscout.net", "helpscout.html", {
     editor: ".redactor-in", model: ceFixed(".redactor-in"),
   }));

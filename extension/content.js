@@ -335,8 +335,11 @@
         // The overlay is above the page, so a desk's own pop-up over the
         // editor (a modal, a macro menu) would be drawn under the marks and
         // badge: they are hidden while the editor's middle is covered.
+        // Asked of the editor's own root: in a shadow tree the document
+        // would answer with the shadow host, which is no pop-up.
+        const root = this.editor.getRootNode();
         const hit = box.width > 0 && box.height > 0 &&
-          document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+          (root.elementFromPoint ? root : document).elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
         const covered = hit && hit !== this.editor && !this.editor.contains(hit) && hit.tagName !== "APOLINT-OVERLAY";
         const visible = box.width > 0 && box.height > 0 && !covered;
         this.layer.style.display = visible ? "" : "none";
