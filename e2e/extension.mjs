@@ -287,8 +287,9 @@ try {
   });
   assert.ok(onTop.length > 1 && onTop.every((t) => t === "APOLINT-OVERLAY"), `hidden under the composer: ${onTop}`);
   // A page that removes the overlay (re-rendering <html>'s children) gets
-  // a new one at the next check.
+  // a new one at once, with nothing typed or scrolled.
   await page.evaluate(() => document.querySelector("apolint-overlay").remove());
+  await overlay(page).locator(".badge").filter({ hasText: "apolint: warn" }).waitFor({ timeout: 3000 });
   await page.keyboard.type(" Sorry!!!");
   await overlay(page).locator(".badge").filter({ hasText: "apolint: warn" }).waitFor({ timeout: 10000 });
   // A desk's own modal over the composer is not drawn over: the layer

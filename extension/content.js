@@ -111,6 +111,14 @@
       for (const el of [card, panel]) el.addEventListener("mousedown", (e) => e.preventDefault());
       shadow.append(style, card, panel);
       document.documentElement.appendChild(host);
+      // A page that removes the overlay (re-rendering <html>'s children)
+      // gets it back at once, not at the next scroll or keystroke.
+      const watch = new win.MutationObserver(() => {
+        if (host.isConnected) return;
+        watch.disconnect();
+        for (const s of sessions) s.layout();
+      });
+      watch.observe(document.documentElement, { childList: true });
       return shadow;
     }
     const el = (tag, cls, text) => {
