@@ -1196,6 +1196,32 @@ fn size_text(n: usize) -> String {
     }
 }
 
+/// Whether a reply has no words to check: empty, white space, or markup
+/// alone (`<p>&nbsp;</p>`, an HTML template sent without its text): tags
+/// and character references are skipped, and the first other character
+/// (a real reply's first letter, a few bytes in) ends the test.
+fn is_empty_reply(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' => match memchr::memchr(b'>', &b[i..]) {
+                Some(j) => i += j + 1,
+                None => return false,
+            },
+            b'&' => match b[i..].iter().take(12).position(|&c| c == b';') {
+                Some(j) => i += j + 1,
+                None => return false,
+            },
+            c if c.is_ascii_whitespace() => i += 1,
+            // A no-break space, as pasted.
+            0xC2 if b.get(i + 1) == Some(&0xA0) => i += 2,
+            _ => return false,
+        }
+    }
+    true
+}
+
 impl Summary {
     /// Checks a batch (on this thread) and adds it to the summary.
     pub fn add_batch(&mut self, linter: &Linter, fields: &Fields, batch: Batch) {
@@ -1255,7 +1281,7 @@ impl Summary {
             suggestions_in_rule_order: true,
             ..CheckOptions::default()
         };
-        if r.text.trim().is_empty() {
+        if is_empty_reply(&r.text) {
             self.empty += 1;
             return;
         }
@@ -2106,7 +2132,12 @@ mod tests {
     fn empty_replies_are_counted_apart_and_flatter_no_share() {
         let l = linter();
         let mut s = Summary::default();
-        for text in ["", " \n\t ", "We are sorry!!! It is the courier's fault."] {
+        for text in [
+            "",
+            " \n\t ",
+            "<p>&nbsp;</p>",
+            "We are sorry!!! It is the courier's fault.",
+        ] {
             s.add_record(
                 &l,
                 &Record {
@@ -2116,9 +2147,13 @@ mod tests {
                 },
             );
         }
-        assert_eq!((s.replies, s.empty, s.clean, s.spotless), (1, 2, 0, 0));
+        assert_eq!((s.replies, s.empty, s.clean, s.spotless), (1, 3, 0, 0));
         let json = s.to_json();
-        assert_eq!(json["empty"], 1 + 1);
+        assert_eq!(json["empty"], 3);
+        // Markup around words is a reply.
+        assert!(!is_empty_reply("<p>Sorry &amp; thanks</p>"));
+        assert!(!is_empty_reply("<3"));
+        assert!(is_empty_reply("<div>\u{a0}<br/>&#160;</div>\n"));
         assert_eq!(json["share_clean"], 0.0);
         assert_eq!(s.by_agent["a"].replies, 1);
         let merged = Summary {
@@ -2126,7 +2161,7 @@ mod tests {
             ..Summary::default()
         }
         .merge(s);
-        assert_eq!((merged.replies, merged.empty), (1, 5));
+        assert_eq!((merged.replies, merged.empty), (1, 6));
     }
 
     #[test]
