@@ -221,7 +221,9 @@ impl Config {
         start
             .ancestors()
             .map(|d| d.join(FILE_NAME))
-            .find(|p| p.is_file() || p.is_dir())
+            // One `stat` per folder: asked as is_file then is_dir, a
+            // folder without the file took two, per draft checked.
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() || m.is_dir()))
     }
 
     /// The folder a draft's configuration is looked for from: the folder of
