@@ -74,7 +74,7 @@ fn is_word_char(c: char) -> bool {
 /// `start`) into tokens.
 fn push_segment(
     tokens: &mut Vec<Token>,
-    quotes: &mut QuoteState,
+    quotes_seen: &mut bool,
     start: usize,
     off: usize,
     seg: &str,
@@ -88,7 +88,7 @@ fn push_segment(
             start: s,
             end: s + seg.len() as u32,
             kind: TokenKind::Word,
-            in_quotes: quotes.open,
+            in_quotes: false,
             script: script_of(first),
         });
     } else if !first.is_whitespace() {
@@ -99,14 +99,14 @@ fn push_segment(
                 continue;
             }
             if c == '"' {
-                quotes.toggle();
+                *quotes_seen = true;
             }
             let ts = s + k as u32;
             tokens.push(Token {
                 start: ts,
                 end: ts + c.len_utf8() as u32,
                 kind: TokenKind::Punct,
-                in_quotes: quotes.open && c != '"',
+                in_quotes: false,
                 script: Script::Other,
             });
             if !c.is_ascii() {
@@ -263,14 +263,14 @@ fn symbol_at(line: &str, i: usize) -> Option<usize> {
 /// decide it stops with that character's offset, the tokens it pushed
 /// before it left in `tokens`. Normalised drafts are almost always such
 /// lines, and this is several times faster than the table-driven
-/// segmenter; tests check the two give the same tokens. `in_quotes` is
-/// whether a `"` before the line's start is open, and is left as the
-/// tokens pushed leave it.
+/// segmenter; tests check the two give the same tokens. Tokens are pushed
+/// with `in_quotes` false; `quotes_seen` is set at a `"`, for
+/// [`mark_quoted`].
 fn tokenize_fast(
     line: &str,
     start: usize,
     tokens: &mut Vec<Token>,
-    quotes: &mut QuoteState,
+    quotes_seen: &mut bool,
 ) -> Result<(), usize> {
     let b = line.as_bytes();
     let mut i = 0;
@@ -343,21 +343,21 @@ fn tokenize_fast(
                     start: (start + from) as u32,
                     end: (start + i) as u32,
                     kind: TokenKind::Word,
-                    in_quotes: quotes.open,
+                    in_quotes: false,
                     script,
                 });
             }
             Byte::MidLetter | Byte::MidNumLet | Byte::MidNum | Byte::Punct => {
                 let c = b[i];
                 if c == b'"' {
-                    quotes.toggle();
+                    *quotes_seen = true;
                 }
                 let s = (start + i) as u32;
                 tokens.push(Token {
                     start: s,
                     end: s + 1,
                     kind: TokenKind::Punct,
-                    in_quotes: quotes.open && c != b'"',
+                    in_quotes: false,
                     script: Script::Other,
                 });
                 i += 1;
@@ -371,7 +371,7 @@ fn tokenize_fast(
                     start: s,
                     end: s + len as u32,
                     kind: TokenKind::Punct,
-                    in_quotes: quotes.open,
+                    in_quotes: false,
                     script: Script::Other,
                 });
                 i += len;
@@ -393,14 +393,13 @@ fn tokenize_mixed(
     line: &str,
     start: usize,
     tokens: &mut Vec<Token>,
-    quotes: &mut QuoteState,
+    quotes_seen: &mut bool,
 ) -> bool {
     let b = line.as_bytes();
-    quotes.open = false;
     let mut from = 0;
     let mut all_fast = true;
     while from < b.len() {
-        let Err(stop) = tokenize_fast(&line[from..], start + from, tokens, quotes) else {
+        let Err(stop) = tokenize_fast(&line[from..], start + from, tokens, quotes_seen) else {
             break;
         };
         all_fast = false;
@@ -409,38 +408,20 @@ fn tokenize_mixed(
             .rev()
             .find(|&i| restarts_segmenting(b, i))
             .unwrap_or(from);
-        // The fast tokens from there on are redone; each `"` among them
-        // had toggled the quotes.
-        while let Some(t) = tokens.last().filter(|t| t.start as usize >= start + back) {
-            if t.kind == TokenKind::Punct && b[t.start as usize - start] == b'"' {
-                quotes.open = !quotes.open;
-            }
+        // The fast tokens from there on are redone.
+        while tokens
+            .last()
+            .is_some_and(|t| t.start as usize >= start + back)
+        {
             tokens.pop();
         }
         let ahead = (stop + 1..b.len())
             .find(|&i| restarts_segmenting(b, i))
             .unwrap_or(b.len());
-        tokenize_uax29_into(&line[back..ahead], start + back, tokens, quotes);
+        tokenize_uax29_into(&line[back..ahead], start + back, tokens, quotes_seen);
         from = ahead;
     }
     all_fast
-}
-
-/// The tokenizers' running state of a line's quotation marks: whether a
-/// `"` is open (toggled at each), and whether the line has any (only then
-/// are the flags checked against the pairing, [`mark_quoted`]: a memchr on
-/// every line was 0.7% of checking a megabyte).
-#[derive(Debug, Default, Clone, Copy)]
-struct QuoteState {
-    open: bool,
-    seen: bool,
-}
-
-impl QuoteState {
-    fn toggle(&mut self) {
-        self.open = !self.open;
-        self.seen = true;
-    }
 }
 
 /// Calls `f(open, close)` with the byte offsets of each pair of quotation
@@ -479,13 +460,11 @@ pub fn for_each_quotation_by_line(text: &[u8], mut f: impl FnMut(usize, usize)) 
     }
 }
 
-/// Sets each token's `in_quotes` from the quotation pairs of the text it
-/// was cut from ([`for_each_quotation_by_line`]: a paragraph's tokens span
-/// its lines); the tokenizers' running flag only toggles at each `"`.
+/// Sets the `in_quotes` of the tokens inside the quotation pairs of the
+/// text they were cut from ([`for_each_quotation_by_line`]: a paragraph's
+/// tokens span its lines). Called only when the tokenizer saw a `"`: a
+/// `memchr` on every line was 0.7% of checking a megabyte.
 fn mark_quoted(text: &str, start: usize, tokens: &mut [Token]) {
-    for t in tokens.iter_mut() {
-        t.in_quotes = false;
-    }
     let mut k = 0;
     for_each_quotation_by_line(text.as_bytes(), |o, c| {
         let (o, c) = ((start + o) as u32, (start + c) as u32);
@@ -500,13 +479,13 @@ fn mark_quoted(text: &str, start: usize, tokens: &mut [Token]) {
 }
 
 /// Pushes the tokens of `text`, which starts at offset `start`, as the
-/// UAX #29 segmenter splits it; `in_quotes` as [`tokenize_fast`]'s.
+/// UAX #29 segmenter splits it; `quotes_seen` as [`tokenize_fast`]'s.
 /// Out of line: the fast path's callers stay as they were compiled
 /// before it was shared (inlined, it cost the 1 MB check 0.2%).
 #[inline(never)]
-fn tokenize_uax29_into(text: &str, start: usize, tokens: &mut Vec<Token>, quotes: &mut QuoteState) {
+fn tokenize_uax29_into(text: &str, start: usize, tokens: &mut Vec<Token>, quotes_seen: &mut bool) {
     for (off, seg) in text.split_word_bound_indices() {
-        push_segment(tokens, quotes, start, off, seg);
+        push_segment(tokens, quotes_seen, start, off, seg);
     }
 }
 
@@ -560,9 +539,10 @@ impl Line {
         // line is sized once instead of growing from empty (~5 allocations
         // per reply of an `audit`, issue #19).
         tokens.reserve((end - start) / 4);
-        let mut quotes = QuoteState::default();
-        let words_at_edges = tokenize_mixed(&norm[start..end], start, &mut tokens, &mut quotes);
-        if quotes.seen {
+        let mut quotes_seen = false;
+        let words_at_edges =
+            tokenize_mixed(&norm[start..end], start, &mut tokens, &mut quotes_seen);
+        if quotes_seen {
             mark_quoted(&norm[start..end], start, &mut tokens);
         }
         *self = Line {
@@ -578,12 +558,7 @@ impl Line {
     /// the fast path is tested against.
     pub fn tokenize_uax29(norm: &str, start: usize, end: usize) -> Line {
         let mut tokens = Vec::new();
-        tokenize_uax29_into(
-            &norm[start..end],
-            start,
-            &mut tokens,
-            &mut QuoteState::default(),
-        );
+        tokenize_uax29_into(&norm[start..end], start, &mut tokens, &mut false);
         mark_quoted(&norm[start..end], start, &mut tokens);
         Line {
             start,
@@ -1056,7 +1031,7 @@ mod tests {
             proptest::prop_assert_eq!(&mixed.tokens, &reference.tokens);
             // Word edges are promised only when the fast path decided all.
             let mut fast = Vec::new();
-            let all_fast = tokenize_fast(&line, 2, &mut fast, &mut QuoteState::default()).is_ok();
+            let all_fast = tokenize_fast(&line, 2, &mut fast, &mut false).is_ok();
             proptest::prop_assert_eq!(mixed.words_at_edges, all_fast);
         }
     }
