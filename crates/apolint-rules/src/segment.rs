@@ -1080,20 +1080,15 @@ mod tests {
     #[test]
     fn stray_quotes_and_inch_marks_quote_nothing() {
         let quoted = |norm: &str| -> Vec<String> {
-            let line = Line::tokenize(norm, 0, norm.len());
-            let fast: Vec<String> = line
-                .tokens
-                .iter()
-                .filter(|t| t.in_quotes)
-                .map(|t| t.text(norm).to_owned())
-                .collect();
-            let reference = Line::tokenize_uax29(norm, 0, norm.len());
-            let slow: Vec<String> = reference
-                .tokens
-                .iter()
-                .filter(|t| t.in_quotes)
-                .map(|t| t.text(norm).to_owned())
-                .collect();
+            let words_of = |line: Line| -> Vec<String> {
+                line.tokens
+                    .iter()
+                    .filter(|t| t.in_quotes)
+                    .map(|t| t.text(norm).to_owned())
+                    .collect()
+            };
+            let fast = words_of(Line::tokenize(norm, 0, norm.len()));
+            let slow = words_of(Line::tokenize_uax29(norm, 0, norm.len()));
             assert_eq!(fast, slow, "{norm:?}");
             fast
         };
