@@ -1244,8 +1244,7 @@ fn the_audit_fails_on_an_unclosed_csv_quote_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(out.stdout.is_empty());
     assert!(
-        stderr(&out)
-            .contains("most of the input could not be read: 5 bad records against 1 records read"),
+        stderr(&out).contains("most of the input could not be read: 5 bad records against 1 reply"),
         "{}",
         stderr(&out)
     );
@@ -1273,8 +1272,9 @@ fn the_audit_folds_agents_past_max_groups() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let agents = v["by_agent"].as_object().unwrap();
-    assert_eq!(agents.len(), 5, "{agents:?}");
-    assert_eq!(agents["(other)"]["replies"], 46);
+    // Five by name, as `--max-groups 5` says, and the rest as one.
+    assert_eq!(agents.len(), 6, "{agents:?}");
+    assert_eq!(agents["(other)"]["replies"], 45);
 }
 
 /// Issue #18: a reply to a complaint gets its checklist and score in every
@@ -1734,4 +1734,126 @@ fn a_large_draft_is_checked_with_its_config_and_errors_keep_their_order() {
     let err = stderr(&out);
     assert!(err.contains("large.txt: binary file"), "{err}");
     assert!(!err.contains("apolint.toml"), "read error first: {err}");
+}
+
+#[test]
+fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempdir("audit-overlaps");
+    let export = "{\"agent\":\"Anna\",\"text\":\"Приносим свои извинения за задержку.\"}\n";
+    std::fs::write(dir.join("export.jsonl"), export).unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    for (args, said) in [
+        (
+            &["--html", "export.jsonl"][..],
+            "--html export.jsonl would write over the export export.jsonl that it reads",
+        ),
+        (
+            &["--json", "sub/../export.jsonl"][..],
+            "--json sub/../export.jsonl would write over the export export.jsonl",
+        ),
+        (
+            &["--html", "out.txt", "--json", "./out.txt"][..],
+            "--json and --html both name out.txt",
+        ),
+    ] {
+        let mut all = vec!["audit", "--quiet", "--no-config", "export.jsonl"];
+        all.extend_from_slice(args);
+        let out = apolint(&all, b"", &dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("export.jsonl")).unwrap(),
+            export
+        );
+        assert!(!dir.join("out.txt").exists());
+    }
+    // Reports are written for others to read: the usual mode for a new
+    // file (0666 less the umask; the tests' umask is the runner's), an
+    // existing file's own mode kept.
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            "export.jsonl",
+            "--html",
+            "r.html",
+            "--json",
+            "s.json",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mode = |f: &str| std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
+    let umask = {
+        let probe = dir.join("probe");
+        std::fs::write(&probe, "").unwrap();
+        0o666 & !mode("probe")
+    };
+    assert_eq!(mode("r.html"), 0o666 & !umask);
+    assert_eq!(mode("s.json"), 0o666 & !umask);
+    std::fs::set_permissions(dir.join("r.html"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            "export.jsonl",
+            "--html",
+            "r.html",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(mode("r.html"), 0o640);
+    // A field named on purpose that no record has is said; a CSV without
+    // such a column is refused before the run.
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            "export.jsonl",
+            "--agent-field",
+            "who",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no reply has a usable `who` field (--agent-field)"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        dir.join("e.csv"),
+        "agent,text
+Anna,Hello.
+",
+    )
+    .unwrap();
+    let out = apolint(
+        &[
+            "audit",
+            "--quiet",
+            "--no-config",
+            "e.csv",
+            "--agent-field",
+            "who",
+        ],
+        b"",
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "e.csv: no `who` column (columns: agent, text); choose one with --agent-field"
+        ),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,10 +1,11 @@
 //! `apolint audit`: a whole archive of replies, summarised for a team lead.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use apolint_audit::{read_batches, summarize, Batch, Fields};
+use apolint_audit::{plural, read_batches, share_text, summarize, Batch, Fields};
+use apolint_core::files;
 
 use super::{ConfigArgs, Failure};
 
@@ -17,24 +18,24 @@ pub struct AuditArgs {
     /// Field (JSONL) or column (CSV) with the reply text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     text_field: String,
-    /// Field or column with the agent's name.
-    #[arg(long, default_value = "agent", value_name = "NAME")]
-    agent_field: String,
-    /// Field or column with the channel.
-    #[arg(long, default_value = "channel", value_name = "NAME")]
-    channel_field: String,
-    /// Field or column with the date (YYYY-MM-DD…, DD.MM.YYYY).
-    #[arg(long, default_value = "date", value_name = "NAME")]
-    date_field: String,
-    /// Field or column with the ticket id.
-    #[arg(long, default_value = "ticket", value_name = "NAME")]
-    ticket_field: String,
-    /// Field or column naming the canned response (macro) used.
-    #[arg(long, default_value = "macro", value_name = "NAME")]
-    macro_field: String,
-    /// Field or column with the customer's name (enables name-mismatch).
-    #[arg(long, default_value = "customer_name", value_name = "NAME")]
-    customer_field: String,
+    /// Field or column with the agent's name. [default: agent]
+    #[arg(long, value_name = "NAME")]
+    agent_field: Option<String>,
+    /// Field or column with the channel. [default: channel]
+    #[arg(long, value_name = "NAME")]
+    channel_field: Option<String>,
+    /// Field or column with the date (YYYY-MM-DD…, DD.MM.YYYY). [default: date]
+    #[arg(long, value_name = "NAME")]
+    date_field: Option<String>,
+    /// Field or column with the ticket id. [default: ticket]
+    #[arg(long, value_name = "NAME")]
+    ticket_field: Option<String>,
+    /// Field or column naming the canned response (macro) used. [default: macro]
+    #[arg(long, value_name = "NAME")]
+    macro_field: Option<String>,
+    /// Field or column with the customer's name (enables name-mismatch). [default: customer_name]
+    #[arg(long, value_name = "NAME")]
+    customer_field: Option<String>,
     /// Agents, and channels, listed by name (those with the most replies);
     /// the rest are folded into one "(other)" entry, so memory and the
     /// summary stay bounded on any export.
@@ -63,15 +64,26 @@ pub struct AuditArgs {
 /// Runs `apolint audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     let linter = args.config.linter()?;
+    // A field named on purpose must be there (a CSV without it is
+    // refused); a default one may be missing.
+    let mut asked = Vec::new();
+    let mut field = |option: &'static str, given: &Option<String>, default: Option<String>| {
+        if let Some(name) = given {
+            asked.push((option, name.clone()));
+        }
+        given.clone().or(default)
+    };
+    let defaults = Fields::default();
     let fields = Fields {
         text: args.text_field.clone(),
-        agent: Some(args.agent_field.clone()),
-        channel: Some(args.channel_field.clone()),
-        date: Some(args.date_field.clone()),
-        ticket: Some(args.ticket_field.clone()),
-        canned: Some(args.macro_field.clone()),
-        customer: Some(args.customer_field.clone()),
-        max_groups: args.max_groups.max(1),
+        agent: field("--agent-field", &args.agent_field, defaults.agent),
+        channel: field("--channel-field", &args.channel_field, defaults.channel),
+        date: field("--date-field", &args.date_field, defaults.date),
+        ticket: field("--ticket-field", &args.ticket_field, defaults.ticket),
+        canned: field("--macro-field", &args.macro_field, defaults.canned),
+        customer: field("--customer-field", &args.customer_field, defaults.customer),
+        max_groups: args.max_groups,
+        asked,
     };
     for p in &args.inputs {
         if p.as_os_str() != "-" && !p.exists() {
@@ -93,10 +105,14 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     }
     // An archive can take minutes: a report that cannot be written is
     // said before the run, not after it.
-    for out in [&args.json, &args.html].into_iter().flatten() {
-        if out.as_os_str() != "-" {
-            check_writable(out)?;
-        }
+    let outputs: Vec<(&str, &Path)> = [("--json", &args.json), ("--html", &args.html)]
+        .into_iter()
+        .filter_map(|(flag, p)| Some((flag, p.as_deref()?)))
+        .filter(|(_, p)| p.as_os_str() != "-")
+        .collect();
+    refuse_overlaps(&args.inputs, &outputs)?;
+    for &(_, out) in &outputs {
+        check_writable(out)?;
     }
     let total: u64 = args
         .inputs
@@ -150,6 +166,31 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     if let Some(why) = summary.mostly_unreadable() {
         return Err(Failure::Message(why));
     }
+    // A CSV without a column named on purpose is refused above; JSON
+    // Lines records may each lack it, and then its section is empty.
+    for (option, name, found) in [
+        (
+            "--agent-field",
+            &args.agent_field,
+            !summary.by_agent.is_empty(),
+        ),
+        (
+            "--channel-field",
+            &args.channel_field,
+            !summary.by_channel.is_empty(),
+        ),
+        (
+            "--date-field",
+            &args.date_field,
+            !summary.by_month.is_empty(),
+        ),
+    ] {
+        if let (Some(name), false, true) = (name, found, summary.replies > 0) {
+            eprintln!(
+                "apolint audit: warning: no reply has a usable `{name}` field ({option}); its section is empty"
+            );
+        }
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let mut json = summary.to_json();
     if let Some(obj) = json.as_object_mut() {
@@ -164,26 +205,21 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
         if html_to_stdout {
             super::write_stdout(page.as_bytes())?;
         } else {
-            write_atomically(path, page.as_bytes())?;
+            write_report(path, &page)?;
         }
     }
     if json_to_stdout {
         super::write_stdout(json_text.as_bytes())?;
     } else if let Some(path) = &args.json {
-        write_atomically(path, json_text.as_bytes())?;
+        write_report(path, &json_text)?;
     }
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     eprintln!(
-        "apolint audit: {} ({:.1} MB) in {:.1} s ({:.0} MB/s); {:.0}% with nothing to fix; {}{}{}",
+        "apolint audit: {} ({:.1} MB) in {:.1} s ({:.0} MB/s); {} with nothing to fix; {}{}{}",
         plural(summary.replies, "reply", "replies"),
         summary.bytes as f64 / 1e6,
         elapsed,
         total.max(summary.bytes) as f64 / 1e6 / elapsed.max(1e-9),
-        if summary.replies == 0 {
-            0.0
-        } else {
-            100.0 * summary.clean as f64 / summary.replies as f64
-        },
+        share_text(summary.clean, summary.replies),
         plural(summary.bad_records, "bad record", "bad records"),
         if summary.empty == 0 {
             String::new()
@@ -236,27 +272,58 @@ fn check_writable(path: &Path) -> Result<(), Failure> {
     }
 }
 
-/// Writes a file whole or not at all: a temporary file in the same folder,
-/// persisted (renamed) into place once complete.
+/// Writes a report whole or not at all ([`files::write_atomically`]).
 ///
 /// Only a regular file (or a new one) is written: a symlink, FIFO or
 /// device at `path` is refused, never renamed over (`--json /dev/stdout`
 /// as root replaced the device node with a file).
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail =
-        |e: std::io::Error| Failure::Message(format!("cannot write {}: {e}", path.display()));
+fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
     refuse_special(path)?;
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".apolint-")
-        .tempfile_in(folder)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    files::write_atomically(path, text)
+        .map_err(|e| Failure::Message(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Fails if two of the files the audit reads and writes are one: a report
+/// written over an export it read (the export lost), or the summary and
+/// the report in one file (one of them lost).
+fn refuse_overlaps(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
+    for (i, &(flag, out)) in outputs.iter().enumerate() {
+        if let Some(input) = inputs.iter().find(|p| same_file(p, out)) {
+            return Err(Failure::Message(format!(
+                "{flag} {} would write over the export {} that it reads: name another file",
+                out.display(),
+                input.display()
+            )));
+        }
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, o)| same_file(o, out)) {
+            return Err(Failure::Message(format!(
+                "{other} and {flag} both name {}: give each its own file",
+                out.display()
+            )));
+        }
+    }
     Ok(())
+}
+
+/// Whether `a` and `b` name one file: the same file if both exist (through
+/// links, `./`, `..`), otherwise the same name in the same folder.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt as _;
+        return (x.dev(), x.ino()) == (y.dev(), y.ino());
+    }
+    let resolved = |p: &Path| {
+        let folder = match p.parent() {
+            Some(f) if !f.as_os_str().is_empty() => f,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(folder).ok()?.join(p.file_name()?))
+    };
+    match (resolved(a), resolved(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 /// Refuses an output path that exists and is not a regular file.

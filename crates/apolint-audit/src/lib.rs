@@ -44,12 +44,15 @@ pub enum AuditError {
         /// What the CSV reader said.
         source: csv::Error,
     },
-    /// A CSV export without the reply-text column.
-    NoTextColumn {
+    /// A CSV export without the reply-text column, or without a column
+    /// named in [`Fields::asked`].
+    NoColumn {
         /// The export, as named.
         name: String,
-        /// The column asked for (`--text-field`).
+        /// The column asked for.
         field: String,
+        /// The option that names it (`--text-field`).
+        option: &'static str,
         /// The columns it has.
         columns: Vec<String>,
     },
@@ -75,13 +78,14 @@ impl std::fmt::Display for AuditError {
             AuditError::CsvHeader { name, source } => {
                 write!(f, "{name}: cannot read the CSV header: {source}")
             }
-            AuditError::NoTextColumn {
+            AuditError::NoColumn {
                 name,
                 field,
+                option,
                 columns,
             } => write!(
                 f,
-                "{name}: no `{field}` column (columns: {}); choose one with --text-field",
+                "{name}: no `{field}` column (columns: {}); choose one with {option}",
                 columns.join(", ")
             ),
             AuditError::Folder(e) => e.fmt(f),
@@ -123,6 +127,45 @@ pub struct Fields {
     /// folded into one [`OTHER`] entry, so an export with millions of
     /// distinct values keeps the summary (and memory) bounded.
     pub max_groups: usize,
+    /// Columns named on purpose, with the option that named them
+    /// (`("--agent-field", "Agent Name")`): a CSV without one is refused,
+    /// where a default name that is missing only leaves its section empty.
+    pub asked: Vec<(&'static str, String)>,
+}
+
+/// `n` and the word for it: `1 reply`, `2 replies`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `part` of `whole` as a whole percentage, never rounded to a figure it
+/// is not: 999 of 1,000 is `>99%`, not `100%`, and 1 of 1,000 is `<1%`,
+/// not `0%` (a lead reading "100% with nothing to fix" would not look for
+/// the one unfilled placeholder).
+pub fn share_text(part: u64, whole: u64) -> String {
+    if whole == 0 || part == 0 {
+        return "0%".into();
+    }
+    if part >= whole {
+        return "100%".into();
+    }
+    match (100.0 * part as f64 / whole as f64).round() {
+        r if r >= 100.0 => ">99%".into(),
+        r if r < 1.0 => "<1%".into(),
+        r => format!("{r:.0}%"),
+    }
+}
+
+/// `findings` per reply to two decimals, `<0.01` rather than `0.00` when
+/// there are some.
+pub fn per_reply_text(findings: u64, replies: u64) -> String {
+    if replies == 0 || findings == 0 {
+        return "0.00".into();
+    }
+    match findings as f64 / replies as f64 {
+        x if x < 0.005 => "<0.01".into(),
+        x => format!("{x:.2}"),
+    }
 }
 
 /// The entry the agents or channels beyond [`Fields::max_groups`] are
@@ -143,6 +186,7 @@ impl Default for Fields {
             canned: Some("macro".into()),
             customer: Some("customer_name".into()),
             max_groups: MAX_GROUPS,
+            asked: Vec::new(),
         }
     }
 }
@@ -303,18 +347,33 @@ pub enum CannedKey {
 pub struct CannedStat {
     /// Times it was sent.
     pub sent: u64,
-    /// Findings in one copy.
+    /// Findings in all its copies (a macro's copies differ: the agent
+    /// edits them).
     pub findings: u64,
     /// The macro id, when the export has one.
     pub canned: Option<String>,
-    /// Its text (start).
+    /// Its text (start): the first copy with findings, or the first copy.
     pub text: String,
-    /// Categories found in it.
+    /// Categories found in any copy, in the order first found.
     pub categories: Vec<&'static str>,
+    /// Whether `text` is a copy with findings.
+    #[serde(skip)]
+    text_has_findings: bool,
     /// Structure scores and missing parts of the copies that answer a
     /// complaint (a macro's copies differ; identical texts differ only by
     /// the customer's name).
     pub structure: CannedStructure,
+}
+
+impl CannedStat {
+    /// Adds the categories not yet listed, in their order.
+    fn add_categories(&mut self, categories: &[&'static str]) {
+        for c in categories {
+            if !self.categories.contains(c) {
+                self.categories.push(c);
+            }
+        }
+    }
 }
 
 /// A reply shown in the report with its findings highlighted.
@@ -458,23 +517,28 @@ type FieldValues = Option<[Option<Value>; 7]>;
 struct RecordSeed<'f>(&'f Fields);
 
 impl RecordSeed<'_> {
+    /// The seven fields' names, in slot order.
+    fn names(&self) -> [Option<&str>; 7] {
+        let f = self.0;
+        [
+            Some(f.text.as_str()),
+            f.agent.as_deref(),
+            f.channel.as_deref(),
+            f.date.as_deref(),
+            f.ticket.as_deref(),
+            f.canned.as_deref(),
+            f.customer.as_deref(),
+        ]
+    }
+
     /// Which of the seven fields `key` names (the first, if several do).
     fn slot(&self, key: &str) -> Option<usize> {
-        let f = self.0;
-        if key == f.text {
-            return Some(0);
-        }
-        [
-            &f.agent,
-            &f.channel,
-            &f.date,
-            &f.ticket,
-            &f.canned,
-            &f.customer,
-        ]
-        .iter()
-        .position(|n| n.as_deref() == Some(key))
-        .map(|i| i + 1)
+        self.names().iter().position(|n| *n == Some(key))
+    }
+
+    /// The name of a field [`RecordSeed::slot`] found.
+    fn name(&self, slot: usize) -> &str {
+        self.names()[slot].unwrap_or_default()
     }
 }
 
@@ -514,6 +578,15 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
         let mut values: [Option<Value>; 7] = Default::default();
         while let Some(slot) = map.next_key_seed(KeySeed(&self))? {
             match slot {
+                // The last of two values would win unseen (`{"text": "Hi
+                // {{name}}", "text": "Hi Maria"}` audited clean); the
+                // record is bad, as the hook and `check` refuse it.
+                Some(i) if values[i].is_some() => {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate key `{}`",
+                        self.name(i)
+                    )));
+                }
                 Some(i) => values[i] = Some(map.next_value()?),
                 None => {
                     map.next_value::<serde::de::IgnoredAny>()?;
@@ -549,6 +622,15 @@ impl<'de> serde::de::Visitor<'de> for RecordSeed<'_> {
 /// `YYYY-MM` from a date or timestamp (`2026-03-14`, `2026-03-14T10:00Z`,
 /// `2026/03/14`, `14.03.2026`).
 pub fn month_of(date: &str) -> Option<String> {
+    /// Days in `month` (1-12) of `year`, in the Gregorian calendar.
+    fn days_in(year: u32, month: u32) -> u32 {
+        match month {
+            2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        }
+    }
     let d = date.trim();
     let b = d.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
@@ -556,14 +638,18 @@ pub fn month_of(date: &str) -> Option<String> {
             .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
     };
     let number = |r: std::ops::Range<usize>| d[r].parse::<u32>().unwrap_or(0);
-    // A month 1-12 and, where there is one, a day 1-31: `2026-13-01` or
-    // `32.01.2026` is no date (it gave a month `2026-13`).
-    let valid = |month: u32, day: Option<u32>| {
-        (1..=12).contains(&month) && day.is_none_or(|d| (1..=31).contains(&d))
+    // A year from 1, a month 1-12 and, where there is one, a day of that
+    // month: `2026-13-01`, `2026-02-30` or `0000-01-01` is no date (they
+    // gave months `2026-13`, `2026-02`, `0000-01`).
+    let valid = |year: u32, month: u32, day: Option<u32>| {
+        (1..=12).contains(&month)
+            && year > 0
+            && day.is_none_or(|d| (1..=days_in(year, month)).contains(&d))
     };
     if digits(0..4) && matches!(b.get(4), Some(b'-' | b'/' | b'.')) && digits(5..7) {
         let day = (b.get(7) == b.get(4) && digits(8..10)).then(|| number(8..10));
-        return valid(number(5..7), day).then(|| format!("{}-{}", &d[0..4], &d[5..7]));
+        return valid(number(0..4), number(5..7), day)
+            .then(|| format!("{}-{}", &d[0..4], &d[5..7]));
     }
     if digits(0..2)
         && b.get(2) == Some(&b'.')
@@ -571,7 +657,7 @@ pub fn month_of(date: &str) -> Option<String> {
         && b.get(5) == Some(&b'.')
         && digits(6..10)
     {
-        return valid(number(3..5), Some(number(0..2)))
+        return valid(number(6..10), number(3..5), Some(number(0..2)))
             .then(|| format!("{}-{}", &d[6..10], &d[3..5]));
     }
     None
@@ -822,8 +908,8 @@ const MAX_CSV_RECORD: usize = 2 * MAX_REPLY_BYTES;
 const CUT_MARK: &[u8] = b"\xFF\xFEcut";
 
 /// Where a CSV reader is within a record (the csv crate's default
-/// dialect: `,`, `"` doubled to escape, `\r`, `\n` or `\r\n` ending a
-/// record).
+/// dialect but for the separator: `"` doubled to escape, `\r`, `\n` or
+/// `\r\n` ending a record).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CsvState {
     FieldStart,
@@ -834,15 +920,16 @@ enum CsvState {
 }
 
 impl CsvState {
-    /// The state after `b`, and whether `b` ends a record.
-    fn step(self, b: u8) -> (CsvState, bool) {
+    /// The state after `b`, and whether `b` ends a record, in a CSV whose
+    /// fields are separated by `separator`.
+    fn step(self, b: u8, separator: u8) -> (CsvState, bool) {
         use CsvState::*;
         match (self, b) {
             (Quoted, b'"') => (QuoteInQuoted, false),
             (Quoted, _) => (Quoted, false),
             (QuoteInQuoted, b'"') => (Quoted, false),
             (FieldStart, b'"') => (Quoted, false),
-            (_, b',') => (FieldStart, false),
+            (_, b) if b == separator => (FieldStart, false),
             (_, b'\r' | b'\n') => (FieldStart, true),
             _ => (Unquoted, false),
         }
@@ -858,6 +945,7 @@ impl CsvState {
 struct CsvGuard<R> {
     inner: R,
     max_record: usize,
+    separator: u8,
     state: CsvState,
     record_bytes: usize,
     skipping: bool,
@@ -875,10 +963,11 @@ struct CsvGuard<R> {
 }
 
 impl<R: std::io::Read> CsvGuard<R> {
-    fn new(inner: R, max_record: usize) -> Self {
+    fn new(inner: R, max_record: usize, separator: u8) -> Self {
         CsvGuard {
             inner,
             max_record,
+            separator,
             state: CsvState::FieldStart,
             record_bytes: 0,
             skipping: false,
@@ -922,7 +1011,7 @@ impl<R: std::io::Read> std::io::Read for CsvGuard<R> {
             let mut w = 0;
             for i in 0..n {
                 let b = out[i];
-                let (next, ends) = self.state.step(b);
+                let (next, ends) = self.state.step(b, self.separator);
                 if !self.skipping && !ends && self.record_bytes >= self.max_record {
                     self.skipping = true;
                     self.inject.extend_from_slice(CUT_MARK);
@@ -972,6 +1061,19 @@ fn read_csv(
     read_csv_bounded(name, reader, fields, MAX_CSV_RECORD, emit)
 }
 
+/// The separator of a CSV whose start is `head`: `,`, unless its first line
+/// has none and has `;` (what Excel writes where the decimal point is a
+/// comma, as in Russian) or a tab.
+fn separator_of(head: &[u8]) -> u8 {
+    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let has = |c: u8| memchr::memchr(c, first).is_some();
+    match (has(b','), has(b';'), has(b'\t')) {
+        (false, true, _) => b';',
+        (false, false, true) => b'\t',
+        _ => b',',
+    }
+}
+
 fn read_csv_bounded(
     name: &str,
     reader: impl std::io::Read,
@@ -979,12 +1081,12 @@ fn read_csv_bounded(
     max_record: usize,
     emit: &mut impl FnMut(Batch) -> bool,
 ) -> Result<(), AuditError> {
+    let mut input = std::io::BufReader::with_capacity(1 << 20, reader);
+    let separator = separator_of(std::io::BufRead::fill_buf(&mut input).unwrap_or_default());
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(CsvGuard::new(
-            std::io::BufReader::with_capacity(1 << 20, reader),
-            max_record,
-        ));
+        .delimiter(separator)
+        .from_reader(CsvGuard::new(input, max_record, separator));
     let headers = r
         .headers()
         .map_err(|source| AuditError::CsvHeader {
@@ -996,13 +1098,22 @@ fn read_csv_bounded(
         f.as_ref()
             .and_then(|n| headers.iter().position(|h| h.trim() == n))
     };
-    let Some(text_col) = headers.iter().position(|h| h.trim() == fields.text) else {
-        return Err(AuditError::NoTextColumn {
-            name: name.to_owned(),
-            field: fields.text.clone(),
-            columns: headers.iter().map(str::to_owned).collect(),
-        });
+    let missing = |option: &'static str, field: &str| AuditError::NoColumn {
+        name: name.to_owned(),
+        field: field.to_owned(),
+        option,
+        columns: headers.iter().map(str::to_owned).collect(),
     };
+    let Some(text_col) = headers.iter().position(|h| h.trim() == fields.text) else {
+        return Err(missing("--text-field", &fields.text));
+    };
+    if let Some((option, field)) = fields
+        .asked
+        .iter()
+        .find(|(_, f)| !headers.iter().any(|h| h.trim() == f))
+    {
+        return Err(missing(option, field));
+    }
     let (agent, channel, date, ticket, canned, customer) = (
         col(&fields.agent),
         col(&fields.channel),
@@ -1389,14 +1500,18 @@ impl Summary {
             ),
         };
         let entry = self.canned.entry(key).or_insert_with(|| CannedStat {
-            sent: 0,
-            findings: serious.len() as u64,
             canned: r.canned.clone(),
             text: excerpt(&r.text, 300),
-            categories: seen.clone(),
-            structure: CannedStructure::default(),
+            text_has_findings: !serious.is_empty(),
+            ..CannedStat::default()
         });
         entry.sent += 1;
+        entry.findings += serious.len() as u64;
+        if !serious.is_empty() && !entry.text_has_findings {
+            entry.text = excerpt(&r.text, 300);
+            entry.text_has_findings = true;
+        }
+        entry.add_categories(&seen);
         if let Some(st) = structure {
             entry.structure.add_one(st);
         }
@@ -1439,14 +1554,13 @@ impl Summary {
     /// counts outside the top are approximate; the totals stay exact.
     pub fn fold_groups(&mut self, keep: usize) {
         for map in [&mut self.by_agent, &mut self.by_channel] {
-            if map.len() <= keep.max(1) {
+            if map.len() - usize::from(map.contains_key(OTHER)) <= keep {
                 continue;
             }
             let mut other = map.remove(OTHER).unwrap_or_default();
             let mut entries: Vec<(String, GroupStat)> = std::mem::take(map).into_iter().collect();
             entries.sort_by(|a, b| b.1.replies.cmp(&a.1.replies).then_with(|| a.0.cmp(&b.0)));
-            let named = keep.saturating_sub(1);
-            for (_, stat) in entries.drain(named.min(entries.len())..) {
+            for (_, stat) in entries.drain(keep.min(entries.len())..) {
                 other.add(&stat);
             }
             map.extend(entries);
@@ -1456,19 +1570,27 @@ impl Summary {
 
     /// Why the run must fail, when most of what was read could not be
     /// used (more bad records than replies): its figures would describe
-    /// a small, arbitrary part of the export.
+    /// a small, arbitrary part of the export. Empty records do not count
+    /// for the replies: the figures leave them out too.
     pub fn mostly_unreadable(&self) -> Option<String> {
-        // Empty replies were read fine: they count against the bad ones.
-        let read = self.replies + self.empty;
-        if self.bad_records == 0 || self.bad_records <= read {
+        if self.bad_records <= self.replies {
             return None;
         }
         let first = self.bad.first().map_or(String::new(), |b| {
             format!(" (first: {}:{}: {})", b.source, b.line, b.reason)
         });
+        let empty = if self.empty == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({} left out)",
+                plural(self.empty, "empty record", "empty records")
+            )
+        };
         Some(format!(
-            "most of the input could not be read: {} bad records against {} records read{first}; fix the export, or name the right columns with --text-field; nothing written",
-            self.bad_records, read
+            "most of the input could not be read: {} against {}{empty}{first}; fix the export, or name the right columns with --text-field; nothing written",
+            plural(self.bad_records, "bad record", "bad records"),
+            plural(self.replies, "reply", "replies"),
         ))
     }
 
@@ -1519,6 +1641,11 @@ impl Summary {
             match self.canned.get_mut(&k) {
                 Some(e) => {
                     e.sent += v.sent;
+                    e.findings += v.findings;
+                    e.add_categories(&v.categories);
+                    if v.text_has_findings && !e.text_has_findings {
+                        (e.text, e.text_has_findings) = (v.text, true);
+                    }
                     e.structure.merge(&v.structure);
                 }
                 None => {
@@ -1558,7 +1685,7 @@ impl Summary {
     }
 
     /// Canned responses (sent at least twice, or named by a macro id) by
-    /// findings × times sent: where one fix helps most.
+    /// their findings in all copies: where one fix helps most.
     pub fn top_canned(&self, n: usize) -> Vec<&CannedStat> {
         let mut v: Vec<&CannedStat> = self
             .canned
@@ -1566,8 +1693,8 @@ impl Summary {
             .filter(|c| c.findings > 0 && (c.sent >= 2 || c.canned.is_some()) && !c.text.is_empty())
             .collect();
         v.sort_by(|a, b| {
-            (b.findings * b.sent)
-                .cmp(&(a.findings * a.sent))
+            b.findings
+                .cmp(&a.findings)
                 .then_with(|| a.text.cmp(&b.text))
                 // Ties in full, or the order would follow the hash map's.
                 .then_with(|| a.canned.cmp(&b.canned))
@@ -1982,11 +2109,11 @@ mod tests {
             ..Fields::default()
         };
         let r = parse_json_line(
-            br#"{"x": {"deep": [1, "t\u00e9"]}, "who": "Bob", "text": "first", "text": "Hi \"you\"\n", "date": "2026-04-01", "ticket": 42, "channel": null}"#,
+            br#"{"x": {"deep": [1, "t\u00e9"]}, "who": "Bob", "text": "Hi \"you\"\n", "date": "2026-04-01", "ticket": 42, "channel": null, "x": 2}"#,
             &fields,
         )
         .unwrap();
-        assert_eq!(r.text, "Hi \"you\"\n", "the last of a repeated key wins");
+        assert_eq!(r.text, "Hi \"you\"\n", "a field not read may repeat");
         assert_eq!(r.agent.as_deref(), Some("Bob"));
         assert_eq!(r.month.as_deref(), Some("2026-04"));
         assert_eq!(r.ticket.as_deref(), Some("42"));
@@ -2010,6 +2137,15 @@ mod tests {
             (
                 b"{\"text\": \"x\",}",
                 "malformed JSON: trailing comma at line 1 column 14",
+            ),
+            // The last would win unseen: `{{name}}` audited clean.
+            (
+                b"{\"text\": \"Hi {{name}}\", \"text\": \"Hi Maria\"}",
+                "malformed JSON: duplicate key `text` at line 1 column 30",
+            ),
+            (
+                b"{\"who\": \"A\", \"text\": \"x\", \"who\": \"B\"}",
+                "malformed JSON: duplicate key `who` at line 1 column 31",
             ),
         ] {
             assert_eq!(parse_json_line(line, &fields).unwrap_err(), reason);
@@ -2249,7 +2385,7 @@ mod tests {
         );
         assert!(s.by_agent.contains_key("e") && s.by_agent.contains_key("d"));
         // The guard hands the csv crate at most the cap of one record.
-        let mut g = CsvGuard::new(input.as_bytes(), 4096);
+        let mut g = CsvGuard::new(input.as_bytes(), 4096, b',');
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut g, &mut out).unwrap();
         assert!(out.len() < 3 * 4096 + 60_000, "{}", out.len());
@@ -2270,10 +2406,21 @@ mod tests {
             reason: "malformed JSON".into(),
         });
         let why = s.mostly_unreadable().unwrap();
-        assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 records read (first: e.jsonl:4: malformed JSON)"), "{why}");
-        // Empty replies were read: 11 bad of 10 + 5 read is not most.
+        assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 replies (first: e.jsonl:4: malformed JSON)"), "{why}");
+        // Empty records are left out of the figures, and so of this count.
         s.empty = 5;
+        let why = s.mostly_unreadable().unwrap();
+        assert!(why.starts_with("most of the input could not be read: 11 bad records against 10 replies (5 empty records left out)"), "{why}");
+        s.replies = 11;
         assert_eq!(s.mostly_unreadable(), None);
+        // Nothing but one bad record and empty ones.
+        let s = Summary {
+            bad_records: 1,
+            empty: 3,
+            ..Summary::default()
+        };
+        let why = s.mostly_unreadable().unwrap();
+        assert!(why.starts_with("most of the input could not be read: 1 bad record against 0 replies (3 empty records left out)"), "{why}");
     }
 
     #[test]
@@ -2310,12 +2457,18 @@ mod tests {
         assert!(all.len() > 10);
         let s = summarize(&l, &fields, all.into_iter(), 2, |_, _| {});
         assert_eq!(s.replies, 500);
-        assert_eq!(s.by_agent.len(), 3, "{:?}", s.by_agent.keys());
+        // Three named, the rest in one more entry.
+        assert_eq!(s.by_agent.len(), 4, "{:?}", s.by_agent.keys());
         assert_eq!(s.by_agent["main"].replies, 250);
         let total: u64 = s.by_agent.values().map(|g| g.replies).sum();
         assert_eq!(total, 500, "folding keeps every reply");
         assert!(s.by_agent.contains_key(OTHER));
-        assert_eq!(s.by_channel.len(), 3);
+        assert_eq!(s.by_channel.len(), 4);
+        // None named: every reply in the one entry.
+        let mut none = s.clone();
+        none.fold_groups(0);
+        assert_eq!(none.by_agent.keys().collect::<Vec<_>>(), [OTHER]);
+        assert_eq!(none.by_agent[OTHER].replies, 500);
     }
 
     #[test]
@@ -2459,5 +2612,148 @@ mod tests {
         assert_eq!(month_of("32.01.2026"), None);
         assert_eq!(month_of("14.13.2026"), None);
         assert_eq!(month_of("2026-12").as_deref(), Some("2026-12"));
+        // Nor days a month lacks, nor the year 0.
+        assert_eq!(month_of("2026-02-30"), None);
+        assert_eq!(month_of("2026-02-29"), None);
+        assert_eq!(month_of("2028-02-29").as_deref(), Some("2028-02"));
+        assert_eq!(month_of("2100-02-29"), None);
+        assert_eq!(month_of("2000-02-29").as_deref(), Some("2000-02"));
+        assert_eq!(month_of("31.04.2026"), None);
+        assert_eq!(month_of("30.04.2026").as_deref(), Some("2026-04"));
+        assert_eq!(month_of("0000-01-01"), None);
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    /// The summary of a JSON Lines export, read as `audit` reads it.
+    fn audit_jsonl(text: &str, fields: &Fields) -> Summary {
+        let l = Linter::builtin().unwrap();
+        let mut s = Summary::default();
+        read_jsonl("e.jsonl", text.as_bytes(), 64, MAX_REPLY_BYTES, &mut |b| {
+            s.add_batch(&l, fields, b);
+            true
+        })
+        .unwrap();
+        s
+    }
+
+    #[test]
+    fn a_canned_response_counts_the_findings_of_every_copy() {
+        let s = audit_jsonl(
+            r#"{"macro":"M2","text":"Hi Bob, thanks for waiting."}
+{"macro":"M2","text":"Hi Ann, we apologize for any inconvenience!!! As I already mentioned, you should have read the terms."}
+{"macro":"M2","text":"Hi Cid, we apologize for any inconvenience!!! As I already mentioned, you should have read the terms."}
+{"macro":"M1","text":"Hi Ann, we apologize for any inconvenience!!!"}
+{"macro":"M1","text":"Hi Bob, thanks for waiting."}
+"#,
+            &Fields::default(),
+        );
+        let top = s.top_canned(5);
+        let names: Vec<_> = top.iter().map(|c| c.canned.as_deref().unwrap()).collect();
+        // M2's first copy is clean; its other two hold its findings.
+        assert_eq!(names, ["M2", "M1"]);
+        let (m2, m1) = (top[0], top[1]);
+        assert_eq!(m2.sent, 3);
+        assert!(m2.findings >= 6, "{m2:?}");
+        assert!(
+            m2.text.contains("apologize"),
+            "a copy with findings is shown"
+        );
+        assert!(m2.categories.contains(&"passive-aggression"), "{m2:?}");
+        assert_eq!(m1.sent, 2);
+        assert_eq!(m1.findings, 2, "one copy's findings, not one per send");
+        // The same, merged from two halves read apart.
+        let lines: Vec<&str> = [
+            r#"{"macro":"M","text":"Hi Bob, thanks for waiting."}"#,
+            r#"{"macro":"M","text":"We apologize for any inconvenience!!!"}"#,
+        ]
+        .to_vec();
+        let a = audit_jsonl(lines[0], &Fields::default());
+        let b = audit_jsonl(lines[1], &Fields::default());
+        let both = audit_jsonl(&lines.join("\n"), &Fields::default());
+        assert_eq!(a.merge(b).to_json(), both.to_json());
+    }
+
+    #[test]
+    fn a_semicolon_or_tab_separated_csv_is_read() {
+        let l = Linter::builtin().unwrap();
+        let fields = Fields::default();
+        for input in [
+            "ticket;agent;text\n1;Анна;\"Приносим свои извинения; мы же вас предупреждали!\"\n2;Bob;Thanks, done.\n",
+            "ticket\tagent\ttext\n1\tАнна\tПриносим свои извинения, мы же вас предупреждали!\n2\tBob\tThanks, done.\n",
+        ] {
+            let mut s = Summary::default();
+            read_csv_bounded("e.csv", input.as_bytes(), &fields, 4096, &mut |b| {
+                s.add_batch(&l, &fields, b);
+                true
+            })
+            .unwrap();
+            assert_eq!((s.replies, s.bad_records), (2, 0), "{:?}", s.bad);
+            assert_eq!(s.by_agent["Анна"].replies, 1);
+            assert!(s.by_category["passive-aggression"] >= 1);
+        }
+        // A comma in the header keeps the comma, whatever else is there.
+        assert_eq!(separator_of(b"text,note;x\n1;2,3"), b',');
+        assert_eq!(separator_of(b"text\n;;;"), b',');
+    }
+
+    #[test]
+    fn a_column_named_on_purpose_must_be_in_the_csv() {
+        let fields = Fields {
+            agent: Some("agent_name".into()),
+            asked: vec![("--agent-field", "agent_name".into())],
+            ..Fields::default()
+        };
+        let input = "ticket,Agent Name,text\n1,Anna,Hello.\n";
+        let e =
+            read_csv_bounded("e.csv", input.as_bytes(), &fields, 4096, &mut |_| true).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "e.csv: no `agent_name` column (columns: ticket, Agent Name, text); choose one with --agent-field"
+        );
+        // A default name that is missing leaves its section empty, no more.
+        let fields = Fields {
+            agent: Some("agent_name".into()),
+            ..Fields::default()
+        };
+        assert!(read_csv_bounded("e.csv", input.as_bytes(), &fields, 4096, &mut |_| true).is_ok());
+    }
+
+    #[test]
+    fn shares_are_never_rounded_to_all_or_none() {
+        assert_eq!(share_text(999, 1000), ">99%");
+        assert_eq!(share_text(1000, 1000), "100%");
+        assert_eq!(share_text(1, 1000), "<1%");
+        assert_eq!(share_text(0, 1000), "0%");
+        assert_eq!(share_text(0, 0), "0%");
+        assert_eq!(share_text(1, 3), "33%");
+        assert_eq!(share_text(2, 3), "67%");
+        assert_eq!(per_reply_text(1, 1000), "<0.01");
+        assert_eq!(per_reply_text(0, 1000), "0.00");
+        assert_eq!(per_reply_text(3, 2), "1.50");
+        assert_eq!(plural(1, "reply", "replies"), "1 reply");
+        assert_eq!(plural(0, "reply", "replies"), "0 replies");
+    }
+
+    #[test]
+    fn the_report_sets_names_apart_and_says_one_reply() {
+        let s = audit_jsonl(
+            "{\"agent\":\"Eve\u{202e}live\",\"macro\":\"M\u{202e}1\",\"text\":\"We apologize for any inconvenience!!! As I already mentioned, read the terms.\"}\n",
+            &Fields::default(),
+        );
+        let page = report::render(&s, "t");
+        assert!(
+            page.contains("<b><bdi>Eve\u{202e}live</bdi></b>"),
+            "sample header"
+        );
+        assert!(
+            page.contains("<b><bdi>M\u{202e}1</bdi></b>"),
+            "canned table"
+        );
+        assert!(page.contains("<span>reply checked</span>"));
+        assert!(page.contains("<span>records that could not be read</span>"));
     }
 }

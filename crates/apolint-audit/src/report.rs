@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use apolint_core::{Category, Part};
 
-use super::{GroupStat, ScoreDist, StructureStat, Summary};
+use super::{per_reply_text, share_text, GroupStat, ScoreDist, StructureStat, Summary};
 
 /// A part of a good reply in plain words (as the playground says it). A
 /// match, so a new part cannot go without a label.
@@ -228,7 +228,7 @@ fn structure_section(h: &mut String, s: &Summary) {
                 r#"<tr><td>{}<span class="muted">{}</span></td><td class="n">{}</td><td>{}</td><td class="n">{med}</td><td class="n">{mid}</td><td>{}</td></tr>"#,
                 c.canned
                     .as_deref()
-                    .map_or(String::new(), |m| format!("<b>{}</b><br>", esc(m))),
+                    .map_or(String::new(), |m| format!("<b>{}</b><br>", isolated(m))),
                 esc(&super::excerpt(&c.text, 160)),
                 st.replies(),
                 score_sparkline(&st.scores),
@@ -270,6 +270,13 @@ fn label(cat: &str) -> &str {
 
 fn color(cat: &str) -> &'static str {
     cat.parse::<Category>().map_or("#98a2b3", |c| look(c).1)
+}
+
+/// An export's name (agent, macro) escaped and set apart from the text
+/// around it, so that a right-to-left mark in it (`Eve\u{202e}…`) cannot
+/// reverse the report's own words after it.
+fn isolated(s: &str) -> String {
+    format!("<bdi>{}</bdi>", esc(s))
 }
 
 fn esc(s: &str) -> String {
@@ -410,11 +417,6 @@ fn trend_chart(months: &[(&String, &GroupStat)]) -> String {
 /// The report page.
 pub fn render(s: &Summary, title: &str) -> String {
     let mut h = String::with_capacity(64 * 1024);
-    let per_reply = if s.replies == 0 {
-        0.0
-    } else {
-        s.findings as f64 / s.replies as f64
-    };
     let _ = write!(
         h,
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -438,17 +440,23 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
 <h1>What the team sends: {title}</h1>
 <p class="sub">apolint audit of {replies} {replies_word} ({mb:.1} MB{empty}). Findings are phrases that make upset customers angrier: stock clichés, passive aggression, blaming others, promises without a date, and more.</p>
 <div class="kpis">
-<div class="kpi"><b id="kpi-replies">{replies}</b><span>replies checked</span></div>
-<div class="kpi"><b id="kpi-clean">{clean:.0}%</b><span>with nothing to fix</span></div>
-<div class="kpi"><b>{per_reply:.2}</b><span>findings per reply</span></div>
-<div class="kpi"><b>{bad}</b><span>records that could not be read</span></div>
+<div class="kpi"><b id="kpi-replies">{replies}</b><span>{replies_word} checked</span></div>
+<div class="kpi"><b id="kpi-clean">{clean}</b><span>with nothing to fix</span></div>
+<div class="kpi"><b>{per_reply}</b><span>findings per reply</span></div>
+<div class="kpi"><b>{bad}</b><span>{bad_words}</span></div>
 </div>"#,
         title = esc(title),
         replies = s.replies,
         replies_word = if s.replies == 1 { "reply" } else { "replies" },
         mb = s.bytes as f64 / 1e6,
-        clean = pct(s.clean, s.replies),
+        clean = share_text(s.clean, s.replies),
+        per_reply = per_reply_text(s.findings, s.replies),
         bad = s.bad_records,
+        bad_words = if s.bad_records == 1 {
+            "record that could not be read"
+        } else {
+            "records that could not be read"
+        },
         empty = match s.empty {
             0 => String::new(),
             1 => "; 1 empty reply left out".to_owned(),
@@ -529,11 +537,11 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
                 .map_or("", |(c, _)| *c);
             let _ = write!(
                 h,
-                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{:.2}</td><td class="n">{:.0}%</td><td>{}</td></tr>"#,
+                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td>{}</td></tr>"#,
                 esc(a),
                 g.replies,
-                g.findings as f64 / g.replies as f64,
-                pct(g.clean, g.replies),
+                per_reply_text(g.findings, g.replies),
+                share_text(g.clean, g.replies),
                 if top.is_empty() {
                     "—".to_owned()
                 } else {
@@ -556,15 +564,11 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
         for (c, g) in &s.by_channel {
             let _ = write!(
                 h,
-                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{:.2}</td><td class="n">{:.0}%</td></tr>"#,
+                r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
                 esc(c),
                 g.replies,
-                if g.replies == 0 {
-                    0.0
-                } else {
-                    g.findings as f64 / g.replies as f64
-                },
-                pct(g.clean, g.replies)
+                per_reply_text(g.findings, g.replies),
+                share_text(g.clean, g.replies)
             );
         }
         h.push_str("</table></section>");
@@ -590,7 +594,7 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
     // Canned responses.
     let canned = s.top_canned(10);
     if !canned.is_empty() {
-        h.push_str(r#"<section id="canned"><h2>Canned responses that are themselves the problem</h2><p class="why">Macros (or identical replies sent many times) with findings, by findings × times sent: fix the macro once, fix every reply.</p><table><tr><th>Response</th><th>Problems</th><th class="n">Sent</th><th class="n">Findings each</th></tr>"#);
+        h.push_str(r#"<section id="canned"><h2>Canned responses that are themselves the problem</h2><p class="why">Macros (or identical replies sent many times) with findings, by their findings in all copies sent: fix the macro once, fix every reply.</p><table><tr><th>Response</th><th>Problems</th><th class="n">Sent</th><th class="n">Findings</th><th class="n">Per copy</th></tr>"#);
         for c in canned {
             let chips: String = c
                 .categories
@@ -605,13 +609,14 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
                 .collect();
             let _ = write!(
                 h,
-                r#"<tr><td>{}{}</td><td>{chips}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+                r#"<tr><td>{}{}</td><td>{chips}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}</td></tr>"#,
                 c.canned
                     .as_deref()
-                    .map_or(String::new(), |m| format!("<b>{}</b><br>", esc(m))),
+                    .map_or(String::new(), |m| format!("<b>{}</b><br>", isolated(m))),
                 esc(&c.text),
                 c.sent,
-                c.findings
+                c.findings,
+                c.findings as f64 / c.sent.max(1) as f64
             );
         }
         h.push_str("</table></section>");
@@ -659,7 +664,7 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
                 r#"<div class="sample"><div>{}{}</div>{body}</div>"#,
                 sm.agent
                     .as_deref()
-                    .map_or(String::new(), |a| format!("<b>{}</b> · ", esc(a))),
+                    .map_or(String::new(), |a| format!("<b>{}</b> · ", isolated(a))),
                 cats.iter().map(|c| label(c)).collect::<Vec<_>>().join(", ")
             );
         }

@@ -276,7 +276,9 @@ pub fn refuse_encoded_mail(name: &str, text: &str) -> Result<(), ReadError> {
 /// temporary file beside it, flushed to disk, given the old file's
 /// permissions and renamed over it, so a reader (or a crash) sees the old
 /// draft or the new one, never half of either. A symbolic link is
-/// followed: its target is replaced, the link stays.
+/// followed: its target is replaced, the link stays. A new file gets the
+/// mode any program's new file gets (0666 less the umask), not the
+/// temporary file's private 0600: a report is written to be shared.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
     let target = if path.is_symlink() {
@@ -288,9 +290,15 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".apolint-fix-")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".apolint-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // Masked by the umask at creation, as `open(2)` masks any mode.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(text.as_bytes())?;
     tmp.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(&target) {
