@@ -1857,3 +1857,24 @@ Anna,Hello.
         stderr(&out)
     );
 }
+
+#[test]
+fn eval_refuses_a_percentage_threshold_and_shows_the_first_errors_only() {
+    let dir = tempdir("eval-errors");
+    let out = apolint(&["eval", "x.jsonl", "--min-recall", "90"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expected a share from 0 to 1"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(dir.join("x.jsonl"), "not json\n".repeat(50)).unwrap();
+    let out = apolint(&["eval", "--no-config", "x.jsonl"], b"", &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("not a labelled draft").count(), 2 * 20, "{err}");
+    assert!(
+        err.contains("50 errors in the files (30 not shown: fix the ones above first)"),
+        "{err}"
+    );
+}

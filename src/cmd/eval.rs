@@ -33,10 +33,10 @@ pub struct EvalArgs {
     #[arg(long, default_value = "")]
     labels: String,
     /// Overall precision below this fails the run (exit 1).
-    #[arg(long, default_value_t = Thresholds::default().precision, value_name = "P")]
+    #[arg(long, default_value_t = Thresholds::default().precision, value_name = "P", value_parser = fraction)]
     min_precision: f64,
     /// Overall recall below this fails the run (exit 1).
-    #[arg(long, default_value_t = Thresholds::default().recall, value_name = "R")]
+    #[arg(long, default_value_t = Thresholds::default().recall, value_name = "R", value_parser = fraction)]
     min_recall: f64,
     /// Precision or recall of a category below this fails the run, once
     /// --min-support drafts are labelled with it.
@@ -126,4 +126,14 @@ fn finish(mut out: String, short: &[String]) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A share from 0 to 1: `--min-precision 85` (a percentage) or `1.5`
+/// would fail every run.
+fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        Ok(_) => Err("expected a share from 0 to 1, such as 0.85".into()),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -25,16 +25,31 @@ pub enum Failure {
     Message(String),
 }
 
+/// File errors printed before the count of the rest.
+const FILE_ERRORS_SHOWN: usize = 20;
+
 impl Failure {
     /// The text for stderr.
     pub fn render(&self, color: bool) -> String {
         match self {
             Failure::Files(errors) => {
-                let mut out: String = errors.iter().map(|e| e.render(color)).collect();
+                // The first ones say what is wrong; a file of 10,000 bad
+                // lines would otherwise bury them.
+                let mut out: String = errors
+                    .iter()
+                    .take(FILE_ERRORS_SHOWN)
+                    .map(|e| e.render(color))
+                    .collect();
+                let more = errors.len().saturating_sub(FILE_ERRORS_SHOWN);
                 out.push_str(&format!(
-                    "apolint: {} error{} in the files above; nothing was checked.\n",
+                    "apolint: {} error{} in the files {}; nothing was checked.\n",
                     errors.len(),
-                    if errors.len() == 1 { "" } else { "s" }
+                    if errors.len() == 1 { "" } else { "s" },
+                    if more == 0 {
+                        "above".to_owned()
+                    } else {
+                        format!("({more} not shown: fix the ones above first)")
+                    }
                 ));
                 out
             }

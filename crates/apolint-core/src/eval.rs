@@ -6,9 +6,10 @@
 //!   (`corpus/<lang>/drafts/…`) with the categories a support lead expects;
 //! - JSON Lines, for a team's own archive: one `{"id", "text",
 //!   "categories"}` per line, or texts (`{"id", "text"}`) and labels
-//!   (`{"id", "categories", "evidence"}`) in two files joined by `id` — a
-//!   folder of `NAME.jsonl` + `NAME.labels.jsonl` pairs is read that way,
-//!   `NAME` (e.g. `en`) naming the group in the tables.
+//!   (`{"id", "categories", "evidence"}`) in two files joined by `id`; in
+//!   a folder, `NAME.jsonl` + `NAME.labels.jsonl` pairs are joined and any
+//!   other `NAME.jsonl` has its labels inline, `NAME` (e.g. `en`) naming
+//!   the group in the tables.
 //!
 //! A draft counts once per category: a category is predicted when at least
 //! one finding of that category at `warning` or `error` is reported. Hints
@@ -109,7 +110,7 @@ pub fn load_corpus(root: &Path, only: &str) -> Result<Vec<LabelledDraft>, Vec<Fi
             for label in parsed.draft {
                 let mut expect = BTreeSet::new();
                 for c in &label.expect {
-                    match c.get_ref().parse::<Category>() {
+                    match expected_category(c.get_ref()) {
                         Ok(cat) => {
                             expect.insert(cat);
                         }
@@ -139,7 +140,8 @@ pub fn load_corpus(root: &Path, only: &str) -> Result<Vec<LabelledDraft>, Vec<Fi
 }
 
 /// Loads a labelled set from `path`: a corpus folder (see
-/// [`load_corpus`]), a folder of `NAME.jsonl` + `NAME.labels.jsonl` pairs, or
+/// [`load_corpus`]), a folder of JSON Lines sets (`NAME.jsonl` +
+/// `NAME.labels.jsonl` pairs, or `NAME.jsonl` with the labels inline), or
 /// one JSON Lines file — with the labels inline, or in `labels` (joined by
 /// `id`) when given.
 pub fn load(
@@ -153,25 +155,39 @@ pub fn load(
     if !path.is_dir() {
         return load_jsonl(path, None, &group_of(path));
     }
-    let mut pairs: Vec<PathBuf> = std::fs::read_dir(path)
+    // Every JSON Lines file is measured: `NAME.labels.jsonl` with
+    // `NAME.jsonl`, any other with its labels inline. (Only the pairs were
+    // read, and a set labelled inline or a misnamed labels file beside
+    // them was left out without a word.)
+    let mut sets: Vec<PathBuf> = std::fs::read_dir(path)
         .map_err(|e| vec![io_err(path, &e)])?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".labels.jsonl"))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            name.ends_with(".jsonl") && !name.starts_with('.')
+        })
         .filter(|p| p.to_string_lossy().contains(only))
         .collect();
-    if pairs.is_empty() {
+    if sets.is_empty() {
         return load_corpus(path, only);
     }
-    pairs.sort();
+    sets.sort();
     let mut drafts = Vec::new();
     let mut errors = Vec::new();
-    for labels in pairs {
-        let name = labels.to_string_lossy();
-        let texts = PathBuf::from(format!(
-            "{}.jsonl",
-            &name[..name.len() - ".labels.jsonl".len()]
-        ));
-        match load_jsonl(&texts, Some(&labels), &group_of(&texts)) {
+    for set in &sets {
+        let name = set.to_string_lossy();
+        let loaded = match name.strip_suffix(".labels.jsonl") {
+            Some(stem) => {
+                let texts = PathBuf::from(format!("{stem}.jsonl"));
+                load_jsonl(&texts, Some(set), &group_of(&texts))
+            }
+            None if set.with_extension("labels.jsonl").is_file() => continue,
+            None => load_jsonl(set, None, &group_of(set)),
+        };
+        match loaded {
             Ok(mut d) => drafts.append(&mut d),
             Err(mut e) => errors.append(&mut e),
         }
@@ -192,8 +208,12 @@ fn group_of(path: &Path) -> String {
     name.split('.').next().unwrap_or_default().to_owned()
 }
 
+/// A parsed line with its file's text (for errors) and its byte range.
+type JsonLine = (Arc<str>, std::ops::Range<usize>, JsonLabel);
+
 /// One line of a labelled JSON Lines set (texts, labels, or both).
 #[derive(Deserialize)]
+#[serde(expecting = "a JSON object with an `id`, and a `text`, `categories` or both")]
 struct JsonLabel {
     id: serde_json::Value,
     #[serde(default)]
@@ -216,8 +236,19 @@ fn load_jsonl(
     group: &str,
 ) -> Result<Vec<LabelledDraft>, Vec<FileError>> {
     let mut errors = Vec::new();
+    // A file that cannot be read is the one error: joined with nothing,
+    // every line of the other would be an error of its own.
     let text_lines = read_json_lines(texts, &mut errors);
-    let label_lines = labels.map(|l| (l, read_json_lines(l, &mut errors)));
+    let label_lines = match labels {
+        Some(l) => match read_json_lines(l, &mut errors) {
+            Some(lines) => Some((l, lines)),
+            None => return Err(errors),
+        },
+        None => None,
+    };
+    let Some(text_lines) = text_lines else {
+        return Err(errors);
+    };
     // Each label with the line it came from, to point at a label no draft
     // uses or an id labelled twice.
     type Labelled = (BTreeSet<Category>, BTreeMap<Category, String>);
@@ -326,7 +357,7 @@ fn categories_of(
 ) -> (BTreeSet<Category>, BTreeMap<Category, String>) {
     let mut expect = BTreeSet::new();
     for c in line.categories.iter().flatten() {
-        match c.parse::<Category>() {
+        match expected_category(c) {
             Ok(cat) => {
                 expect.insert(cat);
             }
@@ -346,6 +377,18 @@ fn categories_of(
     (expect, evidence)
 }
 
+/// A label's category. `hint` is refused: hints are not counted as
+/// findings here (see the module's docs), so a draft labelled `hint` would
+/// always be a miss.
+fn expected_category(name: &str) -> Result<Category, String> {
+    match name.parse::<Category>()? {
+        Category::Hint => Err(
+            "`hint` is not measured (hints are not counted as findings); label the categories a support lead would flag".to_owned(),
+        ),
+        c => Ok(c),
+    }
+}
+
 /// An id as a join key: strings as they are, anything else as JSON.
 fn id_key(id: &serde_json::Value) -> String {
     id.as_str().map_or_else(|| id.to_string(), str::to_owned)
@@ -357,13 +400,13 @@ fn id_key(id: &serde_json::Value) -> String {
 fn read_json_lines(
     path: &Path,
     errors: &mut Vec<FileError>,
-) -> Vec<(Arc<str>, std::ops::Range<usize>, JsonLabel)> {
+) -> Option<Vec<JsonLine>> {
     let name = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
             errors.push(io_err(path, &e));
-            return Vec::new();
+            return None;
         }
     };
     let shared: Arc<str> = Arc::from(apolint_rules::without_bom(&text));
@@ -376,6 +419,16 @@ fn read_json_lines(
         if line.trim().is_empty() {
             continue;
         }
+        // A struct reads a JSON array too (`[1]` as `{"id": 1}`).
+        if !line.trim_start().starts_with('{') {
+            errors.push(FileError::new(
+                &name,
+                &shared,
+                span,
+                "not a labelled draft: expected a JSON object with an `id`, and a `text`, `categories` or both",
+            ));
+            continue;
+        }
         match serde_json::from_str::<JsonLabel>(line) {
             Ok(l) => out.push((Arc::clone(&shared), span, l)),
             Err(e) => errors.push(FileError::new(
@@ -386,7 +439,7 @@ fn read_json_lines(
             )),
         }
     }
-    out
+    Some(out)
 }
 
 pub(crate) fn io_err(path: &Path, e: &std::io::Error) -> FileError {
@@ -594,7 +647,8 @@ pub fn render(ev: &Evaluation, list_misses: bool) -> String {
         let (n, clean) = ev.drafts.get(lang).copied().unwrap_or_default();
         let alarms = ev.false_alarms.get(lang).copied().unwrap_or(0);
         out.push_str(&format!(
-            "\n== {lang}: {n} drafts, {clean} clean ({alarms} of them got a warning) ==\n"
+            "\n== {lang}: {n} draft{}, {clean} clean ({alarms} of them got a finding) ==\n",
+            if n == 1 { "" } else { "s" }
         ));
         out.push_str(&table_header("category"));
         for cat in Category::ALL {
@@ -749,14 +803,84 @@ mod tests {
             "en.labels.jsonl",
             "{\"id\": \"a\", \"categories\": [\"cliche\"], \"evidence\": {\"cliche\": \"Sorry for the trouble\"}}\n",
         );
+        // The folder: the pair joined, the other set with its labels inline.
         let drafts = load(d, None, "").unwrap();
-        assert_eq!((drafts.len(), drafts[0].lang.as_str()), (1, "en"));
+        let langs: Vec<&str> = drafts.iter().map(|d| d.lang.as_str()).collect();
+        assert_eq!(langs, ["en", "team", "team"]);
         assert_eq!(
             drafts[0].evidence[&Category::Cliche],
             "Sorry for the trouble"
         );
         let joined = load(&d.join("en.jsonl"), Some(&d.join("en.labels.jsonl")), "").unwrap();
         assert_eq!(joined[0].expect, drafts[0].expect);
+    }
+
+    #[test]
+    fn a_folder_names_the_sets_it_cannot_measure() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(
+            d,
+            "a.jsonl",
+            "{\"id\": \"p1\", \"text\": \"Hello there.\"}\n",
+        );
+        // Misnamed: `.label.`, so neither is a pair.
+        write(
+            d,
+            "a.label.jsonl",
+            "{\"id\": \"p1\", \"categories\": [\"shouting\"]}\n",
+        );
+        let shown: Vec<String> = load(d, None, "")
+            .unwrap_err()
+            .iter()
+            .map(|e| e.render(false))
+            .collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert!(
+            shown[0].contains("a.jsonl:1:1: no `categories`"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].contains("a.label.jsonl:1:1: no `text`"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn a_hint_label_an_array_line_and_an_unreadable_labels_file_are_one_error_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let h = write(
+            d,
+            "h.jsonl",
+            "{\"id\": 1, \"text\": \"Sorry for the wait.\", \"categories\": [\"hint\"]}\n[1]\n",
+        );
+        let shown: Vec<String> = load(&h, None, "")
+            .unwrap_err()
+            .iter()
+            .map(|e| e.render(false))
+            .collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        let has = |what: &str| shown.iter().any(|e| e.contains(what));
+        assert!(has("h.jsonl:1:1: `hint` is not measured"), "{shown:?}");
+        assert!(
+            has("h.jsonl:2:1: not a labelled draft: expected a JSON object"),
+            "{shown:?}"
+        );
+        let texts = write(
+            d,
+            "t.jsonl",
+            &(1..=50)
+                .map(|i| format!("{{\"id\": {i}, \"text\": \"x\"}}\n"))
+                .collect::<String>(),
+        );
+        let errors = load(&texts, Some(&d.join("missing.jsonl")), "").unwrap_err();
+        assert_eq!(errors.len(), 1, "not one per text line");
+        assert!(
+            errors[0].message.starts_with("cannot read"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
