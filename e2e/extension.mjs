@@ -255,10 +255,27 @@ try {
   }));
   tested.push("Zendesk-like composer: a real ProseMirror editor (acme.zendesk.com)");
 
-  await desk(enDesk("Freshdesk (Froala in an iframe)", "acme.freshdesk.com", "freshdesk.html", {
-    frame: "#reply-frame", editor: ".fr-element", model: ceFixed(".fr-element"),
-  }));
-  tested.push("Freshdesk-like Froala editor inside a same-origin iframe (acme.freshdesk.com)");
+  {
+    const { scope, frame } = await desk(enDesk("Freshdesk (Froala in an iframe)", "acme.freshdesk.com", "freshdesk.html", {
+      frame: "#reply-frame", editor: ".fr-element", model: ceFixed(".fr-element"),
+    }));
+    tested.push("Freshdesk-like Froala editor inside a same-origin iframe (acme.freshdesk.com)");
+    // The customer's message quoted in the composer (a bare <blockquote>,
+    // no "On … wrote:" line) is not linted; the agent's words after it are;
+    // a quoted-thread block ends the reply.
+    await frame.evaluate(() => {
+      const ed = document.querySelector(".fr-element");
+      ed.innerHTML = "<p>Hi Sam,</p><blockquote>WHERE IS MY ORDER!!! You should have shipped it as soon as possible.</blockquote>" +
+        "<p>We apologize for any inconvenience. It left our warehouse today and arrives on Thursday.</p>" +
+        "<div class=\"freshdesk_quote\"><p>YOU PEOPLE ARE USELESS!!!</p></div>";
+      ed.dispatchEvent(new InputEvent("input", { bubbles: true }));
+    });
+    await overlay(scope).locator(`.mark[data-rule="en.cliche.apologize-for-inconvenience"]`).first().waitFor({ state: "attached", timeout: 10000 });
+    const rulesShown = await overlay(scope).locator(".mark").evaluateAll((ms) => ms.map((m) => m.dataset.rule));
+    assert.ok(!rulesShown.some((r) => /shouting|vague-deadline/.test(r)), `quoted customer text linted: ${rulesShown}`);
+    log(`Freshdesk quote: the customer's <blockquote> and the quoted thread left out; marks: ${[...new Set(rulesShown)]}`);
+    tested.push("a customer's message quoted in the composer (blockquote, freshdesk_quote) left out");
+  }
 
   await desk(enDesk("Zoho Desk (editable about:blank iframe body)", "desk.zoho.com", "zoho.html", {
     frame: "#zd-editor", editor: "body", model: ceFixed("body"),

@@ -28,6 +28,19 @@
   const PARTS = ["greeting", "acknowledgement", "apology", "cause", "responsibility", "fix", "deadline",
     "compensation", "prevention", "closing"];
   const BLOCK = /^(P|DIV|LI|UL|OL|H[1-6]|BLOCKQUOTE|PRE|TR|TABLE|SECTION|ARTICLE|HEADER|FOOTER|FIGURE|HR)$/;
+  // What the service's HTML reading leaves out (`input.rs`: SKIP_CONTENT_TAGS,
+  // THREAD_MARKERS), left out here too: the editor's text is sent as plain
+  // text, and a customer's message quoted in the composer (Freshdesk puts it
+  // in a <blockquote> with no "On … wrote:" line) is not the agent's words.
+  const SKIP_CONTENT = /^(BLOCKQUOTE|PRE|CODE)$/;
+  const THREAD_MARKERS = ["signature", "gmail_quote", "yahoo_quoted", "divrplyfwdmsg", "moz-cite-prefix",
+    "protonmail_quote", "zendesk_quote", "freshdesk_quote"];
+  // An element whose tag or attributes name a quoted thread or a signature:
+  // it and everything after it are not the reply.
+  const startsThread = (e) => {
+    const said = [e.tagName, ...Array.from(e.attributes, (a) => a.name + "=" + a.value)].join(" ").toLowerCase();
+    return THREAD_MARKERS.some((m) => said.includes(m));
+  };
 
   const CSS = `
     :host { all: initial; }
@@ -148,8 +161,9 @@
       const segs = [];
       let text = "";
       const newline = () => { if (text.length && !text.endsWith("\n")) text += "\n"; };
+      let ended = false;  // a quoted thread or signature was reached
       const walk = (node) => {
-        for (let c = node.firstChild; c; c = c.nextSibling) {
+        for (let c = node.firstChild; c && !ended; c = c.nextSibling) {
           if (c.nodeType === win.Node.TEXT_NODE) {
             if (c.data.length) { segs.push({ node: c, start: text.length }); text += c.data; }
           } else if (c.nodeType === win.Node.ELEMENT_NODE) {
@@ -160,9 +174,10 @@
               continue;
             }
             if (tag === "SCRIPT" || tag === "STYLE" || tag === "APOLINT-OVERLAY" || c.getAttribute("contenteditable") === "false") continue;
+            if (startsThread(c)) { ended = true; return; }
             const block = BLOCK.test(tag);
             if (block) newline();
-            walk(c);
+            if (!SKIP_CONTENT.test(tag)) walk(c);
             if (block) newline();
           }
         }

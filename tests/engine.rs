@@ -997,3 +997,30 @@ fn a_requirement_points_at_the_drafts_first_word_once() {
         assert_eq!(&text[found[0].span.start..found[0].span.end], first);
     }
 }
+
+/// Text copied from macOS or a PDF has `й` as `и` + U+0306 and `ё` as
+/// `е` + U+0308 (NFD): it reads as the same words, with the same findings
+/// over the same letters.
+#[test]
+fn decomposed_short_i_and_yo_give_the_findings_of_the_letters() {
+    let composed = "Мы решим вопрос в ближайшее время. Ещё раз приносим извинения. Курьер привезёт заказ в кратчайшие сроки.";
+    let decomposed = composed.replace('й', "и\u{0306}").replace('ё', "е\u{0308}");
+    assert_ne!(composed, decomposed);
+    let rules = |r: &Report, text: &str| -> Vec<(String, String)> {
+        r.findings
+            .iter()
+            .map(|f| {
+                let span = text[f.span.start..f.span.end]
+                    .replace("и\u{0306}", "й")
+                    .replace("е\u{0308}", "ё");
+                (f.rule.to_string(), span)
+            })
+            .collect()
+    };
+    let want = rules(&check(composed), composed);
+    assert!(
+        want.iter().any(|(r, _)| r.contains("v-blizhayshee-vremya")),
+        "{want:?}"
+    );
+    assert_eq!(rules(&check(&decomposed), &decomposed), want);
+}

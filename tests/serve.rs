@@ -708,3 +708,31 @@ fn a_closed_stderr_does_not_stop_the_service() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn a_body_with_a_bom_is_read_as_the_hook_reads_it() {
+    let s = Server::start(&[], &[]);
+    // A body with a BOM (as a Windows tool saves a request) is read as the
+    // hook reads it, a single check or a batch.
+    for (path, body) in [
+        (
+            "/v1/check",
+            &b"\xEF\xBB\xBF{\"text\": \"Hi {{first_name}}\"}"[..],
+        ),
+        (
+            "/v1/check/batch",
+            b"\xEF\xBB\xBF{\"drafts\": [{\"text\": \"Hi {{first_name}}\"}]}",
+        ),
+    ] {
+        let (status, _, answer) =
+            s.call("POST", path, &[("Content-Type", "application/json")], body);
+        let v: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);
+        assert_eq!(status, 200, "{path}: {v}");
+        let verdict = if path.ends_with("batch") {
+            &v["results"][0]["verdict"]
+        } else {
+            &v["verdict"]
+        };
+        assert_eq!(verdict, "block", "{path}: {v}");
+    }
+}

@@ -397,10 +397,7 @@ fn id_key(id: &serde_json::Value) -> String {
 /// Parses every non-blank line of a JSON Lines file; each bad line is an
 /// error pointing at it. Each parsed line comes with its file's text (for
 /// errors) and its byte range.
-fn read_json_lines(
-    path: &Path,
-    errors: &mut Vec<FileError>,
-) -> Option<Vec<JsonLine>> {
+fn read_json_lines(path: &Path, errors: &mut Vec<FileError>) -> Option<Vec<JsonLine>> {
     let name = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,

@@ -1052,6 +1052,7 @@ const SKIP_CONTENT_TAGS: &[&str] = &[
 ];
 /// Class or id markers of a signature or a quoted previous message in mail
 /// clients' HTML; everything from such an element on is not the reply.
+/// The browser extension keeps a copy (`extension/content.js`).
 const THREAD_MARKERS: &[&str] = &[
     "signature",
     "gmail_quote",
@@ -1060,6 +1061,7 @@ const THREAD_MARKERS: &[&str] = &[
     "moz-cite-prefix",
     "protonmail_quote",
     "zendesk_quote",
+    "freshdesk_quote",
 ];
 
 /// HTML: text outside tags, with entities decoded, skipping the content of
@@ -1671,6 +1673,10 @@ mod tests {
         let out = lintable(input, InputFormat::Html);
         assert!(out.contains("Готово."));
         assert!(!out.contains("сами"));
+        // Freshdesk's quoted customer message, outside a <blockquote> too.
+        let input = "<p>Done.</p><div class=\"freshdesk_quote\"><p>WHERE IS MY ORDER!!!</p></div>";
+        let out = lintable(input, InputFormat::Html);
+        assert!(out.contains("Done.") && !out.contains("ORDER"), "{out}");
     }
 
     #[test]

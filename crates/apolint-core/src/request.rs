@@ -89,6 +89,9 @@ impl CheckRequest {
 
     /// Parses one request from JSON text.
     pub fn from_json(text: &str) -> Result<CheckRequest, RequestError> {
+        // A BOM before the JSON (Windows tools write one) is read past, as
+        // every front end reads one before a draft.
+        let text = apolint_rules::without_bom(text);
         // Fast path: a well-formed request deserialises in one pass; only a
         // bad one (a field given twice among them: the derived form
         // refuses it) is parsed again for an error that names the field.
@@ -356,7 +359,7 @@ impl Linter {
 /// silently, so `{"drafts": […], "drafts": […]}` would check drafts the
 /// sender did not mean. Syntax errors carry their position.
 pub fn parse_json_unique_keys(text: &str) -> Result<Value, RequestError> {
-    let mut de = serde_json::Deserializer::from_str(text);
+    let mut de = serde_json::Deserializer::from_str(apolint_rules::without_bom(text));
     let parsed = UniqueKeys::deserialize(&mut de).and_then(|v| de.end().map(|()| v.0));
     parsed.map_err(|e| {
         let message = strip_position(&e.to_string());

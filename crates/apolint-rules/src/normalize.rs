@@ -148,8 +148,11 @@ fn fold_char(c: char) -> Fold {
             Fold::Str(" ")
         }
         // Invisible characters that split words for no visible reason:
-        // stress marks, soft hyphens, zero-width spaces and joiners' cousins.
-        '\u{0301}' | '\u{0300}' | '\u{00AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}' => Fold::Remove,
+        // stress marks, soft hyphens, zero-width spaces and joiners' cousins;
+        // and the diaeresis of a decomposed `ё` (`е` + U+0308, as macOS and
+        // PDFs write it), which folds to `е` as `ё` does.
+        '\u{0301}' | '\u{0300}' | '\u{0308}' | '\u{00AD}' | '\u{200B}' | '\u{2060}'
+        | '\u{FEFF}' => Fold::Remove,
         _ => {
             let mut lower = c.to_lowercase();
             match (lower.next(), lower.next()) {
@@ -493,6 +496,13 @@ pub fn normalize_into(source: &str, mut out: String) -> Normalized {
         let before = out.len();
         let mut expanded = false;
         match fold_char(c) {
+            // A decomposed `й` (`и` + U+0306): the letter, not `и` and a
+            // mark that splits the word (`ближаи\u{306}шее` matched nothing).
+            // `и` and `й` have one length, so only the mark's bytes shift.
+            Fold::Keep if c == '\u{0306}' && out.ends_with('и') => {
+                out.pop();
+                out.push('й');
+            }
             Fold::Keep => out.push(c),
             Fold::Char(f) => out.push(f),
             Fold::Str(s) => {
@@ -562,6 +572,28 @@ mod tests {
         let src = "изви\u{0301}нения\u{00AD}";
         let n = normalize(src);
         assert_eq!(n.text, "извинения");
+        assert_eq!(n.map.to_source(n.text.len()), src.len());
+    }
+
+    /// Decomposed `й` and `ё` (NFD, as text copied from macOS or a PDF
+    /// has them) read as the letters, offsets mapped back exactly.
+    #[test]
+    fn decomposed_short_i_and_yo_are_the_letters() {
+        let src = "В БЛИЖАИ\u{0306}ШЕЕ время. Еще\u{0308} раз! Naïve stays: a\u{0306}";
+        let n = normalize(src);
+        assert_eq!(n.text, "в ближайшее время. еще раз! naïve stays: a\u{0306}");
+        let word = n.text.find("ближайшее").unwrap();
+        let end = word + "ближайшее".len();
+        assert_eq!(
+            &src[n.map.to_source(word)..n.map.to_source(end)],
+            "БЛИЖАИ\u{0306}ШЕЕ"
+        );
+        let e = n.text.find("еще").unwrap();
+        // The span takes the mark with its letter: the whole `ё`.
+        assert_eq!(
+            &src[n.map.to_source(e)..n.map.to_source(e + "еще".len())],
+            "Еще\u{0308}"
+        );
         assert_eq!(n.map.to_source(n.text.len()), src.len());
     }
 
