@@ -1743,6 +1743,13 @@ fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
     let export = "{\"agent\":\"Anna\",\"text\":\"Приносим свои извинения за задержку.\"}\n";
     std::fs::write(dir.join("export.jsonl"), export).unwrap();
     std::fs::create_dir(dir.join("sub")).unwrap();
+    let audit = |args: &[&str]| {
+        apolint(
+            &[&["audit", "--quiet", "--no-config"], args].concat(),
+            b"",
+            &dir,
+        )
+    };
     for (args, said) in [
         (
             &["--html", "export.jsonl"][..],
@@ -1757,9 +1764,7 @@ fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
             "--json and --html both name out.txt",
         ),
     ] {
-        let mut all = vec!["audit", "--quiet", "--no-config", "export.jsonl"];
-        all.extend_from_slice(args);
-        let out = apolint(&all, b"", &dir);
+        let out = audit(&[&["export.jsonl"], args].concat());
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
         assert_eq!(
@@ -1771,20 +1776,7 @@ fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
     // Reports are written for others to read: the usual mode for a new
     // file (0666 less the umask; the tests' umask is the runner's), an
     // existing file's own mode kept.
-    let out = apolint(
-        &[
-            "audit",
-            "--quiet",
-            "--no-config",
-            "export.jsonl",
-            "--html",
-            "r.html",
-            "--json",
-            "s.json",
-        ],
-        b"",
-        &dir,
-    );
+    let out = audit(&["export.jsonl", "--html", "r.html", "--json", "s.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let mode = |f: &str| std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
     let umask = {
@@ -1795,40 +1787,13 @@ fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
     assert_eq!(mode("r.html"), 0o666 & !umask);
     assert_eq!(mode("s.json"), 0o666 & !umask);
     std::fs::set_permissions(dir.join("r.html"), std::fs::Permissions::from_mode(0o640)).unwrap();
-    let out = apolint(
-        &[
-            "audit",
-            "--quiet",
-            "--no-config",
-            "export.jsonl",
-            "--html",
-            "r.html",
-        ],
-        b"",
-        &dir,
-    );
+    let out = audit(&["export.jsonl", "--html", "r.html"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(mode("r.html"), 0o640);
     // A field named on purpose that no record has is said; a CSV without
     // such a column is refused before the run.
-    let out = apolint(
-        &[
-            "audit",
-            "--quiet",
-            "--no-config",
-            "export.jsonl",
-            "--agent-field",
-            "who",
-        ],
-        b"",
-        &dir,
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no reply has a usable `who` field (--agent-field)"),
-        "{}",
-        stderr(&out)
-    );
+    let out = audit(&["export.jsonl", "--agent-field", "who"]);
+    expect_stderr(&out, 0, "no reply has a usable `who` field (--agent-field)");
     std::fs::write(
         dir.join("e.csv"),
         "agent,text
@@ -1836,18 +1801,7 @@ Anna,Hello.
 ",
     )
     .unwrap();
-    let out = apolint(
-        &[
-            "audit",
-            "--quiet",
-            "--no-config",
-            "e.csv",
-            "--agent-field",
-            "who",
-        ],
-        b"",
-        &dir,
-    );
+    let out = audit(&["e.csv", "--agent-field", "who"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains(
@@ -1862,12 +1816,7 @@ Anna,Hello.
 fn eval_refuses_a_percentage_threshold_and_shows_the_first_errors_only() {
     let dir = tempdir("eval-errors");
     let out = apolint(&["eval", "x.jsonl", "--min-recall", "90"], b"", &dir);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("expected a share from 0 to 1"),
-        "{}",
-        stderr(&out)
-    );
+    expect_stderr(&out, 2, "expected a share from 0 to 1");
     std::fs::write(dir.join("x.jsonl"), "not json\n".repeat(50)).unwrap();
     let out = apolint(&["eval", "--no-config", "x.jsonl"], b"", &dir);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -1877,4 +1826,10 @@ fn eval_refuses_a_percentage_threshold_and_shows_the_first_errors_only() {
         err.contains("50 errors in the files (30 not shown: fix the ones above first)"),
         "{err}"
     );
+}
+
+/// Asserts `out` exited with `code` and said `said` on stderr.
+fn expect_stderr(out: &Output, code: i32, said: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(stderr(out).contains(said), "{}", stderr(out));
 }
