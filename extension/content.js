@@ -173,8 +173,10 @@
               if (!c.classList.contains("ProseMirror-trailingBreak")) text += "\n";
               continue;
             }
-            if (tag === "SCRIPT" || tag === "STYLE" || tag === "APOLINT-OVERLAY" || c.getAttribute("contenteditable") === "false") continue;
+            // A thread or signature ends the reply even where the desk made it
+            // read-only (contenteditable="false"), as the service reads it.
             if (startsThread(c)) { ended = true; return; }
+            if (tag === "SCRIPT" || tag === "STYLE" || tag === "APOLINT-OVERLAY" || c.getAttribute("contenteditable") === "false") continue;
             const block = BLOCK.test(tag);
             if (block) newline();
             if (!SKIP_CONTENT.test(tag)) walk(c);

@@ -1763,6 +1763,10 @@ fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
             &["--html", "out.txt", "--json", "./out.txt"][..],
             "--json and --html both name out.txt",
         ),
+        (
+            &["sub", "--html", "sub/r.html"][..],
+            "--html sub/r.html is inside the folder sub that is audited",
+        ),
     ] {
         let out = audit(&[&["export.jsonl"], args].concat());
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -1773,6 +1777,29 @@ fn the_audit_refuses_to_write_over_its_export_or_one_output_with_the_other() {
         );
         assert!(!dir.join("out.txt").exists());
     }
+    // The export on standard input, redirected from the file named.
+    let out = Command::new(env!("CARGO_BIN_EXE_apolint"))
+        .args([
+            "audit",
+            "--quiet",
+            "--no-config",
+            "-",
+            "--html",
+            "export.jsonl",
+        ])
+        .current_dir(&dir)
+        .stdin(std::fs::File::open(dir.join("export.jsonl")).unwrap())
+        .output()
+        .unwrap();
+    expect_stderr(
+        &out,
+        2,
+        "--html export.jsonl would write over the export on standard input",
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("export.jsonl")).unwrap(),
+        export
+    );
     // Reports are written for others to read: the usual mode for a new
     // file (0666 less the umask; the tests' umask is the runner's), an
     // existing file's own mode kept.
@@ -1815,8 +1842,15 @@ Anna,Hello.
 #[test]
 fn eval_refuses_a_percentage_threshold_and_shows_the_first_errors_only() {
     let dir = tempdir("eval-errors");
-    let out = apolint(&["eval", "x.jsonl", "--min-recall", "90"], b"", &dir);
-    expect_stderr(&out, 2, "expected a share from 0 to 1");
+    for option in [
+        "--min-precision",
+        "--min-recall",
+        "--min-category",
+        "--min-part",
+    ] {
+        let out = apolint(&["eval", "x.jsonl", option, "90"], b"", &dir);
+        expect_stderr(&out, 2, "expected a share from 0 to 1");
+    }
     std::fs::write(dir.join("x.jsonl"), "not json\n".repeat(50)).unwrap();
     let out = apolint(&["eval", "--no-config", "x.jsonl"], b"", &dir);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

@@ -1003,7 +1003,7 @@ fn a_requirement_points_at_the_drafts_first_word_once() {
 /// over the same letters.
 #[test]
 fn decomposed_short_i_and_yo_give_the_findings_of_the_letters() {
-    let composed = "Мы решим вопрос в ближайшее время. Ещё раз приносим извинения. Курьер привезёт заказ в кратчайшие сроки.";
+    let composed = "Мы решим вопрос в ближайшее время. Ещё раз приносим извинения. Курьер привезёт заказ в кратчайшие сроки. Вы НАЙДЁТЕ его в ВАЙФАЙ роутере БЛИЖАЙШЕЙ ночью!!!";
     let decomposed = composed.replace('й', "и\u{0306}").replace('ё', "е\u{0308}");
     assert_ne!(composed, decomposed);
     let rules = |r: &Report, text: &str| -> Vec<(String, String)> {
@@ -1022,5 +1022,12 @@ fn decomposed_short_i_and_yo_give_the_findings_of_the_letters() {
         want.iter().any(|(r, _)| r.contains("v-blizhayshee-vremya")),
         "{want:?}"
     );
+    // The capitals, whose rule reads the text as written, not normalised.
+    let caps: Vec<&str> = want
+        .iter()
+        .filter(|(r, _)| r.contains("caps-word"))
+        .map(|(_, span)| span.as_str())
+        .collect();
+    assert_eq!(caps, ["НАЙДЁТЕ", "ВАЙФАЙ", "БЛИЖАЙШЕЙ"], "{want:?}");
     assert_eq!(rules(&check(&decomposed), &decomposed), want);
 }

@@ -168,26 +168,18 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     }
     // A CSV without a column named on purpose is refused above; JSON
     // Lines records may each lack it, and then its section is empty.
-    for (option, name, found) in [
-        (
-            "--agent-field",
-            &args.agent_field,
-            !summary.by_agent.is_empty(),
-        ),
-        (
-            "--channel-field",
-            &args.channel_field,
-            !summary.by_channel.is_empty(),
-        ),
-        (
-            "--date-field",
-            &args.date_field,
-            !summary.by_month.is_empty(),
-        ),
-    ] {
+    let named = [
+        ("--agent-field", &args.agent_field),
+        ("--channel-field", &args.channel_field),
+        ("--date-field", &args.date_field),
+        ("--ticket-field", &args.ticket_field),
+        ("--macro-field", &args.macro_field),
+        ("--customer-field", &args.customer_field),
+    ];
+    for ((option, name), found) in named.into_iter().zip(summary.fields_seen) {
         if let (Some(name), false, true) = (name, found, summary.replies > 0) {
             eprintln!(
-                "apolint audit: warning: no reply has a usable `{name}` field ({option}); its section is empty"
+                "apolint audit: warning: no reply has a usable `{name}` field ({option}); what it feeds is left out"
             );
         }
     }
@@ -288,11 +280,31 @@ fn write_report(path: &Path, text: &str) -> Result<(), Failure> {
 /// the report in one file (one of them lost).
 fn refuse_overlaps(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
     for (i, &(flag, out)) in outputs.iter().enumerate() {
-        if let Some(input) = inputs.iter().find(|p| same_file(p, out)) {
+        // `-` is standard input: the file it is redirected from, if any.
+        if let Some(input) = inputs.iter().find(|p| {
+            if p.as_os_str() == "-" {
+                same_existing_file(Path::new("/dev/stdin"), out)
+            } else {
+                same_file(p, out)
+            }
+        }) {
+            let input = if input.as_os_str() == "-" {
+                "on standard input".to_owned()
+            } else {
+                input.display().to_string()
+            };
             return Err(Failure::Message(format!(
-                "{flag} {} would write over the export {} that it reads: name another file",
+                "{flag} {} would write over the export {input} that it reads: name another file",
                 out.display(),
-                input.display()
+            )));
+        }
+        // A report in an audited folder is lost among the replies, or read
+        // as one on the next run (an .html or .txt there is a reply).
+        if let Some(folder) = inputs.iter().find(|p| inside_folder(out, p)) {
+            return Err(Failure::Message(format!(
+                "{flag} {} is inside the folder {} that is audited: write it elsewhere",
+                out.display(),
+                folder.display()
             )));
         }
         if let Some((other, _)) = outputs[..i].iter().find(|(_, o)| same_file(o, out)) {
@@ -308,21 +320,43 @@ fn refuse_overlaps(inputs: &[PathBuf], outputs: &[(&str, &Path)]) -> Result<(), 
 /// Whether `a` and `b` name one file: the same file if both exist (through
 /// links, `./`, `..`), otherwise the same name in the same folder.
 fn same_file(a: &Path, b: &Path) -> bool {
+    if cfg!(unix) && a.exists() && b.exists() {
+        return same_existing_file(a, b);
+    }
+    match (resolved(a), resolved(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// Whether `a` and `b` exist and are one file (device and inode).
+fn same_existing_file(a: &Path, b: &Path) -> bool {
     #[cfg(unix)]
     if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
         use std::os::unix::fs::MetadataExt as _;
         return (x.dev(), x.ino()) == (y.dev(), y.ino());
     }
-    let resolved = |p: &Path| {
-        let folder = match p.parent() {
-            Some(f) if !f.as_os_str().is_empty() => f,
-            _ => Path::new("."),
-        };
-        Some(std::fs::canonicalize(folder).ok()?.join(p.file_name()?))
+    false
+}
+
+/// `p` with its folder made absolute and its links resolved (the file
+/// itself need not exist).
+fn resolved(p: &Path) -> Option<PathBuf> {
+    let folder = match p.parent() {
+        Some(f) if !f.as_os_str().is_empty() => f,
+        _ => Path::new("."),
     };
-    match (resolved(a), resolved(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
+    Some(std::fs::canonicalize(folder).ok()?.join(p.file_name()?))
+}
+
+/// Whether the file `out` would be written inside the folder `folder`.
+fn inside_folder(out: &Path, folder: &Path) -> bool {
+    if !folder.is_dir() {
+        return false;
+    }
+    match (resolved(out), std::fs::canonicalize(folder)) {
+        (Some(out), Ok(folder)) => out.starts_with(folder),
+        _ => false,
     }
 }
 

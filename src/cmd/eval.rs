@@ -40,14 +40,14 @@ pub struct EvalArgs {
     min_recall: f64,
     /// Precision or recall of a category below this fails the run, once
     /// --min-support drafts are labelled with it.
-    #[arg(long, default_value_t = Thresholds::default().category, value_name = "X")]
+    #[arg(long, default_value_t = Thresholds::default().category, value_name = "X", value_parser = fraction)]
     min_category: f64,
     /// Drafts a category needs before --min-category applies to it.
     #[arg(long, default_value_t = Thresholds::default().min_support, value_name = "N")]
     min_support: usize,
     /// Structure labels: precision or recall of a part below this fails
     /// the run, once --min-part-support drafts are labelled with it.
-    #[arg(long, default_value_t = 0.85, value_name = "X")]
+    #[arg(long, default_value_t = 0.85, value_name = "X", value_parser = fraction)]
     min_part: f64,
     /// Drafts a part needs before --min-part applies to it.
     #[arg(long, default_value_t = 20, value_name = "N")]

@@ -56,6 +56,14 @@ pub enum AuditError {
         /// The columns it has.
         columns: Vec<String>,
     },
+    /// A CSV export with two columns of a name the audit reads: which one
+    /// holds the reply is a guess.
+    TwoColumns {
+        /// The export, as named.
+        name: String,
+        /// The column named twice.
+        field: String,
+    },
     /// A folder of replies that cannot be listed.
     Folder(files::ReadError),
     /// A CSV quote never closed: everything after it would be one field.
@@ -87,6 +95,10 @@ impl std::fmt::Display for AuditError {
                 f,
                 "{name}: no `{field}` column (columns: {}); choose one with {option}",
                 columns.join(", ")
+            ),
+            AuditError::TwoColumns { name, field } => write!(
+                f,
+                "{name}: two columns are named `{field}`; rename one, or choose another column with its option"
             ),
             AuditError::Folder(e) => e.fmt(f),
             AuditError::UnclosedQuote {
@@ -399,6 +411,11 @@ pub struct Summary {
     /// written to check, so they are counted here and not among the
     /// replies (counted as clean, they would flatter every share).
     pub empty: u64,
+    /// Which of the optional fields some reply had a value for, in the
+    /// order agent, channel, date (a valid one), ticket, canned response,
+    /// customer: a field named on purpose that no reply has is said.
+    #[serde(skip)]
+    pub fields_seen: [bool; 6],
     /// Bytes of reply text checked.
     pub bytes: u64,
     /// Replies with no warning or error.
@@ -480,9 +497,12 @@ pub fn parse_json_line(line: &[u8], fields: &Fields) -> Result<Record, String> {
         }
         None => return Err(format!("no `{}` field", fields.text)),
     };
+    // As a CSV cell is read: trimmed, and an empty one is no value (an
+    // agent `""` was a row with no name in the report).
     let take = |v: Option<Value>| -> Option<String> {
         match v? {
-            Value::String(s) => Some(s),
+            Value::String(s) if s.trim().len() == s.len() => Some(s).filter(|s| !s.is_empty()),
+            Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
             Value::Null => None,
             other => Some(other.to_string()),
         }
@@ -1061,15 +1081,30 @@ fn read_csv(
     read_csv_bounded(name, reader, fields, MAX_CSV_RECORD, emit)
 }
 
-/// The separator of a CSV whose start is `head`: `,`, unless its first line
-/// has none and has `;` (what Excel writes where the decimal point is a
-/// comma, as in Russian) or a tab.
-fn separator_of(head: &[u8]) -> u8 {
-    let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let has = |c: u8| memchr::memchr(c, first).is_some();
-    match (has(b','), has(b';'), has(b'\t')) {
-        (false, true, _) => b';',
-        (false, false, true) => b'\t',
+/// The longest header row read to tell a CSV's separator.
+const HEADER_BYTES: u64 = 64 * 1024;
+
+/// The separator of a CSV whose header row is `header`: the one of `,`,
+/// `;` (what Excel writes where the decimal mark is a comma, as in
+/// Russian) and tab that splits it into the most columns, quoted names not
+/// counted; `,` on a tie or when none does.
+fn separator_of(header: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in header {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            b'\n' if !quoted => break,
+            _ => {}
+        }
+    }
+    let most = counts.iter().copied().max().unwrap_or(0);
+    match counts.iter().position(|&c| c == most) {
+        Some(1) if most > 0 => b';',
+        Some(2) if most > 0 => b'\t',
         _ => b',',
     }
 }
@@ -1081,8 +1116,21 @@ fn read_csv_bounded(
     max_record: usize,
     emit: &mut impl FnMut(Batch) -> bool,
 ) -> Result<(), AuditError> {
+    // The header row read first, whole (a pipe may hand it over in
+    // pieces), to tell the separator; then read again with the rest.
     let mut input = std::io::BufReader::with_capacity(1 << 20, reader);
-    let separator = separator_of(std::io::BufRead::fill_buf(&mut input).unwrap_or_default());
+    let mut header = Vec::new();
+    std::io::BufRead::read_until(
+        &mut std::io::Read::take(&mut input, HEADER_BYTES),
+        b'\n',
+        &mut header,
+    )
+    .map_err(|source| AuditError::Read {
+        name: name.to_owned(),
+        source,
+    })?;
+    let separator = separator_of(&header);
+    let input = std::io::Read::chain(std::io::Cursor::new(header), input);
     let mut r = csv::ReaderBuilder::new()
         .flexible(true)
         .delimiter(separator)
@@ -1107,6 +1155,26 @@ fn read_csv_bounded(
     let Some(text_col) = headers.iter().position(|h| h.trim() == fields.text) else {
         return Err(missing("--text-field", &fields.text));
     };
+    // As a JSON record's repeated key: the last one would not win unseen.
+    let read = [
+        Some(&fields.text),
+        fields.agent.as_ref(),
+        fields.channel.as_ref(),
+        fields.date.as_ref(),
+        fields.ticket.as_ref(),
+        fields.canned.as_ref(),
+        fields.customer.as_ref(),
+    ];
+    if let Some(field) = read
+        .into_iter()
+        .flatten()
+        .find(|f| headers.iter().filter(|h| h.trim() == f.as_str()).count() > 1)
+    {
+        return Err(AuditError::TwoColumns {
+            name: name.to_owned(),
+            field: field.clone(),
+        });
+    }
     if let Some((option, field)) = fields
         .asked
         .iter()
@@ -1396,6 +1464,17 @@ impl Summary {
             self.empty += 1;
             return;
         }
+        let has = [
+            r.agent.is_some(),
+            r.channel.is_some(),
+            r.month.is_some(),
+            r.ticket.is_some(),
+            r.canned.is_some(),
+            r.customer.is_some(),
+        ];
+        for (seen, has) in self.fields_seen.iter_mut().zip(has) {
+            *seen |= has;
+        }
         let report = linter.check(&r.text, &opts);
         let serious: Vec<&Finding> = report
             .findings
@@ -1656,6 +1735,9 @@ impl Summary {
         self.samples.extend(other.samples);
         self.trim_samples();
         self.empty += other.empty;
+        for (seen, other) in self.fields_seen.iter_mut().zip(other.fields_seen) {
+            *seen |= other;
+        }
         self.bad_records += other.bad_records;
         for b in other.bad {
             if self.bad.len() < MAX_BAD_LISTED {
@@ -2657,7 +2739,7 @@ mod more_tests {
         assert_eq!(names, ["M2", "M1"]);
         let (m2, m1) = (top[0], top[1]);
         assert_eq!(m2.sent, 3);
-        assert!(m2.findings >= 6, "{m2:?}");
+        assert_eq!(m2.findings, 2 * 4, "two copies of four findings: {m2:?}");
         assert!(
             m2.text.contains("apologize"),
             "a copy with findings is shown"
@@ -2695,9 +2777,37 @@ mod more_tests {
             assert_eq!(s.by_agent["Анна"].replies, 1);
             assert!(s.by_category["passive-aggression"] >= 1);
         }
-        // A comma in the header keeps the comma, whatever else is there.
+        // The separator that splits the header most; quoted names and the
+        // rows after it do not count.
         assert_eq!(separator_of(b"text,note;x\n1;2,3"), b',');
         assert_eq!(separator_of(b"text\n;;;"), b',');
+        assert_eq!(separator_of("\"Агент, имя\";text\n".as_bytes()), b';');
+        assert_eq!(separator_of(b"agent\tnote;x\ttext\n"), b'\t');
+        assert_eq!(separator_of(b""), b',');
+        // A header handed over in pieces (a pipe) is read whole first.
+        struct Pieces(Vec<&'static [u8]>);
+        impl std::io::Read for Pieces {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let Some(next) = self.0.first_mut() else {
+                    return Ok(0);
+                };
+                let n = next.len().min(out.len());
+                out[..n].copy_from_slice(&next[..n]);
+                *next = &next[n..];
+                if next.is_empty() {
+                    self.0.remove(0);
+                }
+                Ok(n)
+            }
+        }
+        let mut s = Summary::default();
+        let piecewise = Pieces(vec![b"ticket", b";agent;text\n1;Anna;", b"Hello.\n"]);
+        read_csv_bounded("e.csv", piecewise, &fields, 4096, &mut |b| {
+            s.add_batch(&l, &fields, b);
+            true
+        })
+        .unwrap();
+        assert_eq!((s.replies, s.by_agent["Anna"].replies), (1, 1));
     }
 
     #[test]
@@ -2713,6 +2823,18 @@ mod more_tests {
         assert_eq!(
             e.to_string(),
             "e.csv: no `agent_name` column (columns: ticket, Agent Name, text); choose one with --agent-field"
+        );
+        let e = read_csv_bounded(
+            "e.csv",
+            &b"text,agent,text\nHi,A,Hi {{name}}\n"[..],
+            &Fields::default(),
+            4096,
+            &mut |_| true,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "e.csv: two columns are named `text`; rename one, or choose another column with its option"
         );
         // A default name that is missing leaves its section empty, no more.
         let fields = Fields {

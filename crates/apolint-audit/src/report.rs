@@ -140,12 +140,13 @@ fn structure_section(h: &mut String, s: &Summary) {
     );
     let _ = write!(
         h,
-        r#"<section id="structure"><h2>Do replies to a complaint say everything they should?</h2><p class="why">{n} of {replies} replies ({share:.0}%) answer a complaint or a problem. Each gets a structure score from 0 to 100: the parts of a good reply it has (greeting, what went wrong, apology, why, responsibility, what will be done and by when, compensation, prevention, closing — those its situation calls for), less its findings.</p><div class="kpis"><div class="kpi"><b id="structure-median" style="color:{mc}">{m}</b><span>median structure score</span></div><div class="kpi"><b>{q1}–{q3}</b><span>middle half of the replies</span></div><div class="kpi"><b>{mean:.0}</b><span>mean score</span></div><div class="kpi"><b>{complete:.0}%</b><span>score 90 or more</span></div></div><h3>Replies by structure score</h3>{hist}"#,
-        replies = s.replies,
-        share = pct(n, s.replies),
+        r#"<section id="structure"><h2>Do replies to a complaint say everything they should?</h2><p class="why">{n} of {replies} ({share}) {answer} a complaint or a problem. Each gets a structure score from 0 to 100: the parts of a good reply it has (greeting, what went wrong, apology, why, responsibility, what will be done and by when, compensation, prevention, closing — those its situation calls for), less its findings.</p><div class="kpis"><div class="kpi"><b id="structure-median" style="color:{mc}">{m}</b><span>median structure score</span></div><div class="kpi"><b>{q1}–{q3}</b><span>middle half of the replies</span></div><div class="kpi"><b>{mean:.0}</b><span>mean score</span></div><div class="kpi"><b>{complete}</b><span>score 90 or more</span></div></div><h3>Replies by structure score</h3>{hist}"#,
+        replies = super::plural(s.replies, "reply", "replies"),
+        share = share_text(n, s.replies),
+        answer = if n == 1 { "answers" } else { "answer" },
         mc = score_color(m),
         mean = d.mean().unwrap_or(0.0),
-        complete = pct(d.histogram()[9], n),
+        complete = share_text(d.histogram()[9], n),
         hist = score_histogram(d),
     );
     // The parts most often missing.
@@ -478,7 +479,7 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
                 label(c).to_owned(),
                 pct(replies, s.replies),
                 color(c),
-                format!("({n} findings)"),
+                format!("({})", super::plural(*n, "finding", "findings")),
             )
         })
         .collect();
@@ -609,14 +610,14 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
                 .collect();
             let _ = write!(
                 h,
-                r#"<tr><td>{}{}</td><td>{chips}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.1}</td></tr>"#,
+                r#"<tr><td>{}{}</td><td>{chips}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
                 c.canned
                     .as_deref()
                     .map_or(String::new(), |m| format!("<b>{}</b><br>", isolated(m))),
                 esc(&c.text),
                 c.sent,
                 c.findings,
-                c.findings as f64 / c.sent.max(1) as f64
+                per_reply_text(c.findings, c.sent)
             );
         }
         h.push_str("</table></section>");
@@ -692,9 +693,18 @@ h3{{font-size:15px;margin:18px 0 4px}} .muted{{color:#667085}} svg.spark{{displa
     if s.bad_records > 0 {
         let _ = write!(
             h,
-            r#"<section id="bad"><h2>Records that could not be read ({})</h2><p class="why">Counted, not checked. The first {} are listed with where they are.</p><table>"#,
+            r#"<section id="bad"><h2>Records that could not be read ({})</h2><p class="why">Counted, not checked. {} with where {}.</p><table>"#,
             s.bad_records,
-            s.bad.len()
+            if s.bad.len() as u64 == s.bad_records {
+                "Each is listed".to_owned()
+            } else {
+                format!("The first {} are listed", s.bad.len())
+            },
+            if s.bad_records == 1 {
+                "it is"
+            } else {
+                "they are"
+            }
         );
         for b in &s.bad {
             let _ = write!(

@@ -290,20 +290,24 @@ pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let old = std::fs::metadata(&target).ok();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".apolint-");
     #[cfg(unix)]
-    {
+    if old.is_none() {
         use std::os::unix::fs::PermissionsExt as _;
         // Masked by the umask at creation, as `open(2)` masks any mode.
+        // Only for a new file: a file that exists keeps its mode, given to
+        // the private (0600) temporary file before anything is written, so
+        // a private draft's new text is never readable by others.
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(&target) {
+    if let Some(meta) = &old {
         tmp.as_file().set_permissions(meta.permissions())?;
     }
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
     tmp.persist(&target).map_err(|e| e.error)?;
     Ok(())
 }

@@ -1667,6 +1667,34 @@ mod tests {
         );
     }
 
+    /// The browser extension reads an editor's text as this reads HTML;
+    /// it keeps its own copy of the markers, which must not drift.
+    #[test]
+    fn the_extension_knows_every_thread_marker() {
+        let js = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../extension/content.js"
+        ))
+        .unwrap();
+        let from = js.find("const THREAD_MARKERS").unwrap();
+        let list = &js[from..from + js[from..].find("];").unwrap()];
+        for marker in THREAD_MARKERS {
+            assert!(
+                list.contains(&format!("\"{marker}\"")),
+                "content.js lacks {marker}"
+            );
+        }
+        for tag in SKIP_CONTENT_TAGS
+            .iter()
+            .filter(|t| ["blockquote", "pre", "code"].contains(t))
+        {
+            assert!(
+                js.contains(&tag.to_ascii_uppercase()),
+                "content.js lacks {tag}"
+            );
+        }
+    }
+
     #[test]
     fn html_thread_markers_end_the_reply() {
         let input = "<div>Готово.</div><div class=\"gmail_quote\">вы же сами</div>";
