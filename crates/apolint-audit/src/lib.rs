@@ -187,6 +187,22 @@ pub const OTHER: &str = "(other)";
 /// The default of [`Fields::max_groups`].
 pub const MAX_GROUPS: usize = 1000;
 
+impl Fields {
+    /// The names of the text, agent, channel, date, ticket, canned and
+    /// customer fields, in that order.
+    pub fn names(&self) -> [Option<&str>; 7] {
+        [
+            Some(self.text.as_str()),
+            self.agent.as_deref(),
+            self.channel.as_deref(),
+            self.date.as_deref(),
+            self.ticket.as_deref(),
+            self.canned.as_deref(),
+            self.customer.as_deref(),
+        ]
+    }
+}
+
 impl Default for Fields {
     fn default() -> Self {
         Fields {
@@ -539,16 +555,7 @@ struct RecordSeed<'f>(&'f Fields);
 impl RecordSeed<'_> {
     /// The seven fields' names, in slot order.
     fn names(&self) -> [Option<&str>; 7] {
-        let f = self.0;
-        [
-            Some(f.text.as_str()),
-            f.agent.as_deref(),
-            f.channel.as_deref(),
-            f.date.as_deref(),
-            f.ticket.as_deref(),
-            f.canned.as_deref(),
-            f.customer.as_deref(),
-        ]
+        self.0.names()
     }
 
     /// Which of the seven fields `key` names (the first, if several do).
@@ -1156,23 +1163,15 @@ fn read_csv_bounded(
         return Err(missing("--text-field", &fields.text));
     };
     // As a JSON record's repeated key: the last one would not win unseen.
-    let read = [
-        Some(&fields.text),
-        fields.agent.as_ref(),
-        fields.channel.as_ref(),
-        fields.date.as_ref(),
-        fields.ticket.as_ref(),
-        fields.canned.as_ref(),
-        fields.customer.as_ref(),
-    ];
-    if let Some(field) = read
+    if let Some(field) = fields
+        .names()
         .into_iter()
         .flatten()
-        .find(|f| headers.iter().filter(|h| h.trim() == f.as_str()).count() > 1)
+        .find(|f| headers.iter().filter(|h| h.trim() == *f).count() > 1)
     {
         return Err(AuditError::TwoColumns {
             name: name.to_owned(),
-            field: field.clone(),
+            field: field.to_owned(),
         });
     }
     if let Some((option, field)) = fields
