@@ -66,24 +66,35 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     let linter = args.config.linter()?;
     // A field named on purpose must be there (a CSV without it is
     // refused); a default one may be missing.
-    let mut asked = Vec::new();
-    let mut field = |option: &'static str, given: &Option<String>, default: Option<String>| {
-        if let Some(name) = given {
-            asked.push((option, name.clone()));
-        }
-        given.clone().or(default)
-    };
+    // The optional fields by option, in `Fields::names` order after the
+    // text: one list for building the fields and for warning about them.
+    let named = [
+        ("--agent-field", &args.agent_field),
+        ("--channel-field", &args.channel_field),
+        ("--date-field", &args.date_field),
+        ("--ticket-field", &args.ticket_field),
+        ("--macro-field", &args.macro_field),
+        ("--customer-field", &args.customer_field),
+    ];
     let defaults = Fields::default();
+    let default = defaults.names();
+    let [agent, channel, date, ticket, canned, customer]: [Option<String>; 6] =
+        std::array::from_fn(|i| named[i].1.clone().or(default[i + 1].map(str::to_owned)));
     let fields = Fields {
         text: args.text_field.clone(),
-        agent: field("--agent-field", &args.agent_field, defaults.agent),
-        channel: field("--channel-field", &args.channel_field, defaults.channel),
-        date: field("--date-field", &args.date_field, defaults.date),
-        ticket: field("--ticket-field", &args.ticket_field, defaults.ticket),
-        canned: field("--macro-field", &args.macro_field, defaults.canned),
-        customer: field("--customer-field", &args.customer_field, defaults.customer),
+        agent,
+        channel,
+        date,
+        ticket,
+        canned,
+        customer,
         max_groups: args.max_groups,
-        asked,
+        // A field named on purpose must be there (a CSV without it is
+        // refused); a default one may be missing.
+        asked: named
+            .iter()
+            .filter_map(|&(option, given)| Some((option, given.clone()?)))
+            .collect(),
     };
     for p in &args.inputs {
         if p.as_os_str() != "-" && !p.exists() {
@@ -168,14 +179,6 @@ pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     }
     // A CSV without a column named on purpose is refused above; JSON
     // Lines records may each lack it, and then its section is empty.
-    let named = [
-        ("--agent-field", &args.agent_field),
-        ("--channel-field", &args.channel_field),
-        ("--date-field", &args.date_field),
-        ("--ticket-field", &args.ticket_field),
-        ("--macro-field", &args.macro_field),
-        ("--customer-field", &args.customer_field),
-    ];
     for ((option, name), found) in named.into_iter().zip(summary.fields_seen) {
         if let (Some(name), false, true) = (name, found, summary.replies > 0) {
             eprintln!(
