@@ -1384,6 +1384,7 @@ struct CompiledContext {
     unless_before: Vec<Box<[CElem]>>,
     unless_after: Vec<Box<[CElem]>>,
     unless_sentence: Vec<Box<[CElem]>>,
+    unless_inside: Vec<Box<[CElem]>>,
     /// The tokens one of which every `unless_sentence` pattern starts with
     /// (their [`first_literals`]), if each has such a list: a token of the
     /// sentence outside the set starts none of them. Testing each pattern
@@ -1402,6 +1403,7 @@ impl CompiledContext {
         let unless_before = all(&c.unless_before, Dir::Backward, vocab);
         let unless_after = all(&c.unless_after, Dir::Forward, vocab);
         let unless_sentence = all(&c.unless_sentence, Dir::Forward, vocab);
+        let unless_inside = all(&c.unless_inside, Dir::Forward, vocab);
         // After the patterns: their words are interned by now, so the
         // heads add none and the vocabulary's ids keep their order.
         let sentence_heads = c
@@ -1415,6 +1417,7 @@ impl CompiledContext {
             unless_before,
             unless_after,
             unless_sentence,
+            unless_inside,
             sentence_heads,
             clause_start: c.clause_start,
             in_quotes: c.in_quotes,
@@ -2371,6 +2374,7 @@ impl Engine {
                 let ctx = if c.unless_before.is_empty()
                     && c.unless_after.is_empty()
                     && c.unless_sentence.is_empty()
+                    && c.unless_inside.is_empty()
                 {
                     None
                 } else {
@@ -3098,6 +3102,13 @@ impl Engine {
                 return;
             }
             if ctx.unless_after.iter().any(|p| m.matches_at(p, b + 1)) {
+                return;
+            }
+            if (a + 1..=b).any(|i| {
+                ctx.unless_inside
+                    .iter()
+                    .any(|p| m.may_start_at(p, i) && m.matches_at(p, i))
+            }) {
                 return;
             }
             if !ctx.unless_sentence.is_empty() {

@@ -238,6 +238,10 @@ pub struct Context {
     pub unless_after: Vec<Vec<Elem>>,
     /// Cancelled when one of these occurs anywhere on the same line.
     pub unless_sentence: Vec<Vec<Elem>>,
+    /// Cancelled when one of these starts at a word inside the match,
+    /// after its first: a gap that skipped a negation («деньги не
+    /// вернутся», "we will not refund").
+    pub unless_inside: Vec<Vec<Elem>>,
     /// The match must start a line, sentence or clause.
     pub clause_start: bool,
     /// Matches inside quotation marks count too.
@@ -617,6 +621,8 @@ struct RawRule {
     #[serde(default)]
     unless_sentence: Vec<Spanned<String>>,
     #[serde(default)]
+    unless_inside: Vec<Spanned<String>>,
+    #[serde(default)]
     clause_start: bool,
     #[serde(default)]
     in_quotes: bool,
@@ -673,6 +679,8 @@ struct RawLexicon {
     #[serde(default)]
     unless_sentence: Vec<Spanned<String>>,
     #[serde(default)]
+    unless_inside: Vec<Spanned<String>>,
+    #[serde(default)]
     lang: Option<Spanned<String>>,
 }
 
@@ -713,14 +721,14 @@ impl FileCtx<'_> {
     }
 
     /// Parses the context keys shared by rules and lexicons:
-    /// `[unless_before, unless_after, unless_sentence]`.
+    /// `[unless_before, unless_after, unless_sentence, unless_inside]`.
     fn context(
         &mut self,
-        unless: [&[Spanned<String>]; 3],
+        unless: [&[Spanned<String>]; 4],
         clause_start: bool,
         in_quotes: bool,
     ) -> Arc<Context> {
-        let [before, after, sentence] = unless.map(|ps| {
+        let [before, after, sentence, inside] = unless.map(|ps| {
             ps.iter()
                 .filter_map(|p| self.pattern(p))
                 .collect::<Vec<_>>()
@@ -729,6 +737,7 @@ impl FileCtx<'_> {
             unless_before: before,
             unless_after: after,
             unless_sentence: sentence,
+            unless_inside: inside,
             clause_start,
             in_quotes,
         })
@@ -869,6 +878,11 @@ impl RuleBook {
             errors: Vec::new(),
         };
         let mut ids = std::mem::take(&mut self.ids);
+        // A book decoded from the build (the built-in packs) comes without
+        // its id set: a user's rule reusing a built-in id is a duplicate too.
+        if ids.len() < self.rules.len() {
+            ids.extend(self.rules.iter().map(|r| r.id.clone()));
+        }
         for raw_rule in raw.rule {
             if let Some(rule) = self.load_rule(&mut ctx, raw_rule, &mut ids) {
                 self.rules.push(rule);
@@ -902,7 +916,12 @@ impl RuleBook {
                 ctx.error(lex.name.span(), "a lexicon needs a name");
             }
             let context = ctx.context(
-                [&lex.unless_before, &lex.unless_after, &lex.unless_sentence],
+                [
+                    &lex.unless_before,
+                    &lex.unless_after,
+                    &lex.unless_sentence,
+                    &lex.unless_inside,
+                ],
                 false,
                 true,
             );
@@ -1024,7 +1043,12 @@ impl RuleBook {
                     .flatten()
                     .collect();
                 let context = ctx.context(
-                    [&raw.unless_before, &raw.unless_after, &raw.unless_sentence],
+                    [
+                        &raw.unless_before,
+                        &raw.unless_after,
+                        &raw.unless_sentence,
+                        &raw.unless_inside,
+                    ],
                     raw.clause_start,
                     raw.in_quotes,
                 );
