@@ -1031,3 +1031,179 @@ fn decomposed_short_i_and_yo_give_the_findings_of_the_letters() {
     assert_eq!(caps, ["НАЙДЁТЕ", "ВАЙФАЙ", "БЛИЖАЙШЕЙ"], "{want:?}");
     assert_eq!(rules(&check(&decomposed), &decomposed), want);
 }
+
+/// `unless_inside`: a negation a gap skipped turns a promise into a
+/// refusal («деньги не вернутся», "we will not refund"); a team's pack
+/// can say so, and the built-in promise and compensation lexicons do.
+#[test]
+fn unless_inside_cancels_a_match_whose_gap_skipped_a_negation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("team-rules")).unwrap();
+    std::fs::write(
+        dir.path().join("apolint.toml"),
+        "rule_dirs = [\"team-rules\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("team-rules/refund.toml"),
+        r#"
+[[rule]]
+id = "team.hint.refund-promised"
+category = "hint"
+severity = "info"
+message = "A refund is promised."
+explanation = "Name the day."
+patterns = ["(we|we'll) ~2 refund", "деньги ~3 вернутся"]
+unless_inside = ["(not|never|не|никогда)"]
+fire = ["We will refund you.", "Деньги обязательно вернутся."]
+quiet = ["We will not refund you.", "Деньги не вернутся."]
+"#,
+    )
+    .unwrap();
+    let config = apolint_core::Config::load(&dir.path().join("apolint.toml")).unwrap();
+    let team = Linter::with_config(&config).unwrap();
+    let fired = |text: &str| -> Vec<String> {
+        team.check(text, &CheckOptions::default())
+            .findings
+            .iter()
+            .flat_map(|f| {
+                std::iter::once(f.rule.to_string()).chain(f.also.iter().map(|r| r.to_string()))
+            })
+            .collect()
+    };
+    let refund = "team.hint.refund-promised".to_owned();
+    assert!(fired("We will gladly refund the fee.").contains(&refund));
+    assert!(fired("Деньги, конечно, вернутся на карту.").contains(&refund));
+    assert!(!fired("We will not refund the fee.").contains(&refund));
+    assert!(!fired("Деньги никогда вернутся.").contains(&refund));
+    // The negation before the match, or after it, is not inside it.
+    assert!(fired("Не волнуйтесь: деньги вернутся.").contains(&refund));
+
+    // Built in: «не вернутся» is neither a promise (no missing-deadline)
+    // nor compensation (the admitted fault still wants an offer).
+    let rules = |text: &str| -> Vec<String> {
+        linter()
+            .check(text, &CheckOptions::default())
+            .findings
+            .iter()
+            .map(|f| f.rule.to_string())
+            .collect()
+    };
+    let text = "Это наша ошибка. К сожалению, деньги не вернутся на карту автоматически.";
+    assert_eq!(
+        rules(text),
+        [
+            "ru.missing-compensation.fault-without-offer",
+            "ru.hint.k-sozhaleniyu"
+        ]
+    );
+    assert!(!rules("Это наша ошибка. Деньги вернутся на карту завтра.")
+        .contains(&"ru.missing-compensation.fault-without-offer".to_owned()));
+    assert!(!rules("Курьер задержался, сегодня он больше не приедет.")
+        .contains(&"ru.missing-deadline.promise-without-date".to_owned()));
+}
+
+/// A team pack in `dir/team-rules/p.toml`, loaded through `apolint.toml`.
+fn team_linter(pack: &str, config: &str) -> Result<Linter, Vec<apolint_core::FileError>> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("team-rules")).unwrap();
+    std::fs::write(
+        dir.path().join("apolint.toml"),
+        format!("rule_dirs = [\"team-rules\"]\n{config}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("team-rules/p.toml"), pack).unwrap();
+    let config = apolint_core::Config::load(&dir.path().join("apolint.toml")).unwrap();
+    Linter::with_config(&config)
+}
+
+/// The errors of a pack that must be refused.
+fn refused_pack(
+    loaded: Result<Linter, Vec<apolint_core::FileError>>,
+    why: &str,
+) -> Vec<apolint_core::FileError> {
+    match loaded {
+        Ok(_) => panic!("{why}"),
+        Err(errors) => errors,
+    }
+}
+
+const FROB: &str = r#"
+[[rule]]
+id = "team.cliche.frob"
+category = "cliche"
+severity = "warning"
+message = "m"
+explanation = "e"
+patterns = ["(frobnicate|frob)"]
+fixes = { "frobnicate" = "fix", "frob" = "frob frob" }
+fire = ["We will frobnicate it."]
+quiet = ["We will fix it."]
+"#;
+
+/// A team pack's examples run when it loads: a rule that misses its
+/// `fire` example, fires on a `quiet` one, has none, or whose fix keeps
+/// its own match is refused, pointed at the example in the pack.
+#[test]
+fn a_team_packs_examples_and_fixes_are_run_when_it_loads() {
+    assert!(team_linter(FROB, "").is_ok());
+    let refused = |pack: &str| -> String {
+        let errors = refused_pack(team_linter(pack, ""), "the pack is refused");
+        errors.iter().map(|e| e.render(false)).collect()
+    };
+    let e = refused(&FROB.replace("We will frobnicate it.", "We will do it."));
+    assert!(e.contains("does not fire on its `fire` example"), "{e}");
+    assert!(e.contains("p.toml:10:10"), "pointed at the example: {e}");
+    let e = refused(&FROB.replace("We will fix it.", "Frobnicate, please."));
+    assert!(e.contains("fires on its `quiet` example"), "{e}");
+    let e = refused(&FROB.replace(
+        "\"frobnicate\" = \"fix\"",
+        "\"frobnicate\" = \"frobnicate, frobnicate\"",
+    ));
+    assert!(e.contains("leaves the finding"), "{e}");
+    let e = refused(&FROB.replace("quiet = [\"We will fix it.\"]\n", ""));
+    assert!(
+        e.contains("needs at least one `fire` and one `quiet` example"),
+        "{e}"
+    );
+}
+
+/// `--fix` cannot multiply a draft: a pass that leaves as many fixable
+/// findings as it found (a fix that brings back its own match) is undone.
+#[test]
+fn a_fix_that_brings_its_match_back_is_undone() {
+    let linter = team_linter(FROB, "").unwrap();
+    let fixed = linter.fix("Frob it, please.", &CheckOptions::default());
+    assert_eq!(fixed.text, "Frob it, please.");
+    assert_eq!(fixed.applied, 0);
+    // The fix that works is still applied.
+    let fixed = linter.fix("Frobnicate it, please.", &CheckOptions::default());
+    assert_eq!(fixed.text, "Fix it, please.");
+    assert_eq!(fixed.applied, 1);
+}
+
+/// A team's rule cannot reuse a built-in rule's id; `languages` leaves a
+/// built-in pack out but its ids stay known to `disable`.
+#[test]
+fn team_rule_ids_and_languages_against_the_built_in_packs() {
+    let pack = FROB.replace("team.cliche.frob", "en.bureaucratese.please-note-kindly");
+    let errors = refused_pack(team_linter(&pack, ""), "a duplicate is refused");
+    let e: String = errors.iter().map(|e| e.render(false)).collect();
+    assert!(e.contains("duplicate rule id"), "{e}");
+    let pack = FROB.replace("team.cliche.frob", "ru.cliche.prinosim-izvineniya");
+    let e: String = refused_pack(
+        team_linter(&pack, "languages = [\"en\"]\n"),
+        "a duplicate of a pack left out is refused too",
+    )
+    .iter()
+    .map(|e| e.render(false))
+    .collect();
+    assert!(e.contains("duplicate rule id"), "{e}");
+    let linter = team_linter(
+        FROB,
+        "languages = [\"en\"]\n[rules]\ndisable = [\"ru.hint.problema\"]\n",
+    )
+    .expect("a Russian id is known with languages = [\"en\"]");
+    assert!(linter.rules().iter().all(|r| !r.id.starts_with("ru.")));
+    assert!(linter.rules().iter().any(|r| r.id == "team.cliche.frob"));
+}

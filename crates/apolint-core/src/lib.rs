@@ -38,6 +38,7 @@ pub mod config;
 mod digit_reach;
 pub mod eval;
 pub mod eval_parts;
+pub mod examples;
 pub mod files;
 pub mod findings;
 pub mod input;
@@ -220,7 +221,7 @@ impl Linter {
             }
             (false, _) => findings::NameIndex::new(book.names.clone()),
         };
-        Ok(Linter {
+        let linter = Linter {
             draft_rules: draft_rules(&book, &mut engine),
             names,
             per_rule: findings::PerRuleCache::default(),
@@ -230,7 +231,41 @@ impl Linter {
             fail_on: config.fail_on,
             policy,
             structure: config.structure,
-        })
+        };
+        linter.run_pack_examples(config)?;
+        Ok(linter)
+    }
+
+    /// Runs the examples of the rules a configuration's `rule_dirs` added
+    /// (see [`examples`]): a pack whose rule misses its own `fire` example,
+    /// fires on a `quiet` one or has a fix that keeps its match is an error
+    /// in that pack, as the built-in packs' are in the test suite.
+    fn run_pack_examples(&self, config: &Config) -> Result<(), Vec<FileError>> {
+        if config.rule_dirs.is_empty() || self.documented.is_some() {
+            return Ok(());
+        }
+        let from_packs = |r: &&Rule| {
+            config
+                .rule_dirs
+                .iter()
+                .any(|d| std::path::Path::new(&r.source).starts_with(d))
+        };
+        let packs: Vec<&Rule> = self.book.rules.iter().filter(from_packs).collect();
+        let errors: Vec<FileError> = examples::failures(self, packs.iter().copied())
+            .iter()
+            .map(|f| {
+                let source = packs
+                    .iter()
+                    .find(|r| r.id == f.rule)
+                    .map_or("", |r| r.source.as_str());
+                examples::file_error(f, source)
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// `builtin` with `config` applied, and whether its rules and lexicons
@@ -241,13 +276,19 @@ impl Linter {
     ) -> Result<(RuleBook, bool), Vec<FileError>> {
         let ids: Vec<String> = book.rules.iter().map(|r| r.id.clone()).collect();
         let lexicons = book.lexicons.len();
+        // The settings are applied to every built-in rule first, so that
+        // `disable = ["ru.…"]` with `languages = ["en"]` names a known rule
+        // (and a user's rule cannot reuse a Russian id); then `languages`
+        // drops the built-in packs not asked for, never a user's rules.
+        config.apply(&mut book)?;
         if !config.languages.is_empty() {
+            let builtin: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
             book.rules.retain(|r| {
-                r.lang == apolint_rules::RuleLang::Any
+                !builtin.contains(r.id.as_str())
+                    || r.lang == apolint_rules::RuleLang::Any
                     || config.languages.iter().any(|l| l == r.lang.code())
             });
         }
-        config.apply(&mut book)?;
         let unchanged = book.lexicons.len() == lexicons
             && book.rules.len() == ids.len()
             && book.rules.iter().zip(&ids).all(|(r, id)| r.id == *id);
@@ -495,8 +536,13 @@ impl Linter {
     /// Applies every safe fix to a draft, as `check --fix` does: the fixes
     /// of its findings ([`output::apply_fixes`]), then the draft checked
     /// again and the fixes of what that finds, until nothing changes (at
-    /// most [`MAX_FIX_PASSES`] passes). The report is of the fixed text.
+    /// most [`MAX_FIX_PASSES`] passes). A pass must leave fewer findings
+    /// with a fix than it found: one that does not (a user's fix that
+    /// brings back its own match, `kindly` → `kindly, kindly`) is undone
+    /// and the fixing stops, so a bad fix cannot multiply the text. The
+    /// report is of the fixed text.
     pub fn fix(&self, input: &str, options: &CheckOptions) -> Fixed {
+        let fixable = |r: &Report| r.findings.iter().filter(|f| f.fix.is_some()).count();
         let mut text = input.to_owned();
         let mut applied = 0;
         let mut report = self.check(&text, options);
@@ -505,9 +551,13 @@ impl Linter {
             if n == 0 {
                 break;
             }
+            let after = self.check(&fixed, options);
+            if fixable(&after) >= fixable(&report) {
+                break;
+            }
             applied += n;
             text = fixed;
-            report = self.check(&text, options);
+            report = after;
         }
         Fixed {
             text,
