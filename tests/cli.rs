@@ -389,7 +389,8 @@ fn a_missing_rule_folder_or_labelled_set_is_said_where_it_is_named() {
     std::fs::write(
         dir.join("team.toml"),
         "[[rule]]\nid = \"team.x\"\ncategory = \"cliche\"\nseverity = \"warning\"\n\
-         message = \"m\"\nexplanation = \"e\"\npatterns = [\"zzqx\"]\n",
+         message = \"m\"\nexplanation = \"e\"\npatterns = [\"zzqx\"]\n\
+         fire = [\"zzqx\"]\nquiet = [\"zz\"]\n",
     )
     .expect("write");
     let out = apolint(&["check", "--format", "short", "-"], b"zzqx", &dir);
