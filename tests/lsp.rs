@@ -317,6 +317,129 @@ fn broken_config_is_a_diagnostic_on_the_config_and_fixing_it_applies() {
     c.shutdown();
 }
 
+/// A team's rule pack is read again when it changes, as `apolint.toml`
+/// is: a new message shows at the next check, and a broken pack is a
+/// diagnostic on the pack while the built-in rules go on.
+#[test]
+fn an_edited_rule_pack_is_read_again() {
+    let dir = tempdir("pack-edit");
+    std::fs::create_dir_all(dir.join("team")).expect("mkdir");
+    std::fs::write(dir.join("apolint.toml"), "rule_dirs = [\"team\"]\n").expect("write");
+    let pack = dir.join("team/p.toml");
+    let rule = |message: &str| {
+        format!(
+            "[[rule]]\nid = \"team.cliche.zzqx\"\ncategory = \"cliche\"\nseverity = \"warning\"\n\
+             message = \"{message}\"\nexplanation = \"e\"\npatterns = [\"zzqx\"]\n\
+             fire = [\"zzqx\"]\nquiet = [\"zz\"]\n"
+        )
+    };
+    std::fs::write(&pack, rule("first")).expect("write");
+    let uri = file_uri(&dir.join("draft.txt"));
+    let mut c = start(&dir);
+    initialize(&mut c, &dir, &[]);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": "zzqx"}}),
+    );
+    let messages = |d: &[Value]| -> Vec<String> {
+        d.iter()
+            .map(|x| x["message"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(messages(&c.diagnostics(&uri)), ["first [cliche]"]);
+
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&pack, rule("second, longer")).expect("write");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "zzqx."}]}),
+    );
+    assert_eq!(messages(&c.diagnostics(&uri)), ["second, longer [cliche]"]);
+
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&pack, "[[rule]\nid = ").expect("write");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": "zzqx!"}]}),
+    );
+    assert!(c.diagnostics(&uri).is_empty(), "the pack's rule is gone");
+    let on_pack = c.diagnostics(&file_uri(&pack.canonicalize().expect("canonical")));
+    assert_eq!(on_pack.len(), 1, "{on_pack:#?}");
+    c.shutdown();
+}
+
+/// A document whose language id the settings switch off is no longer a
+/// draft: its diagnostics are cleared, not left standing.
+#[test]
+fn switching_a_language_id_off_clears_its_diagnostics() {
+    let dir = tempdir("language-ids");
+    let uri = file_uri(&dir.join("draft.txt"));
+    let mut c = start(&dir);
+    initialize(&mut c, &dir, &[]);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1, "text": "Простите!!! Мы всё исправим!!!"}}),
+    );
+    assert!(!c.diagnostics(&uri).is_empty());
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"apolint": {"languageIds": ["markdown"]}}}),
+    );
+    assert_eq!(c.diagnostics(&uri), Vec::<Value>::new());
+    c.shutdown();
+}
+
+/// Settings the server cannot use are said, not dropped: an unknown key,
+/// a wrong type, an unknown value. A name of the wrong type used to turn
+/// the name check off without a word.
+#[test]
+fn settings_it_cannot_use_are_said() {
+    let dir = tempdir("settings");
+    let mut c = start(&dir);
+    initialize(&mut c, &dir, &[]);
+    let warned = |c: &mut Client, settings: Value, what: &str| {
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": settings }),
+        );
+        let m = c.wait_for(|m| m["method"] == "window/showMessage");
+        let text = m["params"]["message"].as_str().unwrap_or("").to_owned();
+        assert!(text.contains(what), "{text}");
+        assert_eq!(m["params"]["type"], 2, "a warning: {m}");
+    };
+    warned(
+        &mut c,
+        json!({"apolint": {"customerName": 42}}),
+        "`customerName` must be a string",
+    );
+    warned(
+        &mut c,
+        json!({"apolint": {"languag": "en"}}),
+        "unknown setting `languag`",
+    );
+    warned(
+        &mut c,
+        json!({"apolint": {"language": "de"}}),
+        "unknown language `de`",
+    );
+    warned(
+        &mut c,
+        json!({"apolint": {"debounceMs": -5}}),
+        "`debounceMs` must be a whole number",
+    );
+    // Another tool's settings, with nothing of apolint's, are not ours.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"otherTool": {"x": 1}}}),
+    );
+    warned(
+        &mut c,
+        json!({"apolint": {"situation": "angry"}}),
+        "unknown situation `angry`",
+    );
+    c.shutdown();
+}
+
 /// Fast typing: a burst of keystrokes arrives at once. The server must end
 /// on the newest text and publish versions in increasing order; with
 /// `debounceMs` the whole burst costs exactly one check.

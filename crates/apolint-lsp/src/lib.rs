@@ -154,7 +154,8 @@ pub fn serve(connection: Connection) -> Result<(), LspError> {
 
     let mut server = Server::new(&connection, encoding, &init);
     if let Some(opts) = &init.initialization_options {
-        server.settings.update(opts);
+        let problems = server.settings.update(opts);
+        server.settings_problems(&problems);
     }
     server.watch_config_files(&init);
     server.main_loop()
@@ -266,41 +267,118 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The settings a client may send.
+    const KEYS: [&'static str; 6] = [
+        "languageIds",
+        "languages",
+        "language",
+        "situation",
+        "customerName",
+        "debounceMs",
+    ];
+
     /// Takes what it knows from a settings object (`{"apolint": {…}}` or
-    /// the inner object); ignores the rest.
-    fn update(&mut self, value: &Value) {
+    /// the inner object). Returns what it could not use (an unknown key, a
+    /// wrong type, an unknown value), for the user to be told: a typo in
+    /// an editor's settings used to be ignored without a word, and
+    /// `customerName: 42` switched the name check off.
+    fn update(&mut self, value: &Value) -> Vec<String> {
+        let mut problems = Vec::new();
         let v = value.get("apolint").unwrap_or(value);
-        if let Some(ids) = v.get("languageIds").and_then(Value::as_array) {
-            self.language_ids = ids
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect();
+        let Some(object) = v.as_object() else {
+            return if v.is_null() {
+                Vec::new()
+            } else {
+                vec![format!("settings must be an object, not {v}")]
+            };
+        };
+        // A client's whole settings tree with no `apolint` section and
+        // nothing of ours in it is someone else's.
+        if value.get("apolint").is_none()
+            && !object.keys().any(|k| Self::KEYS.contains(&k.as_str()))
+        {
+            return Vec::new();
+        }
+        for key in object.keys() {
+            if !Self::KEYS.contains(&key.as_str()) {
+                problems.push(format!(
+                    "unknown setting `{key}` (known: {})",
+                    Self::KEYS.join(", ")
+                ));
+            }
+        }
+        let strings = |key: &str, x: &Value, problems: &mut Vec<String>| -> Option<Vec<String>> {
+            let list: Option<Vec<String>> = x
+                .as_array()
+                .and_then(|a| a.iter().map(|s| s.as_str().map(str::to_owned)).collect());
+            if list.is_none() {
+                problems.push(format!("`{key}` must be a list of strings, not {x}"));
+            }
+            list
+        };
+        if let Some(x) = v.get("languageIds") {
+            if let Some(ids) = strings("languageIds", x, &mut problems) {
+                self.language_ids = ids;
+            }
         }
         // `languages: ["ru"]` (as in apolint.toml) restricts to one pack's
         // language; both, or none, is auto.
-        if let Some(langs) = v.get("languages").and_then(Value::as_array) {
-            let langs: Vec<&str> = langs.iter().filter_map(Value::as_str).collect();
-            self.language = match langs.as_slice() {
-                [one] => one.parse().unwrap_or_default(),
-                _ => LanguageChoice::Auto,
-            };
+        if let Some(x) = v.get("languages") {
+            if let Some(langs) = strings("languages", x, &mut problems) {
+                self.language = match langs.as_slice() {
+                    [one] => one.parse().unwrap_or_else(|_| {
+                        problems.push(format!("unknown language `{one}` (ru, en or auto)"));
+                        LanguageChoice::Auto
+                    }),
+                    _ => LanguageChoice::Auto,
+                };
+            }
         }
-        if let Some(l) = v.get("language").and_then(Value::as_str) {
+        if let Some(x) = v.get("language") {
             // An unknown spelling is auto, as a client's typo should not
-            // switch a language off.
-            self.language = l.parse().unwrap_or_default();
+            // switch a language off; the user is told.
+            match x.as_str() {
+                Some(l) => {
+                    self.language = l.parse().unwrap_or_else(|_| {
+                        problems.push(format!("unknown language `{l}` (ru, en or auto)"));
+                        LanguageChoice::Auto
+                    });
+                }
+                None => problems.push(format!("`language` must be a string, not {x}")),
+            }
         }
-        if let Some(s) = v.get("situation").and_then(Value::as_str) {
+        if let Some(x) = v.get("situation") {
             // `auto` or an unknown spelling: inferred from the draft.
-            self.situation = s.parse().ok();
+            match x.as_str() {
+                Some(s) => {
+                    self.situation = s.parse().ok();
+                    if self.situation.is_none() && s != "auto" {
+                        problems.push(format!(
+                            "unknown situation `{s}` (complaint, neutral, positive or auto)"
+                        ));
+                    }
+                }
+                None => problems.push(format!("`situation` must be a string, not {x}")),
+            }
         }
-        if let Some(n) = v.get("customerName") {
-            self.customer_name = n.as_str().map(str::to_owned).filter(|s| !s.is_empty());
+        if let Some(x) = v.get("customerName") {
+            match x {
+                Value::String(s) => {
+                    self.customer_name = Some(s.clone()).filter(|s| !s.is_empty());
+                }
+                Value::Null => self.customer_name = None,
+                _ => problems.push(format!("`customerName` must be a string, not {x}")),
+            }
         }
-        if let Some(ms) = v.get("debounceMs").and_then(Value::as_u64) {
-            self.debounce = Duration::from_millis(ms.min(5000));
+        if let Some(x) = v.get("debounceMs") {
+            match x.as_u64() {
+                Some(ms) => self.debounce = Duration::from_millis(ms.min(5000)),
+                None => problems.push(format!(
+                    "`debounceMs` must be a whole number of milliseconds, not {x}"
+                )),
+            }
         }
+        problems
     }
 }
 
@@ -316,12 +394,19 @@ struct Document {
     /// The config whose linter checked it (for "disable this rule").
     config: Option<PathBuf>,
     dirty: bool,
+    /// Whether diagnostics were published for it (it was a draft then).
+    linted: bool,
 }
 
 /// A linter built from one config file, valid while the file is unchanged.
 struct CachedLinter {
     linter: Arc<Linter>,
-    stamp: Option<SystemTime>,
+    /// The files it was built from: the config, its rule folders and
+    /// their rule files (a folder's time changes when a file is added or
+    /// removed).
+    watched: Vec<PathBuf>,
+    /// Their modification times when it was built.
+    stamp: Vec<Option<SystemTime>>,
     /// Why the config failed to load (the linter is then the fallback);
     /// shown again on every publish so the config's diagnostics stay up.
     errors: Vec<FileError>,
@@ -503,6 +588,16 @@ impl<'c> Server<'c> {
         }
     }
 
+    /// Tells the user which settings were not used, and why.
+    fn settings_problems(&self, problems: &[String]) {
+        if !problems.is_empty() {
+            self.notify::<notif::ShowMessage>(lsp_types::ShowMessageParams {
+                typ: lsp_types::MessageType::WARNING,
+                message: format!("apolint: {}", problems.join("; ")),
+            });
+        }
+    }
+
     /// A notification's parameters, or `None` after telling the user why
     /// they were ignored (a change with a negative position used to be
     /// dropped silently, leaving the document out of step).
@@ -539,6 +634,7 @@ impl<'c> Server<'c> {
                         language: Language::Mixed,
                         config: None,
                         dirty: true,
+                        linted: false,
                     },
                 );
             }
@@ -578,7 +674,8 @@ impl<'c> Server<'c> {
             }
             notif::DidChangeConfiguration::METHOD => {
                 if let Some(settings) = n.params.get("settings") {
-                    self.settings.update(settings);
+                    let problems = self.settings.update(settings);
+                    self.settings_problems(&problems);
                 }
                 self.docs.values_mut().for_each(|d| d.dirty = true);
             }
@@ -640,14 +737,18 @@ impl<'c> Server<'c> {
         self.publish_config_errors(&config_errors);
     }
 
-    /// Checks one document; `None` when it is not a draft.
+    /// Checks one document; `None` when it is not a draft. A document
+    /// that stopped being one (its language id switched off in the
+    /// settings) gets an empty list once, so its old diagnostics go.
     fn check(&mut self, uri: &Url, config_errors: &mut Vec<FileError>) -> Option<Vec<Diagnostic>> {
         let doc = self.docs.get(uri)?;
         if !self.lints(doc) {
-            if let Some(d) = self.docs.get_mut(uri) {
-                d.dirty = false;
-            }
-            return None;
+            let d = self.docs.get_mut(uri)?;
+            d.dirty = false;
+            let had = d.linted;
+            d.linted = false;
+            d.findings.clear();
+            return had.then(Vec::new);
         }
         let path = uri.to_file_path().ok();
         let config_path = Config::discover_for(path.as_deref(), self.workspace_root.as_deref());
@@ -675,23 +776,36 @@ impl<'c> Server<'c> {
         doc.language = report.language;
         doc.config = config_path;
         doc.dirty = false;
+        doc.linted = true;
         Some(diagnostics)
     }
 
-    /// The linter for a config file, rebuilt when the file's modification
-    /// time changes. A config that fails to load adds its errors and falls
-    /// back to the built-in rules.
+    /// The linter for a config file, rebuilt when the file, one of its
+    /// rule folders or one of their rule files changes (a team editing its
+    /// pack sees the edit at the next check, as the command line would).
+    /// A config that fails to load adds its errors and falls back to the
+    /// built-in rules.
     fn linter(&mut self, config: Option<PathBuf>, errors: &mut Vec<FileError>) -> Arc<Linter> {
-        let stamp = config
-            .as_deref()
-            .and_then(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
         if let Some(cached) = self.linters.get(&config) {
-            if cached.stamp == stamp {
+            if modified_times(&cached.watched) == cached.stamp {
                 errors.extend(cached.errors.iter().cloned());
                 return Arc::clone(&cached.linter);
             }
         }
-        let built = Linter::from_config_file(config.as_deref());
+        let loaded = config.as_deref().map(Config::load).transpose();
+        let mut watched: Vec<PathBuf> = config.iter().cloned().collect();
+        if let Ok(Some(c)) = &loaded {
+            for dir in &c.rule_dirs {
+                watched.push(dir.clone());
+                watched.extend(apolint_core::rules::book::rule_files(dir).unwrap_or_default());
+            }
+        }
+        let stamp = modified_times(&watched);
+        let built = match loaded {
+            Ok(Some(c)) => Linter::with_config(&c),
+            Ok(None) => Linter::builtin(),
+            Err(e) => Err(e),
+        };
         let mut failed = Vec::new();
         let linter = match built {
             Ok(l) => Arc::new(l),
@@ -715,6 +829,7 @@ impl<'c> Server<'c> {
             config,
             CachedLinter {
                 linter: Arc::clone(&linter),
+                watched,
                 stamp,
                 errors: failed,
             },
@@ -1047,4 +1162,12 @@ fn disable_rule_edit(
         }),
         None => None,
     }
+}
+
+/// The modification times of `files` (`None` for one that is gone).
+fn modified_times(files: &[PathBuf]) -> Vec<Option<SystemTime>> {
+    files
+        .iter()
+        .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .collect()
 }
