@@ -1868,3 +1868,32 @@ fn expect_stderr(out: &Output, code: i32, said: &str) {
     assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
     assert!(stderr(out).contains(said), "{}", stderr(out));
 }
+
+/// The contract: with no `--config`, `apolint.toml` is found upward from
+/// the current directory. A draft's own folder is asked first (a team's
+/// folder has its own); a draft outside the current folder's tree, with
+/// no config of its own, gets the current directory's.
+#[test]
+fn a_draft_elsewhere_gets_the_current_directorys_config() {
+    let dir = tempdir("config-cwd");
+    let elsewhere = tempdir("config-elsewhere");
+    std::fs::write(
+        dir.join("apolint.toml"),
+        "[rules]\ndisable = [\"any.shouting.exclamation-run\"]\n",
+    )
+    .expect("write");
+    let draft = elsewhere.join("d.txt");
+    std::fs::write(&draft, "Мы всё исправим!!!\n").expect("write");
+    let path = draft.to_str().expect("utf-8 path");
+    let out = apolint(&["check", "-v", "--format", "short", path], b"", &dir);
+    assert!(
+        !stdout(&out).contains("exclamation-run"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("apolint.toml"), "{}", stderr(&out));
+    // Its own folder's config comes first.
+    std::fs::write(elsewhere.join("apolint.toml"), "fail_on = \"error\"\n").expect("write");
+    let out = apolint(&["check", "--format", "short", path], b"", &dir);
+    assert!(stdout(&out).contains("exclamation-run"), "{}", stdout(&out));
+}

@@ -240,9 +240,13 @@ impl Config {
     }
 
     /// The `apolint.toml` that applies to `file`: found upward from
-    /// [`Config::start_for`].
+    /// [`Config::start_for`], else upward from `fallback` (the current
+    /// directory), as the contract has it: a draft outside the current
+    /// folder's tree with no config of its own gets the current one.
     pub fn discover_for(file: Option<&Path>, fallback: Option<&Path>) -> Option<PathBuf> {
-        Config::start_for(file, fallback).and_then(|d| Config::discover(&d))
+        Config::start_for(file, fallback)
+            .and_then(|d| Config::discover(&d))
+            .or_else(|| fallback.and_then(Config::discover))
     }
 
     /// Reads and parses a config file.
