@@ -367,7 +367,14 @@ impl Config {
             );
             match closest(v.get_ref(), valid.iter().copied()) {
                 Some(c) => e.with_help(format!("did you mean `{c}`?")),
-                None => e.with_help(format!("run `apolint rules` to list valid {what}s")),
+                None => e.with_help(format!(
+                    "run `apolint rules` to list the valid {}",
+                    match what {
+                        "category" => "categories",
+                        "rule id" => "rule ids",
+                        _ => "rule ids and categories",
+                    }
+                )),
             }
         };
         let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -389,7 +396,18 @@ impl Config {
         }
         let mut disabled = Vec::new();
         for r in &raw.rules.disable {
-            if ids.contains(r.get_ref()) {
+            if enabled.contains(r.get_ref()) {
+                // Which one was meant cannot be guessed: enable won, silently.
+                errors.push(
+                    FileError::new(
+                        &name,
+                        text,
+                        r.span(),
+                        format!("rule `{}` is both enabled and disabled", r.get_ref()),
+                    )
+                    .with_help("keep it in one of `[rules] enable` and `[rules] disable`"),
+                );
+            } else if ids.contains(r.get_ref()) {
                 disabled.push(r.get_ref().clone());
             } else {
                 errors.push(err(r, "rule id", &id_refs));
@@ -512,6 +530,29 @@ fn inline_rules(
     if raw.phrase.is_empty() && raw.require.is_empty() {
         return Ok(());
     }
+    // A table with no pattern would be a rule that matches nothing, or a
+    // requirement reported on every draft.
+    let empty: Vec<FileError> = [("[[phrase]]", &raw.phrase), ("[[require]]", &raw.require)]
+        .into_iter()
+        .flat_map(|(table, list)| {
+            list.iter()
+                .enumerate()
+                .filter(|(_, p)| all_patterns(p).iter().all(|s| s.trim().is_empty()))
+                .map(move |(i, _)| {
+                    let at = text.match_indices(table).nth(i).map_or(0, |(at, _)| at);
+                    FileError::new(
+                        name,
+                        text,
+                        at..at + table.len(),
+                        format!("this {table} has no pattern"),
+                    )
+                    .with_help("give it `pattern = \"…\"` or `patterns = [\"…\"]`")
+                })
+        })
+        .collect();
+    if !empty.is_empty() {
+        return Err(empty);
+    }
     let mut doc = toml::Table::new();
     let mut rules = Vec::new();
     let mut lexicons = Vec::new();
@@ -599,6 +640,43 @@ mod tests {
     fn linter(toml_text: &str) -> Result<Linter, Vec<FileError>> {
         let config = Config::parse("apolint.toml", toml_text, None)?;
         Linter::with_config(&config)
+    }
+
+    /// A contradiction or an empty table is a pointed error, not a guess:
+    /// `enable` used to win silently over `disable`, and a requirement
+    /// with no pattern was reported on every draft.
+    #[test]
+    fn contradictions_and_empty_tables_are_refused() {
+        let Err(e) =
+            linter("[rules]\nenable = [\"en.hint.problem\"]\ndisable = [\"en.hint.problem\"]\n")
+        else {
+            panic!("both enabled and disabled is refused");
+        };
+        assert!(
+            e[0].message.contains("both enabled and disabled"),
+            "{}",
+            e[0].message
+        );
+        assert_eq!(e[0].line_col(), (3, 12));
+        for table in ["[[require]]", "[[phrase]]"] {
+            let text = format!("fail_on = \"error\"\n{table}\nmessage = \"m\"\npatterns = []\n");
+            let Err(e) = linter(&text) else {
+                panic!("{table} with no pattern is refused");
+            };
+            assert!(e[0].message.contains("has no pattern"), "{}", e[0].message);
+            assert_eq!(e[0].line_col(), (2, 1));
+        }
+        let Err(e) = linter("[severity]\nzzqx = \"info\"\n") else {
+            panic!("an unknown key is refused");
+        };
+        assert!(
+            e[0].help
+                .as_deref()
+                .unwrap_or("")
+                .contains("rule ids and categories"),
+            "{:?}",
+            e[0].help
+        );
     }
 
     #[test]
