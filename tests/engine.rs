@@ -1207,3 +1207,26 @@ fn team_rule_ids_and_languages_against_the_built_in_packs() {
     assert!(linter.rules().iter().all(|r| !r.id.starts_with("ru.")));
     assert!(linter.rules().iter().any(|r| r.id == "team.cliche.frob"));
 }
+
+/// Folding keeps a fix: when the finding that stands for a problem has no
+/// fix and a folded one over wider words has, the finding covers those
+/// words and carries that fix («на данный момент» → «сейчас» was lost
+/// under «данный», in the editor's quick fix and in `--fix`).
+#[test]
+fn a_folded_rules_fix_is_kept() {
+    let text = "На данный момент сервис недоступен.";
+    let report = linter().check(text, &CheckOptions::default());
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.category == Category::Bureaucratese)
+        .expect("bureaucratese");
+    assert_eq!(&text[f.span.start..f.span.end], "На данный момент");
+    assert_eq!(f.fix.as_deref(), Some("Сейчас"));
+    assert!(!f.also.is_empty(), "the folded rule is named");
+    let fixed = linter().fix(text, &CheckOptions::default());
+    assert_eq!(fixed.text, "Сейчас сервис недоступен.");
+    // A kept rule's own fix is not replaced.
+    let own = linter().check("В настоящее время заказ едет.", &CheckOptions::default());
+    assert_eq!(own.findings[0].fix.as_deref(), Some("Сейчас"));
+}

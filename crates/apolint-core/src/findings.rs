@@ -819,8 +819,21 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                  start,
                  end,
                  also,
+                 fix_from,
              }| {
                 let rule = &rules[r];
+                // The kept rule's fix, else a folded one's over its wider
+                // span (the finding then covers what the fix replaces).
+                let own_fix = draft.fixable(start, end).and_then(|t| rule.fix_for(t));
+                let (start, end, fix) = match (own_fix, fix_from) {
+                    (None, Some((f, fs, fe))) => {
+                        match draft.fixable(fs, fe).and_then(|t| rules[f].fix_for(t)) {
+                            Some(fix) => (fs, fe, Some(fix)),
+                            None => (start, end, None),
+                        }
+                    }
+                    (own, _) => (start, end, own),
+                };
                 let texts = per_rule.texts(rules, r);
                 let (message, suggestions) = texts.in_language(draft.language);
                 let (line, column) = cursor.line_col(start);
@@ -838,7 +851,7 @@ pub fn build(book: &CompiledRules<'_>, draft: &Draft<'_>, matches: Matches, max:
                         column,
                     },
                     suggestions,
-                    fix: draft.fixable(start, end).and_then(|t| rule.fix_for(t)),
+                    fix,
                     also: also
                         .into_iter()
                         .map(|a| per_rule.texts(rules, a).id.clone())
@@ -1246,12 +1259,19 @@ fn one_per_problem(rules: &[Rule], out: Vec<(usize, usize, usize)>) -> Vec<Folde
     let mut kept: Vec<Folded> = Vec::with_capacity(out.len());
     // Per category, the index in `kept` of its last local finding.
     let mut last: [Option<usize>; Category::ALL.len()] = [None; Category::ALL.len()];
+    // A folded rule with fixes whose match covers the kept one's: its fix
+    // stands in when the kept rule has none («на данный момент» → «сейчас»
+    // was lost under «данный»).
+    let covering_fix = |r: usize, (s, e): (usize, usize), kept: &Folded| {
+        (!rules[r].fixes.is_empty() && s <= kept.start && kept.end <= e).then_some((r, s, e))
+    };
     for (r, s, e) in out {
         let folded = Folded {
             rule: r,
             start: s,
             end: e,
             also: Vec::new(),
+            fix_from: None,
         };
         if !local(r) {
             kept.push(folded);
@@ -1265,9 +1285,18 @@ fn one_per_problem(rules: &[Rule], out: Vec<(usize, usize, usize)>) -> Vec<Folde
                 if sev > prev_sev || (sev == prev_sev && e - s > prev.end - prev.start) {
                     let mut also = std::mem::take(&mut prev.also);
                     also.push(prev.rule);
-                    *prev = Folded { also, ..folded };
+                    let fix_from = covering_fix(prev.rule, (prev.start, prev.end), &folded)
+                        .or(prev.fix_from.filter(|&(_, fs, fe)| fs <= s && e <= fe));
+                    *prev = Folded {
+                        also,
+                        fix_from,
+                        ..folded
+                    };
                 } else {
                     prev.also.push(r);
+                    if prev.fix_from.is_none() {
+                        prev.fix_from = covering_fix(r, (s, e), prev);
+                    }
                 }
                 continue;
             }
@@ -1285,6 +1314,8 @@ struct Folded {
     start: usize,
     end: usize,
     also: Vec<usize>,
+    /// A folded rule with fixes, and its span, which covers this one's.
+    fix_from: Option<(usize, usize, usize)>,
 }
 
 /// A language-neutral rule's text is written `English / Русский`; the
