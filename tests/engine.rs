@@ -1037,15 +1037,7 @@ fn decomposed_short_i_and_yo_give_the_findings_of_the_letters() {
 /// can say so, and the built-in promise and compensation lexicons do.
 #[test]
 fn unless_inside_cancels_a_match_whose_gap_skipped_a_negation() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("team-rules")).unwrap();
-    std::fs::write(
-        dir.path().join("apolint.toml"),
-        "rule_dirs = [\"team-rules\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("team-rules/refund.toml"),
+    let Ok(team) = team_linter(
         r#"
 [[rule]]
 id = "team.hint.refund-promised"
@@ -1058,10 +1050,10 @@ unless_inside = ["(not|never|не|никогда)"]
 fire = ["We will refund you.", "Деньги обязательно вернутся."]
 quiet = ["We will not refund you.", "Деньги не вернутся."]
 "#,
-    )
-    .unwrap();
-    let config = apolint_core::Config::load(&dir.path().join("apolint.toml")).unwrap();
-    let team = Linter::with_config(&config).unwrap();
+        "",
+    ) else {
+        panic!("the pack loads");
+    };
     let fired = |text: &str| -> Vec<String> {
         team.check(text, &CheckOptions::default())
             .findings
