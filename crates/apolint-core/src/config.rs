@@ -244,9 +244,12 @@ impl Config {
     /// directory), as the contract has it: a draft outside the current
     /// folder's tree with no config of its own gets the current one.
     pub fn discover_for(file: Option<&Path>, fallback: Option<&Path>) -> Option<PathBuf> {
-        Config::start_for(file, fallback)
-            .and_then(|d| Config::discover(&d))
-            .or_else(|| fallback.and_then(Config::discover))
+        let start = Config::start_for(file, fallback);
+        let found = start.as_deref().and_then(Config::discover);
+        match fallback {
+            Some(f) if found.is_none() && start.as_deref() != Some(f) => Config::discover(f),
+            _ => found,
+        }
     }
 
     /// Reads and parses a config file.
