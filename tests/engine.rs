@@ -705,7 +705,7 @@ fire = ["Unfortunately the courier failed to deliver on Monday."]
 quiet = ["The courier will bring it tomorrow."]
 
 [[rule]]
-id = "team.blame-shifting.party-failed-ordered"
+id = "team.hint.party-failed-ordered"
 kind = "clause"
 category = "hint"
 severity = "info"
@@ -776,7 +776,7 @@ quiet = ["It failed, said the courier."]
         );
     }
     // Ordered, within two words, in one sentence.
-    let ordered = "team.blame-shifting.party-failed-ordered";
+    let ordered = "team.hint.party-failed-ordered";
     let has = |text: &str| spans(text).iter().any(|(r, _)| r == ordered);
     assert!(has("The courier then failed, sadly."));
     assert!(!has("It failed, said the courier."));

@@ -1006,6 +1006,24 @@ impl RuleBook {
             .parse::<Category>()
             .map_err(|m| ctx.error(raw.category.span(), m))
             .ok();
+        // The id names its category (`<lang>.<category>.<name>`): one that
+        // names another (`ru.hint.x` of category `cliche`) is listed by
+        // `explain ru.hint` under the wrong heading. A team's own second
+        // part (`custom.phrase.1`) names no category and is free.
+        if let (Some(cat), Some(named)) = (category, id.split('.').nth(1)) {
+            if let Ok(other) = named.parse::<Category>() {
+                if other != cat {
+                    ctx.error(
+                        raw.id.span(),
+                        format!(
+                            "rule id `{id}` names category `{}` but the rule's `category` is `{}`",
+                            other.name(),
+                            cat.name()
+                        ),
+                    );
+                }
+            }
+        }
         let severity = raw
             .severity
             .get_ref()
@@ -1460,5 +1478,19 @@ quiet = ["b"]
     fn duplicate_ids_are_rejected() {
         let text = format!("{OK}\n{OK}");
         assert!(load(&text).unwrap_err()[0].message.contains("duplicate"));
+    }
+
+    /// An id's category part must be the rule's category; a team's own
+    /// second part, which names no category, is free.
+    #[test]
+    fn an_id_naming_another_category_is_rejected() {
+        let text = OK.replace("ru.cliche.x", "ru.hint.x");
+        let e = load(&text).unwrap_err();
+        assert!(
+            e[0].message.contains("names category `hint`"),
+            "{}",
+            e[0].message
+        );
+        assert!(load(&OK.replace("ru.cliche.x", "team.phrase.x")).is_ok());
     }
 }
