@@ -64,8 +64,6 @@ pub struct AuditArgs {
 /// Runs `apolint audit`.
 pub fn run(args: AuditArgs) -> Result<ExitCode, Failure> {
     let linter = args.config.linter()?;
-    // A field named on purpose must be there (a CSV without it is
-    // refused); a default one may be missing.
     // The optional fields by option, in `Fields::names` order after the
     // text: one list for building the fields and for warning about them.
     let named = [

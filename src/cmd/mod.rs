@@ -125,15 +125,17 @@ impl ConfigArgs {
     /// stdin, looked for from the current directory); `None` when the
     /// defaults apply.
     pub fn locate_for(&self, file: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
-        let cwd = std::env::current_dir().ok();
-        let start = Config::start_for(file, cwd.as_deref());
-        let found = Config::locate(self.config.as_deref(), self.no_config, start.as_deref())?;
-        // None near the file: the current directory's, as the contract has
-        // it (the same search as `Config::discover_for`).
-        if found.is_none() && self.config.is_none() && !self.no_config && start != cwd {
-            return Ok(Config::locate(None, false, cwd.as_deref())?);
+        if self.config.is_some() || self.no_config {
+            return Ok(Config::locate(
+                self.config.as_deref(),
+                self.no_config,
+                None,
+            )?);
         }
-        Ok(found)
+        // The draft's folder, else the current directory: the search the
+        // language server makes too.
+        let cwd = std::env::current_dir().ok();
+        Ok(Config::discover_for(file, cwd.as_deref()))
     }
 
     /// The configuration of the file [`ConfigArgs::locate_for`] found.
