@@ -131,6 +131,7 @@ pub fn extract(input: &str, format: InputFormat) -> Extracted<'_> {
     }
     mask_thread_and_signature(&text, &mut masks);
     mask_urls_and_emails(&text, &mut masks);
+    mask_leading_handles(&text, &mut masks);
     Extracted {
         text: masks.apply(text),
         map,
@@ -954,6 +955,48 @@ impl<'h> UrlOrEmailStarts<'h> {
     }
 }
 
+/// Masks the social-media handles a line opens with (`@115713 @AcmeHelp
+/// Kindly DM us…`): they address the message, and the words after them
+/// start its first sentence, as rules such as `clause_start` expect. A
+/// handle inside a sentence ("write to @AcmeHelp") is left as it is.
+fn mask_leading_handles(text: &str, masks: &mut Masks) {
+    let bytes = text.as_bytes();
+    let is_handle_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    // Linear in the text: each line's prefix is scanned once, and a line
+    // stops being searched at its first byte that is not a blank or a handle.
+    let mut line_start = 0;
+    let mut scanned_to = 0; // where the search for '\n' left off
+    let mut prefix_end = 0; // the line's blanks and handles end here
+    let mut line_closed = false;
+    for at in memchr::memchr_iter(b'@', bytes) {
+        if let Some(nl) = memchr::memrchr(b'\n', &bytes[scanned_to..at]) {
+            line_start = scanned_to + nl + 1;
+            prefix_end = line_start;
+            line_closed = false;
+        }
+        scanned_to = at;
+        if line_closed {
+            continue;
+        }
+        let mut end = at + 1;
+        while end < bytes.len() && is_handle_char(bytes[end]) {
+            end += 1;
+        }
+        let blank_before = bytes[prefix_end.max(line_start)..at]
+            .iter()
+            .all(|&b| matches!(b, b' ' | b'\t'));
+        let ends_cleanly = bytes.get(end).is_none_or(|&b| {
+            b.is_ascii_whitespace() || matches!(b, b',' | b':' | b';' | b'!' | b'?' | b')')
+        });
+        if blank_before && end > at + 1 && ends_cleanly {
+            masks.add(at, end);
+            prefix_end = end;
+        } else {
+            line_closed = true;
+        }
+    }
+}
+
 fn is_email_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+')
 }
@@ -1396,6 +1439,24 @@ mod tests {
         );
         assert_eq!(masked("no@domain here"), "no@domain here");
         assert_eq!(masked("ftp://x@y.z done"), "            done");
+    }
+
+    #[test]
+    fn handles_are_masked_only_where_they_open_a_line() {
+        let masked = |s: &str| lintable(s, InputFormat::Plain);
+        assert_eq!(
+            masked("@115 @Acme_1 Kindly DM us"),
+            "             Kindly DM us"
+        );
+        assert_eq!(masked("@115, This outage"), "    , This outage");
+        assert_eq!(masked("Hi\n  @ab ok @cd"), "Hi\n      ok @cd");
+        // inside a sentence, after other words, or not a handle at all
+        assert_eq!(masked("write to @Acme now"), "write to @Acme now");
+        assert_eq!(masked("x @a @b"), "x @a @b");
+        assert_eq!(masked("@ alone, @a.b"), "@ alone, @a.b");
+        assert_eq!(masked("@bar.com ok"), "@bar.com ok");
+        // a second line is searched afresh
+        assert_eq!(masked("a @b\n@c d"), "a @b\n   d");
     }
 
     /// The letters of the phrase lists [`Phrases::may_lowercase_to_one`]
