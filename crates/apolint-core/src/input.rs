@@ -964,14 +964,12 @@ fn mask_leading_handles(text: &str, masks: &mut Masks) {
     let is_handle_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     // Linear in the text: each line's prefix is scanned once, and a line
     // stops being searched at its first byte that is not a blank or a handle.
-    let mut line_start = 0;
     let mut scanned_to = 0; // where the search for '\n' left off
-    let mut prefix_end = 0; // the line's blanks and handles end here
+    let mut prefix_end = 0; // this line's blanks and handles end here
     let mut line_closed = false;
     for at in memchr::memchr_iter(b'@', bytes) {
         if let Some(nl) = memchr::memrchr(b'\n', &bytes[scanned_to..at]) {
-            line_start = scanned_to + nl + 1;
-            prefix_end = line_start;
+            prefix_end = scanned_to + nl + 1;
             line_closed = false;
         }
         scanned_to = at;
@@ -982,7 +980,7 @@ fn mask_leading_handles(text: &str, masks: &mut Masks) {
         while end < bytes.len() && is_handle_char(bytes[end]) {
             end += 1;
         }
-        let blank_before = bytes[prefix_end.max(line_start)..at]
+        let blank_before = bytes[prefix_end..at]
             .iter()
             .all(|&b| matches!(b, b' ' | b'\t'));
         let ends_cleanly = bytes.get(end).is_none_or(|&b| {
